@@ -1,0 +1,1 @@
+// NNCKernels: the only module with unsafe pointers and SIMD code.
