@@ -1,0 +1,302 @@
+/// Turns the bytes of a source file into tokens.
+///
+/// Works on bytes, not `String`, so any input — binary, non-UTF-8, NUL bytes, CRLF — yields
+/// tokens and diagnostics and never a crash. Each lexical mistake gives one diagnostic; a run of
+/// unreadable characters gives one `invalid` token, which the parser skips without a second message.
+public struct Lexer {
+    /// Tokenizes a whole file; the last token is always `endOfFile`.
+    public static func tokenize(_ file: SourceFile) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+        var lexer = Lexer(bytes: file.bytes)
+        lexer.run()
+        return (lexer.tokens, lexer.diagnostics)
+    }
+
+    private let bytes: [UInt8]
+    private var pos = 0
+    private var line = 1
+    private var lineStart = 0
+    private var tokens: [Token] = []
+    private var diagnostics: [Diagnostic] = []
+
+    private init(bytes: [UInt8]) {
+        self.bytes = bytes
+        tokens.reserveCapacity(bytes.count / 3 + 1)
+    }
+
+    private mutating func run() {
+        while pos < bytes.count {
+            let b = bytes[pos]
+            switch b {
+            case 0x20, 0x09, 0x0D, 0x0B, 0x0C:  // space, tab, CR (of CRLF), vertical tab, form feed
+                pos += 1
+            case 0x0A:
+                emit(.newline, from: pos, to: pos + 1)
+                pos += 1
+                line += 1
+                lineStart = pos
+            case UInt8(ascii: "#"):
+                while pos < bytes.count, bytes[pos] != 0x0A { pos += 1 }
+            case _ where Self.isNameStart(b):
+                lexName()
+            case _ where Self.isDigit(b):
+                lexNumber()
+            case UInt8(ascii: ".") where pos + 1 < bytes.count && Self.isDigit(bytes[pos + 1]):
+                lexNumber()
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                lexString()
+            default:
+                if let kind = Self.punctuation[b] {
+                    emit(kind, from: pos, to: pos + 1)
+                    pos += 1
+                } else {
+                    lexUnexpected()
+                }
+            }
+        }
+        emit(.endOfFile, from: pos, to: pos)
+    }
+
+    // MARK: Tokens
+
+    private mutating func lexName() {
+        let start = pos
+        while pos < bytes.count, Self.isNameContinue(bytes[pos]) { pos += 1 }
+        let text = String(decoding: bytes[start..<pos], as: UTF8.self)
+        emit(TokenKind.keywords[text] ?? .name, from: start, to: pos, text: text)
+    }
+
+    /// `digit { digit | "_" } [ "." digit { digit } ] [ ("e"|"E") ["+"|"-"] digit { digit } ]`,
+    /// with targeted messages for `.5`, `1.`, `10x` and numbers too large for a Double.
+    private mutating func lexNumber() {
+        let start = pos
+        var problem: (message: String, fix: String?)?
+        if bytes[pos] == UInt8(ascii: ".") {
+            pos += 1
+            skipDigits()
+            let text = self.text(start, pos)
+            problem = (ParseMessage.leadingDot(text), ParseMessage.write("0" + text))
+        } else {
+            while pos < bytes.count, Self.isDigit(bytes[pos]) || bytes[pos] == UInt8(ascii: "_") { pos += 1 }
+            if pos < bytes.count, bytes[pos] == UInt8(ascii: ".") {
+                if pos + 1 < bytes.count, Self.isDigit(bytes[pos + 1]) {
+                    pos += 1
+                    skipDigits()
+                } else {
+                    pos += 1
+                    let text = self.text(start, pos)
+                    problem = (ParseMessage.missingFractionDigits(text), ParseMessage.write(text + "0"))
+                }
+            }
+        }
+        if problem == nil, pos < bytes.count, bytes[pos] | 0x20 == UInt8(ascii: "e") {
+            var p = pos + 1
+            if p < bytes.count, bytes[p] == UInt8(ascii: "+") || bytes[p] == UInt8(ascii: "-") { p += 1 }
+            if p < bytes.count, Self.isDigit(bytes[p]) {
+                pos = p
+                skipDigits()
+            }
+        }
+        let valueEnd = pos
+        // Letters or digits glued to a number (`10x`, `1e`, `0x1F`) make one bad token, not two.
+        if pos < bytes.count, Self.isNameContinue(bytes[pos]) || bytes[pos] == UInt8(ascii: ".") {
+            while pos < bytes.count, Self.isNameContinue(bytes[pos]) || bytes[pos] == UInt8(ascii: ".") { pos += 1 }
+            if problem == nil { problem = (ParseMessage.invalidNumber(text(start, pos)), nil) }
+        }
+        let text = self.text(start, pos)
+        var digits = String(decoding: bytes[start..<valueEnd].filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
+        if digits.hasPrefix(".") { digits = "0" + digits }
+        if digits.hasSuffix(".") { digits += "0" }
+        var value = Double(digits) ?? 0
+        if problem == nil, !value.isFinite {
+            problem = (ParseMessage.numberTooLarge(text), nil)
+            value = 0
+        }
+        if let problem {
+            report(.error(problem.message, at: range(start, pos), fix: problem.fix))
+        } else if value == 0, digits.contains(where: { $0 >= "1" && $0 <= "9" }),
+                  let e = digits.firstIndex(where: { $0 == "e" || $0 == "E" }),
+                  digits[..<e].contains(where: { $0 >= "1" && $0 <= "9" }) {
+            report(.warning(ParseMessage.numberTooSmall(text), at: range(start, pos)))
+        }
+        var token = Token(kind: .number, range: range(start, pos), text: text)
+        token.number = value
+        tokens.append(token)
+    }
+
+    /// A string ends at its closing quote; a line end or the end of the file first means it is
+    /// unterminated. Only the first problem in a string is reported.
+    private mutating func lexString() {
+        let start = pos
+        let quote = bytes[pos]
+        pos += 1
+        var value: [UInt8] = []
+        var reported = false
+        var terminated = false
+        while pos < bytes.count, bytes[pos] != 0x0A {
+            let c = bytes[pos]
+            if c == quote {
+                pos += 1
+                terminated = true
+                break
+            }
+            if c == UInt8(ascii: "\\"), pos + 1 < bytes.count, bytes[pos + 1] != 0x0A {
+                let e = bytes[pos + 1]
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): value.append(e)
+                case UInt8(ascii: "n"): value.append(0x0A)
+                case UInt8(ascii: "t"): value.append(0x09)
+                default:
+                    let length = Self.scalarLength(bytes, pos + 1)
+                    value.append(contentsOf: bytes[pos..<(pos + 1 + length)])
+                    if !reported {
+                        reported = true
+                        let shown = "\\" + Self.display(bytes[(pos + 1)..<(pos + 1 + length)])
+                        report(.error(ParseMessage.invalidEscape(shown), at: range(pos, pos + 1 + length),
+                                      fix: ParseMessage.escapeBackslash))
+                    }
+                    pos += 1 + length
+                    continue
+                }
+                pos += 2
+                continue
+            }
+            value.append(c)
+            pos += 1
+        }
+        if !terminated {
+            var end = pos
+            if end > start + 1, bytes[end - 1] == 0x0D { end -= 1 }
+            if !reported { report(.error(ParseMessage.unterminatedString, at: range(start, end), fix: ParseMessage.insertQuote)) }
+            reported = true
+        }
+        if quote == UInt8(ascii: "'"), !reported {
+            report(.error(ParseMessage.singleQuotedString, at: range(start, pos), fix: ParseMessage.useDoubleQuotes))
+        }
+        var token = Token(kind: .string, range: range(start, pos), text: text(start, pos))
+        token.string = String(decoding: value, as: UTF8.self)
+        tokens.append(token)
+    }
+
+    /// Groups a run of characters that begin no token into one `invalid` token and one message.
+    private mutating func lexUnexpected() {
+        let start = pos
+        var count = 0
+        var sawInvalidUTF8 = false
+        while pos < bytes.count, !beginsToken(at: pos) {
+            let length = Self.scalarLength(bytes, pos)
+            if length == 1, bytes[pos] >= 0x80 { sawInvalidUTF8 = true }
+            pos += length
+            count += 1
+        }
+        let shown = Self.display(bytes[start..<pos], limit: 24)
+        let message = sawInvalidUTF8 ? ParseMessage.invalidUTF8(shown, count: count)
+                                     : ParseMessage.unexpectedCharacter(shown, count: count)
+        let fix = count == 1 ? Self.confusableFix(String(decoding: bytes[start..<pos], as: UTF8.self)) : nil
+        report(.error(message, at: range(start, pos), fix: fix))
+        emit(.invalid, from: start, to: pos)
+    }
+
+    private func beginsToken(at i: Int) -> Bool {
+        let b = bytes[i]
+        if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == UInt8(ascii: "#") { return true }
+        if Self.isNameStart(b) || Self.isDigit(b) || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { return true }
+        if b == UInt8(ascii: "."), i + 1 < bytes.count, Self.isDigit(bytes[i + 1]) { return true }
+        return Self.punctuation[b] != nil
+    }
+
+    // MARK: Helpers
+
+    private mutating func skipDigits() {
+        while pos < bytes.count, Self.isDigit(bytes[pos]) { pos += 1 }
+    }
+
+    private mutating func emit(_ kind: TokenKind, from start: Int, to end: Int, text: String? = nil) {
+        tokens.append(Token(kind: kind, range: range(start, end), text: text ?? self.text(start, end)))
+    }
+
+    private mutating func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+
+    /// A range within the current line (tokens never span lines).
+    private func range(_ start: Int, _ end: Int) -> SourceRange {
+        SourceRange(start: SourceLocation(line: line, column: start - lineStart + 1, offset: start),
+                    end: SourceLocation(line: line, column: end - lineStart + 1, offset: end))
+    }
+
+    private func text(_ start: Int, _ end: Int) -> String {
+        String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    private static let punctuation: [UInt8: TokenKind] = {
+        var table: [UInt8: TokenKind] = [:]
+        for kind in TokenKind.allCases where !kind.isKeyword {
+            if let s = kind.spelling { table[s.utf8.first!] = kind }
+        }
+        return table
+    }()
+
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    static func isNameStart(_ b: UInt8) -> Bool {
+        (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "z")) || b == UInt8(ascii: "_")
+    }
+    static func isNameContinue(_ b: UInt8) -> Bool { isNameStart(b) || isDigit(b) }
+
+    /// The length of the valid UTF-8 sequence at `i`, or 1 for a byte that begins none.
+    static func scalarLength(_ bytes: [UInt8], _ i: Int) -> Int {
+        let b = bytes[i]
+        let length: Int
+        switch b {
+        case 0x00...0x7F: return 1
+        case 0xC2...0xDF: length = 2
+        case 0xE0...0xEF: length = 3
+        case 0xF0...0xF4: length = 4
+        default: return 1
+        }
+        guard i + length <= bytes.count else { return 1 }
+        for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { return 1 }
+        // Reject overlong forms, surrogates and values above U+10FFFF.
+        let second = bytes[i + 1]
+        if b == 0xE0 && second < 0xA0 || b == 0xED && second > 0x9F
+            || b == 0xF0 && second < 0x90 || b == 0xF4 && second > 0x8F { return 1 }
+        return length
+    }
+
+    /// Bytes shown safely inside a message: printable text as is, control characters as
+    /// `\u{7}`, bytes that are not UTF-8 as `\xFF`; cut after `limit` characters.
+    static func display(_ bytes: ArraySlice<UInt8>, limit: Int = 24) -> String {
+        let array = Array(bytes)
+        var out = ""
+        var i = 0
+        var shown = 0
+        while i < array.count {
+            if shown == limit { return out + "…" }
+            let length = scalarLength(array, i)
+            if length == 1, array[i] >= 0x80 {
+                out += "\\x" + String(array[i], radix: 16, uppercase: true)
+            } else {
+                let scalar = String(decoding: array[i..<(i + length)], as: UTF8.self).unicodeScalars.first!
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                    out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+            i += length
+            shown += 1
+        }
+        return out
+    }
+
+    /// Characters that look like ASCII punctuation, typically pasted from a paper or a word processor.
+    static func confusableFix(_ character: String) -> String? {
+        switch character {
+        case "\u{201C}", "\u{201D}", "\u{201E}", "\u{2018}", "\u{2019}": return ParseMessage.use("\"")
+        case "\u{2212}", "\u{2013}", "\u{2014}": return ParseMessage.use("-")
+        case "\u{00D7}", "\u{22C5}", "\u{00B7}": return ParseMessage.use("*")
+        case "\u{00F7}", "\u{2215}": return ParseMessage.use("/")
+        case "\u{00A0}", "\u{2009}", "\u{200B}", "\u{3000}": return "use a plain space"
+        case "\u{FF0C}": return ParseMessage.use(",")
+        case "\u{FF1A}": return ParseMessage.use(":")
+        default: return nil
+        }
+    }
+}
