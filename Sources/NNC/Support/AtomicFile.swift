@@ -1,0 +1,52 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Replaces files all at once: the bytes go to a temporary file in the same directory, are
+/// flushed to disk, then renamed over the target. Killing the process at any moment leaves
+/// the old file or the new one, never a torn one (rename within a file system is atomic).
+enum AtomicFile {
+    /// Why a write failed, in words; callers wrap it in their own error naming the file.
+    struct Failure: Error {
+        let reason: String
+    }
+
+    /// Writes `bytes` to `url` atomically. `beforeRename` lets tests fail a write between
+    /// flushing and renaming; the temporary file is removed on any failure.
+    static func write(_ bytes: [UInt8], to url: URL, beforeRename: () throws -> Void = {}) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        do {
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+                throw Failure(reason: "cannot create \(temporary.path)")
+            }
+            let handle = try FileHandle(forWritingTo: temporary)
+            do {
+                try handle.write(contentsOf: Data(bytes))
+                try handle.synchronize()
+                try handle.close()
+            } catch {
+                try? handle.close()
+                throw error
+            }
+            try beforeRename()
+            guard rename(temporary.path, url.path) == 0 else {
+                throw Failure(reason: String(cString: strerror(errno)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            if let failure = error as? Failure { throw failure }
+            throw Failure(reason: error.localizedDescription)
+        }
+        // Make the rename itself durable; a failure here still leaves a complete file.
+        let directoryHandle = open(directory.path, O_RDONLY)
+        if directoryHandle >= 0 {
+            _ = fsync(directoryHandle)
+            _ = close(directoryHandle)
+        }
+    }
+}
