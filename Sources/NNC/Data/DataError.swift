@@ -1,0 +1,93 @@
+import Foundation
+
+/// Why a data file could not be found, read or trusted. Every message names the file.
+///
+/// All data-layer messages are written here, lower-case, so they read the same everywhere.
+public enum DataError: Error, Equatable, CustomStringConvertible {
+    case cannotRead(file: String, reason: String)
+    case truncatedGzip(file: String, decompressedBytes: Int)
+    case corruptGzip(file: String, detail: String)
+    case tooShort(file: String, bytes: Int, needed: Int, what: String)
+    case wrongMagic(file: String, found: UInt32, expected: String)
+    case unsupportedElementType(file: String, code: UInt8)
+    case sizeMismatch(file: String, declared: String, expectedBytes: Int, actualBytes: Int)
+    case countMismatch(labelsFile: String, labels: Int, imagesFile: String, images: Int)
+    case labelOutOfRange(file: String, label: Int, item: Int, classCount: Int)
+    case recordSize(file: String, bytes: Int, recordBytes: Int)
+    case csvFieldCount(file: String, line: Int, expected: Int, found: Int)
+    case csvNotANumber(file: String, line: Int, column: Int, text: String)
+    case csvLabel(file: String, line: Int, text: String)
+    case csvNoColumn(file: String, column: String)
+    case empty(file: String)
+    case notFound(file: String, looked: [String])
+    case invalidOption(String)
+    case cannotWrite(file: String, reason: String)
+    case fetchFailed(file: String, attempts: [String])
+    case checksumMismatch(file: String, algorithm: String, expected: String, actual: String)
+    case archive(file: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotRead(file, reason):
+            return "\(file): cannot read: \(reason)"
+        case let .truncatedGzip(file, bytes):
+            return "\(file): truncated gzip stream after \(bytes) bytes"
+        case let .corruptGzip(file, detail):
+            return "\(file): corrupt gzip stream: \(detail)"
+        case let .tooShort(file, bytes, needed, what):
+            return "\(file): file holds \(bytes) bytes, too short for \(what) (\(needed) bytes)"
+        case let .wrongMagic(file, found, expected):
+            return "\(file): wrong magic number \(hex32(found)); expected \(expected)"
+        case let .unsupportedElementType(file, code):
+            return "\(file): idx element type 0x\(hexString([code])) is not supported; only unsigned bytes (0x08)"
+        case let .sizeMismatch(file, declared, expected, actual):
+            return "\(file): header declares \(declared) (\(expected) bytes of data) but the file holds \(actual)"
+        case let .countMismatch(labelsFile, labels, imagesFile, images):
+            return "\(labelsFile): labels file has \(labels) items but images file \(imagesFile) has \(images)"
+        case let .labelOutOfRange(file, label, item, classCount):
+            return "\(file): label \(label) at item \(item) is out of range for \(classCount) classes"
+        case let .recordSize(file, bytes, record):
+            return "\(file): file size \(bytes) is not a whole number of \(record)-byte records"
+        case let .csvFieldCount(file, line, expected, found):
+            return "\(file):\(line): expected \(expected) fields but found \(found)"
+        case let .csvNotANumber(file, line, column, text):
+            return "\(file):\(line): field \(column) '\(text)' is not a number"
+        case let .csvLabel(file, line, text):
+            return "\(file):\(line): label '\(text)' is not a class index (a whole number from 0)"
+        case let .csvNoColumn(file, column):
+            return "\(file): has no column '\(column)'"
+        case let .empty(file):
+            return "\(file): holds no samples"
+        case let .notFound(file, looked):
+            return "cannot find data file '\(file)'; looked in:\n" + looked.map { "  " + $0 }.joined(separator: "\n")
+        case let .invalidOption(message):
+            return message
+        case let .cannotWrite(file, reason):
+            return "\(file): cannot write: \(reason)"
+        case let .fetchFailed(file, attempts):
+            return "cannot fetch '\(file)':\n" + attempts.map { "  " + $0 }.joined(separator: "\n")
+        case let .checksumMismatch(file, algorithm, expected, actual):
+            return "\(file): \(algorithm) checksum mismatch: expected \(expected), got \(actual)"
+        case let .archive(file, detail):
+            return "\(file): bad tar archive: \(detail)"
+        }
+    }
+}
+
+private func hex32(_ value: UInt32) -> String {
+    "0x" + hexString([24, 16, 8, 0].map { UInt8(truncatingIfNeeded: value >> UInt32($0)) })
+}
+
+/// Reads a whole file, turning Foundation's errors into a `DataError` that names it.
+func readFileBytes(_ url: URL) throws -> Data {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+        throw DataError.cannotRead(file: url.path, reason: "no such file")
+    }
+    if isDirectory.boolValue { throw DataError.cannotRead(file: url.path, reason: "is a directory") }
+    do {
+        return try Data(contentsOf: url)
+    } catch {
+        throw DataError.cannotRead(file: url.path, reason: error.localizedDescription)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+/// An IDX array of unsigned bytes (the MNIST file format): its dimensions and its data.
+public struct IDXArray: Equatable {
+    /// Dimensions from the header, the item count first.
+    public var dimensions: [Int]
+    /// The data after the header, row-major.
+    public var bytes: [UInt8]
+}
+
+/// Reads and writes IDX files: big-endian magic `00 00 tt nd`, `nd` big-endian UInt32
+/// dimensions, then the data. Only element type 0x08 (unsigned byte) is used by the
+/// image datasets, so only it is accepted.
+public enum IDX {
+    /// Reads an IDX file, gzip-compressed or raw. `dimensionCount`, when given, is the number of
+    /// dimensions the caller needs (1 for labels, 3 for images); a file with another count is
+    /// reported as having the wrong magic number.
+    public static func read(_ url: URL, dimensionCount: Int? = nil) throws -> IDXArray {
+        try parse(Gzip.readFile(url), file: url.path, dimensionCount: dimensionCount)
+    }
+
+    static func parse(_ raw: [UInt8], file: String, dimensionCount: Int? = nil) throws -> IDXArray {
+        guard raw.count >= 4 else {
+            throw DataError.tooShort(file: file, bytes: raw.count, needed: 4, what: "an idx magic number")
+        }
+        let magic = bigEndianUInt32(raw, at: 0)
+        let expected = dimensionCount.map { "0x000008" + hexString([UInt8($0)]) + " for an idx file with \($0) dimension" + ($0 == 1 ? "" : "s") }
+            ?? "an idx file (0x000008nn)"
+        guard raw[0] == 0, raw[1] == 0, raw[3] > 0 else {
+            throw DataError.wrongMagic(file: file, found: magic, expected: expected)
+        }
+        guard raw[2] == 0x08 else { throw DataError.unsupportedElementType(file: file, code: raw[2]) }
+        let rank = Int(raw[3])
+        if let dimensionCount, rank != dimensionCount {
+            throw DataError.wrongMagic(file: file, found: magic, expected: expected)
+        }
+        let headerSize = 4 + 4 * rank
+        guard raw.count >= headerSize else {
+            throw DataError.tooShort(file: file, bytes: raw.count, needed: headerSize, what: "an idx header with \(rank) dimensions")
+        }
+        var dimensions: [Int] = []
+        var size = 1
+        var overflow = false
+        for d in 0..<rank {
+            let extent = Int(bigEndianUInt32(raw, at: 4 + 4 * d))
+            dimensions.append(extent)
+            if !overflow { (size, overflow) = size.multipliedReportingOverflow(by: extent) }
+        }
+        let available = raw.count - headerSize
+        if overflow || size != available {
+            let declared = "\(dimensions[0]) items of " + (rank == 1 ? "1 byte" : dimensions.dropFirst().map(String.init).joined(separator: "×"))
+            throw DataError.sizeMismatch(file: file, declared: declared, expectedBytes: overflow ? Int.max : size, actualBytes: available)
+        }
+        var bytes = raw
+        bytes.removeSubrange(0..<headerSize)
+        return IDXArray(dimensions: dimensions, bytes: bytes)
+    }
+
+    /// The IDX encoding of an unsigned-byte array (tests write fixtures with it).
+    static func encode(_ array: IDXArray) -> [UInt8] {
+        var out: [UInt8] = [0, 0, 0x08, UInt8(array.dimensions.count)]
+        for extent in array.dimensions {
+            for shift in [24, 16, 8, 0] { out.append(UInt8(truncatingIfNeeded: extent >> shift)) }
+        }
+        out.append(contentsOf: array.bytes)
+        return out
+    }
+
+    private static func bigEndianUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+    }
+}
+
+extension Dataset {
+    /// Loads an image dataset from an IDX images file (N × rows × cols) and an IDX labels file
+    /// (N), either of them gzip-compressed or raw, as MNIST and Fashion-MNIST ship.
+    ///
+    /// Samples have shape [1, rows, cols]. Labels must lie in 0..<`classCount`.
+    public static func idx(images: URL, labels: URL, classCount: Int = 10) throws -> Dataset {
+        let imageArray = try IDX.read(images, dimensionCount: 3)
+        let labelArray = try IDX.read(labels, dimensionCount: 1)
+        let count = imageArray.dimensions[0]
+        guard labelArray.dimensions[0] == count else {
+            throw DataError.countMismatch(labelsFile: labels.path, labels: labelArray.dimensions[0],
+                                          imagesFile: images.path, images: count)
+        }
+        guard count > 0 else { throw DataError.empty(file: images.path) }
+        let classLabels = try checkedLabels(labelArray.bytes.lazy.map(Int.init), classCount: classCount, file: labels.path)
+        return Dataset(pixels: imageArray.bytes, labels: classLabels,
+                       sampleShape: [1, imageArray.dimensions[1], imageArray.dimensions[2]], classCount: classCount)
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import NNC
+
+@Suite struct IDXTests {
+    @Test func loadsGzipAndRawPairs() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let images = DataFixtures.images(count: 12), labels = DataFixtures.labels(count: 12)
+        for compressed in [false, true] {
+            let encode: ([UInt8]) -> [UInt8] = { compressed ? Gzip.compress($0) : $0 }
+            let dataset = try Dataset.idx(images: files.write("i\(compressed)", encode(IDX.encode(images))),
+                                          labels: files.write("l\(compressed)", encode(IDX.encode(labels))))
+            #expect(dataset.count == 12)
+            #expect(dataset.sampleShape == [1, 4, 3])
+            #expect(dataset.sampleSize == 12)
+            #expect(dataset.classCount == 10)
+            #expect(dataset.labels == (0..<12).map { Int32($0 % 10) })
+            guard case .bytes(let pixels) = dataset.storage else {
+                Issue.record("images must stay bytes")
+                continue
+            }
+            #expect(pixels == images.bytes)
+        }
+    }
+
+    @Test func wrongMagicNumber() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        // A labels file where images are expected (and the reverse).
+        let images = try files.write("images", IDX.encode(DataFixtures.images(count: 3)))
+        let labels = try files.write("labels", IDX.encode(DataFixtures.labels(count: 3)))
+        #expect(throws: DataError.wrongMagic(file: labels.path, found: 0x0000_0801, expected: "0x00000803 for an idx file with 3 dimensions")) {
+            try Dataset.idx(images: labels, labels: labels)
+        }
+        #expect(throws: DataError.wrongMagic(file: images.path, found: 0x0000_0803, expected: "0x00000801 for an idx file with 1 dimension")) {
+            try Dataset.idx(images: images, labels: images)
+        }
+        // Not an idx file at all.
+        let text = try files.write("notes.txt", text: "hello world, not idx")
+        let error = try #require(throws: DataError.self) { try IDX.read(text) }
+        #expect(error.description == "\(text.path): wrong magic number 0x68656c6c; expected an idx file (0x000008nn)")
+        // Another element type (0x0d = float).
+        var floats = IDX.encode(DataFixtures.labels(count: 2))
+        floats[2] = 0x0d
+        #expect(throws: DataError.unsupportedElementType(file: "f", code: 0x0d)) { try IDX.parse(floats, file: "f") }
+    }
+
+    @Test func truncatedAndOversizedFiles() throws {
+        let encoded = IDX.encode(DataFixtures.images(count: 5))
+        #expect(throws: DataError.sizeMismatch(file: "cut", declared: "5 items of 4×3", expectedBytes: 60, actualBytes: 59)) {
+            try IDX.parse(Array(encoded.dropLast()), file: "cut")
+        }
+        #expect(throws: DataError.sizeMismatch(file: "long", declared: "5 items of 4×3", expectedBytes: 60, actualBytes: 61)) {
+            try IDX.parse(encoded + [0], file: "long")
+        }
+        #expect(throws: DataError.tooShort(file: "h", bytes: 10, needed: 16, what: "an idx header with 3 dimensions")) {
+            try IDX.parse(Array(encoded[..<10]), file: "h")
+        }
+        #expect(throws: DataError.tooShort(file: "e", bytes: 0, needed: 4, what: "an idx magic number")) {
+            try IDX.parse([], file: "e")
+        }
+        // Dimensions whose product overflows must not trap.
+        let huge: [UInt8] = [0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1]
+        #expect(throws: DataError.self) { try IDX.parse(huge, file: "huge") }
+    }
+
+    @Test func truncatedGzipIsReportedByName() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let compressed = Gzip.compress(IDX.encode(DataFixtures.images(count: 400)))
+        let images = try files.write("train-images-idx3-ubyte.gz", Array(compressed.dropLast(40)))
+        let labels = try files.write("train-labels-idx1-ubyte.gz", Gzip.compress(IDX.encode(DataFixtures.labels(count: 400))))
+        let error = try #require(throws: DataError.self) { try Dataset.idx(images: images, labels: labels) }
+        #expect(error.description.hasPrefix("\(images.path): truncated gzip stream after "))
+    }
+
+    @Test func countsThatDisagree() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let images = try files.write("images", IDX.encode(DataFixtures.images(count: 6)))
+        let labels = try files.write("labels", IDX.encode(DataFixtures.labels(count: 5)))
+        let error = try #require(throws: DataError.self) { try Dataset.idx(images: images, labels: labels) }
+        #expect(error == .countMismatch(labelsFile: labels.path, labels: 5, imagesFile: images.path, images: 6))
+        #expect(error.description == "\(labels.path): labels file has 5 items but images file \(images.path) has 6")
+    }
+
+    @Test func labelOutOfRange() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        var labelArray = DataFixtures.labels(count: 9)
+        labelArray.bytes[7] = 12
+        let images = try files.write("images", IDX.encode(DataFixtures.images(count: 9)))
+        let labels = try files.write("labels", IDX.encode(labelArray))
+        let error = try #require(throws: DataError.self) { try Dataset.idx(images: images, labels: labels) }
+        #expect(error.description == "\(labels.path): label 12 at item 7 is out of range for 10 classes")
+        // With 13 classes the same file is fine.
+        #expect(try Dataset.idx(images: images, labels: labels, classCount: 13).labels[7] == 12)
+    }
+
+    @Test func missingFileIsNamed() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let missing = files.directory.appendingPathComponent("nope.gz")
+        #expect(throws: DataError.cannotRead(file: missing.path, reason: "no such file")) { try IDX.read(missing) }
+        #expect(throws: DataError.cannotRead(file: files.directory.path, reason: "is a directory")) { try IDX.read(files.directory) }
+    }
+}
