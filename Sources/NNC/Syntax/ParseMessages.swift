@@ -29,6 +29,9 @@ enum ParseMessage {
     }
     static func didYouMean(_ word: String) -> String { "did you mean '\(word)'?" }
     static let unmatchedBrace = "unexpected '}' with no '{' open"
+    static func unmatchedCloser(_ closer: String, _ opener: String) -> String {
+        "unexpected '\(closer)' with no '\(opener)' open"
+    }
     static let removeIt = "remove it"
     static func keywordAsName(_ word: String) -> String { "'\(word)' is a keyword and cannot be used as a name" }
     static func renameKeyword(_ word: String) -> String { "choose another name, such as '\(word)_'" }

@@ -50,6 +50,9 @@ extension Parser {
         switch kind {
         case .newline, .semicolon, .endOfFile: return
         case .rightBrace where allowClosingBrace: return
+        case .rightParen, .rightBracket:
+            let opener = kind == .rightParen ? "(" : "["
+            error(ParseMessage.unmatchedCloser(current.text, opener), at: current.range, fix: ParseMessage.removeIt)
         default:
             if kind.beginsDeclaration && lastToken?.kind == .rightBrace {
                 error(ParseMessage.expectedEndOfStatement(found: current.quoted), at: current.range,

@@ -1,0 +1,138 @@
+/// Draws diagnostics as text, the way compilers do:
+///
+///     model.net:4:11: error: expected ',' between arguments
+///       dense 10 init: normal(0.01)
+///               ^
+///     fix: insert ','
+///
+/// The echoed line keeps its tabs, so the caret line (which copies them) stays aligned; bytes
+/// that are not UTF-8 and control characters are shown as U+FFFD, one column each. Colour
+/// (ANSI) only when asked for, normally when standard error is a terminal.
+public struct DiagnosticRenderer: Sendable {
+    public let file: SourceFile
+    public let color: Bool
+
+    public init(file: SourceFile, color: Bool = false) {
+        self.file = file
+        self.color = color
+    }
+
+    /// All diagnostics in source order (stable for equal positions), each ending in a newline.
+    public func render(_ diagnostics: [Diagnostic]) -> String {
+        let ordered = diagnostics.enumerated().sorted {
+            ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset)
+        }
+        return ordered.map { render($0.element) }.joined()
+    }
+
+    /// One diagnostic: header, source line, caret line, then its fix and notes.
+    public func render(_ diagnostic: Diagnostic) -> String {
+        var out = header(diagnostic.range, diagnostic.severity.rawValue, severityColor(diagnostic.severity),
+                         diagnostic.message)
+        out += excerpt(diagnostic.range)
+        if let fix = diagnostic.fix {
+            out += paint("fix:", Style.fix) + " " + fix + "\n"
+        }
+        for note in diagnostic.notes {
+            out += header(note.range, "note", Style.note, note.message)
+            out += excerpt(note.range)
+        }
+        return out
+    }
+
+    /// `2 errors, 1 warning`; `no errors` when there are neither.
+    public static func summary(_ diagnostics: [Diagnostic]) -> String {
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let warnings = diagnostics.filter { $0.severity == .warning }.count
+        var parts: [String] = []
+        if errors > 0 { parts.append(errors == 1 ? "1 error" : "\(errors) errors") }
+        if warnings > 0 { parts.append(warnings == 1 ? "1 warning" : "\(warnings) warnings") }
+        return parts.isEmpty ? "no errors" : parts.joined(separator: ", ")
+    }
+
+    // MARK: Pieces
+
+    private enum Style {
+        static let bold = "\u{1B}[1m"
+        static let error = "\u{1B}[1;31m"
+        static let warning = "\u{1B}[1;35m"
+        static let note = "\u{1B}[1;36m"
+        static let caret = "\u{1B}[1;32m"
+        static let fix = "\u{1B}[1;32m"
+        static let reset = "\u{1B}[0m"
+    }
+
+    private func severityColor(_ severity: Severity) -> String {
+        switch severity {
+        case .error: return Style.error
+        case .warning: return Style.warning
+        case .note: return Style.note
+        }
+    }
+
+    private func paint(_ text: String, _ style: String) -> String {
+        color ? style + text + Style.reset : text
+    }
+
+    private func header(_ range: SourceRange, _ severity: String, _ style: String, _ message: String) -> String {
+        let place = range.isNone ? file.path : "\(file.path):\(range.start.line):\(range.start.column)"
+        return paint(place + ":", Style.bold) + " " + paint(severity + ":", style) + " " + paint(message, Style.bold) + "\n"
+    }
+
+    /// Lines longer than this many characters are shown as a window around the span.
+    static let maxLineWidth = 160
+
+    /// The source line of the range's start and a caret line under the part of the range on it.
+    private func excerpt(_ range: SourceRange) -> String {
+        guard !range.isNone, range.start.line >= 1, range.start.line <= file.lineStarts.count else { return "" }
+        let bytes = Array(file.line(range.start.line))
+        let lineStart = file.lineStarts[range.start.line - 1]
+        let from = max(0, range.start.offset - lineStart)
+        let to = range.end.line == range.start.line ? max(from, range.end.offset - lineStart) : bytes.count + 1
+        // Split the line into characters: byte offset, byte length, and how each is shown.
+        var characters: [(offset: Int, length: Int, shown: String)] = []
+        var i = 0
+        while i < bytes.count {
+            let length = Lexer.scalarLength(bytes, i)
+            characters.append((i, length, Self.shown(bytes, i, length)))
+            i += length
+        }
+        var first = 0
+        var last = characters.count
+        if characters.count > Self.maxLineWidth {
+            let at = characters.firstIndex { $0.offset + $0.length > from } ?? characters.count
+            first = max(0, min(at - Self.maxLineWidth / 4, characters.count - Self.maxLineWidth))
+            last = min(characters.count, first + Self.maxLineWidth)
+        }
+        var text = first > 0 ? "…" : ""
+        var caret = first > 0 ? " " : ""
+        for c in characters[first..<last] {
+            text += c.shown
+            if c.offset + c.length <= from {
+                caret += c.shown == "\t" ? "\t" : " "
+            } else if c.offset <= from {
+                caret += "^"
+            } else if c.offset < to {
+                caret += "~"
+            }
+        }
+        if last < characters.count { text += "…" }
+        // A span at or past the end of the line (a missing token, the line end) gets one caret.
+        if !caret.contains("^") { caret += "^" }
+        return text + "\n" + paint(caret, Style.caret) + "\n"
+    }
+
+    /// How one character of the source line is echoed: itself, or U+FFFD when it is not UTF-8
+    /// or is a control character that could move the cursor or change the terminal's state.
+    private static func shown(_ bytes: [UInt8], _ i: Int, _ length: Int) -> String {
+        let b = bytes[i]
+        if b == 0x09 { return "\t" }
+        if length == 1 && (b < 0x20 || b >= 0x7F) { return "\u{FFFD}" }
+        let s = String(decoding: bytes[i..<(i + length)], as: UTF8.self)
+        if let v = s.unicodeScalars.first?.value, (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029
+            || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) {
+            return "\u{FFFD}"
+        }
+        return s
+    }
+}
