@@ -1,0 +1,121 @@
+/// Cuts a dataset into minibatches, converting each one to floats on its way in.
+///
+/// The caller owns the batch buffers and allocates them once (`batchSize × sampleSize`
+/// floats and `batchSize` labels); `next` only writes into them, so a training step
+/// allocates nothing. The order of epoch `e` is a shuffle drawn from `Random(seed:, stream: e)`,
+/// so a run resumed at any epoch and batch sees exactly the batches it would have seen.
+public struct Batcher {
+    /// The samples.
+    public let dataset: Dataset
+    /// The samples per full batch.
+    public let batchSize: Int
+    /// The map from stored values to network inputs.
+    public let preprocessor: Preprocessor
+    /// Whether each epoch visits the samples in a fresh random order.
+    public let shuffle: Bool
+    /// Whether a last batch smaller than `batchSize` is skipped.
+    public let dropLast: Bool
+    /// The seed of the per-epoch orders.
+    public let seed: UInt64
+
+    /// The current epoch, as last given to `start(epoch:)`.
+    public private(set) var epoch = 0
+    /// The number of batches already delivered in this epoch.
+    public private(set) var batchIndex = 0
+
+    private let subset: [Int32]
+    private var order: [Int32]
+    private var table: [Float] = []
+
+    /// A batcher over the samples at `indices` (all when nil), for example one part of `Dataset.split`.
+    public init(dataset: Dataset, indices: [Int]? = nil, batchSize: Int, preprocessor: Preprocessor,
+                shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false) {
+        precondition(batchSize > 0, "batch size must be positive")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.preprocessor = preprocessor
+        self.shuffle = shuffle
+        self.seed = seed
+        self.dropLast = dropLast
+        precondition(preprocessor.mean.count * preprocessor.groupSize == dataset.sampleSize,
+                     "preprocessor was fitted to samples of another shape")
+        subset = (indices ?? Array(0..<dataset.count)).map { Int32($0) }
+        order = subset
+        if case .bytes = dataset.storage {
+            // Pixels take 256 values: one lookup per pixel replaces a multiply-add.
+            for g in 0..<preprocessor.mean.count {
+                for v in 0..<256 { table.append(Float(v) * preprocessor.multiplier[g] + preprocessor.offset[g]) }
+            }
+        }
+        start(epoch: 0)
+    }
+
+    /// The number of samples the batcher visits per epoch (before `dropLast`).
+    public var sampleCount: Int { subset.count }
+    /// Values per sample, the row length of the feature buffer.
+    public var sampleSize: Int { dataset.sampleSize }
+    /// Batches per epoch.
+    public var batchesPerEpoch: Int { dropLast ? subset.count / batchSize : (subset.count + batchSize - 1) / batchSize }
+
+    /// Starts epoch `epoch` at its first batch, shuffling if asked.
+    public mutating func start(epoch: Int) {
+        self.epoch = epoch
+        batchIndex = 0
+        for i in order.indices { order[i] = subset[i] }
+        if shuffle {
+            var random = Random(seed: seed, stream: UInt64(epoch))
+            random.shuffle(&order)
+        }
+    }
+
+    /// Continues the current epoch from batch `batch` (for resuming from a checkpoint).
+    public mutating func seek(batch: Int) {
+        batchIndex = min(max(batch, 0), batchesPerEpoch)
+    }
+
+    /// Writes the next batch into `features` (row-major, `sampleSize` per row) and `labels`
+    /// and returns how many rows it filled; 0 when the epoch is over. Rows past the returned
+    /// count are left as they were.
+    public mutating func next(features: inout [Float], labels: inout [Int32]) -> Int {
+        precondition(features.count >= batchSize * sampleSize && labels.count >= batchSize,
+                     "batch buffers must hold batchSize × sampleSize features and batchSize labels")
+        guard batchIndex < batchesPerEpoch else { return 0 }
+        let first = batchIndex * batchSize
+        let rows = min(batchSize, order.count - first)
+        let size = sampleSize
+        let groupSize = preprocessor.groupSize
+        let groups = preprocessor.mean.count
+        switch dataset.storage {
+        case .bytes(let pixels):
+            for row in 0..<rows {
+                let sample = Int(order[first + row])
+                let source = sample * size
+                let target = row * size
+                for g in 0..<groups {
+                    let lookup = g << 8
+                    for i in (g * groupSize)..<((g + 1) * groupSize) {
+                        features[target + i] = table[lookup | Int(pixels[source + i])]
+                    }
+                }
+                labels[row] = dataset.labels[sample]
+            }
+        case .floats(let values):
+            let multiplier = preprocessor.multiplier
+            let offset = preprocessor.offset
+            for row in 0..<rows {
+                let sample = Int(order[first + row])
+                let source = sample * size
+                let target = row * size
+                for g in 0..<groups {
+                    let (a, b) = (multiplier[g], offset[g])
+                    for i in (g * groupSize)..<((g + 1) * groupSize) {
+                        features[target + i] = values[source + i] * a + b
+                    }
+                }
+                labels[row] = dataset.labels[sample]
+            }
+        }
+        batchIndex += 1
+        return rows
+    }
+}

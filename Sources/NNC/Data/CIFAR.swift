@@ -1,0 +1,67 @@
+import Foundation
+
+/// The CIFAR binary format: fixed-size records of label byte(s) then a 3×32×32 image,
+/// channel-planar (all red, then green, then blue), with no header.
+public enum CIFAR {
+    /// The record layout of a CIFAR variant.
+    public struct Layout: Equatable {
+        /// Label bytes before each image (1 for CIFAR-10; 2 for CIFAR-100, coarse then fine).
+        public var labelBytes: Int
+        /// Which label byte is the class (0 for CIFAR-10; 1 for CIFAR-100's fine labels).
+        public var labelIndex: Int
+        /// Number of classes.
+        public var classCount: Int
+        /// Image shape [C, H, W].
+        public var imageShape: [Int]
+
+        public init(labelBytes: Int, labelIndex: Int, classCount: Int, imageShape: [Int] = [3, 32, 32]) {
+            self.labelBytes = labelBytes
+            self.labelIndex = labelIndex
+            self.classCount = classCount
+            self.imageShape = imageShape
+        }
+
+        /// CIFAR-10: one label byte, ten classes.
+        public static let cifar10 = Layout(labelBytes: 1, labelIndex: 0, classCount: 10)
+        /// CIFAR-100 with its 100 fine labels.
+        public static let cifar100 = Layout(labelBytes: 2, labelIndex: 1, classCount: 100)
+
+        var imageBytes: Int { imageShape.reduce(1, *) }
+        var recordBytes: Int { labelBytes + imageBytes }
+    }
+
+    /// The training batch file names of CIFAR-10's binary version.
+    public static let cifar10TrainFiles = (1...5).map { "data_batch_\($0).bin" }
+    /// The test batch file name of CIFAR-10's binary version.
+    public static let cifar10TestFile = "test_batch.bin"
+}
+
+extension Dataset {
+    /// Loads CIFAR binary batch files (raw or gzip-compressed) as one dataset, in file order.
+    public static func cifar(files: [URL], layout: CIFAR.Layout = .cifar10) throws -> Dataset {
+        guard !files.isEmpty else { throw DataError.invalidOption("no cifar batch files given") }
+        var pixels: [UInt8] = []
+        var labels: [Int32] = []
+        for file in files {
+            let raw = try Gzip.readFile(file)
+            let record = layout.recordBytes
+            guard raw.count % record == 0 else {
+                throw DataError.recordSize(file: file.path, bytes: raw.count, recordBytes: record)
+            }
+            let count = raw.count / record
+            guard count > 0 else { throw DataError.empty(file: file.path) }
+            pixels.reserveCapacity(pixels.count + count * layout.imageBytes)
+            labels.reserveCapacity(labels.count + count)
+            for item in 0..<count {
+                let start = item * record
+                let label = Int(raw[start + layout.labelIndex])
+                guard label < layout.classCount else {
+                    throw DataError.labelOutOfRange(file: file.path, label: label, item: item, classCount: layout.classCount)
+                }
+                labels.append(Int32(label))
+                pixels.append(contentsOf: raw[(start + layout.labelBytes)..<(start + record)])
+            }
+        }
+        return Dataset(pixels: pixels, labels: labels, sampleShape: layout.imageShape, classCount: layout.classCount)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// Finds the data files a `.net` file names.
+///
+/// A relative path is tried, in order, under the `--data` directory, next to the `.net` file,
+/// under each directory of `$NNC_DATA` (colon-separated) and under `./data` (where
+/// `nnc fetch` puts files by default). Each place is tried with and without `.gz`, so a model
+/// can name `train-images-idx3-ubyte` whether or not the file was decompressed. When nothing
+/// matches, the error lists every path tried and why it was tried.
+public struct DataLocator {
+    /// The `--data DIR` option, if given.
+    public var dataDirectory: URL?
+    /// The directory of the `.net` file.
+    public var modelDirectory: URL?
+    /// The value of `$NNC_DATA`, if set.
+    public var environment: String?
+    /// The working directory, for `./data`.
+    public var currentDirectory: URL
+
+    public init(dataDirectory: URL? = nil, modelDirectory: URL? = nil, environment: String? = nil,
+                currentDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.dataDirectory = dataDirectory
+        self.modelDirectory = modelDirectory
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+    }
+
+    /// A locator from `--data`, the `.net` file's path and the process environment.
+    public static func standard(dataDirectory: String?, modelFile: String?,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> DataLocator {
+        DataLocator(dataDirectory: dataDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                    modelDirectory: modelFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent() },
+                    environment: environment["NNC_DATA"].flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// Where `nnc fetch` stores datasets: `--data`, else the first `$NNC_DATA` directory, else `./data`.
+    public var fetchDirectory: URL {
+        if let dataDirectory { return dataDirectory }
+        if let first = environmentDirectories.first { return first }
+        return currentDirectory.appendingPathComponent("data", isDirectory: true)
+    }
+
+    /// Every place `path` may be found, in search order, with the reason each is tried.
+    public func candidates(for path: String) -> [(url: URL, reason: String)] {
+        if path.hasPrefix("/") { return variants(of: URL(fileURLWithPath: path)).map { ($0, "absolute path") } }
+        var bases: [(URL, String)] = []
+        if let dataDirectory { bases.append((dataDirectory, "--data")) }
+        if let modelDirectory { bases.append((modelDirectory, "next to the .net file")) }
+        for directory in environmentDirectories { bases.append((directory, "$NNC_DATA")) }
+        bases.append((currentDirectory.appendingPathComponent("data", isDirectory: true), "default data directory"))
+        var seen = Set<String>()
+        var result: [(URL, String)] = []
+        for (base, reason) in bases {
+            for url in variants(of: base.appendingPathComponent(path)) where seen.insert(url.standardizedFileURL.path).inserted {
+                result.append((url, reason))
+            }
+        }
+        return result
+    }
+
+    /// The first existing file among `candidates(for:)`, or an error naming them all.
+    public func locate(_ path: String) throws -> URL {
+        let tried = candidates(for: path)
+        var isDirectory: ObjCBool = false
+        for (url, _) in tried where FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue {
+            return url
+        }
+        throw DataError.notFound(file: path, looked: tried.map { "\($0.url.standardizedFileURL.path) (\($0.reason))" })
+    }
+
+    private var environmentDirectories: [URL] {
+        (environment ?? "").split(separator: ":").map { URL(fileURLWithPath: String($0), isDirectory: true) }
+    }
+
+    private func variants(of url: URL) -> [URL] {
+        url.pathExtension == "gz" ? [url, url.deletingPathExtension()] : [url, url.appendingPathExtension("gz")]
+    }
+}

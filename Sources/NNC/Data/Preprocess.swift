@@ -1,0 +1,147 @@
+/// Which values share one mean and standard deviation.
+public enum StatisticsGrouping: String, CaseIterable, Sendable {
+    /// One pair per channel of a [C, H, W] image (one for a 2-D image); the usual choice for images.
+    case channel
+    /// One pair per value position of a sample: per pixel, or per column of a table.
+    case feature
+}
+
+/// The per-value affine map `x ↦ (x · scale − mean[g]) / std[g]` for each group `g` of a
+/// sample's values (see `StatisticsGrouping`).
+///
+/// Statistics come from the training samples only (`fit`). They are saved with a checkpoint
+/// (`metadata`) so evaluation later applies exactly the same map.
+public struct Preprocessor: Equatable {
+    /// The factor applied first (`scale: 1/255` in a `.net` file), 1 when none.
+    public let scale: Float
+    /// Mean of each group after scaling, 0 unless centring.
+    public let mean: [Float]
+    /// Standard deviation of each group after scaling, 1 unless standardising.
+    public let std: [Float]
+    /// Consecutive values of a sample in one group (H·W for channels, 1 for features).
+    public let groupSize: Int
+
+    let multiplier: [Float]
+    let offset: [Float]
+
+    /// Builds a preprocessor from known statistics (for example read back from a checkpoint).
+    public init(scale: Float, mean: [Float], std: [Float], groupSize: Int) {
+        precondition(mean.count == std.count && groupSize > 0, "preprocessor statistics are inconsistent")
+        self.scale = scale
+        self.mean = mean
+        self.std = std
+        self.groupSize = groupSize
+        // A constant group (a blank border pixel) has no spread to divide by; leave it centred instead of inf.
+        multiplier = std.map { scale / ($0 > 1e-12 ? $0 : 1) }
+        offset = zip(mean, std).map { -$0 / ($1 > 1e-12 ? $1 : 1) }
+    }
+
+    /// The identity map for `dataset`'s samples (values as stored).
+    public static func identity(for dataset: Dataset, grouping: StatisticsGrouping? = nil) -> Preprocessor {
+        fit(dataset, scale: nil, center: false, standardize: false, grouping: grouping)
+    }
+
+    /// Computes the statistics from the samples at `indices` (all when nil): pass the training
+    /// indices only. `grouping` defaults to `.channel` for images and `.feature` for tables.
+    public static func fit(_ dataset: Dataset, indices: [Int]? = nil, scale: Float?, center: Bool, standardize: Bool,
+                           grouping: StatisticsGrouping? = nil) -> Preprocessor {
+        let (groups, groupSize) = dataset.groupLayout(grouping ?? dataset.defaultGrouping)
+        let scale = scale ?? 1
+        guard center || standardize else {
+            return Preprocessor(scale: scale, mean: Array(repeating: 0, count: groups),
+                                std: Array(repeating: 1, count: groups), groupSize: groupSize)
+        }
+        let (sum, sumOfSquares, n) = dataset.moments(indices: indices ?? Array(0..<dataset.count), groups: groups, groupSize: groupSize)
+        var mean: [Float] = []
+        var std: [Float] = []
+        for g in 0..<groups {
+            let m = n > 0 ? sum[g] / n : 0
+            let variance = n > 0 ? max(sumOfSquares[g] / n - m * m, 0) : 0
+            mean.append(center ? Float(m * Double(scale)) : 0)
+            std.append(standardize ? Float(variance.squareRoot() * Double(abs(scale))) : 1)
+        }
+        return Preprocessor(scale: scale, mean: mean, std: std, groupSize: groupSize)
+    }
+
+    /// The statistics as checkpoint metadata strings (`nnc.preprocess.*`).
+    public var metadata: [String: String] {
+        [
+            "nnc.preprocess.scale": scale.description,
+            "nnc.preprocess.mean": mean.map(\.description).joined(separator: ","),
+            "nnc.preprocess.std": std.map(\.description).joined(separator: ","),
+            "nnc.preprocess.group_size": String(groupSize),
+        ]
+    }
+
+    /// Reads statistics written by `metadata`; nil if they are missing or malformed.
+    public init?(metadata: [String: String]) {
+        guard let scale = metadata["nnc.preprocess.scale"].flatMap(Float.init),
+              let mean = metadata["nnc.preprocess.mean"].flatMap(floatList),
+              let std = metadata["nnc.preprocess.std"].flatMap(floatList),
+              let groupSize = metadata["nnc.preprocess.group_size"].flatMap(Int.init),
+              mean.count == std.count, !mean.isEmpty, groupSize > 0
+        else { return nil }
+        self.init(scale: scale, mean: mean, std: std, groupSize: groupSize)
+    }
+}
+
+private func floatList(_ text: String) -> [Float]? {
+    if text.isEmpty { return [] }
+    let values = text.split(separator: ",").compactMap { Float($0) }
+    return values.count == text.split(separator: ",").count ? values : nil
+}
+
+extension Dataset {
+    var defaultGrouping: StatisticsGrouping {
+        if case .bytes = storage { return .channel } else { return .feature }
+    }
+
+    /// The number of groups sharing statistics, and the consecutive values in each.
+    func groupLayout(_ grouping: StatisticsGrouping) -> (groups: Int, groupSize: Int) {
+        switch grouping {
+        case .channel:
+            let channels = sampleShape.count == 3 ? max(sampleShape[0], 1) : 1
+            return (channels, sampleSize / channels)
+        case .feature:
+            return (sampleSize, 1)
+        }
+    }
+
+    /// Per-group sums of values and of squares over the given samples, in Double.
+    fileprivate func moments(indices: [Int], groups: Int, groupSize: Int) -> (sum: [Double], sumOfSquares: [Double], n: Double) {
+        var sum = [Double](repeating: 0, count: groups)
+        var squares = [Double](repeating: 0, count: groups)
+        switch storage {
+        case .bytes(let pixels):
+            // A histogram per group gives exact moments with integer adds only.
+            var histogram = [Int](repeating: 0, count: groups * 256)
+            for index in indices {
+                let start = index * sampleSize
+                for g in 0..<groups {
+                    let base = start + g * groupSize
+                    for i in base..<(base + groupSize) { histogram[g * 256 + Int(pixels[i])] += 1 }
+                }
+            }
+            for g in 0..<groups {
+                for v in 0..<256 {
+                    let count = Double(histogram[g * 256 + v])
+                    sum[g] += count * Double(v)
+                    squares[g] += count * Double(v * v)
+                }
+            }
+        case .floats(let features):
+            for index in indices {
+                let start = index * sampleSize
+                for g in 0..<groups {
+                    let base = start + g * groupSize
+                    for i in base..<(base + groupSize) {
+                        let x = Double(features[i])
+                        sum[g] += x
+                        squares[g] += x * x
+                    }
+                }
+            }
+        }
+        return (sum, squares, Double(indices.count * groupSize))
+    }
+}

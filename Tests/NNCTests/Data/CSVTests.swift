@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import NNC
+
+@Suite struct CSVTests {
+    @Test func numericLabelsLastColumnWithHeader() throws {
+        let dataset = try Dataset.parseCSV("a,b,label\n1,2,0\n3.5,-4,2\r\n\n5,6e1,1\n", file: "t.csv", options: CSVOptions())
+        guard case .floats(let features) = dataset.storage else {
+            Issue.record("tables are floats")
+            return
+        }
+        #expect(features == [1, 2, 3.5, -4, 5, 60])
+        #expect(dataset.labels == [0, 2, 1])
+        #expect(dataset.sampleShape == [2])
+        #expect(dataset.classCount == 3)
+        #expect(dataset.classNames == nil)
+    }
+
+    @Test func labelColumnChoicesAndNoHeader() throws {
+        let text = "0,1.5,2.5\n1,3.5,4.5\n"
+        let first = try Dataset.parseCSV(text, file: "t", options: CSVOptions(labelColumn: .first, classCount: 4))
+        #expect(first.labels == [0, 1])
+        #expect(first.classCount == 4)
+        let negative = try Dataset.parseCSV(text, file: "t", options: CSVOptions(labelColumn: .index(-3)))
+        #expect(negative.labels == [0, 1])
+        let named = try Dataset.parseCSV("x,y,class\n1,2,1\n3,4,0\n", file: "t", options: CSVOptions(labelColumn: .name("class")))
+        #expect(named.labels == [1, 0])
+        #expect(throws: DataError.csvNoColumn(file: "t", column: "kind")) {
+            try Dataset.parseCSV("x,y,class\n1,2,1\n", file: "t", options: CSVOptions(labelColumn: .name("kind")))
+        }
+        #expect(throws: DataError.csvNoColumn(file: "t", column: "5")) {
+            try Dataset.parseCSV(text, file: "t", options: CSVOptions(labelColumn: .index(5)))
+        }
+    }
+
+    @Test func textLabelsAreNumberedInSortedOrder() throws {
+        let dataset = try Dataset.parseCSV("5.1,3.5,setosa\n7.0,3.2,versicolor\n4.9,3.0,setosa\n", file: "iris.csv", options: CSVOptions())
+        #expect(dataset.classNames == ["setosa", "versicolor"])
+        #expect(dataset.labels == [0, 1, 0])
+        #expect(dataset.classCount == 2)
+    }
+
+    @Test func malformedRowsNameFileAndLine() throws {
+        let fields = try #require(throws: DataError.self) {
+            try Dataset.parseCSV("1,2,0\n3,4\n", file: "t.csv", options: CSVOptions())
+        }
+        #expect(fields.description == "t.csv:2: expected 3 fields but found 2")
+        let number = try #require(throws: DataError.self) {
+            try Dataset.parseCSV("1,2,0\n3,abc,1\n", file: "t.csv", options: CSVOptions())
+        }
+        #expect(number.description == "t.csv:2: field 2 'abc' is not a number")
+        let label = try #require(throws: DataError.self) {
+            try Dataset.parseCSV("1,2,0\n3,4,1.5\n", file: "t.csv", options: CSVOptions())
+        }
+        #expect(label.description == "t.csv:2: label '1.5' is not a class index (a whole number from 0)")
+        let range = try #require(throws: DataError.self) {
+            try Dataset.parseCSV("1,2,0\n3,4,7\n", file: "t.csv", options: CSVOptions(classCount: 3))
+        }
+        #expect(range.description == "t.csv: label 7 at item 1 is out of range for 3 classes")
+        #expect(throws: DataError.empty(file: "e.csv")) { try Dataset.parseCSV("\n \n", file: "e.csv", options: CSVOptions()) }
+        #expect(throws: DataError.empty(file: "h.csv")) { try Dataset.parseCSV("a,b\n", file: "h.csv", options: CSVOptions(hasHeader: true)) }
+        #expect(throws: DataError.csvNotANumber(file: "n.csv", line: 1, column: 1, text: "nan")) {
+            try Dataset.parseCSV("nan,0\n", file: "n.csv", options: CSVOptions(hasHeader: false))
+        }
+    }
+
+    @Test func readsGzipFromDisk() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let url = try files.write("t.csv.gz", Gzip.compress(Array("1,2,1\n3,4,0\n".utf8)))
+        #expect(try Dataset.csv(url).labels == [1, 0])
+    }
+}
