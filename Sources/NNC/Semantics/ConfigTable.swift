@@ -1,0 +1,81 @@
+/// The keys of the `data`, `optimizer` and `train` blocks: types, defaults, ranges, and for
+/// optimizer keys the methods they apply to. REFERENCE.md is written from these tables.
+enum ConfigTable {
+    struct Key {
+        let option: OptionSpec
+        /// Optimizer methods the key applies to; nil: all.
+        let methods: [OptimizerMethod]?
+        init(_ option: OptionSpec, methods: [OptimizerMethod]? = nil) {
+            self.option = option
+            self.methods = methods
+        }
+    }
+
+    static let source = OptionType.form("`idx(images, labels)` / `cifar10(file, …)` / `csv(path, label: 0, header: true)`")
+
+    static let data: [Key] = [
+        Key(.init("train", source, .derived("none"), "training samples")),
+        Key(.init("test", source, .derived("none"), "test samples")),
+        Key(.init("validation", .form("`split(fraction)` or a source"), .derived("none"),
+                  "held-out samples for `plateau` and `lr_search`; `split(0.1)` takes the last 10 % of train")),
+        Key(.init("scale", .real, .derived("none"), "multiply raw values by this, e.g. `1/255`", bounds: .greaterThan(0))),
+        Key(.init("center", .form("`mean` / `none`"), .value(.symbol("none")), "subtract the training set's per-feature mean")),
+        Key(.init("standardize", .bool, .value(.bool(false)), "divide by the training set's per-feature standard deviation")),
+    ]
+
+    private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD]
+
+    static let optimizer: [Key] = [
+        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd 0.1; adagrad 0.01; rmsprop, adam 0.001"),
+                  "learning rate", bounds: .greaterThan(0))),
+        Key(.init("momentum", .real, .derived("sgd 0; sgd2, sa_sgd 0.9"), "heavy-ball momentum ρ",
+                  bounds: .halfOpen(0, 1)), methods: momentumMethods),
+        Key(.init("nesterov", .bool, .value(.bool(false)), "Nesterov's look-ahead; needs momentum > 0"),
+            methods: momentumMethods),
+        Key(.init("rho", .real, .value(.real(0.9)), "RMSProp's decay", bounds: .halfOpen(0, 1)),
+            methods: [.rmsprop, .sgd2]),
+        Key(.init("beta1", .real, .value(.real(0.9)), "Adam's first-moment decay", bounds: .halfOpen(0, 1)),
+            methods: [.adam, .sgd2]),
+        Key(.init("beta2", .real, .value(.real(0.999)), "Adam's second-moment decay", bounds: .halfOpen(0, 1)),
+            methods: [.adam, .sgd2]),
+        Key(.init("eps", .real, .derived("adagrad, rmsprop 1e-7; adam 1e-8"), "added to the root of the second moment",
+                  bounds: .greaterThan(0)), methods: [.adagrad, .rmsprop, .adam, .sgd2]),
+        Key(.init("weight_decay", .real, .value(.int(0)), "adds `weight_decay·w` to weight gradients (not biases)",
+                  bounds: .atLeast(0))),
+        Key(.init("lambda", .real, .value(.real(1)), "SGD2's damping λ", bounds: .atLeast(0)), methods: [.sgd2]),
+        Key(.init("chunk", .int, .value(.int(500)), "largest block of the input covariance solved at once",
+                  bounds: .size), methods: [.sgd2]),
+        Key(.init("samples", .int, .derived("all columns"), "form the covariance from this many random columns",
+                  bounds: .size), methods: [.sgd2]),
+        Key(.init("every", .int, .value(.int(1)), "re-form and re-factor the covariance every this many steps",
+                  bounds: .size), methods: [.sgd2]),
+        Key(.init("bias", .bool, .value(.bool(true)), "correct the bias with the augmented covariance"),
+            methods: [.sgd2]),
+        Key(.init("noise", .form("`noise(eta: 0.3, gamma: 0.55)` / `false`"), .value(.bool(false)),
+                  "gradient noise η/(1+t)^γ before the correction"), methods: [.sgd2]),
+        Key(.init("base", .choice(["sgd", "adam", "rmsprop", "adagrad"]), .value(.symbol("sgd")),
+                  "the first-order rule fed the corrected gradient"), methods: [.sgd2]),
+    ]
+
+    /// `layer NAME { … }` inside `optimizer`.
+    static let layerOverride: [Key] = [
+        Key(.init("lr_scale", .real, .value(.int(1)), "multiplies the learning rate for this layer", bounds: .atLeast(0))),
+        Key(.init("weight_decay", .real, .derived("the optimizer's"), "weight decay for this layer", bounds: .atLeast(0))),
+    ]
+
+    static let train: [Key] = [
+        Key(.init("batch", .int, .value(.int(32)), "samples per step", bounds: .size)),
+        Key(.init("epochs", .int, .value(.int(1)), "passes over the training set", bounds: .size)),
+        Key(.init("seed", .int, .value(.int(0)), "seeds initialisation, shuffling and dropout",
+                  bounds: .atLeast(0))),
+        Key(.init("schedule", .form("`constant` / `step(every: 10, factor: 0.1)` / `plateau(patience: 3, factor: 0.5)`"),
+                  .value(.symbol("constant")), "learning-rate schedule")),
+        Key(.init("checkpoint", .string, .derived("none"), "checkpoint path, relative to the .net file")),
+        Key(.init("checkpoint_every", .int, .value(.int(1)), "epochs between checkpoints", bounds: .size)),
+        Key(.init("eval_every", .int, .value(.int(1)), "epochs between test-set evaluations", bounds: .size)),
+        Key(.init("lr_search", .form("`search(every: 10, steps: 30)` / `true` / `false`"), .value(.bool(false)),
+                  "the papers' learning-rate search")),
+    ]
+
+    static let optimizerBases: [OptimizerMethod] = [.sgd, .adam, .rmsprop, .adagrad]
+}

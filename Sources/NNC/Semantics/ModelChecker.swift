@@ -1,0 +1,114 @@
+/// The semantic stage: from a parsed file to the checked `Model`.
+public enum ModelChecker {
+    /// Checks a parsed file. `parseDiagnostics` tell which parts the parser already found
+    /// broken, so their consequences (a net without its `loss` because the body did not
+    /// parse) are not reported again. Returns a model only when this stage found no errors.
+    public static func check(_ unit: SourceUnit, parseDiagnostics: [Diagnostic] = [],
+                             file: SourceFile? = nil) -> (model: Model?, diagnostics: [Diagnostic]) {
+        let sink = DiagnosticSink()
+        let evaluator = Evaluator(sink: sink)
+        var blocks: [String: BlockExpander.Block] = [:]
+        var nets: [(name: Identifier, body: [Statement], range: SourceRange)] = []
+        var configs: [String: (keyword: Identifier, name: Identifier?, items: [ConfigItem], range: SourceRange)] = [:]
+        var configOrder: [String] = []
+
+        for d in unit.declarations {
+            switch d {
+            case .constant(let name, let value, _):
+                _ = evaluator.define(name, value)
+            case .block(let name, let parameters, let body, _):
+                if let first = blocks[name.name] {
+                    sink.error(CheckMessage.duplicateBlock(name.name), at: name.range,
+                               notes: [.init(message: CheckMessage.firstDefinedHere, range: first.name.range)])
+                    continue
+                }
+                if LayerTable.spec(name.name) != nil {
+                    sink.error(CheckMessage.blockShadowsLayer(name.name), at: name.range,
+                               fix: CheckMessage.renameBlock)
+                    continue
+                }
+                var seen: [String: SourceRange] = [:]
+                for p in parameters {
+                    if let first = seen[p.name] {
+                        sink.error(CheckMessage.duplicateParameter(p.name), at: p.range,
+                                   notes: [.init(message: CheckMessage.firstDefinedHere, range: first)])
+                    }
+                    seen[p.name] = p.range
+                }
+                blocks[name.name] = .init(name: name, parameters: parameters, body: body)
+            case .net(let name, let body, let range):
+                if let first = nets.first {
+                    sink.error(CheckMessage.duplicateNet, at: name.range,
+                               notes: [.init(message: CheckMessage.firstDefinedHere, range: first.name.range)])
+                    continue
+                }
+                nets.append((name, body, range))
+            case .config(let keyword, let name, let items, let range):
+                if let first = configs[keyword.name] {
+                    sink.error(CheckMessage.duplicateStatement(keyword.name), at: keyword.range,
+                               notes: [.init(message: CheckMessage.firstGivenHere, range: first.keyword.range)])
+                    continue
+                }
+                configs[keyword.name] = (keyword, name, items, range)
+                configOrder.append(keyword.name)
+            }
+        }
+        evaluator.evaluateAllConstants()
+
+        let parseErrors = parseDiagnostics.filter(\.isError)
+        let expander = BlockExpander(evaluator: evaluator, blocks: blocks)
+        var net: NetChecker.Result?
+        if let n = nets.first {
+            let damaged = parseErrors.contains {
+                $0.range.start.offset >= n.range.start.offset && $0.range.start.offset <= n.range.end.offset
+            }
+            net = NetChecker(expander: expander, evaluator: evaluator).check(name: n.name, body: n.body,
+                                                                             bodyDamaged: damaged)
+        } else if parseErrors.isEmpty {
+            let start = SourceLocation(line: 1, column: 1, offset: 0)
+            sink.error(CheckMessage.missingNet, at: SourceRange(start: start, end: start), fix: CheckMessage.addNet)
+        }
+
+        let config = ConfigChecker(evaluator: evaluator)
+        let layerNames = net.flatMap { $0.complete ? $0.layers.flatMap(allNames) : nil }
+        var data: DataSpec?
+        var optimizer = OptimizerSpec.defaults(for: .sgd)
+        var training = TrainingSpec()
+        var configOK = true
+        for key in configOrder {
+            let c = configs[key]!
+            switch key {
+            case "data":
+                data = config.data(c.items, range: c.range)
+                if data == nil { configOK = false }
+            case "optimizer":
+                guard let name = c.name else { configOK = false; continue }
+                if let o = config.optimizer(name, c.items, range: c.range, layerNames: layerNames) {
+                    optimizer = o
+                } else { configOK = false }
+            case "train":
+                if let t = config.train(c.items, range: c.range) { training = t } else { configOK = false }
+            default:
+                sink.error(CheckMessage.unknownSection(key, in: "file"), at: c.keyword.range)
+                configOK = false
+            }
+        }
+        for (name, block) in blocks.sorted(by: { $0.key < $1.key }) where !expander.aborted && !expander.used.contains(name) {
+            sink.warning(CheckMessage.unusedBlock(name), at: block.name.range)
+        }
+
+        let diagnostics = sink.diagnostics
+        guard let n = nets.first, let net, net.complete, configOK, !diagnostics.hasErrors,
+              let input = net.inputShape, let loss = net.loss else {
+            return (nil, diagnostics)
+        }
+        let model = Model(name: n.name.name, inputShape: input, layers: net.layers, loss: loss, data: data,
+                          optimizer: optimizer, training: training, range: n.range)
+        return (model, diagnostics)
+    }
+
+    private static func allNames(_ layer: Layer) -> [String] {
+        if case .residual(let body) = layer.op { return [layer.name] + body.flatMap(allNames) }
+        return [layer.name]
+    }
+}

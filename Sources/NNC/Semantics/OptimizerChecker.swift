@@ -1,0 +1,95 @@
+/// The `optimizer NAME { … }` block: the method, its hyperparameters over the defaults of
+/// ALGORITHMS.md, and `layer NAME { … }` overrides.
+extension ConfigChecker {
+    /// `layerNames` are the model's layer names, or nil when the net failed (overrides then
+    /// go unchecked rather than be reported as unknown).
+    func optimizer(_ methodName: Identifier, _ items: [ConfigItem], range: SourceRange,
+                   layerNames: [String]?) -> OptimizerSpec? {
+        guard let method = OptimizerMethod(rawValue: methodName.name) else {
+            sink.error(CheckMessage.unknownOptimizer(methodName.name), at: methodName.range,
+                       fix: Suggestions.fix(for: methodName.name, among: OptimizerMethod.allCases.map(\.rawValue)))
+            // The keys are still checked, against no method in particular.
+            _ = entries(items, ConfigTable.optimizer, block: "optimizer", allowsSections: true)
+            return nil
+        }
+        let table = ConfigTable.optimizer
+        let e = entries(items, table, block: "optimizer", method: method, allowsSections: true)
+        var spec = OptimizerSpec.defaults(for: method)
+        spec.range = range
+        func real(_ key: String) -> Double? { read(e, key, table, "optimizer") { evaluator.real($0, $1, $2) } }
+        func int(_ key: String) -> Int? { read(e, key, table, "optimizer") { evaluator.int($0, $1, $2) } }
+        func bool(_ key: String) -> Bool? { read(e, key, table, "optimizer") { v, w, _ in evaluator.bool(v, w) } }
+        spec.learningRate = real("lr") ?? spec.learningRate
+        let momentum = real("momentum")
+        spec.momentum = momentum ?? spec.momentum
+        spec.nesterov = bool("nesterov") ?? spec.nesterov
+        spec.rho = real("rho") ?? spec.rho
+        spec.beta1 = real("beta1") ?? spec.beta1
+        spec.beta2 = real("beta2") ?? spec.beta2
+        spec.epsilon = real("eps") ?? spec.epsilon
+        spec.weightDecay = real("weight_decay") ?? spec.weightDecay
+        let momentumFailed = e.values["momentum"] != nil && momentum == nil
+        if spec.nesterov && spec.momentum == 0 && !momentumFailed, let key = e.keys["nesterov"] {
+            sink.error(CheckMessage.nesterovNeedsMomentum, at: key.range, fix: CheckMessage.setMomentum)
+            e.failed = true
+        }
+        if method == .sgd2 {
+            var o = SGD2Options()
+            o.lambda = real("lambda") ?? o.lambda
+            o.chunk = int("chunk") ?? o.chunk
+            o.samples = int("samples")
+            o.every = int("every") ?? o.every
+            o.correctBias = bool("bias") ?? o.correctBias
+            if let v = e.values["noise"] { o.noise = noise(v, e) }
+            if let v = e.values["base"] {
+                let choices = ConfigTable.optimizerBases.map(\.rawValue)
+                if let s = evaluator.symbol(v, phrase("base", "optimizer"), among: choices) {
+                    o.base = OptimizerMethod(rawValue: s)!
+                } else { e.failed = true }
+            }
+            spec.sgd2 = o
+        }
+        var seen: [String: SourceRange] = [:]
+        for section in e.sections {
+            guard let name = section.name else {
+                sink.error(CheckMessage.overrideNeedsName, at: section.keyword.range, fix: CheckMessage.overrideFix)
+                e.failed = true
+                continue
+            }
+            if let first = seen[name.name] {
+                sink.error(CheckMessage.duplicateOverride(name.name), at: name.range,
+                           notes: [.init(message: CheckMessage.firstGivenHere, range: first)])
+                e.failed = true
+            }
+            seen[name.name] = name.range
+            if let layerNames, !layerNames.contains(name.name) {
+                sink.error(CheckMessage.unknownLayerName(name.name), at: name.range,
+                           fix: Suggestions.fix(for: name.name, among: layerNames) ?? CheckMessage.layerNamesHint)
+                e.failed = true
+            }
+            let sub = entries(section.items, ConfigTable.layerOverride, block: "layer")
+            var o = LayerOverride(layer: name.name, range: section.range)
+            o.learningRateScale = read(sub, "lr_scale", ConfigTable.layerOverride, "layer") {
+                evaluator.real($0, $1, $2) } ?? 1
+            o.weightDecay = read(sub, "weight_decay", ConfigTable.layerOverride, "layer") { evaluator.real($0, $1, $2) }
+            if sub.failed { e.failed = true }
+            spec.overrides.append(o)
+        }
+        return e.failed ? nil : spec
+    }
+
+    /// `noise(eta: 0.3, gamma: 0.55)`, `noise(0.3)`, or `false` for none.
+    private func noise(_ v: Value, _ e: Entries) -> SGD2Options.Noise? {
+        if case .bool(false) = v.kind { return nil }
+        let spec = StatementSpec("noise", "", positional: .init("eta", .real, .value(.real(0.3)), "", bounds: .greaterThan(0)),
+                                 options: [.init("gamma", .real, .value(.real(0.55)), "", bounds: .atLeast(0))])
+        guard let a = call(v, spec) else {
+            evaluator.mismatch(v, phrase("noise", "optimizer"), CheckMessage.noiseExpectation)
+            e.failed = true
+            return nil
+        }
+        let eta = a.real("eta"), gamma = a.real("gamma")
+        guard let eta, let gamma, !a.failed else { e.failed = true; return nil }
+        return SGD2Options.Noise(eta: eta, gamma: gamma)
+    }
+}

@@ -1,0 +1,66 @@
+/// The `train { … }` block.
+extension ConfigChecker {
+    func train(_ items: [ConfigItem], range: SourceRange) -> TrainingSpec? {
+        let table = ConfigTable.train
+        let e = entries(items, table, block: "train")
+        var spec = TrainingSpec()
+        spec.range = range
+        func int(_ key: String) -> Int? { read(e, key, table, "train") { evaluator.int($0, $1, $2) } }
+        spec.batch = int("batch") ?? spec.batch
+        spec.epochs = int("epochs") ?? spec.epochs
+        if let seed = int("seed") { spec.seed = UInt64(seed) }
+        spec.checkpointEvery = int("checkpoint_every") ?? spec.checkpointEvery
+        spec.evaluateEvery = int("eval_every") ?? spec.evaluateEvery
+        spec.checkpoint = read(e, "checkpoint", table, "train") { v, w, _ in evaluator.string(v, w) }
+        if let v = e.values["schedule"] {
+            if let s = schedule(v) { spec.schedule = s } else { e.failed = true }
+        }
+        if let v = e.values["lr_search"] {
+            if case .bool(let b) = v.kind {
+                spec.lrSearch = b ? LRSearch() : nil
+            } else {
+                let searchSpec = StatementSpec("search", "", options: [
+                    .init("every", .int, .value(.int(10)), "", bounds: .size),
+                    .init("steps", .int, .value(.int(30)), "", bounds: .size)])
+                if let a = call(v, searchSpec) {
+                    let every = a.int("every"), steps = a.int("steps")
+                    if let every, let steps, !a.failed { spec.lrSearch = LRSearch(every: every, steps: steps) }
+                    else { e.failed = true }
+                } else {
+                    evaluator.mismatch(v, phrase("lr_search", "train"), CheckMessage.searchExpectation)
+                    e.failed = true
+                }
+            }
+        }
+        return e.failed ? nil : spec
+    }
+
+    private func schedule(_ v: Value) -> Schedule? {
+        let factor = Bounds.openClosed(0, 1)
+        let step = StatementSpec("step", "", options: [
+            .init("every", .int, .value(.int(10)), "", bounds: .size),
+            .init("factor", .real, .value(.real(0.1)), "", bounds: factor)])
+        let plateau = StatementSpec("plateau", "", options: [
+            .init("patience", .int, .value(.int(3)), "", bounds: .size),
+            .init("factor", .real, .value(.real(0.5)), "", bounds: factor)])
+        if case .symbol("constant") = v.kind { return .constant }
+        if let a = call(v, step) {
+            let every = a.int("every"), f = a.real("factor")
+            guard let every, let f, !a.failed else { return nil }
+            return .step(every: every, factor: f)
+        }
+        if let a = call(v, plateau) {
+            let patience = a.int("patience"), f = a.real("factor")
+            guard let patience, let f, !a.failed else { return nil }
+            return .plateau(patience: patience, factor: f)
+        }
+        let kinds = ["constant", "step", "plateau"]
+        if let (name, range) = head(v) {
+            sink.error(CheckMessage.unknownChoice(name, for: phrase("schedule", "train"), choices: kinds), at: range,
+                       fix: Suggestions.fix(for: name, among: kinds))
+        } else {
+            evaluator.mismatch(v, phrase("schedule", "train"), CheckMessage.oneOf(kinds))
+        }
+        return nil
+    }
+}
