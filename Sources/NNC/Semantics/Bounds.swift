@@ -24,6 +24,10 @@ struct Bounds: Hashable, Sendable {
         let belowLower = lower.map { lowerInclusive ? x < $0 : x <= $0 } ?? false
         let aboveUpper = upper.map { upperInclusive ? x > $0 : x >= $0 } ?? false
         guard belowLower || aboveUpper || x.isNaN else { return nil }
+        // A far-off cap (sizes up to 2³⁰) is noise when the value is too small.
+        if belowLower, let lo = lower, let hi = upper, hi >= 1e6 {
+            return lowerInclusive ? "at least \(Value.format(lo))" : "greater than \(Value.format(lo))"
+        }
         return requirement
     }
 
