@@ -13,6 +13,7 @@ let subcommands: [Subcommand] = [
                run: CheckCommand.run),
     Subcommand(name: "plan", abstract: "print the lowered execution plan: kernels, shapes, FLOPs, arena",
                run: PlanCommand.run),
+    Subcommand(name: "report", abstract: "turn training logs into an HTML report or an SVG chart", run: ReportCommand.run),
 ]
 
 func usage() -> String {

@@ -1,0 +1,126 @@
+import Foundation
+
+/// How an axis maps values to positions.
+enum AxisScale: Equatable {
+    case linear
+    case log
+
+    /// Log when every finite value is positive and they span at least two decades.
+    static func automatic(for values: [Double]) -> AxisScale {
+        let finite = values.filter(\.isFinite)
+        guard let lo = finite.min(), let hi = finite.max(), lo > 0 else { return .linear }
+        return hi / lo >= 100 ? .log : .linear
+    }
+}
+
+/// One chart axis: its scale, the domain it shows, and labelled ticks inside that domain.
+struct ChartAxis {
+    let scale: AxisScale
+    let lower: Double
+    let upper: Double
+    let ticks: [Double]
+    let labels: [String]
+    /// Unlabelled grid positions between the labelled ticks (2…9 × 10ᵏ on log axes).
+    let minorTicks: [Double]
+
+    /// An axis that holds all finite `values` (positive ones only, on a log axis).
+    /// With no usable values it shows 0…1, so an empty chart still draws.
+    init(values: [Double], scale: AxisScale? = nil, maxTicks: Int = 7) {
+        let scale = scale ?? AxisScale.automatic(for: values)
+        let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
+        self.scale = scale
+        if scale == .log, let lo = usable.min(), let hi = usable.max() {
+            let first = Int(floor(log10(lo) + 1e-9))
+            var last = Int(ceil(log10(hi) - 1e-9))
+            if last == first { last += 1 }
+            let stride = max(1, Int(ceil(Double(last - first) / Double(maxTicks - 1))))
+            lower = pow(10, Double(first))
+            upper = pow(10, Double(last))
+            let exponents = Swift.stride(from: first, through: last, by: stride)
+            ticks = exponents.map { pow(10, Double($0)) }
+            labels = exponents.map(ChartAxis.powerOfTen)
+            minorTicks = (last - first <= 4) ? (first..<last).flatMap { e in
+                (2...9).map { Double($0) * pow(10, Double(e)) }
+            } : []
+        } else {
+            var lo = usable.min() ?? 0
+            var hi = usable.max() ?? 1
+            if hi - lo <= max(abs(hi), abs(lo)) * 1e-12 {
+                // A flat series: give it room around the value instead of a zero-width axis.
+                let pad = lo == 0 ? 1 : abs(lo) * 0.1
+                lo -= pad
+                hi += pad
+            }
+            let step = ChartAxis.niceStep((hi - lo) / Double(maxTicks - 1))
+            let first = floor(lo / step + 1e-9)
+            let last = ceil(hi / step - 1e-9)
+            lower = first * step
+            upper = last * step
+            let values = Swift.stride(from: first, through: last, by: 1).map { $0 * step }
+            ticks = values
+            labels = ChartAxis.linearLabels(values, step: step)
+            minorTicks = []
+        }
+    }
+
+    /// Integer positions 1…n labelled with `names` (layers, first to last), thinned so that
+    /// labels about `characterWidth`-wide glyphs do not collide in `length` pixels.
+    init(categories names: [String], length: Double, characterWidth: Double) {
+        scale = .linear
+        lower = 1
+        upper = Double(max(names.count, 2))
+        let widest = Double(names.map(\.count).max() ?? 1) * characterWidth + 8
+        let spacing = length / max(upper - lower, 1)
+        let every = max(1, Int(ceil(widest / spacing)))
+        let shown = Swift.stride(from: 0, to: names.count, by: every)
+        ticks = shown.map { Double($0 + 1) }
+        labels = shown.map { names[$0] }
+        minorTicks = []
+    }
+
+    /// Where `value` falls along the axis, 0 at `lower` and 1 at `upper`; nil when the
+    /// value cannot be drawn (not finite, or not positive on a log axis).
+    func fraction(_ value: Double) -> Double? {
+        guard value.isFinite else { return nil }
+        switch scale {
+        case .linear:
+            return (value - lower) / (upper - lower)
+        case .log:
+            guard value > 0 else { return nil }
+            return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
+        }
+    }
+
+    /// 1, 2 or 5 times a power of ten, the smallest such at least `rough`.
+    static func niceStep(_ rough: Double) -> Double {
+        guard rough > 0, rough.isFinite else { return 1 }
+        let magnitude = pow(10, floor(log10(rough)))
+        for factor in [1.0, 2, 5, 10] where factor * magnitude >= rough * (1 - 1e-9) {
+            return factor * magnitude
+        }
+        return 10 * magnitude
+    }
+
+    /// Labels with just enough decimals for `step`; exponent form for very large or small ones.
+    static func linearLabels(_ values: [Double], step: Double) -> [String] {
+        let largest = values.map { abs($0) }.max() ?? 0
+        if largest >= 1e6 || step < 1e-4 {
+            return values.map { $0 == 0 ? "0" : String(format: "%.3g", $0) }
+        }
+        let decimals = max(0, Int(-floor(log10(step) + 1e-9)))
+        return values.map { value in
+            let text = String(format: "%.\(decimals)f", value)
+            return text.hasPrefix("-") && Double(text) == 0 ? String(text.dropFirst()) : text
+        }
+    }
+
+    /// 10ᵏ as plain digits when short (0.01 … 10000), else with a superscript exponent.
+    static func powerOfTen(_ exponent: Int) -> String {
+        if exponent >= 0 && exponent <= 4 { return String(Int(pow(10, Double(exponent)))) }
+        if exponent < 0 && exponent >= -2 { return String(format: "%.\(-exponent)f", pow(10, Double(exponent))) }
+        let superscripts: [Character: Character] = [
+            "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻",
+        ]
+        return "10" + String(String(exponent).map { superscripts[$0] ?? $0 })
+    }
+}

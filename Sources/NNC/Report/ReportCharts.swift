@@ -1,0 +1,197 @@
+import Foundation
+
+/// The charts a report can draw (`nnc report --chart …`).
+public enum ReportChart: String, CaseIterable, Sendable {
+    /// Training loss per step and test loss per epoch, runs overlaid.
+    case loss
+    /// Test (and validation) error per epoch.
+    case error
+    /// RMS of the residual each layer receives, first layer to last (SGD2 paper, Fig. 4).
+    case energy
+    /// Condition numbers of each layer's Kronecker factors over training.
+    case conditioning
+    /// The network's operator-norm upper bound over training.
+    case bound
+}
+
+/// Builds `LineChart`s from run logs. Time runs along x in epochs when every run says how
+/// many steps an epoch has (so runs with different batch sizes line up), else in steps.
+struct ReportCharts {
+    let runs: [RunLog]
+    /// Legend names, made unique when two runs share a label.
+    let labels: [String]
+
+    init(runs: [RunLog]) {
+        self.runs = runs
+        var seen: [String: Int] = [:]
+        labels = runs.map { run in
+            let count = (seen[run.label] ?? 0) + 1
+            seen[run.label] = count
+            return count == 1 ? run.label : "\(run.label) (\(count))"
+        }
+    }
+
+    private var inEpochs: Bool { runs.allSatisfy { $0.stepsPerEpoch != nil } }
+    private var timeLabel: String { inEpochs ? "epoch" : "step" }
+
+    private func time(_ run: RunLog, step: Int) -> Double {
+        guard inEpochs, let n = run.stepsPerEpoch else { return Double(step) }
+        return Double(step) / Double(n)
+    }
+
+    func charts(_ kind: ReportChart) -> [LineChart] {
+        switch kind {
+        case .loss: return [loss()]
+        case .error: return [error()]
+        case .energy: return energy()
+        case .conditioning: return conditioning()
+        case .bound: return [bound()]
+        }
+    }
+
+    func loss() -> LineChart {
+        var series: [ChartSeries] = []
+        for (index, run) in runs.enumerated() {
+            let color = Palette.run(index)
+            if !run.steps.isEmpty {
+                let (xs, ys) = Self.thin(run.steps.map { time(run, step: $0.step) }, run.steps.map(\.loss), to: 400)
+                series.append(ChartSeries(name: "\(labels[index]) train", xs: xs, ys: ys, color: color,
+                                          width: 1, opacity: 0.75, markers: false))
+            } else {
+                let epochs = run.epochs.filter { $0.trainLoss != nil }
+                series.append(ChartSeries(name: "\(labels[index]) train", xs: epochs.map { epochTime(run, $0) },
+                                          ys: epochs.map { $0.trainLoss! }, color: color, width: 1.2))
+            }
+            let tested = run.epochs.filter { $0.testLoss != nil }
+            if !tested.isEmpty {
+                series.append(ChartSeries(name: "\(labels[index]) test", xs: tested.map { epochTime(run, $0) },
+                                          ys: tested.map { $0.testLoss! }, color: color,
+                                          stroke: .dashed, width: 1.8, markers: true))
+            }
+            let validated = run.epochs.filter { $0.validationLoss != nil }
+            if !validated.isEmpty {
+                series.append(ChartSeries(name: "\(labels[index]) validation", xs: validated.map { epochTime(run, $0) },
+                                          ys: validated.map { $0.validationLoss! }, color: color,
+                                          stroke: .dotted, width: 1.8, markers: true))
+            }
+        }
+        return LineChart(title: "Loss", xLabel: timeLabel, yLabel: "loss", series: series)
+    }
+
+    func error() -> LineChart {
+        var series: [ChartSeries] = []
+        for (index, run) in runs.enumerated() {
+            let color = Palette.run(index)
+            let tested = run.epochs.filter { $0.testError != nil }
+            series.append(ChartSeries(name: "\(labels[index]) test", xs: tested.map { epochTime(run, $0) },
+                                      ys: tested.map { $0.testError! * 100 }, color: color, width: 1.6))
+            let validated = run.epochs.filter { $0.validationError != nil }
+            if !validated.isEmpty {
+                series.append(ChartSeries(name: "\(labels[index]) validation", xs: validated.map { epochTime(run, $0) },
+                                          ys: validated.map { $0.validationError! * 100 }, color: color,
+                                          stroke: .dashed, width: 1.6))
+            }
+        }
+        return LineChart(title: "Test error", xLabel: timeLabel, yLabel: "error (%)", series: series)
+    }
+
+    /// Residual RMS (and gradient RMS when logged) per layer: one line per run and epoch,
+    /// later epochs darker, at most six epochs a run so the legend stays readable.
+    func energy() -> [LineChart] {
+        let fields = [("residual_rms", "Gradient energy: residual RMS per layer", "RMS of residual R"),
+                      ("gradient_rms", "Weight-gradient RMS per layer", "RMS of gradient G")]
+        var charts: [LineChart] = []
+        for (field, title, yLabel) in fields {
+            guard field == "residual_rms" || hasField(field) else { continue }
+            var series: [ChartSeries] = []
+            var names: [String] = []
+            for (index, run) in runs.enumerated() {
+                let records = Self.spread(Self.lastPerEpoch(run.analyses), upTo: 6)
+                for (k, record) in records.enumerated() {
+                    let layers = record.layers
+                    if layers.count > names.count { names = layers.map(\.name) }
+                    let shade = records.count > 1 ? 0.7 * (1 - Double(k) / Double(records.count - 1)) : 0
+                    let when = record.epoch > 0 ? "epoch \(record.epoch)" : "step \(record.step)"
+                    series.append(ChartSeries(
+                        name: "\(labels[index]) · \(when)", xs: layers.indices.map { Double($0 + 1) },
+                        ys: layers.map { $0[field] ?? .nan }, color: Palette.lighten(Palette.run(index), shade),
+                        stroke: index % 2 == 0 ? .solid : .dashed, width: 1.5))
+                }
+            }
+            if names.isEmpty { names = runs.first?.header.layers ?? [] }
+            charts.append(LineChart(title: title, xLabel: "layer (first → last)", yLabel: yLabel,
+                                    series: series, xCategories: names))
+        }
+        return charts
+    }
+
+    /// For each run, each factor's condition number per layer over time, one line per layer.
+    func conditioning() -> [LineChart] {
+        let factors = [("input_condition", "A = E[x xᵀ]"), ("output_condition", "S = E[δ δᵀ]"),
+                       ("product_condition", "A ⊗ S")]
+        var charts: [LineChart] = []
+        let present = factors.filter { hasField($0.0) }
+        for (index, run) in runs.enumerated() {
+            for (field, factor) in present.isEmpty ? [factors[0]] : present {
+                let names = run.analyses.last?.layers.map(\.name) ?? run.header.layers
+                let colors = Palette.sequential(names.count)
+                let series = names.enumerated().map { (k, name) in
+                    ChartSeries(name: name, xs: run.analyses.map { time(run, step: $0.step) },
+                                ys: run.analyses.map { k < $0.layers.count ? $0.layers[k][field] ?? .nan : .nan },
+                                color: colors[k], width: 1.4)
+                }
+                charts.append(LineChart(title: "Conditioning of \(factor): \(labels[index])", xLabel: timeLabel,
+                                        yLabel: "condition number λmax/λmin", series: series))
+            }
+        }
+        return charts
+    }
+
+    func bound() -> LineChart {
+        let series = runs.enumerated().map { (index, run) in
+            ChartSeries(name: labels[index], xs: run.analyses.map { time(run, step: $0.step) },
+                        ys: run.analyses.map { $0.operatorNormBound ?? .nan }, color: Palette.run(index), width: 1.6)
+        }
+        return LineChart(title: "Operator-norm bound", xLabel: timeLabel, yLabel: "Π σmax(W) · Π 1/min√(d+ε)",
+                         series: series)
+    }
+
+    private func epochTime(_ run: RunLog, _ record: EpochRecord) -> Double {
+        inEpochs ? Double(record.epoch) : Double(record.step)
+    }
+
+    private func hasField(_ field: String) -> Bool {
+        runs.contains { $0.analyses.contains { $0.layers.contains { $0[field] != nil } } }
+    }
+
+    /// The last analysis record of each epoch, in order: the profile the epoch ended with.
+    static func lastPerEpoch(_ records: [AnalysisRecord]) -> [AnalysisRecord] {
+        var out: [AnalysisRecord] = []
+        for record in records {
+            if let last = out.last, last.epoch == record.epoch { out[out.count - 1] = record } else { out.append(record) }
+        }
+        return out
+    }
+
+    /// At most `limit` items, evenly spread, always keeping the first and the last.
+    static func spread<T>(_ items: [T], upTo limit: Int) -> [T] {
+        guard items.count > limit, limit > 1 else { return items }
+        return (0..<limit).map { items[Int((Double($0) * Double(items.count - 1) / Double(limit - 1)).rounded())] }
+    }
+
+    /// Averages consecutive points into at most `count` buckets; a long run's step losses
+    /// would otherwise make a megabyte of SVG that no screen can show. Non-finite values are
+    /// left out of a bucket's mean; a bucket with nothing finite stays a gap.
+    static func thin(_ xs: [Double], _ ys: [Double], to count: Int) -> ([Double], [Double]) {
+        guard xs.count > count else { return (xs, ys) }
+        let size = (xs.count + count - 1) / count
+        var outX: [Double] = [], outY: [Double] = []
+        for start in stride(from: 0, to: xs.count, by: size) {
+            let range = start..<min(start + size, xs.count)
+            let finite = range.map { ys[$0] }.filter(\.isFinite)
+            outX.append(xs[range.last!])
+            outY.append(finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count))
+        }
+        return (outX, outY)
+    }
+}
