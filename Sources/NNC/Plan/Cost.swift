@@ -1,0 +1,130 @@
+/// What each op costs and which sizes describe it. The per-element counts are conventions,
+/// listed in docs/PLAN.md: a GEMM or convolution is 2·m·n·k, an element-wise step 1 per element
+/// (a transcendental function counts as one), and the rest a small fixed count per element.
+extension Op {
+    /// Floating-point operations of one execution.
+    public var flops: Int {
+        switch self {
+        case .gemm(let p): return 2 * p.m * p.n * p.k + p.epilogue.count * p.m * p.n
+        case .conv2d(let p):
+            let g = p.geometry
+            return g.flops + p.epilogue.count * g.batch * g.filters * g.outHeight * g.outWidth
+        case .conv2dBackwardData(let p):
+            let g = p.geometry
+            return g.flops + p.epilogue.count * g.batch * g.channels * g.height * g.width
+        case .conv2dBackwardWeights(let p): return p.geometry.flops
+        case .biasAdd(let p): return p.batch * p.channels * p.spatial
+        case .biasGradient(let p): return p.batch * p.channels * p.spatial
+        case .activation(let p): return p.count
+        case .activationBackward(let p): return p.count
+        case .prelu(let p): return 2 * p.batch * p.channels * p.spatial
+        case .preluBackward(let p): return 3 * p.batch * p.channels * p.spatial
+        case .add(let p): return p.count
+        case .pool(let p): return p.geometry.outputCount * p.geometry.size.h * p.geometry.size.w
+        case .poolBackward(let p):
+            let g = p.geometry
+            return p.kind == .max ? g.outputCount : g.outputCount * g.size.h * g.size.w
+        case .globalAvgPool(let p): return p.batch * p.channels * p.spatial
+        case .globalAvgPoolBackward(let p): return p.batch * p.channels * p.spatial
+        case .dropout(let p): return p.count
+        case .dropoutBackward(let p): return p.count
+        case .batchNorm(let p):
+            let perElement = (p.training ? 5 : 2) + (p.scale != nil ? 2 : 0) + (p.activation != nil ? 1 : 0)
+            return perElement * p.sizes.count
+        case .batchNormBackward(let p): return 8 * p.sizes.count
+        case .rmsNorm(let p): return ((p.training ? 3 : 1) + (p.activation != nil ? 1 : 0)) * p.sizes.count
+        case .rmsNormBackward(let p): return p.sizes.count
+        case .layerNorm(let p):
+            return (5 + (p.scale != nil ? 2 : 0) + (p.activation != nil ? 1 : 0)) * p.sizes.count
+        case .layerNormBackward(let p): return 8 * p.sizes.count
+        case .maxout(let p): return p.batch * p.groups * p.k * p.spatial
+        case .maxoutBackward(let p): return p.batch * p.groups * p.spatial
+        case .loss(let p):
+            let perElement = p.kind == .crossEntropy ? 5 : 3
+            return (perElement + (p.gradient != nil ? 2 : 0)) * p.batch * p.classes
+        case .lossBackward(let p): return (p.kind == .crossEntropy ? 5 : 2) * p.batch * p.classes
+        case .sgdUpdate(let p): return (2 + (p.state.isEmpty ? 0 : 2) + Op.decayCost(p)) * p.count
+        case .adagradUpdate(let p): return (6 + Op.decayCost(p)) * p.count
+        case .rmspropUpdate(let p): return (7 + Op.decayCost(p)) * p.count
+        case .adamUpdate(let p): return (12 + Op.decayCost(p)) * p.count
+        case .sgd2Precondition(let p):
+            // Forming A is a symmetric rank-N update (half of 2·n·c·N); forming and factoring
+            // happen every `every` steps, so they are amortised; the solve happens every step.
+            let n = p.inputs + (p.correctsBias ? 1 : 0)
+            let form = n * p.chunk * p.sampledColumns
+            let factor = n * p.chunk * p.chunk / 3
+            return (form + factor) / max(1, p.every) + 2 * p.rows * n * p.chunk
+        case .scaleAmend(let p):
+            return p.blocks.reduce(0) { $0 + (4 + ($1.weightDecay != 0 ? 2 : 0)) * $1.rows * $1.cols }
+        }
+    }
+
+    private static func decayCost(_ p: ParameterUpdate) -> Int { p.weightDecay != 0 ? 2 : 0 }
+
+    /// The sizes and options that describe the op, in a fixed order, for the dumps.
+    public var attributes: [(key: String, value: String)] {
+        func conv(_ g: ConvGeometry) -> [(String, String)] {
+            [("batch", "\(g.batch)"), ("in", "\(g.channels)x\(g.height)x\(g.width)"),
+             ("filters", "\(g.filters)"), ("kernel", "\(g.kernel)"), ("stride", "\(g.stride)"),
+             ("padding", "\(g.padding)"), ("out", "\(g.outHeight)x\(g.outWidth)")]
+        }
+        func pool(_ g: PoolGeometry) -> [(String, String)] {
+            [("batch", "\(g.batch)"), ("in", "\(g.channels)x\(g.height)x\(g.width)"),
+             ("size", "\(g.size)"), ("stride", "\(g.stride)"), ("padding", "\(g.padding)"),
+             ("out", "\(g.outHeight)x\(g.outWidth)")]
+        }
+        func bcs(_ b: Int, _ c: Int, _ s: Int) -> [(String, String)] {
+            [("batch", "\(b)"), ("channels", "\(c)"), ("spatial", "\(s)")]
+        }
+        func norm(_ n: NormSizes) -> [(String, String)] { bcs(n.batch, n.channels, n.spatial) }
+        func update(_ p: ParameterUpdate) -> [(String, String)] {
+            [("count", "\(p.count)"), ("lr_scale", "\(p.learningRateScale)"),
+             ("weight_decay", "\(p.weightDecay)")]
+        }
+        let pairs: [(String, String)]
+        switch self {
+        case .gemm(let p):
+            pairs = [("m", "\(p.m)"), ("n", "\(p.n)"), ("k", "\(p.k)"),
+                     ("trans_a", "\(p.transA)"), ("trans_b", "\(p.transB)")]
+        case .conv2d(let p): pairs = conv(p.geometry)
+        case .conv2dBackwardData(let p): pairs = conv(p.geometry)
+        case .conv2dBackwardWeights(let p): pairs = conv(p.geometry)
+        case .biasAdd(let p): pairs = bcs(p.batch, p.channels, p.spatial)
+        case .biasGradient(let p): pairs = bcs(p.batch, p.channels, p.spatial)
+        case .activation(let p): pairs = [("count", "\(p.count)")]
+        case .activationBackward(let p):
+            pairs = [("count", "\(p.count)"), ("saved", p.savedIsOutput ? "output" : "input")]
+        case .prelu(let p): pairs = bcs(p.batch, p.channels, p.spatial)
+        case .preluBackward(let p): pairs = bcs(p.batch, p.channels, p.spatial)
+        case .add(let p): pairs = [("count", "\(p.count)")]
+        case .pool(let p): pairs = pool(p.geometry)
+        case .poolBackward(let p): pairs = pool(p.geometry)
+        case .globalAvgPool(let p): pairs = bcs(p.batch, p.channels, p.spatial)
+        case .globalAvgPoolBackward(let p): pairs = bcs(p.batch, p.channels, p.spatial)
+        case .dropout(let p): pairs = [("count", "\(p.count)"), ("rate", "\(p.rate)")]
+        case .dropoutBackward(let p): pairs = [("count", "\(p.count)")]
+        case .batchNorm(let p):
+            pairs = norm(p.sizes) + [("training", "\(p.training)"), ("momentum", "\(p.momentum)"),
+                                     ("epsilon", "\(p.epsilon)")]
+        case .batchNormBackward(let p): pairs = norm(p.sizes)
+        case .rmsNorm(let p):
+            pairs = norm(p.sizes) + [("training", "\(p.training)"), ("history", "\(p.history)"),
+                                     ("relative_epsilon", "\(p.relativeEpsilon)")]
+        case .rmsNormBackward(let p): pairs = norm(p.sizes)
+        case .layerNorm(let p): pairs = norm(p.sizes) + [("epsilon", "\(p.epsilon)")]
+        case .layerNormBackward(let p): pairs = norm(p.sizes)
+        case .maxout(let p): pairs = bcs(p.batch, p.groups, p.spatial) + [("k", "\(p.k)")]
+        case .maxoutBackward(let p): pairs = bcs(p.batch, p.groups, p.spatial) + [("k", "\(p.k)")]
+        case .loss(let p), .lossBackward(let p): pairs = [("batch", "\(p.batch)"), ("classes", "\(p.classes)")]
+        case .sgdUpdate(let p), .adagradUpdate(let p), .rmspropUpdate(let p), .adamUpdate(let p):
+            pairs = update(p)
+        case .sgd2Precondition(let p):
+            pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("columns", "\(p.columns)"),
+                     ("sampled", "\(p.sampledColumns)"), ("chunk", "\(p.chunk)"),
+                     ("every", "\(p.every)"), ("bias", "\(p.correctsBias)")]
+        case .scaleAmend(let p):
+            pairs = [("blocks", p.blocks.map(\.layer).joined(separator: ","))]
+        }
+        return pairs.map { (key: $0.0, value: $0.1) }
+    }
+}

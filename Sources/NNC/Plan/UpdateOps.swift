@@ -1,0 +1,76 @@
+// Payloads of the update phase. Hyperparameters shared by every parameter (momentum, β1, β2, ε,
+// SGD2's λ and chunking) are read from `Plan.optimizer`; what differs per parameter is here.
+
+/// One parameter's update in a single pass over weight, gradient and state.
+/// `state` per family — sgd: [velocity] when momentum is set, else []; adagrad: [sum of g²];
+/// rmsprop: [mean of g²]; adam: [m, v]. The gradient gets `weightDecay·w` added first.
+public struct ParameterUpdate: Hashable, Sendable, BufferVisiting {
+    /// `dense1.weight`
+    public var name: String
+    public var count: Int
+    /// Multiplies the optimizer's (scheduled) learning rate: a per-layer override.
+    public var learningRateScale: Double
+    /// 0 for biases, norm parameters, and parameters whose decay another op already added.
+    public var weightDecay: Double
+    public var parameter: BufferID, gradient: BufferID
+    public var state: [BufferID]
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&gradient, .read)
+        for i in state.indices { f(&state[i], .update) }
+        f(&parameter, .update)
+    }
+}
+
+/// SGD2's correction of one linear layer (ALGORITHMS.md "SGD2"): reads the layer's input batch X,
+/// forms A = X Xᵀ/N (+ the constant-1 row for the bias) in Double, block by block of at most
+/// `chunk` inputs over a fresh permutation, factors A + λI into `factor` (every `every` steps)
+/// and overwrites the weight (and bias) gradient with the corrected one.
+public struct Precondition: Hashable, Sendable, BufferVisiting {
+    public var layer: String
+    /// Dense: G is (out, in), X is (B, in). Conv: G viewed as (F·kh·kw, C_in) — only input
+    /// channels are mixed — and X is the raw input (B, C_in, H, W) seen as C_in × (H·W·B).
+    public var isConvolution: Bool
+    /// Rows of the gradient being corrected.
+    public var rows: Int
+    /// Input units (features, or channels for a convolution), before the bias row.
+    public var inputs: Int
+    /// Columns of X available (B, or B·H·W) and the number used to form A.
+    public var columns: Int, sampledColumns: Int
+    /// Effective block size: min(chunk, inputs + bias row).
+    public var chunk: Int
+    public var every: Int
+    public var correctsBias: Bool
+    public var x: BufferID, weightGrad: BufferID
+    public var biasGrad: BufferID?
+    /// Persistent Double Cholesky factors of the blocks (reused between re-factorisations).
+    public var factor: BufferID
+    /// Double scratch: the augmented gradient [g_b, G] being solved.
+    public var workspace: BufferID
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&x, .read); f(&factor, .update); f(&workspace, .update)
+        f(&weightGrad, .update); biasGrad.visit(.update, f)
+    }
+}
+
+/// One block of scale-amended SGD: a linear layer's weight viewed as (rows, cols).
+public struct ScaleBlock: Hashable, Sendable {
+    public var layer: String
+    public var rows: Int, cols: Int
+    public var weightDecay: Double
+    public var weight: BufferID, weightGrad: BufferID
+    public var biasGrad: BufferID?
+}
+
+/// Scale-amended SGD's walk (ALGORITHMS.md, Algorithm 2) over `blocks`, ordered from the output
+/// back to the input: adds weight decay, then divides each gradient (weight and bias alike) by
+/// m·m_{b,W} and multiplies m by m_{b,z}. The first block is the top one (left unscaled, m starts
+/// at ‖Wᵀ‖²). The updates that follow use plain momentum SGD with no further decay.
+public struct ScaleAmend: Hashable, Sendable, BufferVisiting {
+    public var blocks: [ScaleBlock]
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        for i in blocks.indices {
+            f(&blocks[i].weight, .read); f(&blocks[i].weightGrad, .update)
+            blocks[i].biasGrad.visit(.update, f)
+        }
+    }
+}
