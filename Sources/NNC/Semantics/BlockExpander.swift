@@ -30,6 +30,8 @@ final class BlockExpander {
     private var sink: DiagnosticSink { evaluator.sink }
     let blocks: [String: Block]
     private var callStack: [String] = []
+    /// Every label given to a layer, with its first place; a second use is an error.
+    private(set) var labels: [String: SourceRange] = [:]
     /// Blocks expanded at least once (the others are reported as unused).
     private(set) var used: Set<String> = []
     private var layerCount = 0
@@ -107,6 +109,7 @@ final class BlockExpander {
     private func layer(_ s: Statement, _ spec: StatementSpec, from shape: Shape?, scope: [String: Value],
                        into layers: inout [Pending]) -> Shape? {
         let args = arguments(s, spec, scope: scope)
+        record(s.label)
         if s.body != nil {
             sink.error(CheckMessage.takesNoBody(spec.keyword), at: s.name.range)
         }
@@ -157,6 +160,7 @@ final class BlockExpander {
     private func expandResidual(_ s: Statement, from shape: Shape?, scope: [String: Value], depth: Int,
                                 into layers: inout [Pending]) -> Shape? {
         let args = arguments(s, LayerTable.spec("residual")!, scope: scope)
+        record(s.label)
         guard let body = s.body else {
             sink.error(CheckMessage.needsBody("residual"), at: s.name.range, fix: CheckMessage.residualFix)
             return nil
@@ -226,8 +230,9 @@ final class BlockExpander {
             firstRange[param] = where_
             if let value { bound[param] = value }
         }
+        // After a misspelt parameter name, "missing argument" would only repeat that mistake.
         let missing = paramNames.filter { firstRange[$0] == nil }
-        if !missing.isEmpty {
+        if !missing.isEmpty && !failed {
             sink.error(CheckMessage.missingBlockArguments(name, missing), at: s.range,
                        fix: CheckMessage.blockCallFix(name, paramNames), notes: [definedHere])
             failed = true
@@ -245,6 +250,19 @@ final class BlockExpander {
             evaluator.scopeNames = savedScope
         }
         return expand(block.body, from: shape, scope: bound, depth: depth + 1, into: &layers)
+    }
+
+    /// Notes a layer's label; a label seen before is reported at its second place. Inside a
+    /// block or `repeat` the "first" place is the same line: every copy carries the label.
+    private func record(_ label: Identifier?) {
+        guard let label else { return }
+        if let first = labels[label.name] {
+            let fix = first == label.range ? CheckMessage.labelInRepeatedCode : nil
+            sink.error(CheckMessage.duplicateLabel(label.name), at: label.range, fix: fix,
+                       notes: [.init(message: CheckMessage.firstUsedHere, range: first)])
+        } else {
+            labels[label.name] = label.range
+        }
     }
 
     /// Counts new layers against the cap; false (and reported) past it.

@@ -67,7 +67,6 @@ enum CheckMessage {
         return quoted.count <= 1 ? quoted.joined() : "one of " + quoted.joined(separator: ", ")
     }
     static func integerTooLarge(_ text: String) -> String { "integer '\(text)' is too large (the limit is \(Int.max))" }
-    static func numberTooLarge(_ text: String) -> String { "number '\(text)' is too large" }
     static let arithmeticOverflow = "arithmetic overflow"
     static let divisionByZero = "division by zero"
     static func operatorNeedsNumbers(_ op: String, got: String) -> String { "'\(op)' needs numbers, got \(got)" }

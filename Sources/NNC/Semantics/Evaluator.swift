@@ -109,11 +109,9 @@ final class Evaluator {
             }
             return Value(.int(n), range)
         }
+        // The lexer reports literals too large for a Double; they are not reported twice.
         let value = Double(digits) ?? x
-        guard value.isFinite else {
-            sink.error(CheckMessage.numberTooLarge(text), at: range)
-            return nil
-        }
+        guard value.isFinite else { return nil }
         return Value(.real(value), range)
     }
 

@@ -82,10 +82,11 @@ struct NetChecker {
         if lossStatement == nil && !bodyDamaged {
             sink.error(CheckMessage.missingLoss(name.name), at: name.range, fix: CheckMessage.addLoss)
         }
-        guard ok, inputStatement != nil, lossStatement != nil, result.loss != nil, !expander.aborted else {
+        guard !expander.aborted else { return result }
+        let named = nameLayers(pending)
+        guard ok, inputStatement != nil, lossStatement != nil, result.loss != nil, let named else {
             return result
         }
-        guard let named = nameLayers(pending) else { return result }
         result.layers = named
         result.complete = true
         return result
@@ -160,26 +161,11 @@ struct NetChecker {
     }
 
     /// Gives every layer its name: its label, else keyword + index (`dense2`), in execution
-    /// order. Duplicate labels, and labels equal to another layer's automatic name, are errors.
+    /// order. A label equal to another layer's automatic name is an error (duplicate labels
+    /// were reported by the expander).
     private func nameLayers(_ pending: [BlockExpander.Pending]) -> [Layer]? {
-        var labels: [String: SourceRange] = [:]
+        let labels = expander.labels
         var ok = true
-        func collect(_ ps: [BlockExpander.Pending]) {
-            for p in ps {
-                if let label = p.label {
-                    if let first = labels[label.name] {
-                        let fix = first == label.range ? CheckMessage.labelInRepeatedCode : nil
-                        sink.error(CheckMessage.duplicateLabel(label.name), at: label.range, fix: fix,
-                                   notes: [.init(message: CheckMessage.firstUsedHere, range: first)])
-                        ok = false
-                    } else {
-                        labels[label.name] = label.range
-                    }
-                }
-                collect(p.body)
-            }
-        }
-        collect(pending)
         var counters: [String: Int] = [:]
         func build(_ ps: [BlockExpander.Pending]) -> [Layer] {
             var out: [Layer] = []

@@ -34,7 +34,8 @@ struct Value: Hashable, Sendable {
     var quoted: String {
         switch kind {
         case .int(let n): return String(n)
-        case .real(let x): return Value.format(x)
+        // `2.0`, not `2`: a message about an integer option must show why 2.0 is not one.
+        case .real(let x): return x == x.rounded() && abs(x) < 1e15 ? "\(Int(x)).0" : String(x)
         case .string(let s): return "the string \"\(s)\""
         case .bool(let b): return String(b)
         case .symbol(let s): return "'\(s)'"
