@@ -25,7 +25,6 @@ public struct Batcher {
 
     private let subset: [Int32]
     private var order: [Int32]
-    private var table: [Float] = []
 
     /// A batcher over the samples at `indices` (all when nil), for example one part of `Dataset.split`.
     public init(dataset: Dataset, indices: [Int]? = nil, batchSize: Int, preprocessor: Preprocessor,
@@ -41,12 +40,6 @@ public struct Batcher {
                      "preprocessor was fitted to samples of another shape")
         subset = (indices ?? Array(0..<dataset.count)).map { Int32($0) }
         order = subset
-        if case .bytes = dataset.storage {
-            // Pixels take 256 values: one lookup per pixel replaces a multiply-add.
-            for g in 0..<preprocessor.mean.count {
-                for v in 0..<256 { table.append(Float(v) * preprocessor.multiplier[g] + preprocessor.offset[g]) }
-            }
-        }
         start(epoch: 0)
     }
 
@@ -85,6 +78,8 @@ public struct Batcher {
         let size = sampleSize
         let groupSize = preprocessor.groupSize
         let groups = preprocessor.mean.count
+        let multiplier = preprocessor.multiplier
+        let offset = preprocessor.offset
         switch dataset.storage {
         case .bytes(let pixels):
             for row in 0..<rows {
@@ -92,16 +87,14 @@ public struct Batcher {
                 let source = sample * size
                 let target = row * size
                 for g in 0..<groups {
-                    let lookup = g << 8
+                    let (a, b) = (multiplier[g], offset[g])
                     for i in (g * groupSize)..<((g + 1) * groupSize) {
-                        features[target + i] = table[lookup | Int(pixels[source + i])]
+                        features[target + i] = Float(pixels[source + i]) * a + b
                     }
                 }
                 labels[row] = dataset.labels[sample]
             }
         case .floats(let values):
-            let multiplier = preprocessor.multiplier
-            let offset = preprocessor.offset
             for row in 0..<rows {
                 let sample = Int(order[first + row])
                 let source = sample * size

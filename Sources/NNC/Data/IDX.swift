@@ -19,7 +19,7 @@ public enum IDX {
         try parse(Gzip.readFile(url), file: url.path, dimensionCount: dimensionCount)
     }
 
-    static func parse(_ raw: [UInt8], file: String, dimensionCount: Int? = nil) throws -> IDXArray {
+    static func parse(_ raw: consuming [UInt8], file: String, dimensionCount: Int? = nil) throws -> IDXArray {
         guard raw.count >= 4 else {
             throw DataError.tooShort(file: file, bytes: raw.count, needed: 4, what: "an idx magic number")
         }
@@ -51,6 +51,7 @@ public enum IDX {
             let declared = "\(dimensions[0]) items of " + (rank == 1 ? "1 byte" : dimensions.dropFirst().map(String.init).joined(separator: "×"))
             throw DataError.sizeMismatch(file: file, declared: declared, expectedBytes: overflow ? Int.max : size, actualBytes: available)
         }
+        // `raw` is consumed, so this moves the 47 MB of MNIST's pixels down in place rather than copying them.
         var bytes = raw
         bytes.removeSubrange(0..<headerSize)
         return IDXArray(dimensions: dimensions, bytes: bytes)
