@@ -1,10 +1,151 @@
 import Foundation
 import NNC
 
-/// Placeholder until the command is written; fails loudly rather than pretending.
+/// `nnc plan FILE`: lower a checked model and print the kernels of one step, or its JSON.
 enum PlanCommand {
+    static let help = """
+        usage: nnc plan <model.net> [--batch N] [--phase forward|backward|update|all] [--json]
+                        [--mode train|eval] [--train-size N] [--color auto|always|never]
+
+        Lowers the model to the plan one training step executes and prints its kernels in order:
+        the ops each fused, inputs and outputs with shapes and arena offsets, FLOPs, bytes read
+        and written, arithmetic intensity; then the totals. docs/PLAN.md describes both forms.
+
+        options:
+          --batch N         batch size (default: the file's train { batch })
+          --phase P         list only the kernels of one phase (default all; totals stay whole)
+          --json            print the plan as JSON (format in docs/PLAN.md)
+          --mode M          train (forward, backward, update) or eval (forward only); default train
+          --train-size N    training-set size, for the FLOPs per epoch
+          --color WHEN      colour diagnostics: auto, always, never
+          -h, --help        show this help
+
+        exit status: 0 printed, 64 usage error, 65 errors in the file, 66 file missing or unreadable
+
+        """
+
+    struct Options {
+        var path: String
+        var batch: Int?
+        var phases: Set<Phase> = Set(Phase.allCases)
+        var json = false
+        var mode: Plan.Mode = .train
+        var trainingSetSize: Int?
+        var color = false
+    }
+
+    /// The options, nil for `--help`, or a usage message.
+    static func parse(_ args: [String]) -> Result<Options?, UsageError> {
+        var path: String?
+        var options = Options(path: "")
+        var color = "auto"
+        var i = 0
+        func positive(_ name: String, _ text: String) -> Result<Int, UsageError> {
+            guard let n = Int(text), n > 0 else {
+                return .failure(UsageError("\(name) must be a positive integer, got '\(text)'"))
+            }
+            return .success(n)
+        }
+        while i < args.count {
+            var a = args[i]
+            var value: String?
+            if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+                value = String(a[a.index(after: eq)...])
+                a = String(a[..<eq])
+            }
+            let takesValue = ["--batch", "--phase", "--mode", "--train-size", "--color"].contains(a)
+            if takesValue && value == nil {
+                guard i + 1 < args.count else { return .failure(UsageError("option '\(a)' needs a value")) }
+                value = args[i + 1]
+                i += 1
+            }
+            switch a {
+            case "-h", "--help": return .success(nil)
+            case "--json": options.json = true
+            case "--batch":
+                switch positive("--batch", value!) {
+                case .success(let n): options.batch = n
+                case .failure(let e): return .failure(e)
+                }
+            case "--train-size":
+                switch positive("--train-size", value!) {
+                case .success(let n): options.trainingSetSize = n
+                case .failure(let e): return .failure(e)
+                }
+            case "--phase":
+                if value == "all" { options.phases = Set(Phase.allCases) }
+                else if let p = Phase(rawValue: value!) { options.phases = [p] }
+                else { return .failure(UsageError("unknown phase '\(value!)' (expected forward, backward, update or all)")) }
+            case "--mode":
+                guard let m = Plan.Mode(rawValue: value!) else {
+                    return .failure(UsageError("unknown mode '\(value!)' (expected train or eval)"))
+                }
+                options.mode = m
+            case "--color": color = value!
+            default:
+                if a.hasPrefix("-") && a != "-" { return .failure(UsageError("unknown option '\(a)'")) }
+                if path != nil { return .failure(UsageError("only one file can be planned at a time")) }
+                path = a
+            }
+            i += 1
+        }
+        guard let path else { return .failure(UsageError("missing the .net file to plan")) }
+        options.path = path
+        switch color {
+        case "auto": options.color = isatty(STDERR_FILENO) != 0
+        case "always": options.color = true
+        case "never": options.color = false
+        default: return .failure(UsageError("'--color' must be auto, always or never, got '\(color)'"))
+        }
+        if options.mode == .eval && !options.phases.contains(.forward) {
+            return .failure(UsageError("an eval plan has only a forward phase"))
+        }
+        return .success(options)
+    }
+
+    struct UsageError: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
+
     static func run(_ args: [String]) -> ExitCode {
-        FileHandle.standardError.write(Data("nnc: this command is not built yet\n".utf8))
-        return .failure
+        let options: Options
+        switch parse(args) {
+        case .failure(let e):
+            writeError("nnc plan: \(e.message)\n\n" + help)
+            return .usage
+        case .success(nil):
+            print(help, terminator: "")
+            return .success
+        case .success(let o?):
+            options = o
+        }
+        guard let data = FileManager.default.contents(atPath: options.path) else {
+            let exists = FileManager.default.fileExists(atPath: options.path)
+            writeError("nnc plan: cannot read '\(options.path)': \(exists ? "permission denied or a directory" : "no such file")\n")
+            return .noInput
+        }
+        let file = SourceFile(path: options.path, bytes: [UInt8](data))
+        let (checked, diagnostics) = Frontend.check(file)
+        let renderer = DiagnosticRenderer(file: file, color: options.color)
+        if !diagnostics.isEmpty { writeError(renderer.render(diagnostics)) }
+        guard let model = checked, !diagnostics.hasErrors else {
+            writeError(DiagnosticRenderer.summary(diagnostics) + "\n")
+            return .dataError
+        }
+        let (lowered, problems) = Lowering.lower(model, batch: options.batch ?? model.training.batch,
+                                                 mode: options.mode, trainingSetSize: options.trainingSetSize)
+        guard let plan = lowered else {
+            writeError(renderer.render(problems))
+            return .dataError
+        }
+        let phases = options.mode == .eval ? [.forward] : options.phases
+        print(options.json ? PlanJSON.encode(plan, phases: phases) : PlanPrinter.text(plan, phases: phases),
+              terminator: "")
+        return .success
+    }
+
+    private static func writeError(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
     }
 }

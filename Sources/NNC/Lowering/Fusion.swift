@@ -57,7 +57,8 @@ enum Fusion {
     ///   gradient contributions into the kernel producing one of them);
     /// - an activation's backward mask applied by the kernel producing the gradient (the next
     ///   layer's backward-data GEMM or convolution) rather than in its own pass;
-    /// - norm + activation: the activation applied as the normalised value is stored.
+    /// - norm + activation (and a residual add after a norm, as in ResNet blocks): applied as the
+    ///   normalised value is stored.
     private static func foldOne(_ g: GraphBuilder, protected: Set<BufferID>) -> Bool {
         var producer: [BufferID: Int] = [:]
         var readers: [BufferID: Int] = [:]
@@ -80,6 +81,14 @@ enum Fusion {
         return false
     }
 
+    /// Norms take what follows them in the forward pass: an activation and a residual add.
+    private static func normAccepts(_ step: EpilogueStep) -> Bool {
+        switch step {
+        case .activation, .add: return true
+        case .bias, .mask: return false
+        }
+    }
+
     /// The host op with `step` appended and its output renamed, or nil when it cannot take it.
     private static func withEpilogue(_ op: Op, _ step: EpilogueStep, output: BufferID) -> Op? {
         switch op {
@@ -97,16 +106,16 @@ enum Fusion {
             p.epilogue.append(step); p.dx = output
             return .conv2dBackwardData(p)
         case .batchNorm(var p):
-            guard case .activation(let f) = step, p.activation == nil else { return nil }
-            p.activation = f; p.y = output
+            guard normAccepts(step) else { return nil }
+            p.epilogue.append(step); p.y = output
             return .batchNorm(p)
         case .rmsNorm(var p):
-            guard case .activation(let f) = step, p.activation == nil else { return nil }
-            p.activation = f; p.y = output
+            guard normAccepts(step) else { return nil }
+            p.epilogue.append(step); p.y = output
             return .rmsNorm(p)
         case .layerNorm(var p):
-            guard case .activation(let f) = step, p.activation == nil else { return nil }
-            p.activation = f; p.y = output
+            guard normAccepts(step) else { return nil }
+            p.epilogue.append(step); p.y = output
             return .layerNorm(p)
         default:
             return nil

@@ -22,9 +22,17 @@ enum Graph {
 
     private static func lowerLayers(_ layers: [Layer], from input: BufferID, _ g: GraphBuilder) -> BufferID {
         layers.reduce(input) { value, layer in
+            let first = g.nodes.count
             let out = lowerLayer(layer, from: value, g)
-            if out != value, g.requiresGrad.contains(value) || !layer.parameters.isEmpty {
-                g.requiresGrad.insert(out)
+            // Every value a layer computes needs a gradient when the layer has parameters or its
+            // input needs one; a residual decides for its body's values layer by layer.
+            if case .residual = layer.op { return out }
+            if g.requiresGrad.contains(value) || !layer.parameters.isEmpty {
+                for node in g.nodes[first...] {
+                    for id in node.op.writes where g.tensors[id.rawValue].role == .activation {
+                        g.requiresGrad.insert(id)
+                    }
+                }
             }
             return out
         }
@@ -121,7 +129,7 @@ enum Graph {
             emit(.batchNorm(BatchNorm(sizes: sizes, momentum: momentum, epsilon: epsilon, training: g.training,
                                       x: x, y: y, scale: scale, shift: shift, runningMean: mean,
                                       runningVariance: variance, savedMean: savedMean,
-                                      savedInvStd: savedInvStd, activation: nil)))
+                                      savedInvStd: savedInvStd, epilogue: [])))
             return y
 
         case .rmsNorm(let history, let relativeEpsilon):
@@ -131,7 +139,7 @@ enum Graph {
             let y = out()
             emit(.rmsNorm(RMSNorm(sizes: sizes, history: history, relativeEpsilon: relativeEpsilon,
                                   training: g.training, x: x, y: y, d: d, steps: steps,
-                                  savedScale: saved, activation: nil)))
+                                  savedScale: saved, epilogue: [])))
             return y
 
         case .layerNorm(let affine, let epsilon):
@@ -142,7 +150,7 @@ enum Graph {
             let savedInvStd = g.training ? g.tensor("\(name).sample_inv_std", .saved, [B]) : nil
             let y = out()
             emit(.layerNorm(LayerNorm(sizes: sizes, epsilon: epsilon, x: x, y: y, scale: scale, shift: shift,
-                                      savedMean: savedMean, savedInvStd: savedInvStd, activation: nil)))
+                                      savedMean: savedMean, savedInvStd: savedInvStd, epilogue: [])))
             return y
 
         case .activation(let a):

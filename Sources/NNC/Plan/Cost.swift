@@ -29,13 +29,13 @@ extension Op {
         case .dropout(let p): return p.count
         case .dropoutBackward(let p): return p.count
         case .batchNorm(let p):
-            let perElement = (p.training ? 5 : 2) + (p.scale != nil ? 2 : 0) + (p.activation != nil ? 1 : 0)
+            let perElement = (p.training ? 5 : 2) + (p.scale != nil ? 2 : 0) + p.epilogue.count
             return perElement * p.sizes.count
         case .batchNormBackward(let p): return 8 * p.sizes.count
-        case .rmsNorm(let p): return ((p.training ? 3 : 1) + (p.activation != nil ? 1 : 0)) * p.sizes.count
+        case .rmsNorm(let p): return ((p.training ? 3 : 1) + p.epilogue.count) * p.sizes.count
         case .rmsNormBackward(let p): return p.sizes.count
         case .layerNorm(let p):
-            return (5 + (p.scale != nil ? 2 : 0) + (p.activation != nil ? 1 : 0)) * p.sizes.count
+            return (5 + (p.scale != nil ? 2 : 0) + p.epilogue.count) * p.sizes.count
         case .layerNormBackward(let p): return 8 * p.sizes.count
         case .maxout(let p): return p.batch * p.groups * p.k * p.spatial
         case .maxoutBackward(let p): return p.batch * p.groups * p.spatial

@@ -9,7 +9,7 @@ public struct NormSizes: Hashable, Sendable {
 
 /// Batch norm. Training: normalise by the batch's statistics (saved for the backward pass) and
 /// fold them into the running ones with weight `momentum`; evaluation: use the running ones.
-/// `activation`, when fused, is applied to the output before it is stored.
+/// `epilogue` holds what fusion folded in: an activation, a residual add.
 public struct BatchNorm: Hashable, Sendable, BufferVisiting {
     public var sizes: NormSizes
     public var momentum: Double, epsilon: Double
@@ -18,9 +18,10 @@ public struct BatchNorm: Hashable, Sendable, BufferVisiting {
     public var scale: BufferID?, shift: BufferID?
     public var runningMean: BufferID, runningVariance: BufferID
     public var savedMean: BufferID?, savedInvStd: BufferID?
-    public var activation: ActivationFunction?
+    /// Fused element-wise steps (an activation, a residual add) applied before the output is stored.
+    public var epilogue: [EpilogueStep] = []
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&x, .read); scale.visit(.read, f); shift.visit(.read, f)
+        f(&x, .read); scale.visit(.read, f); shift.visit(.read, f); epilogue.visit(f)
         f(&runningMean, training ? .update : .read); f(&runningVariance, training ? .update : .read)
         savedMean.visit(.write, f); savedInvStd.visit(.write, f); f(&y, .write)
     }
@@ -49,9 +50,9 @@ public struct RMSNorm: Hashable, Sendable, BufferVisiting {
     public var x: BufferID, y: BufferID
     public var d: BufferID, steps: BufferID
     public var savedScale: BufferID?
-    public var activation: ActivationFunction?
+    public var epilogue: [EpilogueStep] = []
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&x, .read); f(&d, training ? .update : .read); f(&steps, training ? .update : .read)
+        f(&x, .read); epilogue.visit(f); f(&d, training ? .update : .read); f(&steps, training ? .update : .read)
         savedScale.visit(.write, f); f(&y, .write)
     }
 }
@@ -71,9 +72,9 @@ public struct LayerNorm: Hashable, Sendable, BufferVisiting {
     public var scale: BufferID?, shift: BufferID?
     /// Per-sample statistics (B), written in training only.
     public var savedMean: BufferID?, savedInvStd: BufferID?
-    public var activation: ActivationFunction?
+    public var epilogue: [EpilogueStep] = []
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&x, .read); scale.visit(.read, f); shift.visit(.read, f)
+        f(&x, .read); scale.visit(.read, f); shift.visit(.read, f); epilogue.visit(f)
         savedMean.visit(.write, f); savedInvStd.visit(.write, f); f(&y, .write)
     }
 }

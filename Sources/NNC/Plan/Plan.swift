@@ -120,7 +120,8 @@ public struct TensorBinding: Hashable, Sendable {
 /// A dense or conv layer's buffers, for second-order methods and the analyses.
 public struct LinearLayer: Hashable, Sendable {
     public var name: String
-    /// The input batch: (B, in) for dense, (B, C, H, W) for conv.
+    /// The input batch: (B, in) for dense, (B, C, H, W) for conv. Behind a flatten the buffer
+    /// keeps the shape it was written with (flatten is a view), e.g. (B, C, H, W) for a dense X.
     public var x: BufferID
     /// ∂L/∂Y of the layer's output before its activation: (B, out) or (B, F, Ho, Wo). Nil in eval plans.
     public var r: BufferID?

@@ -1,0 +1,152 @@
+import Testing
+@testable import NNC
+
+@Suite struct LoweringTests {
+    @Test(arguments: PlanTests.exampleNames)
+    func everyExampleLowersAndVerifiesAtSeveralBatchSizes(_ name: String) throws {
+        let model = try PlanTests.example(name)
+        for batch in [1, 7, 64, model.training.batch] {
+            for mode in [Plan.Mode.train, .eval] {
+                let plan = try PlanTests.lower(model, batch: batch, mode: mode)
+                #expect(plan.verify() == [], "\(name) batch \(batch) \(mode)")
+                #expect(plan.batch == batch)
+                #expect(plan.buffer(plan.input).shape == [batch] + model.inputShape.dims)
+            }
+        }
+    }
+
+    @Test(arguments: PlanTests.deepExamples)
+    func arenaIsSmallerThanTheSumOfBuffersOnDeepExamples(_ name: String) throws {
+        guard PlanTests.exampleNames.contains(name) else { return }
+        let plan = try PlanTests.lower(try PlanTests.example(name))
+        #expect(plan.arenaSlots < plan.naiveSlots, "\(name): arena \(plan.arenaSlots) naive \(plan.naiveSlots)")
+    }
+
+    @Test(arguments: PlanTests.exampleNames)
+    func everyLinearLayerHasItsInputAndResidual(_ name: String) throws {
+        let model = try PlanTests.example(name)
+        let linear = model.allLayers.filter { $0.op.isLinear }
+        let train = try PlanTests.lower(model, batch: 16)
+        #expect(train.linearLayers.map(\.name) == linear.map(\.name))
+        for (entry, layer) in zip(train.linearLayers, linear) {
+            let r = try #require(entry.r, "\(entry.name) has no R")
+            // A flatten before a dense layer is a view: X keeps the shape it was written with.
+            #expect(train.buffer(entry.x).count == 16 * layer.inputShape.count)
+            #expect(train.buffer(r).shape == [16] + layer.outputShape.dims)
+            #expect(train.buffer(r).role == .activationGradient)
+            #expect(entry.weightGrad != nil)
+            #expect((entry.bias == nil) == (entry.biasGrad == nil))
+        }
+        let eval = try PlanTests.lower(model, batch: 16, mode: .eval)
+        #expect(eval.linearLayers.count == linear.count)
+        #expect(eval.linearLayers.allSatisfy { $0.r == nil && $0.weightGrad == nil })
+    }
+
+    @Test func keepingLayerBuffersKeepsXAndRLiveToTheEnd() throws {
+        let plan = try PlanTests.lower(try PlanTests.example("mlp50_relu"), batch: 32, keepLayerBuffers: true)
+        #expect(plan.verify() == [])
+        let last = plan.kernels.count - 1
+        for l in plan.linearLayers {
+            #expect(plan.buffer(l.x).lastUse == last)
+            #expect(plan.buffer(try #require(l.r)).lastUse == last)
+        }
+    }
+
+    @Test func batchZeroAndNegativeAreRejected() throws {
+        let model = try PlanTests.example("mnist_mlp")
+        for batch in [0, -3] {
+            let (plan, diagnostics) = Lowering.lower(model, batch: batch)
+            #expect(plan == nil)
+            #expect(diagnostics.map(\.message) == ["batch must be a positive integer, got \(batch)"])
+        }
+        let (plan, diagnostics) = Lowering.lower(model, batch: 8, trainingSetSize: 0)
+        #expect(plan == nil && diagnostics.hasErrors)
+    }
+
+    @Test func everyParameterGetsAGradientAndExactlyOneUpdate() throws {
+        for name in ["mnist_mlp", "vgg_bn_mnist", "resnet_small_mnist"] where PlanTests.exampleNames.contains(name) {
+            let model = try PlanTests.example(name)
+            let plan = try PlanTests.lower(model, batch: 4)
+            #expect(plan.parameters.count == model.allLayers.reduce(0) { $0 + $1.parameters.count })
+            #expect(plan.parameterCount == model.parameterCount)
+            for p in plan.parameters {
+                let grad = try #require(p.gradient)
+                #expect(plan.buffer(grad).shape == plan.buffer(p.buffer).shape)
+                let updates = plan.kernels.filter { k in
+                    k.phase == .update && k.name.hasPrefix("update.") && k.outputs.contains(p.buffer)
+                }
+                #expect(updates.count == 1, "\(p.layer).\(p.name)")
+            }
+        }
+    }
+
+    @Test func theFirstLayerComputesNoGradientForTheInputBatch() throws {
+        let plan = try PlanTests.lower(try PlanTests.example("mnist_mlp"), batch: 8)
+        #expect(!plan.kernels.contains { $0.name == "dense1.backward_data" })
+        #expect(plan.kernels.contains { $0.name == "dense2.backward_data" })
+    }
+
+    @Test func phasesComeInOrder() throws {
+        let plan = try PlanTests.lower(try PlanTests.example("vgg_bn_mnist"), batch: 8)
+        let phases = plan.kernels.map(\.phase)
+        #expect(phases == phases.sorted { Phase.allCases.firstIndex(of: $0)! < Phase.allCases.firstIndex(of: $1)! })
+        #expect(Set(phases) == Set(Phase.allCases))
+    }
+
+    @Test func evalPlanIsForwardOnlyAndSharesTheParameterLayout() throws {
+        let model = try PlanTests.example("vgg_bn_mnist")
+        let train = try PlanTests.lower(model, batch: 8)
+        let eval = try PlanTests.lower(model, batch: 32, mode: .eval)
+        #expect(eval.kernels.allSatisfy { $0.phase == .forward })
+        for k in eval.kernels {
+            switch k.op {
+            case .batchNorm(let p): #expect(!p.training)
+            case .dropout: Issue.record("dropout runs in an eval plan")
+            case .loss(let p): #expect(p.gradient == nil)
+            default: break
+            }
+        }
+        #expect(eval.sharedPrefixSlots == train.sharedPrefixSlots)
+        for (a, b) in zip(train.parameters + train.runningStatistics, eval.parameters + eval.runningStatistics) {
+            #expect(a.name == b.name && a.layer == b.layer)
+            #expect(train.buffer(a.buffer).offset == eval.buffer(b.buffer).offset)
+        }
+    }
+
+    @Test func optimizerStateFollowsTheMethod() throws {
+        let text = PlanTests.residualMLP
+        let plan = try PlanTests.lower(try PlanTests.model(text))
+        let adam = plan.kernels.filter { if case .adamUpdate = $0.op { return true }; return false }
+        #expect(adam.count == plan.parameters.count)
+        #expect(plan.buffers.contains { $0.name == "adam.m.dense1.weight" && $0.role == .optimizerState })
+        #expect(plan.buffers.contains { $0.name == "adam.v.dense1.weight" })
+    }
+
+    @Test func sgd2PreconditionsEveryLinearLayerWithItsInput() throws {
+        let plan = try PlanTests.lower(try PlanTests.example("mnist_mlp"), batch: 50)
+        for l in plan.linearLayers {
+            let k = try PlanTests.kernel(plan, "\(l.name).sgd2_precondition")
+            guard case .sgd2Precondition(let p) = k.op else { Issue.record("not a precondition"); continue }
+            #expect(p.x == l.x && p.weightGrad == l.weightGrad && p.biasGrad == l.biasGrad)
+            #expect(p.columns == 50)
+            // X stays live until its correction has read it.
+            #expect(plan.buffer(l.x).lastUse >= k.index)
+            let update = try PlanTests.kernel(plan, "update.\(l.name).weight")
+            #expect(update.index > k.index)
+        }
+    }
+
+    @Test func scaleAmendedSGDRescalesFromTheOutputBack() throws {
+        let text = PlanTests.residualMLP.replacingOccurrences(of: "optimizer adam { lr: 0.001 }",
+                                                               with: "optimizer sa_sgd { lr: 0.1, weight_decay: 0.001 }")
+        let plan = try PlanTests.lower(try PlanTests.model(text))
+        let amend = try PlanTests.kernel(plan, "optimizer.scale_amend")
+        guard case .scaleAmend(let p) = amend.op else { Issue.record("not scale_amend"); return }
+        #expect(p.blocks.map(\.layer) == plan.linearLayers.map(\.name).reversed())
+        #expect(p.blocks.allSatisfy { $0.weightDecay == 0.001 })
+        // The decay was added by the scale op, so the updates must not add it again.
+        for k in plan.kernels where k.phase == .update {
+            if case .sgdUpdate(let u) = k.op { #expect(u.weightDecay == 0, "\(u.name)") }
+        }
+    }
+}
