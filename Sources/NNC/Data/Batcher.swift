@@ -36,8 +36,7 @@ public struct Batcher {
         self.shuffle = shuffle
         self.seed = seed
         self.dropLast = dropLast
-        precondition(preprocessor.mean.count * preprocessor.groupSize == dataset.sampleSize,
-                     "preprocessor was fitted to samples of another shape")
+        precondition(preprocessor.fits(dataset), "preprocessor was fitted to samples of another shape; check fits(_:) first")
         subset = (indices ?? Array(0..<dataset.count)).map { Int32($0) }
         order = subset
         start(epoch: 0)

@@ -20,12 +20,18 @@ public struct CSVOptions: Equatable {
     public var delimiter: Character
     /// The number of classes; nil takes the largest integer label + 1, or the number of distinct text labels.
     public var classCount: Int?
+    /// For text labels: the class names in index order, so a validation or test file numbers its
+    /// classes as the training file did (pass the training set's `classNames`); nil numbers the
+    /// distinct labels of this file in sorted order.
+    public var classNames: [String]?
 
-    public init(labelColumn: LabelColumn = .last, hasHeader: Bool? = nil, delimiter: Character = ",", classCount: Int? = nil) {
+    public init(labelColumn: LabelColumn = .last, hasHeader: Bool? = nil, delimiter: Character = ",", classCount: Int? = nil,
+                classNames: [String]? = nil) {
         self.labelColumn = labelColumn
         self.hasHeader = hasHeader
         self.delimiter = delimiter
         self.classCount = classCount
+        self.classNames = classNames
     }
 }
 
@@ -91,12 +97,13 @@ extension Dataset {
             }
         }
 
-        let (labels, classCount, names) = try numberLabels(labelTexts, lines: rows.map(\.line), file: file, classCount: options.classCount)
+        let (labels, classCount, names) = try numberLabels(labelTexts, lines: rows.map(\.line), file: file,
+                                                           classCount: options.classCount, classNames: options.classNames)
         return Dataset(features: features, labels: labels, sampleShape: [width - 1], classCount: classCount, classNames: names)
     }
 
     /// Integer labels are class indices; if no label is an integer they are class names.
-    private static func numberLabels(_ texts: [Substring], lines: [Int], file: String, classCount: Int?)
+    private static func numberLabels(_ texts: [Substring], lines: [Int], file: String, classCount: Int?, classNames: [String]?)
     throws -> ([Int32], Int, [String]?) {
         let integers = texts.map { Int($0) }
         if integers.contains(where: { $0 != nil }) {
@@ -108,6 +115,17 @@ extension Dataset {
             }
             let classes = classCount ?? (values.max()! + 1)
             return (try checkedLabels(values, classCount: classes, file: file), classes, nil)
+        }
+        if let classNames {
+            let index = Dictionary(classNames.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
+            var labels: [Int32] = []
+            for (row, text) in texts.enumerated() {
+                guard let label = index[String(text)] else {
+                    throw DataError.csvUnknownClass(file: file, line: lines[row], text: String(text), classes: classNames)
+                }
+                labels.append(label)
+            }
+            return (labels, classNames.count, classNames)
         }
         let names = Array(Set(texts.map(String.init))).sorted()
         if let classCount, classCount != names.count {

@@ -17,6 +17,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case csvFieldCount(file: String, line: Int, expected: Int, found: Int)
     case csvNotANumber(file: String, line: Int, column: Int, text: String)
     case csvLabel(file: String, line: Int, text: String)
+    case csvUnknownClass(file: String, line: Int, text: String, classes: [String])
     case csvNoColumn(file: String, column: String)
     case empty(file: String)
     case notFound(file: String, looked: [String])
@@ -54,6 +55,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(line): field \(column) '\(text)' is not a number"
         case let .csvLabel(file, line, text):
             return "\(file):\(line): label '\(text)' is not a class index (a whole number from 0)"
+        case let .csvUnknownClass(file, line, text, classes):
+            return "\(file):\(line): label '\(text)' is not one of the training set's classes (\(classes.joined(separator: ", ")))"
         case let .csvNoColumn(file, column):
             return "\(file): has no column '\(column)'"
         case let .empty(file):

@@ -125,7 +125,7 @@ public func fetch(_ dataset: RemoteDataset, into dataDirectory: URL, mirrors: [U
     do {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     } catch {
-        throw DataError.cannotRead(file: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
+        throw DataError.cannotWrite(file: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
     }
     let session = URLSession(configuration: .ephemeral)
     defer { session.finishTasksAndInvalidate() }

@@ -63,6 +63,12 @@ public struct Preprocessor: Equatable {
         return Preprocessor(scale: scale, mean: mean, std: std, groupSize: groupSize)
     }
 
+    /// Whether this map fits `dataset`'s samples. Check it before building a `Batcher` with
+    /// statistics read back from a checkpoint: a mismatch is the user's data, not a bug.
+    public func fits(_ dataset: Dataset) -> Bool {
+        mean.count * groupSize == dataset.sampleSize
+    }
+
     /// The statistics as checkpoint metadata strings (`nnc.preprocess.*`).
     public var metadata: [String: String] {
         [

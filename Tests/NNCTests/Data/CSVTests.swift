@@ -71,3 +71,17 @@ import Testing
         #expect(try Dataset.csv(url).labels == [1, 0])
     }
 }
+
+@Suite struct CSVClassNameTests {
+    // A test file lacking a class must still number the others as the training file did.
+    @Test func textLabelsFollowTheTrainingClasses() throws {
+        let train = try Dataset.parseCSV("1,a\n2,b\n3,c\n", file: "train.csv", options: CSVOptions())
+        let test = try Dataset.parseCSV("4,c\n5,a\n", file: "test.csv", options: CSVOptions(classNames: train.classNames))
+        #expect(test.labels == [2, 0])
+        #expect(test.classCount == 3)
+        let error = try #require(throws: DataError.self) {
+            try Dataset.parseCSV("4,c\n5,z\n", file: "test.csv", options: CSVOptions(classNames: train.classNames))
+        }
+        #expect(error.description == "test.csv:2: label 'z' is not one of the training set's classes (a, b, c)")
+    }
+}

@@ -31,6 +31,13 @@ import Testing
         #expect(p.mean == [0, 255, 10, 10])
     }
 
+    @Test func fitsChecksTheSampleShape() {
+        let p = Preprocessor.fit(images, scale: 1 / 255, center: true, standardize: true)
+        #expect(p.fits(images))
+        let other = Dataset(pixels: [1, 2, 3], labels: [0], sampleShape: [1, 1, 3], classCount: 1)
+        #expect(!p.fits(other))
+    }
+
     @Test func metadataRoundTrip() throws {
         let p = Preprocessor.fit(images, scale: 1 / 255, center: true, standardize: true)
         #expect(Preprocessor(metadata: p.metadata) == p)
