@@ -25,9 +25,9 @@ struct LineChart {
     var xLabel: String
     var yLabel: String
     var series: [ChartSeries]
-    var xScale: AxisScale? = .linear
+    var xScale: ChartScale? = .linear
     /// Nil chooses linear or log from the data.
-    var yScale: AxisScale? = nil
+    var yScale: ChartScale? = nil
     /// Names for x = 1, 2, …, n (layers, first to last) instead of numeric ticks.
     var xCategories: [String]? = nil
     var width: Double = 560

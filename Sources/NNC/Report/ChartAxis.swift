@@ -1,12 +1,12 @@
 import Foundation
 
 /// How an axis maps values to positions.
-enum AxisScale: Equatable {
+enum ChartScale: Equatable {
     case linear
     case log
 
     /// Log when every finite value is positive and they span at least two decades.
-    static func automatic(for values: [Double]) -> AxisScale {
+    static func automatic(for values: [Double]) -> ChartScale {
         let finite = values.filter(\.isFinite)
         guard let lo = finite.min(), let hi = finite.max(), lo > 0 else { return .linear }
         return hi / lo >= 100 ? .log : .linear
@@ -15,18 +15,19 @@ enum AxisScale: Equatable {
 
 /// One chart axis: its scale, the domain it shows, and labelled ticks inside that domain.
 struct ChartAxis {
-    let scale: AxisScale
+    let scale: ChartScale
     let lower: Double
     let upper: Double
     let ticks: [Double]
     let labels: [String]
-    /// Unlabelled grid positions between the labelled ticks (2…9 × 10ᵏ on log axes).
+    /// Unlabelled grid positions between the labelled ticks (2…9 × 10ᵏ on log axes, unlabelled
+    /// categories).
     let minorTicks: [Double]
 
     /// An axis that holds all finite `values` (positive ones only, on a log axis).
     /// With no usable values it shows 0…1, so an empty chart still draws.
-    init(values: [Double], scale: AxisScale? = nil, maxTicks: Int = 7) {
-        let scale = scale ?? AxisScale.automatic(for: values)
+    init(values: [Double], scale: ChartScale? = nil, maxTicks: Int = 7) {
+        let scale = scale ?? ChartScale.automatic(for: values)
         let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
         self.scale = scale
         if scale == .log, let lo = usable.min(), let hi = usable.max() {
@@ -38,7 +39,9 @@ struct ChartAxis {
             upper = pow(10, Double(last))
             let exponents = Swift.stride(from: first, through: last, by: stride)
             ticks = exponents.map { pow(10, Double($0)) }
-            labels = exponents.map(ChartAxis.powerOfTen)
+            // One style per axis: plain digits when every tick is short, else 10ⁿ throughout.
+            let plain = first >= -2 && last <= 3
+            labels = exponents.map { plain ? ChartAxis.plainPowerOfTen($0) : "10" + ChartAxis.superscript($0) }
             minorTicks = (last - first <= 4) ? (first..<last).flatMap { e in
                 (2...9).map { Double($0) * pow(10, Double(e)) }
             } : []
@@ -73,9 +76,11 @@ struct ChartAxis {
         let spacing = length / max(upper - lower, 1)
         let every = max(1, Int(ceil(widest / spacing)))
         let shown = Swift.stride(from: 0, to: names.count, by: every)
-        ticks = shown.map { Double($0 + 1) }
+        let labelled = shown.map { Double($0 + 1) }
+        ticks = labelled
         labels = shown.map { names[$0] }
-        minorTicks = []
+        // Every category keeps its grid line even when its label is left out.
+        minorTicks = names.indices.map { Double($0 + 1) }.filter { !labelled.contains($0) }
     }
 
     /// Where `value` falls along the axis, 0 at `lower` and 1 at `upper`; nil when the
@@ -104,8 +109,8 @@ struct ChartAxis {
     /// Labels with just enough decimals for `step`; exponent form for very large or small ones.
     static func linearLabels(_ values: [Double], step: Double) -> [String] {
         let largest = values.map { abs($0) }.max() ?? 0
-        if largest >= 1e6 || step < 1e-4 {
-            return values.map { $0 == 0 ? "0" : String(format: "%.3g", $0) }
+        if largest >= 1e5 || step < 1e-4 {
+            return values.map(ChartAxis.scientific)
         }
         let decimals = max(0, Int(-floor(log10(step) + 1e-9)))
         return values.map { value in
@@ -114,13 +119,30 @@ struct ChartAxis {
         }
     }
 
-    /// 10ᵏ as plain digits when short (0.01 … 10000), else with a superscript exponent.
-    static func powerOfTen(_ exponent: Int) -> String {
-        if exponent >= 0 && exponent <= 4 { return String(Int(pow(10, Double(exponent)))) }
-        if exponent < 0 && exponent >= -2 { return String(format: "%.\(-exponent)f", pow(10, Double(exponent))) }
-        let superscripts: [Character: Character] = [
+    /// 10ᵏ in digits, for exponents -2…3.
+    static func plainPowerOfTen(_ exponent: Int) -> String {
+        exponent >= 0 ? String(Int(pow(10, Double(exponent)))) : String(format: "%.\(-exponent)f", pow(10, Double(exponent)))
+    }
+
+    /// `value` as m×10ᵏ (or just 10ᵏ when m is 1), the way a figure in a paper labels it.
+    static func scientific(_ value: Double) -> String {
+        guard value != 0 else { return "0" }
+        let exponent = Int(floor(log10(abs(value)) + 1e-9))
+        var mantissa = String(format: "%.2f", value / pow(10, Double(exponent)))
+        while mantissa.hasSuffix("0") { mantissa.removeLast() }
+        if mantissa.hasSuffix(".") { mantissa.removeLast() }
+        let power = "10" + superscript(exponent)
+        switch mantissa {
+        case "1": return power
+        case "-1": return "-" + power
+        default: return mantissa + "×" + power
+        }
+    }
+
+    static func superscript(_ exponent: Int) -> String {
+        let digits: [Character: Character] = [
             "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻",
         ]
-        return "10" + String(String(exponent).map { superscripts[$0] ?? $0 })
+        return String(String(exponent).map { digits[$0] ?? $0 })
     }
 }

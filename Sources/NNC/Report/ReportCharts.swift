@@ -52,7 +52,7 @@ struct ReportCharts {
     func loss() -> LineChart {
         var series: [ChartSeries] = []
         for (index, run) in runs.enumerated() {
-            let color = Palette.run(index)
+            let color = ChartPalette.run(index)
             if !run.steps.isEmpty {
                 let (xs, ys) = Self.thin(run.steps.map { time(run, step: $0.step) }, run.steps.map(\.loss), to: 400)
                 series.append(ChartSeries(name: "\(labels[index]) train", xs: xs, ys: ys, color: color,
@@ -81,7 +81,7 @@ struct ReportCharts {
     func error() -> LineChart {
         var series: [ChartSeries] = []
         for (index, run) in runs.enumerated() {
-            let color = Palette.run(index)
+            let color = ChartPalette.run(index)
             let tested = run.epochs.filter { $0.testError != nil }
             series.append(ChartSeries(name: "\(labels[index]) test", xs: tested.map { epochTime(run, $0) },
                                       ys: tested.map { $0.testError! * 100 }, color: color, width: 1.6))
@@ -96,7 +96,8 @@ struct ReportCharts {
     }
 
     /// Residual RMS (and gradient RMS when logged) per layer: one line per run and epoch,
-    /// later epochs darker, at most six epochs a run so the legend stays readable.
+    /// later epochs darker, at most six epochs a run so the legend stays readable; dots on
+    /// the last epoch only, where ten lines of dots would be clutter.
     func energy() -> [LineChart] {
         let fields = [("residual_rms", "Gradient energy: residual RMS per layer", "RMS of residual R"),
                       ("gradient_rms", "Weight-gradient RMS per layer", "RMS of gradient G")]
@@ -114,8 +115,9 @@ struct ReportCharts {
                     let when = record.epoch > 0 ? "epoch \(record.epoch)" : "step \(record.step)"
                     series.append(ChartSeries(
                         name: "\(labels[index]) · \(when)", xs: layers.indices.map { Double($0 + 1) },
-                        ys: layers.map { $0[field] ?? .nan }, color: Palette.lighten(Palette.run(index), shade),
-                        stroke: index % 2 == 0 ? .solid : .dashed, width: 1.5))
+                        ys: layers.map { $0[field] ?? .nan }, color: ChartPalette.lighten(ChartPalette.run(index), shade),
+                        stroke: index % 2 == 0 ? .solid : .dashed, width: 1.5,
+                        markers: k == records.count - 1))
                 }
             }
             if names.isEmpty { names = runs.first?.header.layers ?? [] }
@@ -134,7 +136,7 @@ struct ReportCharts {
         for (index, run) in runs.enumerated() {
             for (field, factor) in present.isEmpty ? [factors[0]] : present {
                 let names = run.analyses.last?.layers.map(\.name) ?? run.header.layers
-                let colors = Palette.sequential(names.count)
+                let colors = ChartPalette.sequential(names.count)
                 let series = names.enumerated().map { (k, name) in
                     ChartSeries(name: name, xs: run.analyses.map { time(run, step: $0.step) },
                                 ys: run.analyses.map { k < $0.layers.count ? $0.layers[k][field] ?? .nan : .nan },
@@ -150,13 +152,13 @@ struct ReportCharts {
     func bound() -> LineChart {
         let series = runs.enumerated().map { (index, run) in
             ChartSeries(name: labels[index], xs: run.analyses.map { time(run, step: $0.step) },
-                        ys: run.analyses.map { $0.operatorNormBound ?? .nan }, color: Palette.run(index), width: 1.6)
+                        ys: run.analyses.map { $0.operatorNormBound ?? .nan }, color: ChartPalette.run(index), width: 1.6)
         }
-        return LineChart(title: "Operator-norm bound", xLabel: timeLabel, yLabel: "Π σmax(W) · Π 1/min√(d+ε)",
+        return LineChart(title: "Operator-norm bound", xLabel: timeLabel, yLabel: "Π σmax(W) · Π norm gain",
                          series: series)
     }
 
-    private func epochTime(_ run: RunLog, _ record: EpochRecord) -> Double {
+    private func epochTime(_ run: RunLog, _ record: RunLog.Epoch) -> Double {
         inEpochs ? Double(record.epoch) : Double(record.step)
     }
 
@@ -165,8 +167,8 @@ struct ReportCharts {
     }
 
     /// The last analysis record of each epoch, in order: the profile the epoch ended with.
-    static func lastPerEpoch(_ records: [AnalysisRecord]) -> [AnalysisRecord] {
-        var out: [AnalysisRecord] = []
+    static func lastPerEpoch(_ records: [RunLog.Analysis]) -> [RunLog.Analysis] {
+        var out: [RunLog.Analysis] = []
         for record in records {
             if let last = out.last, last.epoch == record.epoch { out[out.count - 1] = record } else { out.append(record) }
         }

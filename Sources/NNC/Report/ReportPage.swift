@@ -33,8 +33,8 @@ public struct ReportPage {
             body += "<h2>Layer analysis</h2>\n<p class=\"note\">These logs hold no analysis records; "
                 + "train with <code>--analyze</code> for gradient energy, conditioning and the operator-norm bound.</p>\n"
         }
-        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
             + "<title>\(xmlEscape(title))</title>\n<style>\n\(Self.style)</style>\n</head>\n<body>\n"
             + body + "</body>\n</html>\n"
     }
@@ -64,7 +64,7 @@ public struct ReportPage {
             var statusCell = xmlEscape(status)
             if let message = run.end?.message { statusCell += ": " + xmlEscape(message) }
             let statusClass = status == "completed" ? "" : " class=\"warn\""
-            let swatch = "<span class=\"swatch\" style=\"background:\(Palette.run(index))\"></span>"
+            let swatch = "<span class=\"swatch\" style=\"background:\(ChartPalette.run(index))\"></span>"
             out += "<tr><td class=\"text\">\(swatch)\(xmlEscape(labels[index]))</td>"
                 + "<td class=\"text\">\(xmlEscape(header.model ?? "–"))</td>"
                 + "<td class=\"text\">\(xmlEscape(header.optimizer ?? "–"))</td>"

@@ -7,13 +7,13 @@ import Foundation
 public struct RunLog {
     /// The path the log was read from, used in messages and as a last-resort label.
     public var source: String
-    public var header: RunHeader
-    public var steps: [StepRecord] = []
-    public var epochs: [EpochRecord] = []
-    public var analyses: [AnalysisRecord] = []
-    public var end: EndRecord?
+    public var header: Header
+    public var steps: [Step] = []
+    public var epochs: [Epoch] = []
+    public var analyses: [Analysis] = []
+    public var end: End?
 
-    public init(source: String, header: RunHeader = RunHeader()) {
+    public init(source: String, header: Header = Header()) {
         self.source = source
         self.header = header
     }
@@ -49,67 +49,69 @@ public struct RunLog {
     }
 }
 
-/// The `run` record: what was trained and how.
-public struct RunHeader {
-    public var model: String?
-    public var file: String?
-    public var optimizer: String?
-    public var lr: Double?
-    public var batch: Int?
-    public var epochs: Int?
-    public var seed: Int?
-    public var threads: Int?
-    public var stepsPerEpoch: Int?
-    public var layers: [String] = []
-    public var label: String?
+extension RunLog {
+    /// The `run` record: what was trained and how.
+    public struct Header {
+        public var model: String?
+        public var file: String?
+        public var optimizer: String?
+        public var lr: Double?
+        public var batch: Int?
+        public var epochs: Int?
+        public var seed: Int?
+        public var threads: Int?
+        public var stepsPerEpoch: Int?
+        public var layers: [String] = []
+        public var label: String?
 
-    public init() {}
-}
+        public init() {}
+    }
 
-/// A `step` record: one training step's batch loss.
-public struct StepRecord {
-    public var epoch: Int
-    public var step: Int
-    public var loss: Double
-    public var lr: Double?
-    public var seconds: Double?
-}
+    /// A `step` record: one training step's batch loss.
+    public struct Step {
+        public var epoch: Int
+        public var step: Int
+        public var loss: Double
+        public var lr: Double?
+        public var seconds: Double?
+    }
 
-/// An `epoch` record: losses and errors after one epoch.
-public struct EpochRecord {
-    public var epoch: Int
-    public var step: Int
-    public var trainLoss: Double?
-    public var testLoss: Double?
-    public var testError: Double?
-    public var validationLoss: Double?
-    public var validationError: Double?
-    public var lr: Double?
-    public var seconds: Double?
-    public var samplesPerSecond: Double?
-}
+    /// An `epoch` record: losses and errors after one epoch.
+    public struct Epoch {
+        public var epoch: Int
+        public var step: Int
+        public var trainLoss: Double?
+        public var testLoss: Double?
+        public var testError: Double?
+        public var validationLoss: Double?
+        public var validationError: Double?
+        public var lr: Double?
+        public var seconds: Double?
+        public var samplesPerSecond: Double?
+    }
 
-/// An `analysis` record: per-layer quantities and the network's operator-norm bound.
-public struct AnalysisRecord {
-    public var epoch: Int
-    public var step: Int
-    public var layers: [LayerAnalysis]
-    public var operatorNormBound: Double?
-}
+    /// An `analysis` record: per-layer quantities and the network's operator-norm bound.
+    public struct Analysis {
+        public var epoch: Int
+        public var step: Int
+        public var layers: [Layer]
+        public var operatorNormBound: Double?
+    }
 
-/// One layer's analysis fields. Every numeric field is kept by its log name, so quantities
-/// the reader does not know yet are still there for whoever wants them.
-public struct LayerAnalysis {
-    public var name: String
-    public var values: [String: Double]
+    /// One layer's analysis fields. Every numeric field is kept by its log name, so quantities
+    /// the reader does not know yet are still there for whoever wants them.
+    public struct Layer {
+        public var name: String
+        public var values: [String: Double]
 
-    public subscript(field: String) -> Double? { values[field] }
-}
+        public subscript(field: String) -> Double? { values[field] }
+    }
 
-/// The `end` record: how the run finished.
-public struct EndRecord {
-    public var status: String
-    public var message: String?
-    public var seconds: Double?
-    public var bestTestError: Double?
+    /// The `end` record: how the run finished.
+    public struct End {
+        public var status: String
+        public var message: String?
+        public var seconds: Double?
+        public var bestTestError: Double?
+    }
 }

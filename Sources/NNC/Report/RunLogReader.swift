@@ -42,19 +42,19 @@ extension RunLog {
         var sawHeader = false
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) { continue }
-            let fields = try LogFields(line: String(line), file: source, number: index + 1)
+            let fields = try RunLogFields(line: String(line), file: source, number: index + 1)
             sawRecord = true
             switch try fields.requiredString("type") {
             case "run" where !sawHeader:
                 sawHeader = true
                 log.header = try header(fields)
             case "step":
-                log.steps.append(StepRecord(
+                log.steps.append(RunLog.Step(
                     epoch: try fields.integer("epoch") ?? 0, step: try fields.requiredInteger("step"),
                     loss: try fields.requiredNumber("loss"), lr: try fields.number("lr"),
                     seconds: try fields.number("seconds")))
             case "epoch":
-                log.epochs.append(EpochRecord(
+                log.epochs.append(RunLog.Epoch(
                     epoch: try fields.requiredInteger("epoch"), step: try fields.integer("step") ?? 0,
                     trainLoss: try fields.number("train_loss"), testLoss: try fields.number("test_loss"),
                     testError: try fields.number("test_error"),
@@ -63,12 +63,12 @@ extension RunLog {
                     lr: try fields.number("lr"), seconds: try fields.number("seconds"),
                     samplesPerSecond: try fields.number("samples_per_second")))
             case "analysis":
-                log.analyses.append(AnalysisRecord(
+                log.analyses.append(RunLog.Analysis(
                     epoch: try fields.integer("epoch") ?? 0, step: try fields.integer("step") ?? 0,
                     layers: try fields.objects("layers").map(layer),
                     operatorNormBound: try fields.number("operator_norm_bound")))
             case "end":
-                log.end = EndRecord(
+                log.end = RunLog.End(
                     status: try fields.string("status") ?? "completed", message: try fields.string("message"),
                     seconds: try fields.number("seconds"), bestTestError: try fields.number("best_test_error"))
             default:
@@ -79,8 +79,8 @@ extension RunLog {
         return log
     }
 
-    private static func header(_ fields: LogFields) throws -> RunHeader {
-        var header = RunHeader()
+    private static func header(_ fields: RunLogFields) throws -> RunLog.Header {
+        var header = RunLog.Header()
         header.model = try fields.string("model")
         header.file = try fields.string("file")
         header.optimizer = try fields.string("optimizer")
@@ -96,17 +96,17 @@ extension RunLog {
     }
 
     /// Keeps every numeric field of a layer; other kinds of value are somebody else's business.
-    private static func layer(_ fields: LogFields) throws -> LayerAnalysis {
+    private static func layer(_ fields: RunLogFields) throws -> RunLog.Layer {
         var values: [String: Double] = [:]
         for key in fields.object.keys where key != "name" {
-            if let value = LogFields.double(fields.object[key]) { values[key] = value }
+            if let value = RunLogFields.double(fields.object[key]) { values[key] = value }
         }
-        return LayerAnalysis(name: try fields.string("name") ?? "", values: values)
+        return RunLog.Layer(name: try fields.string("name") ?? "", values: values)
     }
 }
 
 /// One JSON object from the log with typed accessors that throw `file:line` errors.
-struct LogFields {
+struct RunLogFields {
     let object: [String: Any]
     let file: String
     let number: Int
@@ -196,12 +196,12 @@ struct LogFields {
         return strings
     }
 
-    func objects(_ key: String) throws -> [LogFields] {
+    func objects(_ key: String) throws -> [RunLogFields] {
         guard let value = present(key) else { return [] }
         guard let array = value as? [Any] else { throw fail("field '\(key)' should be an array of objects") }
         return try array.map { element in
             guard let object = element as? [String: Any] else { throw fail("field '\(key)' should be an array of objects") }
-            return LogFields(object: object, file: file, number: number)
+            return RunLogFields(object: object, file: file, number: number)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Colours for chart lines: distinct hues for runs, a ramp for ordered things like layers.
-enum Palette {
+enum ChartPalette {
     /// Tableau 10 without its yellow and grey, which read poorly as thin lines on white.
     static let categorical = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#9c755f", "#ff9da7"]
 

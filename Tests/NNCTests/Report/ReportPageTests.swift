@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import NNC
+
+@Suite struct ReportPageTests {
+    @Test func pageIsSelfContainedAndWellFormed() throws {
+        let html = ReportPage(runs: try ReportFixtures.runs()).html()
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(!html.lowercased().contains("<script"))
+        #expect(!html.contains("<link") && !html.contains("@import") && !html.contains("url("))
+        // Written as XHTML-compatible markup, so the whole page checks as XML.
+        #expect(ReportFixtures.xmlProblem(html) == nil)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+    }
+
+    @Test func pageHasTheSummaryAndEveryChart() throws {
+        let runs = try ReportFixtures.runs()
+        let html = ReportPage(runs: runs).html()
+        #expect(html.contains("<title>Training report: mlp10/sgd, mlp10/sgd2</title>"))
+        for heading in ["Loss and test error", "Gradient energy across layers", "Conditioning per layer", "Operator-norm bound"] {
+            #expect(html.contains("<h2>\(heading)</h2>"), "\(heading)")
+        }
+        // Loss, error, residual and gradient energy, three conditioning charts per run, bound.
+        #expect(ReportFixtures.count("<svg", in: html) == 2 + 2 + 3 * 2 + 1)
+        #expect(html.contains(">mlp10/sgd2 · epoch 5</text>"))
+        #expect(html.contains(">fc10</text>"))
+        let best = try #require(runs[1].bestTestError)
+        #expect(html.contains(ReportPage.percent(best)))
+        #expect(ReportFixtures.count("<tr><td", in: html) == 2)
+        #expect(html.contains("<td>0.05</td><td>600</td><td>5</td>"))
+    }
+
+    @Test func eachChartKindIsAStandaloneSVG() throws {
+        let page = ReportPage(runs: try ReportFixtures.runs())
+        for kind in ReportChart.allCases {
+            let svg = page.svg(kind)
+            #expect(ReportFixtures.xmlProblem(svg) == nil, "\(kind)")
+            #expect(svg.hasPrefix("<?xml"), "\(kind)")
+        }
+        #expect(page.svg(.loss).contains(">mlp10/sgd test</text>"))
+        #expect(page.svg(.bound).contains(">10³</text>"), "the bound spans 0.27…1230, so a log axis")
+        #expect(ReportFixtures.count("<title>Conditioning", in: page.svg(.conditioning)) == 6)
+    }
+
+    @Test func logsWithoutAnalysisOrTestSetStillReport() throws {
+        let text = """
+        {"type":"run","model":"m","optimizer":"adam","epochs":3}
+        {"type":"step","epoch":1,"step":1,"loss":2.0}
+        {"type":"epoch","epoch":1,"step":1,"train_loss":2.0}
+        {"type":"end","status":"failed","message":"loss is nan at step 2","seconds":0.5}
+        """
+        let html = ReportPage(title: "Just <one>", runs: [try RunLog.parse(text, source: "a.jsonl")]).html()
+        #expect(ReportFixtures.xmlProblem(html) == nil)
+        #expect(html.contains("<h1>Just &lt;one&gt;</h1>"))
+        #expect(html.contains("train with <code>--analyze</code>"))
+        #expect(html.contains("failed: loss is nan at step 2"))
+        #expect(html.contains("<td>1 / 3</td>"))
+        #expect(html.contains(">no data</text>"), "the error chart has nothing to show")
+    }
+
+    @Test func sharedLabelsAreMadeDistinct() throws {
+        let run = try RunLog.read(path: ReportFixtures.sgdPath)
+        let charts = ReportCharts(runs: [run, run])
+        #expect(charts.labels == ["mlp10/sgd", "mlp10/sgd (2)"])
+    }
+
+    @Test func energyProfileShowsTheLastRecordOfEachEpoch() throws {
+        let runs = try ReportFixtures.runs()
+        let energy = try #require(ReportCharts(runs: runs).energy().first)
+        #expect(energy.series.count == 2 * 5)
+        #expect(energy.xCategories == (1...10).map { "fc\($0)" })
+        let last = try #require(energy.series.last)
+        #expect(last.ys == runs[1].analyses[9].layers.map { $0["residual_rms"]! })
+    }
+
+    @Test func spreadAndThinKeepEnds() {
+        #expect(ReportCharts.spread(Array(1...20), upTo: 6).first == 1)
+        #expect(ReportCharts.spread(Array(1...20), upTo: 6).last == 20)
+        #expect(ReportCharts.spread(Array(1...20), upTo: 6).count == 6)
+        let (xs, ys) = ReportCharts.thin((1...1000).map(Double.init), [Double](repeating: 2, count: 1000), to: 400)
+        #expect(xs.count <= 400 && xs.last == 1000)
+        #expect(ys.allSatisfy { $0 == 2 })
+        let (_, gaps) = ReportCharts.thin((1...10).map(Double.init), [1, 1, .nan, .nan, 3, 3, 3, 3, 3, 3], to: 5)
+        #expect(gaps[1].isNaN && gaps[0] == 1)
+    }
+
+    @Test func durationsAndPercentages() {
+        #expect(ReportPage.duration(12.34) == "12.3 s")
+        #expect(ReportPage.duration(125) == "2 min 05 s")
+        #expect(ReportPage.duration(7260) == "2 h 01 min")
+        #expect(ReportPage.duration(nil) == "–")
+        #expect(ReportPage.percent(0.0123) == "1.23 %")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+@testable import NNC
+
+@Suite struct RunLogTests {
+    /// The committed fixtures are the generator's output; NNC_RECORD_FIXTURES=1 rewrites them
+    /// (and fails, so a recording run is never mistaken for a passing one).
+    @Test func fixturesMatchTheirGenerator() throws {
+        let pairs = [(ReportFixtures.sgdPath, SyntheticLog.sgd), (ReportFixtures.sgd2Path, SyntheticLog.sgd2)]
+        if ProcessInfo.processInfo.environment["NNC_RECORD_FIXTURES"] == "1" {
+            try FileManager.default.createDirectory(at: ReportFixtures.folder, withIntermediateDirectories: true)
+            for (path, log) in pairs { try log.text().write(toFile: path, atomically: true, encoding: .utf8) }
+            Issue.record("re-recorded the report fixtures; run again without NNC_RECORD_FIXTURES")
+            return
+        }
+        for (path, log) in pairs {
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == log.text(), "\(path) is stale")
+        }
+    }
+
+    @Test func readsEveryRecordOfAFixture() throws {
+        let log = try RunLog.read(path: ReportFixtures.sgdPath)
+        #expect(log.header.model == "mlp10")
+        #expect(log.header.optimizer == "sgd")
+        #expect(log.header.lr == 0.05)
+        #expect(log.header.batch == 600)
+        #expect(log.header.layers == (1...10).map { "fc\($0)" })
+        #expect(log.label == "mlp10/sgd")
+        #expect(log.steps.count == 500)
+        #expect(log.epochs.map(\.epoch) == [1, 2, 3, 4, 5])
+        #expect(log.analyses.count == 10)
+        #expect(log.analyses[0].layers.count == 10)
+        #expect(log.analyses[0].layers[9].name == "fc10")
+        #expect(log.analyses[9].operatorNormBound.map { abs($0 - 1230.6) < 0.1 } == true)
+        #expect(log.end?.status == "completed")
+        #expect(log.stepsPerEpoch == 100)
+        let best = try #require(log.bestTestError)
+        #expect(best == log.epochs.compactMap(\.testError).min())
+    }
+
+    @Test func nonFiniteStringsAndNullsAndUnknownsAreTolerated() throws {
+        let text = """
+        {"type":"run","model":"m","optimizer":"sgd","future_field":{"x":[1,2]}}
+        {"type":"gpu_stats","anything":"goes"}
+
+        {"type":"step","epoch":1,"step":1,"loss":"nan","seconds":null}
+        {"type":"step","epoch":1,"step":2,"loss":"inf"}
+        {"type":"step","epoch":1,"step":3,"loss":"-inf","extra":true}
+        {"type":"analysis","epoch":1,"step":3,"layers":[{"name":"a","residual_rms":"nan","note":"text","sigma_max":2}],"operator_norm_bound":"inf"}
+        """
+        let log = try RunLog.parse(text, source: "t.jsonl")
+        #expect(log.steps.count == 3)
+        #expect(log.steps[0].loss.isNaN)
+        #expect(log.steps[0].seconds == nil)
+        #expect(log.steps[1].loss == .infinity)
+        #expect(log.steps[2].loss == -.infinity)
+        let layer = try #require(log.analyses.first?.layers.first)
+        #expect(layer["residual_rms"]?.isNaN == true)
+        #expect(layer["sigma_max"] == 2)
+        #expect(layer["note"] == nil)
+        #expect(log.analyses[0].operatorNormBound == .infinity)
+        #expect(log.end == nil)
+    }
+
+    @Test(arguments: [
+        ("{\"type\":\"run\"}\n{\"type\":\"step\",\"step\":1,\"loss\":0.5\n", 2, "not valid JSON"),
+        ("{\"type\":\"run\"}\n\n[1,2,3]\n", 3, "expected a JSON object"),
+        ("{\"model\":\"m\"}\n", 1, "record has no 'type'"),
+        ("{\"type\":7}\n", 1, "field 'type' should be a string"),
+        ("{\"type\":\"step\",\"step\":1,\"loss\":\"low\"}\n", 1, "field 'loss' should be a number, found \"low\""),
+        ("{\"type\":\"step\",\"step\":1.5,\"loss\":1}\n", 1, "field 'step' should be a whole number"),
+        ("{\"type\":\"step\",\"loss\":1}\n", 1, "record has no 'step'"),
+        ("{\"type\":\"epoch\",\"step\":1}\n", 1, "record has no 'epoch'"),
+        ("{\"type\":\"analysis\",\"layers\":[1]}\n", 1, "should be an array of objects"),
+        ("{\"type\":\"run\",\"layers\":\"fc1\"}\n", 1, "field 'layers' should be an array of strings"),
+    ])
+    func malformedLinesNameFileAndLine(text: String, line: Int, detail: String) throws {
+        let error = try #require(throws: RunLogError.self) { try RunLog.parse(text, source: "bad.jsonl") }
+        guard case let .malformed(file, errorLine, message) = error else {
+            Issue.record("expected .malformed, got \(error)")
+            return
+        }
+        #expect(file == "bad.jsonl")
+        #expect(errorLine == line)
+        #expect(message.contains(detail), "\(message)")
+        #expect(error.description.hasPrefix("bad.jsonl:\(line): "))
+    }
+
+    @Test func emptyAndMissingFiles() throws {
+        #expect(throws: RunLogError.empty(file: "e.jsonl")) { try RunLog.parse("\n  \n", source: "e.jsonl") }
+        let missing = "/nonexistent/run.jsonl"
+        #expect(throws: RunLogError.cannotRead(file: missing, reason: "no such file")) { try RunLog.read(path: missing) }
+    }
+
+    @Test func labelFallsBackToModelAndOptimizerThenFileName() throws {
+        let named = try RunLog.parse(#"{"type":"run","model":"m","optimizer":"adam","label":"mine"}"#, source: "x/a.jsonl")
+        #expect(named.label == "mine")
+        let unnamed = try RunLog.parse(#"{"type":"run","model":"m","optimizer":"adam"}"#, source: "x/a.jsonl")
+        #expect(unnamed.label == "m/adam")
+        let bare = try RunLog.parse(#"{"type":"step","step":1,"loss":1}"#, source: "x/run-3.jsonl")
+        #expect(bare.label == "run-3")
+    }
+
+    @Test func stepsPerEpochAndTimeAreInferredWhenAbsent() throws {
+        let text = """
+        {"type":"run","model":"m"}
+        {"type":"epoch","epoch":1,"step":40,"seconds":1.5,"test_error":0.2}
+        {"type":"epoch","epoch":2,"step":80,"seconds":2.5,"test_error":0.1}
+        """
+        let log = try RunLog.parse(text, source: "t.jsonl")
+        #expect(log.stepsPerEpoch == 40)
+        #expect(log.seconds == 4)
+        #expect(log.bestTestError == 0.1)
+    }
+}
