@@ -43,7 +43,7 @@ enum LayerTable {
                       positional: .init("slope", .real, .value(.real(0.25)), "initial slope", bounds: .closed(0, 1))),
         StatementSpec("tanh", "hyperbolic tangent"),
         StatementSpec("sigmoid", "1 / (1 + e⁻ˣ)"),
-        StatementSpec("modu", "the modulus unit |x|"),
+        StatementSpec("modu", "the modulus unit, abs(x)"),
         StatementSpec("maxout", "maximum over groups of k consecutive features (or channels)",
                       positional: .init("k", .int, .value(.int(2)), "group size; must divide the width", bounds: Bounds(lower: 2, upper: Double(1 << 30)))),
         StatementSpec("residual", "`output = input + body(input)`; the body must keep the shape", body: true),
@@ -56,7 +56,7 @@ enum LayerTable {
 
     static let poolOptions: [OptionSpec] = [
         .init("stride", .size, .derived("the window size"), "step between windows", bounds: .size),
-        .init("padding", .size, .value(.int(0)), "padding on each side; smaller than the window", bounds: .count),
+        .init("padding", .size, .value(.int(0)), "padding on each side; at most half the window", bounds: .count),
     ]
 
     static let initializerChoices = ["normal", "uniform", "glorot_normal", "glorot_uniform",

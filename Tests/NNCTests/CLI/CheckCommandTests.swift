@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// `nnc check` run as a user runs it: the built binary, its stdout, stderr and exit status.
+@Suite struct CheckCommandTests {
+    /// The `nnc` executable beside the test bundle in the build products folder.
+    static var binary: URL? {
+        var folders: [URL] = []
+        let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        folders.append(argument0.deletingLastPathComponent())
+        folders.append(Bundle.main.bundleURL)
+        folders.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        if let exe = Bundle.main.executableURL { folders.append(exe.deletingLastPathComponent()) }
+        // Inside an .xctest bundle the products folder is further up.
+        folders += folders.map { $0.deletingLastPathComponent().deletingLastPathComponent() }
+        return folders.map { $0.appendingPathComponent("nnc") }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
+        let binary = try #require(Self.binary, "nnc not found beside the tests")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporaryFile(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nnc-check-\(UUID().uuidString).net")
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    @Test func cleanFilePrintsTheTable() throws {
+        let path = TestPaths.examples.appendingPathComponent("mnist_mlp.net").path
+        let r = try Self.run(["check", path])
+        #expect(r.status == 0)
+        #expect(r.stderr == "")
+        #expect(r.stdout.hasPrefix("net mnist_mlp\nlayer "))
+        #expect(r.stdout.contains("dense1  dense 128      [128]   100,480\n"))
+        #expect(r.stdout.hasSuffix("total   5 layers               118,282\n"))
+    }
+
+    @Test func badFileGetsRenderedDiagnosticsAndStatus65() throws {
+        let url = try Self.temporaryFile("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let r = try Self.run(["check", url.path, "--color", "never"])
+        #expect(r.status == 65)
+        #expect(r.stdout == "")
+        #expect(r.stderr == """
+            \(url.path):3:3: error: unknown layer 'desne'
+              desne 10
+              ^~~~~
+            fix: did you mean 'dense'?
+            1 error
+
+            """)
+    }
+
+    @Test func missingFileIs66() throws {
+        let r = try Self.run(["check", "/nonexistent/model.net"])
+        #expect(r.status == 66)
+        #expect(r.stdout == "")
+        #expect(r.stderr == "nnc check: cannot read '/nonexistent/model.net': no such file\n")
+    }
+
+    @Test func usageErrorsAre64() throws {
+        let none = try Self.run(["check"])
+        #expect(none.status == 64)
+        #expect(none.stderr.hasPrefix("nnc check: missing the .net file to check\n\nusage: nnc check"))
+        let badColor = try Self.run(["check", "a.net", "--color", "sometimes"])
+        #expect(badColor.status == 64)
+        #expect(badColor.stderr.hasPrefix("nnc check: '--color' must be auto, always or never, got 'sometimes'"))
+        let unknown = try Self.run(["check", "--fast", "a.net"])
+        #expect(unknown.status == 64 && unknown.stderr.hasPrefix("nnc check: unknown option '--fast'"))
+        let help = try Self.run(["check", "--help"])
+        #expect(help.status == 0 && help.stdout.hasPrefix("usage: nnc check <model.net>"))
+    }
+}
