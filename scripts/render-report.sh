@@ -70,13 +70,13 @@ for y in range(height):
             left = row[i - channels] if i >= channels else 0
             row[i] = (row[i] + ((left + previous[i]) >> 1)) & 255
     elif kind == 4:
-        for i in range(stride):
-            a = row[i - channels] if i >= channels else 0
-            b, c = previous[i], previous[i - channels] if i >= channels else 0
-            p = a + b - c
-            pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+        for i in range(channels):
+            row[i] = (row[i] + previous[i]) & 255
+        for i in range(channels, stride):
+            a, b, c = row[i - channels], previous[i], previous[i - channels]
+            pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
             row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    colours.update(bytes(row[i:i + channels]) for i in range(0, stride, channels))
+    colours.update(zip(*(row[k::channels] for k in range(channels))))
     previous = row
 total = width * height
 background, count = colours.most_common(1)[0]

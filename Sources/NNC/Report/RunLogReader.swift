@@ -87,7 +87,8 @@ extension RunLog {
         header.lr = try fields.number("lr")
         header.batch = try fields.integer("batch")
         header.epochs = try fields.integer("epochs")
-        header.seed = try fields.integer("seed")
+        // A 64-bit seed need not fit an Int, and nothing in a report depends on it.
+        header.seed = try? fields.integer("seed")
         header.threads = try fields.integer("threads")
         header.stepsPerEpoch = try fields.integer("steps_per_epoch")
         header.layers = try fields.strings("layers")

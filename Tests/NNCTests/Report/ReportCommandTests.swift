@@ -53,6 +53,7 @@ import Testing
         #expect(try Self.run(nnc, ["report"] + logs + ["-o", svg, "--chart", "energy", "--title", "E"]).status == 0)
         #expect(try String(contentsOfFile: svg, encoding: .utf8).contains("Gradient energy"))
 
+        #expect(try Self.run(nnc, ["report", "--help"]).status == 0)
         #expect(try Self.run(nnc, ["report", "-o", html]).status == 64)
         #expect(try Self.run(nnc, ["report"] + logs).status == 64)
         #expect(try Self.run(nnc, ["report"] + logs + ["-o", "r.png"]).status == 64)
@@ -79,7 +80,7 @@ import Testing
         let html = folder.appendingPathComponent("report.html")
         try ReportPage(runs: try ReportFixtures.runs()).html().write(to: html, atomically: true, encoding: .utf8)
         let script = TestPaths.repoRoot.appendingPathComponent("scripts/render-report.sh")
-        let result = try Self.run(URL(fileURLWithPath: "/bin/bash"), [script.path, html.path, folder.appendingPathComponent("report.png").path])
+        let result = try Self.run(URL(fileURLWithPath: "/bin/bash"), [script.path, html.path, folder.appendingPathComponent("report.png").path, "1200,1200"])
         #expect(result.status == 0, "\(result.stderr)")
     }
 }

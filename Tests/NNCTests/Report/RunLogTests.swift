@@ -40,7 +40,8 @@ import Testing
 
     @Test func nonFiniteStringsAndNullsAndUnknownsAreTolerated() throws {
         let text = """
-        {"type":"run","model":"m","optimizer":"sgd","future_field":{"x":[1,2]}}
+        {"type":"run","model":"m","optimizer":"sgd","seed":18446744073709551615,"future_field":{"x":[1,2]}}
+        {"type":"lr_search","candidates":[{"lr":0.1,"loss":2}],"chosen":0.1}
         {"type":"gpu_stats","anything":"goes"}
 
         {"type":"step","epoch":1,"step":1,"loss":"nan","seconds":null}
