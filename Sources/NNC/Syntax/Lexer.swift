@@ -17,6 +17,7 @@ public struct Lexer {
     private var lineStart = 0
     private var tokens: [Token] = []
     private var diagnostics: [Diagnostic] = []
+    private var errorCount = 0
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
@@ -44,8 +45,10 @@ public struct Lexer {
                 lexNumber()
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 lexString()
+            case 0xE2 where curlyQuoteLength(at: pos) > 0:
+                lexString()
             default:
-                if let kind = Self.punctuation[b] {
+                if let kind = Self.punctuation[Int(b)] {
                     emit(kind, from: pos, to: pos + 1)
                     pos += 1
                 } else {
@@ -128,13 +131,20 @@ public struct Lexer {
     private mutating func lexString() {
         let start = pos
         let quote = bytes[pos]
-        pos += 1
+        let curly = curlyQuoteLength(at: pos) > 0
+        pos += curly ? 3 : 1
         var value: [UInt8] = []
         var reported = false
         var terminated = false
         while pos < bytes.count, bytes[pos] != 0x0A {
             let c = bytes[pos]
-            if c == quote {
+            // A string opened with a curly quote may be closed by either kind of quote.
+            if curly && (c == UInt8(ascii: "\"") || curlyQuoteLength(at: pos) > 0) {
+                pos += c == UInt8(ascii: "\"") ? 1 : 3
+                terminated = true
+                break
+            }
+            if c == quote && !curly {
                 pos += 1
                 terminated = true
                 break
@@ -172,6 +182,9 @@ public struct Lexer {
         if quote == UInt8(ascii: "'"), !reported {
             report(.error(ParseMessage.singleQuotedString, at: range(start, pos), fix: ParseMessage.useDoubleQuotes))
         }
+        if curly, !reported {
+            report(.error(ParseMessage.curlyQuotedString, at: range(start, pos), fix: ParseMessage.useDoubleQuotes))
+        }
         var token = Token(kind: .string, range: range(start, pos), text: text(start, pos))
         token.string = String(decoding: value, as: UTF8.self)
         tokens.append(token)
@@ -188,33 +201,51 @@ public struct Lexer {
             pos += length
             count += 1
         }
+        emit(.invalid, from: start, to: pos)
+        if errorCount > Parser.maxErrors { return }
         let shown = Self.display(bytes[start..<pos], limit: 24)
         let message = sawInvalidUTF8 ? ParseMessage.invalidUTF8(shown, count: count)
                                      : ParseMessage.unexpectedCharacter(shown, count: count)
         let fix = count == 1 ? Self.confusableFix(String(decoding: bytes[start..<pos], as: UTF8.self)) : nil
         report(.error(message, at: range(start, pos), fix: fix))
-        emit(.invalid, from: start, to: pos)
     }
 
     private func beginsToken(at i: Int) -> Bool {
         let b = bytes[i]
         if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D || b == UInt8(ascii: "#") { return true }
         if Self.isNameStart(b) || Self.isDigit(b) || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") { return true }
+        if curlyQuoteLength(at: i) > 0 { return true }
         if b == UInt8(ascii: "."), i + 1 < bytes.count, Self.isDigit(bytes[i + 1]) { return true }
-        return Self.punctuation[b] != nil
+        return Self.punctuation[Int(b)] != nil
     }
 
     // MARK: Helpers
+
+    /// 3 when a curly double quote (U+201C or U+201D, pasted from a document) starts at `i`.
+    private func curlyQuoteLength(at i: Int) -> Int {
+        guard i + 2 < bytes.count, bytes[i] == 0xE2, bytes[i + 1] == 0x80,
+              bytes[i + 2] == 0x9C || bytes[i + 2] == 0x9D else { return 0 }
+        return 3
+    }
 
     private mutating func skipDigits() {
         while pos < bytes.count, Self.isDigit(bytes[pos]) { pos += 1 }
     }
 
     private mutating func emit(_ kind: TokenKind, from start: Int, to end: Int, text: String? = nil) {
-        tokens.append(Token(kind: kind, range: range(start, end), text: text ?? self.text(start, end)))
+        let text = text ?? kind.spelling ?? (kind == .newline ? "\n" : self.text(start, end))
+        tokens.append(Token(kind: kind, range: range(start, end), text: text))
     }
 
-    private mutating func report(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
+    /// Keeps the first errors only: the parser shows no more than `Parser.maxErrors`, and the
+    /// lexer's are the earliest in the file of any it could show, so later ones are never seen.
+    private mutating func report(_ diagnostic: Diagnostic) {
+        if diagnostic.isError {
+            errorCount += 1
+            if errorCount > Parser.maxErrors + 1 { return }
+        }
+        diagnostics.append(diagnostic)
+    }
 
     /// A range within the current line (tokens never span lines).
     private func range(_ start: Int, _ end: Int) -> SourceRange {
@@ -226,10 +257,11 @@ public struct Lexer {
         String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
-    private static let punctuation: [UInt8: TokenKind] = {
-        var table: [UInt8: TokenKind] = [:]
+    /// The one-byte punctuation tokens, indexed by byte.
+    private static let punctuation: [TokenKind?] = {
+        var table = [TokenKind?](repeating: nil, count: 256)
         for kind in TokenKind.allCases where !kind.isKeyword {
-            if let s = kind.spelling { table[s.utf8.first!] = kind }
+            if let s = kind.spelling { table[Int(s.utf8.first!)] = kind }
         }
         return table
     }()

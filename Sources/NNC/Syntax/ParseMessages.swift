@@ -14,6 +14,7 @@ enum ParseMessage {
     static func invalidEscape(_ escape: String) -> String { "invalid escape '\(escape)' in string" }
     static let escapeBackslash = "write '\\\\' for a backslash, or use '/' in paths"
     static let singleQuotedString = "strings are written in double quotes"
+    static let curlyQuotedString = "strings are written in plain double quotes, not curly quotes"
     static let useDoubleQuotes = "use '\"'"
     static func invalidNumber(_ text: String) -> String { "'\(text)' is not a valid number" }
     static func missingFractionDigits(_ text: String) -> String { "expected a digit after '.' in '\(text)'" }
@@ -57,6 +58,7 @@ enum ParseMessage {
     static func expectedStatement(found: String) -> String { "expected a layer or block name, found \(found)" }
     static func expectedLayerAfterLabel(_ label: String) -> String { "expected a layer after the label '\(label):'" }
     static let missingCommaBetweenArguments = "expected ',' between arguments"
+    static let missingCommaBetweenParameters = "expected ',' between parameters"
     static let missingCommaBetweenElements = "expected ',' between list elements"
     static let missingCommaBetweenSettings = "expected ',' or a newline between settings"
     static let trailingCommaInArguments = "unexpected ',' before ')'"

@@ -54,11 +54,11 @@ extension Parser {
                 let start = index
                 if let item = parseConfigItem() { items.append(item) }
                 expectEndOfSetting()
-                if panicking { synchronize() }
+                if panicking { synchronize(atCommas: true) }
                 if index == start && kind != .rightBrace && kind != .endOfFile { index += 1 }
             default:
                 error(ParseMessage.expectedSetting(found: current.quoted), at: current.range)
-                synchronize()
+                synchronize(atCommas: true)
                 if kind == .invalid { index += 1 }
             }
         }

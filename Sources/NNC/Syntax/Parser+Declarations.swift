@@ -140,7 +140,7 @@ extension Parser {
             if kind == .comma {
                 advance()
             } else if kind == .name && onSameLine {
-                error(ParseMessage.missingCommaBetweenArguments, at: afterLast, fix: ParseMessage.insert(","),
+                error(ParseMessage.missingCommaBetweenParameters, at: afterLast, fix: ParseMessage.insert(","),
                       recoverable: true)
             } else if kind != .rightParen {
                 error(ParseMessage.expectedClose(")", "the parameter list", openedAt: open.range.start),
@@ -213,7 +213,7 @@ extension Parser {
             case .endOfFile:
                 reportUnclosed(open, context)
                 return (statements, open.range.union(afterLast))
-            case _ where kind.beginsDeclaration:
+            case _ where kind.beginsDeclaration && peek() != .colon:
                 if isDeclarationAtLineStart(index) {
                     reportUnclosed(open, context)
                     return (statements, open.range.union(afterLast))

@@ -55,7 +55,9 @@ public struct Parser {
     var groupDepth = 0
     /// The end of the last consumed token that was not a newline.
     var lastEnd = SourceLocation(line: 1, column: 1, offset: 0)
-    var lastToken: Token?
+    /// Index of the last consumed token that was not a newline, or -1.
+    var lastIndex = -1
+    var lastToken: Token? { lastIndex >= 0 ? tokens[lastIndex] : nil }
     var reportedUnclosedAtEnd = false
 
     init(tokens: [Token]) {
@@ -65,7 +67,7 @@ public struct Parser {
 
     // MARK: Token cursor
 
-    var current: Token { tokens[index] }
+    var current: Token { _read { yield tokens[index] } }
     var kind: TokenKind { tokens[index].kind }
 
     /// The kind of the token `n` places ahead, not skipping newlines.
@@ -74,14 +76,15 @@ public struct Parser {
     /// Consumes the current token. Newlines after it are skipped inside `()`/`[]` and after ','.
     @discardableResult
     mutating func advance() -> Token {
-        let token = tokens[index]
-        if token.kind != .newline {
-            lastEnd = token.range.end
-            lastToken = token
+        let consumed = index
+        let kind = tokens[consumed].kind
+        if kind != .newline {
+            lastEnd = tokens[consumed].range.end
+            lastIndex = consumed
         }
         if index < tokens.count - 1 { index += 1 }
-        if groupDepth > 0 || token.kind == .comma { skipNewlines() }
-        return token
+        if groupDepth > 0 || kind == .comma { skipNewlines() }
+        return tokens[consumed]
     }
 
     mutating func skipNewlines() {
@@ -104,7 +107,7 @@ public struct Parser {
     /// The point right after the last token, where a missing `,` or `:` belongs.
     var afterLast: SourceRange { SourceRange(start: lastEnd, end: lastEnd) }
 
-    var lastText: String { lastToken?.text ?? "" }
+    var lastText: String { lastIndex >= 0 ? tokens[lastIndex].text : "" }
 
     /// The start of a declaration keyword in column 1 is taken as the end of an unclosed body.
     func isDeclarationAtLineStart(_ i: Int) -> Bool {
@@ -142,8 +145,8 @@ public struct Parser {
 
     /// Skips to the next boundary at the current level: a newline or `;` outside brackets, the
     /// `}` that closes the current body (not consumed), or a declaration keyword in column 1.
-    /// Then leaves panic mode.
-    mutating func synchronize() {
+    /// In a config body a `,` outside brackets is a boundary too. Then leaves panic mode.
+    mutating func synchronize(atCommas: Bool = false) {
         defer { panicking = false }
         var groups = 0
         var braces = 0
@@ -154,6 +157,8 @@ public struct Parser {
                 return
             case .newline, .semicolon:
                 if braces == 0 && (groups == 0 || !continuesGroup(at: index)) { return }
+            case .comma where atCommas && groups == 0 && braces == 0:
+                return
             case .leftParen, .leftBracket:
                 groups += 1
             case .rightParen, .rightBracket:
@@ -168,6 +173,10 @@ public struct Parser {
             default:
                 if braces == 0 && isDeclarationAtLineStart(index) && index > 0
                     && tokens[index - 1].kind == .newline { return }
+            }
+            if token.kind != .newline {
+                lastEnd = token.range.end
+                lastIndex = index
             }
             index += 1
         }
@@ -200,6 +209,8 @@ public struct Parser {
         depth -= 1
         error(ParseMessage.nestingTooDeep, at: current.range)
         synchronize()
+        // Whatever is unclosed at the end is part of the same mistake.
+        if kind == .endOfFile { reportedUnclosedAtEnd = true }
         panicking = true
         return false
     }

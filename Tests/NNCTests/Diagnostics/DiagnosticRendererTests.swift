@@ -1,0 +1,131 @@
+import Testing
+@testable import NNC
+
+/// The exact text the renderer draws: header, echoed line, caret under the span, fix, notes.
+struct DiagnosticRendererTests {
+    private func file(_ text: String) -> SourceFile { SourceFile(path: "m.net", text: text) }
+
+    private func at(_ line: Int, _ column: Int, _ offset: Int, width: Int = 1) -> SourceRange {
+        SourceRange(start: SourceLocation(line: line, column: column, offset: offset),
+                    end: SourceLocation(line: line, column: column + width, offset: offset + width))
+    }
+
+    @Test func errorWithFix() {
+        let f = file("net a {\n  dense 10 init: normal(0.01)\n}\n")
+        let (_, diagnostics) = Parser.parse(f)
+        #expect(DiagnosticRenderer(file: f).render(diagnostics) == """
+            m.net:2:11: error: expected ',' between arguments
+              dense 10 init: normal(0.01)
+                      ^
+            fix: insert ','
+
+            """)
+    }
+
+    @Test func spanIsUnderlinedAndNotesHaveTheirOwnLine() {
+        let f = file("net mnist {\n  relu\n\ndata {\n}\n")
+        let (_, diagnostics) = Parser.parse(f)
+        #expect(DiagnosticRenderer(file: f).render(diagnostics) == """
+            m.net:4:1: error: expected '}' to close the body of 'net mnist' opened at 1:11
+            data {
+            ^~~~
+            fix: insert '}'
+            m.net:1:11: note: '{' opened here
+            net mnist {
+                      ^
+
+            """)
+    }
+
+    @Test func tabsAreKeptSoTheCaretAligns() {
+        let f = file("net a {\n\t\tdense 10 init: 3\n}")
+        let (_, diagnostics) = Parser.parse(f)
+        let lines = DiagnosticRenderer(file: f).render(diagnostics).split(separator: "\n")
+        #expect(lines[1] == "\t\tdense 10 init: 3")
+        #expect(lines[2] == "\t\t        ^")
+    }
+
+    @Test func crlfLineIsEchoedWithoutTheCarriageReturn() {
+        let f = file("let a = 1\r\nlet b = @\r\n")
+        let (_, diagnostics) = Parser.parse(f)
+        #expect(DiagnosticRenderer(file: f).render(diagnostics) == """
+            m.net:2:9: error: unexpected character '@'
+            let b = @
+                    ^
+
+            """)
+    }
+
+    @Test func missingTokenAtLineEndGetsOneCaretPastTheText() {
+        let f = file("train {\n  lr:\n}")
+        let (_, diagnostics) = Parser.parse(f)
+        #expect(DiagnosticRenderer(file: f).render(diagnostics) == """
+            m.net:2:6: error: expected an expression after ':'
+              lr:
+                 ^
+
+            """)
+    }
+
+    @Test func bytesThatAreNotUTF8AreReplacedOneColumnEach() {
+        let f = SourceFile(path: "m.net", bytes: Array("let a = ".utf8) + [0xFF, 0x1B] + Array(" é @".utf8))
+        let d = Diagnostic.error("unexpected character '@'", at: at(1, 15, 14))
+        #expect(DiagnosticRenderer(file: f).render(d) == """
+            m.net:1:15: error: unexpected character '@'
+            let a = \u{FFFD}\u{FFFD} é @
+                         ^
+
+            """)
+    }
+
+    @Test func multiLineSpanIsUnderlinedToTheEndOfItsFirstLine() {
+        let f = file("abc def\nxyz")
+        let range = SourceRange(start: SourceLocation(line: 1, column: 5, offset: 4),
+                                end: SourceLocation(line: 2, column: 2, offset: 9))
+        #expect(DiagnosticRenderer(file: f).render(.error("m", at: range)) == "m.net:1:5: error: m\nabc def\n    ^~~\n")
+    }
+
+    @Test func colourOnlyWhenAsked() {
+        let f = file("let a = @")
+        let (_, diagnostics) = Parser.parse(f)
+        #expect(!DiagnosticRenderer(file: f, color: false).render(diagnostics).contains("\u{1B}"))
+        let coloured = DiagnosticRenderer(file: f, color: true).render(diagnostics)
+        #expect(coloured.contains("\u{1B}[1;31merror:\u{1B}[0m"))
+        #expect(coloured.contains("let a = @\n"), "the source line itself is never coloured")
+    }
+
+    @Test func diagnosticsAreRenderedInSourceOrder() {
+        let f = file("a\nb\nc\n")
+        let rendered = DiagnosticRenderer(file: f).render([
+            .error("third", at: at(3, 1, 4)), .warning("first", at: at(1, 1, 0)), .error("second", at: at(2, 1, 2)),
+        ])
+        let headers = rendered.split(separator: "\n").filter { $0.hasPrefix("m.net:") }
+        #expect(headers == ["m.net:1:1: warning: first", "m.net:2:1: error: second", "m.net:3:1: error: third"])
+    }
+
+    @Test func diagnosticWithoutAPlace() {
+        let rendered = DiagnosticRenderer(file: file("x")).render(.error("no data found", at: .none))
+        #expect(rendered == "m.net: error: no data found\n")
+    }
+
+    @Test func longLinesAreWindowedAroundTheSpan() {
+        let text = "let x = " + String(repeating: "1+", count: 500) + "@"
+        let f = file(text)
+        let (_, diagnostics) = Parser.parse(f)
+        let lines = DiagnosticRenderer(file: f).render(diagnostics).split(separator: "\n")
+        #expect(lines[1].hasPrefix("…"))
+        #expect(lines[1].count <= DiagnosticRenderer.maxLineWidth + 2)
+        let caret = lines[2].firstIndex(of: "^").map { lines[2].distance(from: lines[2].startIndex, to: $0) }
+        let at = lines[1].firstIndex(of: "@").map { lines[1].distance(from: lines[1].startIndex, to: $0) }
+        #expect(caret != nil && caret == at)
+    }
+
+    @Test func summary() {
+        let r = at(1, 1, 0)
+        #expect(DiagnosticRenderer.summary([]) == "no errors")
+        #expect(DiagnosticRenderer.summary([.error("a", at: r)]) == "1 error")
+        #expect(DiagnosticRenderer.summary([.error("a", at: r), .error("b", at: r), .warning("c", at: r)])
+                == "2 errors, 1 warning")
+        #expect(DiagnosticRenderer.summary([.warning("c", at: r), .warning("d", at: r)]) == "2 warnings")
+    }
+}
