@@ -1,0 +1,182 @@
+// nnc-bench: kernel benchmarks against their references, measured in the same run.
+// Benchmarks are not tests: `swift test` never runs them.
+import Foundation
+import NNCKernels
+
+let usage = """
+    usage: swift run -c release nnc-bench kernels [options]
+           swift run -c release nnc-bench peak
+
+    kernels   GEMM GFLOP/s of nnc and of numpy's OpenBLAS, same shapes, same run: squares
+              128…2048 and the MNIST MLP's eight per-step products (784-128-128-10, batch 500),
+              on 1 thread and on all cores; prints the ratio nnc/OpenBLAS per shape. Every
+              product is verified (sampled entries against Double dot products, threaded
+              bits == single-threaded bits) before it is timed.
+    peak      the measured FMA peak (12 independent SIMD16 FMA chains per core).
+
+    options:
+      --threads 1,2      thread counts to compare (default: 1 and all cores)
+      --rounds N         interleaved rounds per shape; the best is kept (default 3)
+      --trials N         trials per round, each at least --min-time seconds (default 3)
+      --min-time S       seconds per trial (default 0.1)
+      --only TEXT        shapes whose name contains TEXT (e.g. "square", "fwd")
+      --python PATH      the Python with numpy (default python3)
+      --no-openblas      time nnc only
+      --sweep            also sweep the GEMM blocking constants (nnc only, 1 thread)
+    """
+
+struct Options {
+    var command = ""
+    var threads = [1, ProcessInfo.processInfo.activeProcessorCount]
+    var rounds = 3
+    var trials = 3
+    var minTime = 0.1
+    var only: String?
+    var python = "python3"
+    var openblas = true
+    var sweep = false
+}
+
+func parse(_ args: [String]) -> Options? {
+    var o = Options()
+    var i = 0
+    func value() -> String? {
+        i += 1
+        return i < args.count ? args[i] : nil
+    }
+    while i < args.count {
+        switch args[i] {
+        case "-h", "--help", "help": return nil
+        case "kernels", "peak": o.command = args[i]
+        case "--threads":
+            guard let v = value() else { return nil }
+            o.threads = v.split(separator: ",").compactMap { Int($0) }
+        case "--rounds": guard let v = value().flatMap({ Int($0) }) else { return nil }; o.rounds = v
+        case "--trials": guard let v = value().flatMap({ Int($0) }) else { return nil }; o.trials = v
+        case "--min-time": guard let v = value().flatMap({ Double($0) }) else { return nil }; o.minTime = v
+        case "--only": o.only = value()
+        case "--python": guard let v = value() else { return nil }; o.python = v
+        case "--no-openblas": o.openblas = false
+        case "--sweep": o.sweep = true
+        default:
+            FileHandle.standardError.write("nnc-bench: unknown argument '\(args[i])'\n".data(using: .utf8)!)
+            return nil
+        }
+        i += 1
+    }
+    return o.command.isEmpty ? nil : o
+}
+
+func pad(_ s: String, _ w: Int, right: Bool = true) -> String {
+    let n = s.count
+    if n >= w { return s }
+    let fill = String(repeating: " ", count: w - n)
+    return right ? fill + s : s + fill
+}
+
+func f1(_ x: Double) -> String { x.isNaN ? "—" : String(format: "%.1f", x) }
+func f2(_ x: Double) -> String { x.isNaN ? "—" : String(format: "%.2f", x) }
+
+func runPeak() {
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    for t in Set([1, cores]).sorted() {
+        let p = measuredPeak(threads: t)
+        print("measured FMA peak, \(t) thread(s): \(f1(p)) GFLOP/s = \(t) × \(f2(p / Double(t) / 32)) GHz × 32 FLOP/cycle")
+    }
+}
+
+func runKernels(_ o: Options) {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("openblas_gemm.py").path
+    var timers: [Int: OpenBLASTimer] = [:]
+    if o.openblas {
+        for t in o.threads {
+            do {
+                let timer = try OpenBLASTimer(python: o.python, script: script, threads: t)
+                if timer.info().hasPrefix("numpy ?") {
+                    print("(OpenBLAS not timed: \(o.python) \(script) did not answer)")
+                } else {
+                    timers[t] = timer
+                }
+            } catch {
+                print("(OpenBLAS not timed: \(error))")
+            }
+        }
+    }
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    print("machine: \(cores) cores; Zen 4 peak = cores × 3.65 GHz × 32 FLOP/cycle = 116.8 GFLOP/s per core (MACHINE.md)")
+    if let t = timers[o.threads[0]] { print("reference: \(t.info()) via \(script)") }
+    print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, GFLOP/s = 2mnk/time")
+    print("")
+
+    var header = "| shape (m×k·k×n) |"
+    var rule = "|---|"
+    for t in o.threads {
+        header += " nnc \(t)T | OpenBLAS \(t)T | ratio \(t)T |"
+        rule += "---:|---:|---:|"
+    }
+    print(header)
+    print(rule)
+    for shape in benchmarkShapes where o.only.map({ shape.name.contains($0) }) ?? true {
+        let ops = GEMMOperands(shape)
+        if let err = ops.verify(threads: o.threads.max() ?? 1) {
+            print("| \(shape.name) | verification FAILED: \(err) |")
+            continue
+        }
+        var nnc = [Int: Double](), blas = [Int: Double]()
+        for _ in 0..<o.rounds {
+            for t in o.threads {
+                let r = measure(work: shape.flop / 1e9, minTime: o.minTime, trials: o.trials) { ops.run(threads: t) }
+                nnc[t] = max(nnc[t] ?? 0, r.best)
+                if let timer = timers[t] {
+                    let b = timer.time(m: shape.m, k: shape.k, n: shape.n, transA: shape.transA,
+                                       transB: shape.transB, minTime: o.minTime, trials: o.trials)
+                    blas[t] = max(blas[t] ?? 0, b.best)
+                    // OpenBLAS's idle threads spin for a while after a call; let them settle.
+                    if t > 1 { usleep(200_000) }
+                }
+            }
+        }
+        let dims = "\(shape.m)×\(shape.k)·\(shape.k)×\(shape.n)"
+        var line = "| \(shape.name) \(dims) |"
+        for t in o.threads {
+            let x = nnc[t] ?? .nan, y = blas[t] ?? .nan
+            line += " \(f1(x)) | \(f1(y)) | \(f2(x / y)) |"
+        }
+        print(line)
+        fflush(stdout)
+    }
+    if o.sweep { sweep(o) }
+}
+
+/// Tries blocking constants on the benchmark shapes, one thread, nnc only.
+func sweep(_ o: Options) {
+    print("\nblocking sweep (1 thread, GFLOP/s):")
+    let base = (_GEMMTuning.kc, _GEMMTuning.mc, _GEMMTuning.nc)
+    for kc in [256, 320, 384, 512] {
+        for nc in [256, 480, 768] {
+            for mc in [48, 96, 192] {
+                _GEMMTuning.kc = kc; _GEMMTuning.nc = nc; _GEMMTuning.mc = mc
+                var line = "kc \(kc) nc \(nc) mc \(mc):"
+                for shape in benchmarkShapes where o.only.map({ shape.name.contains($0) }) ?? true {
+                    let ops = GEMMOperands(shape)
+                    let r = measure(work: shape.flop / 1e9, minTime: o.minTime, trials: o.trials) { ops.run(threads: 1) }
+                    line += " \(f1(r.best))"
+                }
+                print(line)
+                fflush(stdout)
+            }
+        }
+    }
+    (_GEMMTuning.kc, _GEMMTuning.mc, _GEMMTuning.nc) = base
+}
+
+signal(SIGPIPE, SIG_IGN)
+guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
+    print(usage)
+    exit(CommandLine.arguments.count > 1 && !["-h", "--help", "help"].contains(CommandLine.arguments[1]) ? 64 : 0)
+}
+switch options.command {
+case "peak": runPeak()
+default: runKernels(options)
+}

@@ -1,0 +1,302 @@
+// The blocked GEMM loop nest (after BLIS/Goto):
+//
+//   for jc in N by nc:                  B block (kc × nc) packed once, kept in L2
+//     for pc in K by kc:                C += A[:, pc] · B[pc, jc]; the last block runs the epilogue
+//       for ic in M by mc:              A block packed or read in place
+//         for ir in mc by MR:           A micro-panel (MR × kc) stays in L1
+//           for jr in nc by NR:         B micro-panel streamed from L2
+//             micro-kernel → C tile
+//
+// Nothing here depends on the thread split: a thread runs the same nest over its own band of
+// whole micro-tiles, so each element sees the same operations in the same order.
+
+/// Blocking constants for Zen 4 (32 KiB L1d, 1 MiB L2 per core); `var` so the benchmark can
+/// sweep them.
+enum GEMMBlocking {
+    /// Largest K block; K is cut into equal blocks no larger than this.
+    static var kc = 384
+    /// Rows of A packed at a time (a multiple of every kernel's MR).
+    static var mc = 96
+    /// Columns of B per block: kc × nc floats stay in L2.
+    static var nc = 480
+    /// Pack A only when each packed element is reused across at least this many columns.
+    static var packAMinN = 256
+    /// Pack a row-major B (transposed B is always packed) when at least this many rows of C reuse it.
+    static var packBMinM = 64
+    /// A thread is worth starting for this much work (2·m·n·k FLOP).
+    static var minFlopsPerPart = 1 << 19
+
+    static let maxNR = 32
+    static let maxTile = 12 * 32
+}
+
+enum GEMMKernel {
+    case wide    // 6 × 32
+    case narrow  // 12 × 16, for n <= 16
+
+    var mr: Int { self == .wide ? 6 : 12 }
+    var nr: Int { self == .wide ? 32 : 16 }
+}
+
+struct GEMMProblem {
+    let m: Int, n: Int, k: Int
+    let a: UnsafePointer<Float>, rsA: Int, csA: Int
+    let b: UnsafePointer<Float>, rsB: Int, csB: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let alpha: Float, beta: Float
+    let epilogue: GEMMEpilogue
+    let kernel: GEMMKernel
+    let kcBlock: Int
+    let packA: Bool
+    let packB: Bool
+    let splitRows: Bool
+
+    init(m: Int, n: Int, k: Int,
+         a: UnsafePointer<Float>, rsA: Int, csA: Int,
+         b: UnsafePointer<Float>, rsB: Int, csB: Int,
+         c: UnsafeMutablePointer<Float>, ldc: Int,
+         alpha: Float, beta: Float, epilogue: GEMMEpilogue) {
+        self.m = m; self.n = n; self.k = k
+        self.a = a; self.rsA = rsA; self.csA = csA
+        self.b = b; self.rsB = rsB; self.csB = csB
+        self.c = c; self.ldc = ldc
+        self.alpha = alpha; self.beta = beta
+        self.epilogue = epilogue
+        kernel = n <= 16 ? .narrow : .wide
+        let blocks = (k + GEMMBlocking.kc - 1) / GEMMBlocking.kc
+        kcBlock = (k + blocks - 1) / blocks
+        packA = n >= GEMMBlocking.packAMinN
+        packB = csB != 1 || m >= GEMMBlocking.packBMinM
+        let tilesM = (m + kernel.mr - 1) / kernel.mr
+        let tilesN = (n + kernel.nr - 1) / kernel.nr
+        splitRows = tilesM >= tilesN
+    }
+
+    /// How many bands to split the output into for `threads` threads.
+    func partCount(threads: Int) -> Int {
+        if threads <= 1 { return 1 }
+        let tiles = splitRows ? (m + kernel.mr - 1) / kernel.mr : (n + kernel.nr - 1) / kernel.nr
+        let flops = 2 * m * n * k
+        return max(1, min(threads, tiles, flops / GEMMBlocking.minFlopsPerPart))
+    }
+
+    /// Runs band `part` of `parts` (whole micro-tiles) with the buffers of `slot`.
+    func run(part: Int, of parts: Int, slot: GEMMWorkspace.Slot) {
+        var rows = 0..<m
+        var cols = 0..<n
+        if parts > 1 {
+            let unit = splitRows ? kernel.mr : kernel.nr
+            let total = splitRows ? m : n
+            let tiles = (total + unit - 1) / unit
+            let lo = min(total, tiles * part / parts * unit)
+            let hi = min(total, tiles * (part + 1) / parts * unit)
+            if splitRows { rows = lo..<hi } else { cols = lo..<hi }
+        }
+        if rows.isEmpty || cols.isEmpty { return }
+        switch kernel {
+        case .wide:
+            blocked(rows: rows, cols: cols, slot: slot, mr: 6, nr: 32,
+                    packA ? microKernel6x32PackedA : microKernel6x32)
+        case .narrow:
+            blocked(rows: rows, cols: cols, slot: slot, mr: 12, nr: 16,
+                    packA ? microKernel12x16PackedA : microKernel12x16)
+        }
+    }
+
+    typealias MicroKernel = (Int, UnsafePointer<Float>, Int, Int, Int, UnsafePointer<Float>, Int,
+                             UnsafeMutablePointer<Float>, Int, Float, Float) -> Void
+
+    @inline(__always)
+    private func blocked(rows: Range<Int>, cols: Range<Int>, slot: GEMMWorkspace.Slot,
+                         mr MR: Int, nr NR: Int, _ kernel: MicroKernel) {
+        let NC = GEMMBlocking.nc / NR * NR
+        let MC = GEMMBlocking.mc / MR * MR
+        var jc = cols.lowerBound
+        while jc < cols.upperBound {
+            let nc = min(NC, cols.upperBound - jc)
+            var pc = 0
+            while pc < k {
+                let kc = min(kcBlock, k - pc)
+                let betaHere: Float = pc == 0 ? beta : 1
+                let last = pc + kc == k
+                if packB {
+                    packPanels(src: b + pc * rsB + jc * csB, rs: rsB, cs: csB,
+                               rows: kc, cols: nc, panel: NR, dst: slot.bPack)
+                } else if nc % NR != 0 {
+                    let j = nc / NR * NR
+                    packPanels(src: b + pc * rsB + (jc + j) * csB, rs: rsB, cs: csB,
+                               rows: kc, cols: nc - j, panel: NR, dst: slot.bEdge)
+                }
+                var ic = rows.lowerBound
+                while ic < rows.upperBound {
+                    let mc = min(MC, rows.upperBound - ic)
+                    if packA {
+                        packPanelsTransposed(src: a + ic * rsA + pc * csA, rs: rsA, cs: csA,
+                                             rows: mc, cols: kc, panel: MR, dst: slot.aPack)
+                    }
+                    var ir = 0
+                    while ir < mc {
+                        let mValid = min(MR, mc - ir)
+                        let aPanel: UnsafePointer<Float>, ars: Int, acs: Int, amr: Int
+                        if packA {
+                            aPanel = UnsafePointer(slot.aPack + ir * kc)
+                            ars = 1; acs = MR; amr = MR
+                        } else {
+                            aPanel = a + (ic + ir) * rsA + pc * csA
+                            ars = rsA; acs = csA; amr = mValid
+                        }
+                        var jr = 0
+                        while jr < nc {
+                            let nValid = min(NR, nc - jr)
+                            let bPanel: UnsafePointer<Float>, brs: Int
+                            if packB {
+                                bPanel = UnsafePointer(slot.bPack + jr * kc)
+                                brs = NR
+                            } else if nValid < NR {
+                                bPanel = UnsafePointer(slot.bEdge)
+                                brs = NR
+                            } else {
+                                bPanel = b + pc * rsB + (jc + jr)
+                                brs = rsB
+                            }
+                            let cTile = c + (ic + ir) * ldc + jc + jr
+                            if mValid == MR && nValid == NR {
+                                kernel(kc, aPanel, ars, acs, amr, bPanel, brs, cTile, ldc, alpha, betaHere)
+                            } else {
+                                kernel(kc, aPanel, ars, acs, amr, bPanel, brs, slot.tile, NR, 1, 0)
+                                mergeTile(slot.tile, NR, into: cTile, ldc, rows: mValid, cols: nValid,
+                                          alpha: alpha, beta: betaHere)
+                            }
+                            if last && !epilogue.isIdentity {
+                                applyEpilogue(epilogue, c: c, ldc: ldc,
+                                              rows: (ic + ir)..<(ic + ir + mValid),
+                                              cols: (jc + jr)..<(jc + jr + nValid))
+                            }
+                            jr += NR
+                        }
+                        ir += MR
+                    }
+                    ic += mc
+                }
+                pc += kc
+            }
+            jc += nc
+        }
+    }
+}
+
+/// Writes the valid part of a computed tile into C with the micro-kernel's own arithmetic.
+@inline(never)
+func mergeTile(_ t: UnsafeMutablePointer<Float>, _ ldt: Int, into c: UnsafeMutablePointer<Float>, _ ldc: Int,
+               rows: Int, cols: Int, alpha: Float, beta: Float) {
+    for i in 0..<rows {
+        let src = t + i * ldt
+        let dst = c + i * ldc
+        if beta == 0 {
+            for j in 0..<cols { dst[j] = alpha * src[j] }
+        } else {
+            for j in 0..<cols { dst[j] = alpha * src[j] + beta * dst[j] }
+        }
+    }
+}
+
+/// Packs a `rows × cols` block (element (p, j) at `src[p·rs + j·cs]`) into panels of `panel`
+/// columns, each `rows × panel` row-major and zero-padded: the layout the micro-kernel reads B in.
+@inline(never)
+func packPanels(src: UnsafePointer<Float>, rs: Int, cs: Int, rows: Int, cols: Int, panel: Int,
+                dst: UnsafeMutablePointer<Float>) {
+    var j0 = 0
+    var out = dst
+    while j0 < cols {
+        let w = min(panel, cols - j0)
+        if cs == 1 && w == panel && panel % 16 == 0 {
+            for p in 0..<rows {
+                let s = UnsafeRawPointer(src + p * rs + j0)
+                let d = UnsafeMutableRawPointer(out + p * panel)
+                for v in 0..<(panel / 16) {
+                    d.storeBytes(of: s.loadUnaligned(fromByteOffset: v * 64, as: F16.self),
+                                 toByteOffset: v * 64, as: F16.self)
+                }
+            }
+        } else if cs == 1 {
+            for p in 0..<rows {
+                let s = src + p * rs + j0
+                let d = out + p * panel
+                for j in 0..<w { d[j] = s[j] }
+                for j in w..<panel { d[j] = 0 }
+            }
+        } else {
+            // Column j of the block is strided by cs (a transposed operand): gather 16 rows of
+            // the panel at a time, walking each column contiguously when rs == 1.
+            var p0 = 0
+            while p0 < rows {
+                let h = min(16, rows - p0)
+                for j in 0..<w {
+                    let s = src + (j0 + j) * cs + p0 * rs
+                    let d = out + p0 * panel + j
+                    for p in 0..<h { d[p * panel] = s[p * rs] }
+                }
+                p0 += 16
+            }
+            if w < panel {
+                for p in 0..<rows {
+                    for j in w..<panel { out[p * panel + j] = 0 }
+                }
+            }
+        }
+        out += rows * panel
+        j0 += panel
+    }
+}
+
+/// Packs a `rows × cols` block of A (element (i, p) at `src[i·rs + p·cs]`) into panels of
+/// `panel` rows, each stored column by column (`cols × panel`) and zero-padded: the layout
+/// the micro-kernel broadcasts A from.
+@inline(never)
+func packPanelsTransposed(src: UnsafePointer<Float>, rs: Int, cs: Int, rows: Int, cols: Int,
+                          panel: Int, dst: UnsafeMutablePointer<Float>) {
+    var i0 = 0
+    var out = dst
+    while i0 < rows {
+        let h = min(panel, rows - i0)
+        if rs == 1 {
+            for p in 0..<cols {
+                let s = src + i0 + p * cs
+                let d = out + p * panel
+                for i in 0..<h { d[i] = s[i] }
+                for i in h..<panel { d[i] = 0 }
+            }
+        } else {
+            // Rows are contiguous (cs == 1): read `h` rows side by side, 16 columns at a time.
+            var p0 = 0
+            while p0 < cols {
+                let w = min(16, cols - p0)
+                for i in 0..<h {
+                    let s = src + (i0 + i) * rs + p0 * cs
+                    let d = out + p0 * panel + i
+                    for p in 0..<w { d[p * panel] = s[p * cs] }
+                }
+                p0 += 16
+            }
+            if h < panel {
+                for p in 0..<cols {
+                    for i in h..<panel { out[p * panel + i] = 0 }
+                }
+            }
+        }
+        out += cols * panel
+        i0 += panel
+    }
+}
+
+/// The blocking constants, exposed for `nnc-bench kernels --sweep` only; not for the runtime.
+public enum _GEMMTuning {
+    public static var kc: Int { get { GEMMBlocking.kc } set { GEMMBlocking.kc = newValue } }
+    public static var mc: Int { get { GEMMBlocking.mc } set { GEMMBlocking.mc = newValue } }
+    public static var nc: Int { get { GEMMBlocking.nc } set { GEMMBlocking.nc = newValue } }
+    public static var packAMinN: Int { get { GEMMBlocking.packAMinN } set { GEMMBlocking.packAMinN = newValue } }
+    public static var packBMinM: Int { get { GEMMBlocking.packBMinM } set { GEMMBlocking.packBMinM = newValue } }
+    public static var minFlopsPerPart: Int {
+        get { GEMMBlocking.minFlopsPerPart } set { GEMMBlocking.minFlopsPerPart = newValue }
+    }
+}

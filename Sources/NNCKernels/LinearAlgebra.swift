@@ -1,0 +1,157 @@
+// Small dense linear algebra in Double for SGD2's layer-wise correction (ALGORITHMS.md):
+// the input covariance A = X Xᵀ / N, its Cholesky factorisation, and the solves that apply
+// (A + λI)⁻¹ to the rows of a gradient. Matrices are row-major with a leading dimension.
+// Inner loops are dot products and axpys along contiguous rows, 8 Doubles at a time.
+
+typealias D8 = SIMD8<Double>
+
+/// Σ a[i]·b[i] over `n` Doubles (reordered: 8 lanes × 2 partial sums).
+@inline(__always)
+func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var s0 = D8(), s1 = D8()
+    var i = 0
+    while i + 16 <= n {
+        s0.addProduct(UnsafeRawPointer(a + i).loadUnaligned(as: D8.self), UnsafeRawPointer(b + i).loadUnaligned(as: D8.self))
+        s1.addProduct(UnsafeRawPointer(a + i + 8).loadUnaligned(as: D8.self),
+                      UnsafeRawPointer(b + i + 8).loadUnaligned(as: D8.self))
+        i += 16
+    }
+    var s = (s0 + s1).sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}
+
+/// y[i] += alpha·x[i] over `n` Doubles.
+@inline(__always)
+func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+    var i = 0
+    let a = D8(repeating: alpha)
+    while i + 8 <= n {
+        let v = UnsafeRawPointer(y + i).loadUnaligned(as: D8.self)
+            + a * UnsafeRawPointer(x + i).loadUnaligned(as: D8.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: v, as: D8.self)
+        i += 8
+    }
+    while i < n { y[i] += alpha * x[i]; i += 1 }
+}
+
+/// The symmetric rank-k update `A = X Xᵀ / N` in Double from Float input: the input
+/// covariance of a layer. `X` is features × samples, element (f, s) at
+/// `x[f·featureStride + s·sampleStride]` — a dense layer's activations (B, n_in) row-major are
+/// `featureStride: 1, sampleStride: n_in`. `featureIndices` (length `features`) and
+/// `sampleIndices` (length `samples`) select a subset (SGD2's chunks and column samples);
+/// N is the number of samples used. With `biasRow`, a constant-1 feature comes first, so the
+/// output is (features + 1)² with row and column 0 = (1, means), matching the augmented
+/// gradient `[g_b, G]`.
+// X (features, samples) -> out (F, F), F = features (+ 1 with biasRow), row stride ldo
+public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int, features: Int, samples: Int,
+                 featureIndices: UnsafePointer<Int>? = nil, sampleIndices: UnsafePointer<Int>? = nil,
+                 biasRow: Bool = false, out: UnsafeMutablePointer<Double>, ldo: Int) {
+    let f = features + (biasRow ? 1 : 0)
+    precondition(ldo >= f, "syrk: ldo too small")
+    let n = samples
+    let scale = n > 0 ? 1 / Double(n) : 0
+    // Gather the selected block as rows of Doubles, contiguous along samples.
+    var xt = [Double](repeating: 1, count: f * n)
+    xt.withUnsafeMutableBufferPointer { buf in
+        let t = buf.baseAddress!
+        for i in 0..<features {
+            let fi = featureIndices?[i] ?? i
+            let row = t + (i + (biasRow ? 1 : 0)) * n
+            for s in 0..<n {
+                let si = sampleIndices?[s] ?? s
+                row[s] = Double(x[fi * featureStride + si * sampleStride])
+            }
+        }
+        for i in 0..<f {
+            for j in 0...i {
+                let v = dot(t + i * n, t + j * n, n) * scale
+                out[i * ldo + j] = v
+                out[j * ldo + i] = v
+            }
+        }
+    }
+}
+
+/// The outcome of a Cholesky factorisation.
+public enum CholeskyResult: Equatable, Sendable {
+    case success
+    /// The leading minor of order `pivot + 1` is not positive (or is NaN): not SPD.
+    case notPositiveDefinite(pivot: Int)
+}
+
+/// Factors a symmetric positive definite `A = L Lᵀ` in place: the lower triangle (diagonal
+/// included) becomes `L`; the strict upper triangle is not read or written. Returns
+/// `.notPositiveDefinite` instead of failing when a pivot is not positive.
+// a (n, n) row stride lda -> L in the lower triangle
+public func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> CholeskyResult {
+    for i in 0..<n {
+        let ri = a + i * lda
+        for j in 0...i {
+            let rj = a + j * lda
+            let s = ri[j] - dot(ri, rj, j)
+            if i == j {
+                guard s > 0 else { return .notPositiveDefinite(pivot: i) }
+                ri[i] = s.squareRoot()
+            } else {
+                ri[j] = s / rj[j]
+            }
+        }
+    }
+    return .success
+}
+
+/// Solves `L y = b` in place (forward substitution), `L` lower triangular.
+// L (n, n), b (n) -> b = L⁻¹ b
+public func solveLower(_ l: UnsafePointer<Double>, n: Int, ldl: Int, _ b: UnsafeMutablePointer<Double>) {
+    for i in 0..<n {
+        b[i] = (b[i] - dot(l + i * ldl, UnsafePointer(b), i)) / l[i * ldl + i]
+    }
+}
+
+/// Solves `Lᵀ x = b` in place (back substitution by rows of L, so the loop runs along
+/// contiguous memory).
+// L (n, n), b (n) -> b = L⁻ᵀ b
+public func solveLowerTransposed(_ l: UnsafePointer<Double>, n: Int, ldl: Int, _ b: UnsafeMutablePointer<Double>) {
+    var i = n - 1
+    while i >= 0 {
+        b[i] /= l[i * ldl + i]
+        axpy(-b[i], l + i * ldl, b, i)
+        i -= 1
+    }
+}
+
+/// Solves `(L Lᵀ) x = b` for each of `count` right-hand sides stored as the rows of `b`,
+/// in place: `B ← B (L Lᵀ)⁻¹` for a symmetric `L Lᵀ`.
+// L (n, n), b (count, n) row stride ldb -> b
+public func choleskySolve(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
+                          rows b: UnsafeMutablePointer<Double>, count: Int, ldb: Int) {
+    for r in 0..<count {
+        solveLower(l, n: n, ldl: ldl, b + r * ldb)
+        solveLowerTransposed(l, n: n, ldl: ldl, b + r * ldb)
+    }
+}
+
+/// SGD2's correction of a Float gradient: each row `g` of `G` (`count` rows, row stride `ldg`)
+/// becomes `g (L Lᵀ)⁻¹`, computed in Double. The right-hand side is, in order, `bias[r]` when
+/// `bias` is given (the augmented `[g_b, G]` of `syrk(biasRow: true)`), then the columns
+/// `columnIndices` of the row (or all columns 0..<n − 1 or n); results go back to the same places.
+// L (n, n), G (count, ·), bias (count) -> G, bias corrected in place
+public func choleskySolveRows(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
+                              rows g: UnsafeMutablePointer<Float>, count: Int, ldg: Int,
+                              columnIndices: UnsafePointer<Int>? = nil,
+                              bias: UnsafeMutablePointer<Float>? = nil) {
+    let off = bias == nil ? 0 : 1
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n, 1)) { tmp in
+        let t = tmp.baseAddress!
+        for r in 0..<count {
+            let row = g + r * ldg
+            if let bias { t[0] = Double(bias[r]) }
+            for i in off..<n { t[i] = Double(row[columnIndices?[i - off] ?? (i - off)]) }
+            solveLower(l, n: n, ldl: ldl, t)
+            solveLowerTransposed(l, n: n, ldl: ldl, t)
+            if let bias { bias[r] = Float(t[0]) }
+            for i in off..<n { row[columnIndices?[i - off] ?? (i - off)] = Float(t[i]) }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+// Pooling over NCHW planes: max (remembering where each maximum came from), average
+// (over the window's positions inside the image: padding is not counted) and global average.
+
+/// The geometry of a 2-D pooling; `pad` must be smaller than the kernel so every window
+/// overlaps the image.
+public struct Pool2dShape: Equatable, Sendable {
+    public var batch: Int, channels: Int, height: Int, width: Int
+    public var kernelH: Int, kernelW: Int
+    public var strideH: Int, strideW: Int
+    public var padH: Int, padW: Int
+
+    public init(batch: Int, channels: Int, height: Int, width: Int, kernelH: Int, kernelW: Int,
+                strideH: Int, strideW: Int, padH: Int = 0, padW: Int = 0) {
+        precondition(kernelH > 0 && kernelW > 0 && strideH > 0 && strideW > 0, "pool2d: bad geometry")
+        precondition(padH >= 0 && padW >= 0 && padH < kernelH && padW < kernelW, "pool2d: padding must be below the kernel size")
+        precondition(height + 2 * padH >= kernelH && width + 2 * padW >= kernelW, "pool2d: kernel larger than padded input")
+        self.batch = batch; self.channels = channels; self.height = height; self.width = width
+        self.kernelH = kernelH; self.kernelW = kernelW; self.strideH = strideH; self.strideW = strideW
+        self.padH = padH; self.padW = padW
+    }
+
+    public var outHeight: Int { (height + 2 * padH - kernelH) / strideH + 1 }
+    public var outWidth: Int { (width + 2 * padW - kernelW) / strideW + 1 }
+    var planes: Int { batch * channels }
+
+    /// The window of output (i, j), clipped to the image: rows r0..<r1, columns c0..<c1.
+    @inline(__always)
+    func window(_ i: Int, _ j: Int) -> (r0: Int, r1: Int, c0: Int, c1: Int) {
+        let r = i * strideH - padH, c = j * strideW - padW
+        return (max(r, 0), min(r + kernelH, height), max(c, 0), min(c + kernelW, width))
+    }
+}
+
+/// Max pooling; `indices` gets, per output, the position `ih·W + iw` of its maximum within
+/// the input plane (the first on ties; a NaN wins and propagates).
+// x (N, C, H, W) -> y (N, C, OH, OW), indices (N, C, OH, OW)
+public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                             indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape) {
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    for plane in 0..<s.planes {
+        let xp = x + plane * s.height * s.width
+        let yp = y + plane * oh * ow, ip = indices + plane * oh * ow
+        for i in 0..<oh {
+            for j in 0..<ow {
+                let w = s.window(i, j)
+                var best = w.r0 * s.width + w.c0
+                var m = xp[best]
+                search: for r in w.r0..<w.r1 {
+                    for c in w.c0..<w.c1 {
+                        let v = xp[r * s.width + c]
+                        if v > m || v.isNaN { m = v; best = r * s.width + c }
+                        if m.isNaN { break search }
+                    }
+                }
+                yp[i * ow + j] = m
+                ip[i * ow + j] = Int32(best)
+            }
+        }
+    }
+}
+
+/// Max pooling backward: each output's gradient goes to the input position in `indices`.
+// dy (N, C, OH, OW), indices (N, C, OH, OW) -> dx (N, C, H, W)
+public func maxPool2dBackward(dy: UnsafePointer<Float>, indices: UnsafePointer<Int32>, dx: UnsafeMutablePointer<Float>,
+                              shape s: Pool2dShape, accumulate: Bool = false) {
+    let plane = s.height * s.width, outPlane = s.outHeight * s.outWidth
+    if !accumulate { dx.update(repeating: 0, count: s.planes * plane) }
+    for p in 0..<s.planes {
+        let dxp = dx + p * plane
+        for o in 0..<outPlane { dxp[Int(indices[p * outPlane + o])] += dy[p * outPlane + o] }
+    }
+}
+
+/// Average pooling over each window's positions inside the image.
+// x (N, C, H, W) -> y (N, C, OH, OW)
+public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape) {
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    for plane in 0..<s.planes {
+        let xp = x + plane * s.height * s.width
+        let yp = y + plane * oh * ow
+        for i in 0..<oh {
+            for j in 0..<ow {
+                let w = s.window(i, j)
+                var acc: Float = 0
+                for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { acc += xp[r * s.width + c] } }
+                yp[i * ow + j] = acc / Float((w.r1 - w.r0) * (w.c1 - w.c0))
+            }
+        }
+    }
+}
+
+/// Average pooling backward: each output's gradient spread evenly over its window.
+// dy (N, C, OH, OW) -> dx (N, C, H, W)
+public func avgPool2dBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
+                              accumulate: Bool = false) {
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    if !accumulate { dx.update(repeating: 0, count: s.planes * s.height * s.width) }
+    for plane in 0..<s.planes {
+        let dxp = dx + plane * s.height * s.width
+        let gp = dy + plane * oh * ow
+        for i in 0..<oh {
+            for j in 0..<ow {
+                let w = s.window(i, j)
+                let g = gp[i * ow + j] / Float((w.r1 - w.r0) * (w.c1 - w.c0))
+                for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { dxp[r * s.width + c] += g } }
+            }
+        }
+    }
+}
+
+/// Global average pooling: the mean of each plane (a reordered sum).
+// x (N, C, S) -> y (N, C)
+public func globalAvgPoolForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                 batch: Int, channels: Int, spatial: Int) {
+    for p in 0..<(batch * channels) {
+        y[p] = spatial == 0 ? 0 : Float(blockedSum(x + p * spatial, spatial) / Double(spatial))
+    }
+}
+
+/// Global average pooling backward: `dx = dy / S` over each plane.
+// dy (N, C) -> dx (N, C, S)
+public func globalAvgPoolBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                  batch: Int, channels: Int, spatial: Int, accumulate: Bool = false) {
+    for p in 0..<(batch * channels) {
+        let g = F16(repeating: dy[p] / Float(spatial))
+        let out = dx + p * spatial
+        forEachChunk(spatial) { i, w in
+            store16(accumulate ? load16(UnsafePointer(out + i), w) + g : g, out + i, w)
+        }
+    }
+}
+
+/// The plain definitions: every window scanned in full, padding positions skipped.
+public func pool2dReference(x: UnsafePointer<Float>, maxOut: UnsafeMutablePointer<Float>,
+                            avgOut: UnsafeMutablePointer<Float>, shape s: Pool2dShape) {
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    for p in 0..<s.planes {
+        for i in 0..<oh {
+            for j in 0..<ow {
+                var m = -Float.infinity, sum = 0.0, count = 0, nan = false
+                for ki in 0..<s.kernelH {
+                    for kj in 0..<s.kernelW {
+                        let r = i * s.strideH - s.padH + ki, c = j * s.strideW - s.padW + kj
+                        guard r >= 0, r < s.height, c >= 0, c < s.width else { continue }
+                        let v = x[(p * s.height + r) * s.width + c]
+                        if v.isNaN { nan = true }
+                        m = max(m, v)
+                        sum += Double(v)
+                        count += 1
+                    }
+                }
+                maxOut[(p * oh + i) * ow + j] = nan ? .nan : m
+                avgOut[(p * oh + i) * ow + j] = Float(sum / Double(count))
+            }
+        }
+    }
+}
