@@ -36,7 +36,11 @@ public struct Lexer {
                 line += 1
                 lineStart = pos
             case UInt8(ascii: "#"):
-                while pos < bytes.count, bytes[pos] != 0x0A { pos += 1 }
+                skipComment()
+            case UInt8(ascii: "/") where pos + 1 < bytes.count && bytes[pos + 1] == UInt8(ascii: "/"):
+                // A C-style comment: said once, then read as a comment so nothing else follows from it.
+                report(.error(ParseMessage.slashComment, at: range(pos, pos + 2), fix: ParseMessage.use("#")))
+                skipComment()
             case _ where Self.isNameStart(b):
                 lexName()
             case _ where Self.isDigit(b):
@@ -226,6 +230,10 @@ public struct Lexer {
         guard i + 2 < bytes.count, bytes[i] == 0xE2, bytes[i + 1] == 0x80,
               bytes[i + 2] == 0x9C || bytes[i + 2] == 0x9D else { return 0 }
         return 3
+    }
+
+    private mutating func skipComment() {
+        while pos < bytes.count, bytes[pos] != 0x0A { pos += 1 }
     }
 
     private mutating func skipDigits() {

@@ -10,6 +10,8 @@ enum ParseMessage {
                    : "unexpected bytes '\(shown)' (the file is not valid UTF-8 here)"
     }
     static let unterminatedString = "unterminated string"
+    static let slashComment = "comments start with '#', not '//'"
+    static let separateStatements = "put each statement on its own line, or separate them with ';'"
     static let insertQuote = "insert '\"' at the end of the string"
     static func invalidEscape(_ escape: String) -> String { "invalid escape '\(escape)' in string" }
     static let escapeBackslash = "write '\\\\' for a backslash, or use '/' in paths"

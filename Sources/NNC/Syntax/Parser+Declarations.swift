@@ -59,7 +59,8 @@ extension Parser {
                       fix: ParseMessage.insert(";"), recoverable: true)
                 return
             }
-            error(ParseMessage.expectedEndOfStatement(found: current.quoted), at: current.range)
+            error(ParseMessage.expectedEndOfStatement(found: current.quoted), at: current.range,
+                  fix: kind == .comma && allowClosingBrace ? ParseMessage.separateStatements : nil)
         }
     }
 
