@@ -85,10 +85,15 @@ public struct DiagnosticRenderer: Sendable {
     /// The source line of the range's start and a caret line under the part of the range on it.
     private func excerpt(_ range: SourceRange) -> String {
         guard !range.isNone, range.start.line >= 1, range.start.line <= file.lineStarts.count else { return "" }
-        let bytes = Array(file.line(range.start.line))
-        let lineStart = file.lineStarts[range.start.line - 1]
-        let from = max(0, range.start.offset - lineStart)
-        let to = range.end.line == range.start.line ? max(from, range.end.offset - lineStart) : bytes.count + 1
+        let line = file.line(range.start.line)
+        // Only the bytes near the span are decoded, so a megabyte-long line costs no more than a short one.
+        let reach = 4 * Self.maxLineWidth
+        var lo = max(line.startIndex, min(range.start.offset, line.endIndex) - reach)
+        while lo > line.startIndex, lo < line.endIndex, file.bytes[lo] & 0xC0 == 0x80 { lo += 1 }
+        let hi = min(line.endIndex, max(lo, range.start.offset) + reach)
+        let bytes = Array(file.bytes[lo..<hi])
+        let from = max(0, range.start.offset - lo)
+        let to = range.end.line == range.start.line ? max(from, range.end.offset - lo) : bytes.count + 1
         // Split the line into characters: byte offset, byte length, and how each is shown.
         var characters: [(offset: Int, length: Int, shown: String)] = []
         var i = 0
@@ -104,8 +109,8 @@ public struct DiagnosticRenderer: Sendable {
             first = max(0, min(at - Self.maxLineWidth / 4, characters.count - Self.maxLineWidth))
             last = min(characters.count, first + Self.maxLineWidth)
         }
-        var text = first > 0 ? "…" : ""
-        var caret = first > 0 ? " " : ""
+        var text = first > 0 || lo > line.startIndex ? "…" : ""
+        var caret = text.isEmpty ? "" : " "
         for c in characters[first..<last] {
             text += c.shown
             if c.offset + c.length <= from {
@@ -116,7 +121,7 @@ public struct DiagnosticRenderer: Sendable {
                 caret += "~"
             }
         }
-        if last < characters.count { text += "…" }
+        if last < characters.count || hi < line.endIndex { text += "…" }
         // A span at or past the end of the line (a missing token, the line end) gets one caret.
         if !caret.contains("^") { caret += "^" }
         return text + "\n" + paint(caret, Style.caret) + "\n"
