@@ -1,0 +1,76 @@
+import NNCKernels
+
+// The element-wise steps a plan fuses into a producing kernel. GEMMs and convolutions take
+// them all as a `GEMMEpilogue`, applied while the output is in cache; the norms take an
+// activation, and anything after it runs in place over the output, in plan order.
+
+/// A tensor laid out (batch, channels, positions per channel): where a bias goes.
+struct ChannelLayout {
+    var batch: Int, channels: Int, spatial: Int
+    var count: Int { batch * channels * spatial }
+}
+
+extension ActivationFunction {
+    /// The kernels' spelling of the function.
+    var kernel: KernelActivation {
+        switch self {
+        case .relu: return .relu
+        case .leakyRelu(let s): return .leakyRelu(slope: Float(s))
+        case .tanh: return .tanh
+        case .sigmoid: return .sigmoid
+        case .modulus: return .abs
+        }
+    }
+}
+
+enum EpilogueSteps {
+    /// The GEMM epilogue of `steps`: a bias per column of the output (a dense layer, batch
+    /// along the rows) or per row (a convolution, channels along the rows); matrix operands
+    /// with row stride `ld`.
+    static func gemm(_ steps: [EpilogueStep], biasPerRow: Bool, ld: Int, _ v: PlanView) -> GEMMEpilogue {
+        var e = GEMMEpilogue()
+        for step in steps {
+            switch step {
+            case .bias(let b): e.append(biasPerRow ? .rowBias(v.f(b)) : .columnBias(v.f(b)))
+            case .activation(let f): e.append(.activation(f.kernel))
+            case .add(let other): e.append(.add(v.f(other), ld: ld))
+            case .mask(let f, let saved, let savedIsOutput):
+                e.append(.derivative(f.kernel, saved: v.f(saved), ld: ld, savedIsOutput: savedIsOutput))
+            }
+        }
+        return e
+    }
+
+    /// The activation a norm kernel applies as it stores (the epilogue's first step when it
+    /// is one) and the index of the first step left for `apply`.
+    static func leadingActivation(_ steps: [EpilogueStep]) -> (KernelActivation, rest: Int) {
+        if let first = steps.first, case .activation(let f) = first { return (f.kernel, 1) }
+        return (.none, 0)
+    }
+
+    /// Applies `steps[start...]` to `out` in place, in order.
+    static func apply(_ steps: [EpilogueStep], from start: Int, to out: BufferID, _ l: ChannelLayout,
+                      _ v: PlanView) {
+        guard start < steps.count else { return }
+        let y = v.f(out)
+        for step in steps[start...] {
+            switch step {
+            case .bias(let b):
+                biasAdd(x: y, bias: v.f(b), y: y, batch: l.batch, channels: l.channels, spatial: l.spatial)
+            case .activation(let f):
+                activationForward(f.kernel, x: y, y: y, count: l.count)
+            case .add(let other):
+                add(y, v.f(other), out: y, count: l.count)
+            case .mask(let f, let saved, let savedIsOutput):
+                activationBackward(f.kernel, dy: y, saved: v.f(saved), savedIsOutput: savedIsOutput, dx: y, count: l.count)
+            }
+        }
+    }
+
+    /// `y ← c·y` over `count` elements: a GEMM with k = 0 computes exactly `C = β·C`.
+    static func scale(_ y: UnsafeMutablePointer<Float>, count: Int, by c: Float) {
+        guard count > 0 else { return }
+        NNCKernels.gemm(transA: false, transB: false, m: 1, n: count, k: 0, a: y, lda: 1, b: y, ldb: count,
+                        beta: c, c: y, ldc: count)
+    }
+}

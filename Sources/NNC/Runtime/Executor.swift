@@ -1,0 +1,300 @@
+import NNCKernels
+
+/// What a step needs besides the plan: the learning rate, the step number, the runtime's
+/// random stream (dropout masks, SGD2's permutations, samples and noise).
+struct StepContext {
+    var learningRate: Double
+    /// 1-based global step: Adam's bias correction, SGD2's `every` and noise.
+    var step: Int
+    var random: Random
+}
+
+/// Runs one plan's kernels over one arena: one `switch` over `Op`, each case a direct call of
+/// an NNCKernels function with pointers from the plan view. Everything a step needs is made
+/// here, once: the arena, the GEMM packing buffers, the scratch for outputs the plan leaves
+/// out (an eval plan's pooling indices, a gradient nobody reads), SGD2's state.
+final class Executor {
+    let plan: Plan
+    let arena: Arena
+    let threads: Int
+    let table: BufferTable
+    private let ops: [Op]
+    let forward: Range<Int>, backward: Range<Int>, update: Range<Int>
+    private let workspace = GEMMWorkspace()
+    private var scratch: [Float]
+    private var indexScratch: [Int32]
+    /// Per kernel, SGD2's state for `sgd2Precondition` kernels.
+    private let preconditioners: [Preconditioner?]
+
+    init(plan: Plan, threads: Int) throws {
+        self.plan = plan
+        self.threads = max(1, threads)
+        table = BufferTable(plan)
+        ops = plan.kernels.map(\.op)
+        func range(_ phase: Phase) -> Range<Int> {
+            let idx = plan.kernels.indices.filter { plan.kernels[$0].phase == phase }
+            guard let first = idx.first, let last = idx.last else { return 0..<0 }
+            precondition(idx.count == last - first + 1, "plan phases are not contiguous")
+            return first..<(last + 1)
+        }
+        forward = range(.forward); backward = range(.backward); update = range(.update)
+        var floats = 0, indices = 0
+        for op in ops {
+            try Executor.check(op, plan)
+            let need = Executor.scratchNeed(op)
+            floats = max(floats, need.floats)
+            indices = max(indices, need.indices)
+        }
+        scratch = [Float](repeating: 0, count: max(floats, 1))
+        indexScratch = [Int32](repeating: 0, count: max(indices, 1))
+        preconditioners = ops.map { op in
+            guard case .sgd2Precondition(let p) = op else { return nil }
+            let shape = plan.buffer(p.weightGrad).shape
+            return Preconditioner(p, options: plan.optimizer.sgd2 ?? SGD2Options(), batch: plan.batch,
+                                  taps: p.isConvolution && shape.count == 4 ? shape[2] * shape[3] : 1)
+        }
+        arena = Arena(count: plan.arenaSlots)
+    }
+
+    /// Runs the kernels of `range` in order.
+    func run(_ range: Range<Int>, _ ctx: inout StepContext) throws {
+        try arena.withPlanView(table) { v in
+            for i in range { try execute(i, v, &ctx) }
+        }
+    }
+
+    /// SGD2 forms and factors afresh at its next step (after weights or state were replaced).
+    func invalidateFactors() {
+        for p in preconditioners { p?.invalidate() }
+    }
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    private func execute(_ index: Int, _ v: PlanView, _ ctx: inout StepContext) throws {
+        switch ops[index] {
+        case .gemm(let p):
+            gemm(transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k,
+                 a: v.f(p.a), lda: max(p.transA ? p.m : p.k, 1), b: v.f(p.b), ldb: max(p.transB ? p.k : p.n, 1),
+                 c: v.f(p.c), ldc: max(p.n, 1),
+                 epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: false, ld: p.n, v),
+                 threads: threads, workspace: workspace)
+
+        case .conv2d(let p):
+            let g = p.geometry
+            conv2dForward(x: v.f(p.x), weight: v.f(p.weight), y: v.f(p.y), shape: g.kernelShape,
+                          epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: true, ld: g.outHeight * g.outWidth, v),
+                          workspace: p.columns.map(v.f), threads: threads)
+
+        case .conv2dBackwardData(let p):
+            let g = p.geometry
+            conv2dBackwardData(dy: v.f(p.dy), weight: v.f(p.weight), dx: v.f(p.dx), shape: g.kernelShape,
+                               epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: true, ld: g.height * g.width, v),
+                               workspace: p.columns.map(v.f), threads: threads)
+
+        case .conv2dBackwardWeights(let p):
+            conv2dBackwardWeights(x: v.f(p.x), dy: v.f(p.dy), dweight: v.f(p.weightGrad),
+                                  shape: p.geometry.kernelShape, workspace: p.columns.map(v.f), threads: threads)
+
+        case .biasAdd(let p):
+            biasAdd(x: v.f(p.x), bias: v.f(p.bias), y: v.f(p.y), batch: p.batch, channels: p.channels, spatial: p.spatial)
+
+        case .biasGradient(let p):
+            biasGradient(dy: v.f(p.dy), biasGrad: v.f(p.biasGrad), batch: p.batch, channels: p.channels, spatial: p.spatial)
+
+        case .activation(let p):
+            activationForward(p.function.kernel, x: v.f(p.x), y: v.f(p.y), count: p.count)
+
+        case .activationBackward(let p):
+            activationBackward(p.function.kernel, dy: v.f(p.dy), saved: v.f(p.saved), savedIsOutput: p.savedIsOutput,
+                               dx: v.f(p.dx), count: p.count)
+
+        case .prelu(let p):
+            preluForward(x: v.f(p.x), slope: v.f(p.slope), y: v.f(p.y),
+                         batch: p.batch, channels: p.channels, spatial: p.spatial)
+
+        case .preluBackward(let p):
+            preluBackward(x: v.f(p.x), slope: v.f(p.slope), dy: v.f(p.dy), dx: p.dx.map(v.f),
+                          dslope: v.f(p.slopeGrad), batch: p.batch, channels: p.channels, spatial: p.spatial)
+
+        case .add(let p):
+            add(v.f(p.a), v.f(p.b), out: v.f(p.out), count: p.count)
+
+        case .pool(let p):
+            let s = p.geometry.kernelShape
+            switch p.kind {
+            case .avg:
+                avgPool2dForward(x: v.f(p.x), y: v.f(p.y), shape: s)
+            case .max:
+                if let indices = p.indices {
+                    v.int32(indices) { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s) }
+                } else {
+                    withIndexScratch { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s) }
+                }
+            }
+
+        case .poolBackward(let p):
+            let s = p.geometry.kernelShape
+            switch p.kind {
+            case .avg:
+                avgPool2dBackward(dy: v.f(p.dy), dx: v.f(p.dx), shape: s)
+            case .max:
+                guard let indices = p.indices else { preconditionFailure("max pooling backward without indices") }
+                v.int32(indices) { maxPool2dBackward(dy: v.f(p.dy), indices: $0, dx: v.f(p.dx), shape: s) }
+            }
+
+        case .globalAvgPool(let p):
+            globalAvgPoolForward(x: v.f(p.x), y: v.f(p.y), batch: p.batch, channels: p.channels, spatial: p.spatial)
+
+        case .globalAvgPoolBackward(let p):
+            globalAvgPoolBackward(dy: v.f(p.dy), dx: v.f(p.dx), batch: p.batch, channels: p.channels, spatial: p.spatial)
+
+        case .dropout(let p):
+            // Uniform draws go into the mask buffer, which the kernel turns into the mask in place.
+            let mask = v.view.buffer(v.offsets[p.mask.rawValue], p.count)
+            for i in mask.indices { mask[i] = ctx.random.nextFloat() }
+            dropoutMask(uniform: v.f(p.mask), p: Float(p.rate), mask: v.f(p.mask), count: p.count)
+            dropoutApply(x: v.f(p.x), mask: v.f(p.mask), y: v.f(p.y), count: p.count)
+
+        case .dropoutBackward(let p):
+            dropoutApply(x: v.f(p.dy), mask: v.f(p.mask), y: v.f(p.dx), count: p.count)
+
+        case .batchNorm(let p):
+            let n = p.sizes
+            let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
+            if p.training, let mean = p.savedMean, let invStd = p.savedInvStd {
+                batchNormForwardTraining(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels,
+                                         spatial: n.spatial, gamma: p.scale.map(v.f), beta: p.shift.map(v.f),
+                                         runningMean: v.f(p.runningMean), runningVar: v.f(p.runningVariance),
+                                         momentum: Float(p.momentum), epsilon: Float(p.epsilon),
+                                         activation: activation, saveMean: v.f(mean), saveInvStd: v.f(invStd))
+            } else {
+                batchNormForwardInference(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels,
+                                          spatial: n.spatial, gamma: p.scale.map(v.f), beta: p.shift.map(v.f),
+                                          runningMean: v.f(p.runningMean), runningVar: v.f(p.runningVariance),
+                                          epsilon: Float(p.epsilon), activation: activation)
+            }
+            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, n.layout, v)
+
+        case .batchNormBackward(let p):
+            let n = p.sizes
+            batchNormBackward(x: v.f(p.x), dy: v.f(p.dy), dx: p.dx.map(v.f),
+                              batch: n.batch, channels: n.channels, spatial: n.spatial,
+                              gamma: p.scale.map(v.f), saveMean: v.f(p.savedMean), saveInvStd: v.f(p.savedInvStd),
+                              dgamma: p.scaleGrad.map(v.f), dbeta: p.shiftGrad.map(v.f))
+
+        case .rmsNorm(let p):
+            let n = p.sizes
+            let steps = v.f(p.steps)
+            let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
+            withScratch { spare in
+                rmsNormForward(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels, spatial: n.spatial,
+                               runningD: v.f(p.d), updates: Int(steps[0]), training: p.training,
+                               history: Float(p.history), relativeEpsilon: Float(p.relativeEpsilon),
+                               activation: activation, scale: p.savedScale.map(v.f) ?? spare)
+            }
+            if p.training { steps[0] += 1 }
+            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, n.layout, v)
+
+        case .rmsNormBackward(let p):
+            let n = p.sizes
+            rmsNormBackward(dy: v.f(p.dy), scale: v.f(p.savedScale), dx: v.f(p.dx),
+                            batch: n.batch, channels: n.channels, spatial: n.spatial)
+
+        case .layerNorm(let p):
+            let n = p.sizes
+            let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
+            layerNormForward(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels, spatial: n.spatial,
+                             gamma: p.scale.map(v.f), beta: p.shift.map(v.f), epsilon: Float(p.epsilon),
+                             activation: activation, saveMean: p.savedMean.map(v.f), saveInvStd: p.savedInvStd.map(v.f))
+            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, n.layout, v)
+
+        case .layerNormBackward(let p):
+            let n = p.sizes
+            layerNormBackward(x: v.f(p.x), dy: v.f(p.dy), dx: p.dx.map(v.f),
+                              batch: n.batch, channels: n.channels, spatial: n.spatial, gamma: p.scale.map(v.f),
+                              saveMean: v.f(p.savedMean), saveInvStd: v.f(p.savedInvStd),
+                              dgamma: p.scaleGrad.map(v.f), dbeta: p.shiftGrad.map(v.f))
+
+        case .maxout(let p):
+            if let indices = p.indices {
+                v.int32(indices) {
+                    maxoutForward(x: v.f(p.x), y: v.f(p.y), indices: $0, batch: p.batch, groups: p.groups,
+                                  k: p.k, spatial: p.spatial)
+                }
+            } else {
+                maxoutForward(x: v.f(p.x), y: v.f(p.y), indices: nil, batch: p.batch, groups: p.groups,
+                              k: p.k, spatial: p.spatial)
+            }
+
+        case .maxoutBackward(let p):
+            v.int32(p.indices) {
+                maxoutBackward(dy: v.f(p.dy), indices: $0, dx: v.f(p.dx), batch: p.batch, groups: p.groups,
+                               k: p.k, spatial: p.spatial)
+            }
+
+        case .loss(let p), .lossBackward(let p):
+            v.f(p.loss)[0] = Executor.loss(p, rows: p.batch, v)
+
+        case .sgdUpdate(let u):
+            let o = plan.optimizer
+            let lr = Float(ctx.learningRate * u.learningRateScale), wd = Float(u.weightDecay)
+            if u.state.isEmpty {
+                sgdUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), count: u.count,
+                          learningRate: lr, weightDecay: wd)
+            } else if o.nesterov {
+                nesterovUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), velocity: v.f(u.state[0]),
+                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd)
+            } else {
+                momentumUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), velocity: v.f(u.state[0]),
+                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd)
+            }
+
+        case .adagradUpdate(let u):
+            adagradUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), accumulator: v.f(u.state[0]),
+                          count: u.count, learningRate: Float(ctx.learningRate * u.learningRateScale),
+                          epsilon: Float(plan.optimizer.epsilon), weightDecay: Float(u.weightDecay))
+
+        case .rmspropUpdate(let u):
+            rmspropUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), meanSquare: v.f(u.state[0]),
+                          count: u.count, learningRate: Float(ctx.learningRate * u.learningRateScale),
+                          rho: Float(plan.optimizer.rho), epsilon: Float(plan.optimizer.epsilon),
+                          weightDecay: Float(u.weightDecay))
+
+        case .adamUpdate(let u):
+            let o = plan.optimizer
+            adamUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), firstMoment: v.f(u.state[0]),
+                       secondMoment: v.f(u.state[1]), count: u.count,
+                       learningRate: Float(ctx.learningRate * u.learningRateScale), beta1: Float(o.beta1),
+                       beta2: Float(o.beta2), epsilon: Float(o.epsilon), step: max(ctx.step, 1),
+                       weightDecay: Float(u.weightDecay))
+
+        case .sgd2Precondition(let p):
+            guard let pre = preconditioners[index] else { preconditionFailure("SGD2 kernel without its state") }
+            try pre.apply(p, v, &ctx)
+
+        case .scaleAmend(let p):
+            ScaleAmendWalk.apply(p, v)
+        }
+    }
+
+    /// The loss of the first `rows` samples (their mean) and, when the op asks, its gradient.
+    static func loss(_ p: LossOp, rows: Int, _ v: PlanView) -> Float {
+        switch p.kind {
+        case .crossEntropy:
+            return v.int32(p.labels) {
+                softmaxCrossEntropy(logits: v.f(p.logits), labels: $0, batch: rows, classes: p.classes,
+                                    dlogits: p.gradient.map(v.f))
+            }
+        case .meanSquaredError:
+            return meanSquaredError(prediction: v.f(p.logits), target: v.f(p.labels), count: rows * p.classes,
+                                    grad: p.gradient.map(v.f))
+        }
+    }
+
+    private func withScratch(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+        scratch.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+
+    private func withIndexScratch(_ body: (UnsafeMutablePointer<Int32>) -> Void) {
+        indexScratch.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import NNCKernels
+
+/// SGD2's correction of one linear layer (ALGORITHMS.md "SGD2"): the gradient `[g_b, G]`
+/// becomes `[g_b, G]·(A + λI)⁻¹` with `A = X Xᵀ/N` formed in Double from the layer's input
+/// batch, the constant-1 row first when the bias is corrected.
+///
+/// - Chunking: when the units (inputs and bias row) exceed the chunk size, a fresh random
+///   permutation of them is cut into blocks of at most `chunk`, each corrected with its own
+///   block of A (block-diagonal, redrawn whenever A is re-formed).
+/// - Sampling: A is formed from `sampledColumns` columns of X — a fresh uniform subset when the
+///   `samples` option is set, else (convolutions above 10 000 columns) every k-th column.
+/// - `every`: A is formed and factored on steps 1, 1 + every, …; the factors (and the
+///   permutation they belong to) are reused in between.
+/// - Convolutions: X is the raw input seen as C_in × (H·W·B); the kernel gradient is seen as
+///   (C_out·kh·kw) × C_in. The bias row stands for every tap: each tap row of filter f gets
+///   g_b[f]/taps as its bias entry, and the corrected entries are summed back, so an A that
+///   does not mix leaves the bias gradient unchanged.
+/// - Noise (optional): Gaussian noise of variance η/(1 + t)^γ is added to the weight and bias
+///   gradients before the correction.
+///
+/// Every array is sized here, once; a step allocates nothing (the kernels' `syrk` gathers its
+/// block into a Double array of its own when it re-forms A).
+final class Preconditioner {
+    let layer: String
+    private let lambda: Double
+    private let noise: SGD2Options.Noise?
+    private let randomSubset: Bool
+    /// kh·kw of a convolution, 1 for a dense layer: a unit's column in a gradient row is unit·taps.
+    private let taps: Int
+    /// Units in re-form order, the bias row (numbered `inputs`) first within its block.
+    private var order: [Int]
+    /// Where each unit of `order` sits in a row of the gradient view (unit·taps).
+    private var gradColumns: [Int]
+    /// Per block: first position in `order`, length, whether it holds the bias row.
+    private var blocks: [(start: Int, length: Int, hasBias: Bool)]
+    /// Offsets in X of every column (sample, or sample and position); the first
+    /// `sampledColumns` are the ones used.
+    private var columns: [Int]
+    /// One filter's bias entries, one per tap (convolutions).
+    private var tapBias: [Float]
+    /// Positions per channel of a convolution's input (H·W), 1 for a dense layer.
+    private let positions: Int
+    private var valid = false
+
+    /// `batch` is the plan's batch (a convolution's columns are batch × positions) and `taps`
+    /// the kernel's kh·kw (1 for a dense layer).
+    init(_ p: Precondition, options: SGD2Options, batch: Int, taps: Int) {
+        layer = p.layer
+        lambda = options.lambda
+        noise = options.noise
+        let units = p.inputs + (p.correctsBias ? 1 : 0)
+        self.taps = taps
+        let order = p.correctsBias ? [p.inputs] + Array(0..<p.inputs) : Array(0..<p.inputs)
+        self.order = order
+        gradColumns = order.map { $0 * taps }
+        let chunk = max(1, min(p.chunk, units))
+        blocks = stride(from: 0, to: units, by: chunk).map { ($0, min(chunk, units - $0), false) }
+        if p.correctsBias { blocks[0].hasBias = true }
+        randomSubset = options.samples != nil && p.sampledColumns < p.columns
+        if p.isConvolution {
+            // Column (b, position) of the C_in × (H·W·B) view; channel c adds c·H·W.
+            let plane = p.columns / max(batch, 1)
+            columns = (0..<p.columns).map { col in (col / plane) * p.inputs * plane + col % plane }
+        } else {
+            columns = (0..<p.columns).map { $0 * p.inputs }
+        }
+        if !randomSubset && p.sampledColumns < p.columns {
+            // LightNet's every k-th column.
+            let k = (p.columns + p.sampledColumns - 1) / p.sampledColumns
+            for i in 0..<p.sampledColumns { columns[i] = columns[min(i * k, p.columns - 1)] }
+        }
+        tapBias = [Float](repeating: 0, count: max(taps, 1))
+        positions = p.isConvolution ? p.columns / max(batch, 1) : 1
+    }
+
+    /// Forces a fresh A at the next step (after the weights or the optimizer state were replaced).
+    func invalidate() { valid = false }
+
+    /// Corrects the layer's gradient in place.
+    func apply(_ p: Precondition, _ v: PlanView, _ ctx: inout StepContext) throws {
+        if let noise {
+            let std = Float((noise.eta / pow1p(ctx.step, noise.gamma)).squareRoot())
+            let count = p.rows * p.inputs
+            let g = v.view.buffer(v.offsets[p.weightGrad.rawValue], count)
+            for i in g.indices { g[i] += std * ctx.random.normal() }
+            if let b = p.biasGrad {
+                let bias = v.view.buffer(v.offsets[b.rawValue], v.counts[b.rawValue])
+                for i in bias.indices { bias[i] += std * ctx.random.normal() }
+            }
+        }
+        if !valid || (ctx.step - 1) % max(p.every, 1) == 0 {
+            try form(p, v, &ctx.random)
+            valid = true
+        }
+        solve(p, v)
+    }
+
+    /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`.
+    private func form(_ p: Precondition, _ v: PlanView, _ random: inout Random) throws {
+        if blocks.count > 1 { redrawBlocks(p, &random) }
+        if randomSubset {
+            for i in 0..<p.sampledColumns {
+                columns.swapAt(i, i + random.nextInt(below: p.columns - i))
+            }
+        }
+        let featureStride = p.isConvolution ? positions : 1
+        let sampleStride = p.isConvolution ? 1 : p.inputs
+        let x = v.f(p.x)
+        let failed: Bool = v.double(p.factor) { factor in
+            order.withUnsafeBufferPointer { order in
+                columns.withUnsafeBufferPointer { columns in
+                    var offset = 0
+                    for block in blocks {
+                        let skip = block.hasBias ? 1 : 0
+                        let a = factor + offset
+                        syrk(x: x, featureStride: featureStride, sampleStride: sampleStride,
+                             features: block.length - skip, samples: p.sampledColumns,
+                             featureIndices: order.baseAddress! + block.start + skip,
+                             sampleIndices: columns.baseAddress!, biasRow: block.hasBias, out: a, ldo: block.length)
+                        for i in 0..<block.length { a[i * block.length + i] += lambda }
+                        if choleskyFactor(a, n: block.length, lda: block.length) != .success { return true }
+                        offset += block.length * block.length
+                    }
+                    return false
+                }
+            }
+        }
+        if failed { throw RuntimeError.notPositiveDefinite(layer: layer) }
+    }
+
+    /// A fresh permutation of the units, cut into the same block sizes; the bias row, wherever
+    /// it lands, moves to the front of its block (where `syrk` puts the constant row).
+    private func redrawBlocks(_ p: Precondition, _ random: inout Random) {
+        random.shuffle(&order)
+        for b in blocks.indices {
+            let range = blocks[b].start..<(blocks[b].start + blocks[b].length)
+            if let i = range.first(where: { order[$0] == p.inputs }), p.correctsBias {
+                order.swapAt(i, range.lowerBound)
+                blocks[b].hasBias = true
+            } else {
+                blocks[b].hasBias = false
+            }
+        }
+        for i in order.indices { gradColumns[i] = order[i] * taps }
+    }
+
+    /// `[g_b, G] ← [g_b, G]·(L Lᵀ)⁻¹`, block by block.
+    private func solve(_ p: Precondition, _ v: PlanView) {
+        let g = v.f(p.weightGrad)
+        let bias = p.biasGrad.map(v.f)
+        v.double(p.factor) { factor in
+            gradColumns.withUnsafeBufferPointer { cols in
+                var offset = 0
+                for block in blocks {
+                    let skip = block.hasBias ? 1 : 0
+                    let l = factor + offset
+                    let indices = cols.baseAddress! + block.start + skip
+                    if !p.isConvolution {
+                        choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: g, count: p.rows,
+                                          ldg: p.inputs, columnIndices: indices, bias: block.hasBias ? bias : nil)
+                    } else {
+                        let filters = p.rows / taps
+                        for f in 0..<filters {
+                            let rows = g + f * p.inputs * taps
+                            if block.hasBias, let bias {
+                                let share = bias[f] / Float(taps)
+                                for t in tapBias.indices { tapBias[t] = share }
+                                tapBias.withUnsafeMutableBufferPointer { tb in
+                                    choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
+                                                      count: taps, ldg: 1, columnIndices: indices, bias: tb.baseAddress!)
+                                }
+                                bias[f] = tapBias.reduce(0, +)
+                            } else {
+                                choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
+                                                  count: taps, ldg: 1, columnIndices: indices)
+                            }
+                        }
+                    }
+                    offset += block.length * block.length
+                }
+            }
+        }
+    }
+
+    /// (1 + t)^γ.
+    private func pow1p(_ t: Int, _ gamma: Double) -> Double {
+        pow(1 + Double(t), gamma)
+    }
+}
