@@ -24,13 +24,17 @@ public struct Pool: Hashable, Sendable, BufferVisiting {
     mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&x, .read); indices.visit(.write, f); f(&y, .write) }
 }
 
-/// dx = scatter of dy (through `indices` for max pooling, spread evenly for average pooling).
+/// dx = scatter of dy (through `indices` for max pooling, spread evenly for average pooling),
+/// then `epilogue` (the mask of the activation before the pooling).
 public struct PoolBackward: Hashable, Sendable, BufferVisiting {
     public var kind: PoolKind
     public var geometry: PoolGeometry
     public var dy: BufferID, dx: BufferID
     public var indices: BufferID?
-    mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&dy, .read); indices.visit(.read, f); f(&dx, .write) }
+    public var epilogue: [EpilogueStep] = []
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&dy, .read); indices.visit(.read, f); epilogue.visit(f); f(&dx, .write)
+    }
 }
 
 /// y (B, C) = mean over positions of x (B, C, S).
@@ -40,11 +44,12 @@ public struct GlobalAvgPool: Hashable, Sendable, BufferVisiting {
     mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&x, .read); f(&y, .write) }
 }
 
-/// dx (B, C, S) = dy (B, C) / S.
+/// dx (B, C, S) = dy (B, C) / S, then `epilogue`.
 public struct GlobalAvgPoolBackward: Hashable, Sendable, BufferVisiting {
     public var batch: Int, channels: Int, spatial: Int
     public var dy: BufferID, dx: BufferID
-    mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&dy, .read); f(&dx, .write) }
+    public var epilogue: [EpilogueStep] = []
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&dy, .read); epilogue.visit(f); f(&dx, .write) }
 }
 
 /// y = x ⊙ mask; the kernel draws `mask` (0 or 1/(1−rate)) from the step's random stream.

@@ -43,6 +43,22 @@ import Testing
         #expect(g.c == dense2.r)
     }
 
+    @Test(arguments: PlanTests.exampleNames)
+    func noExampleNeedsAStandaloneActivationBackward(_ name: String) throws {
+        // Every gradient of an activation here is produced by a GEMM, a convolution, a pooling or
+        // a norm backward, which all apply the mask themselves.
+        let plan = try PlanTests.lower(try PlanTests.example(name), batch: 4)
+        let standalone = plan.kernels.filter { if case .activationBackward = $0.op { return true }; return false }
+        #expect(standalone.isEmpty, "\(standalone.map(\.name))")
+        let masks = plan.kernels.flatMap(\.op.epilogue).filter { if case .mask = $0 { return true }; return false }
+        // Each activation layer (all follow a layer with parameters) leaves exactly one mask.
+        let activations = try PlanTests.example(name).allLayers.filter {
+            if case .activation(let a) = $0.op, ActivationFunction(a) != nil { return true }
+            return false
+        }
+        #expect(masks.count == activations.count)
+    }
+
     @Test func residualAddRidesOnTheEpilogueOfTheLayerBeforeIt() throws {
         let plan = try PlanTests.lower(try PlanTests.model(PlanTests.residualMLP))
         #expect(plan.verify() == [])
