@@ -155,6 +155,8 @@ extension Parser {
             advance()
             groupDepth += 1
         }
+        // Any skip above stopped at the list's end, so the body is read with reporting back on.
+        panicking = false
         return parameters
     }
 

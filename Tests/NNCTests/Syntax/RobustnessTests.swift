@@ -8,9 +8,9 @@ import Testing
 struct RobustnessTests {
     /// Generous: a parse of a few kilobytes takes well under a millisecond in release builds.
     static let perParseLimit: Duration = .seconds(1)
-    /// A megabyte takes about half a second on the build machine (parse, dump and render);
-    /// anything worse than linear would take minutes.
-    static let megabyteLimit: Duration = .seconds(10)
+    /// A megabyte takes about half a second on an idle build machine (parse, dump and render);
+    /// the margin is for a loaded one. Anything worse than linear would take hours.
+    static let megabyteLimit: Duration = .seconds(30)
 
     static func seeds() throws -> [(name: String, bytes: [UInt8])] {
         var sources: [(String, [UInt8])] = []
@@ -97,7 +97,8 @@ struct RobustnessTests {
         let sources = try Self.seeds()
         #expect(sources.count >= 3)
         var rng = Random(seed: 20_261_123)
-        let rounds = 6000
+        // NNC_FUZZ_ROUNDS=200000 for a longer hunt; the default keeps the suite fast.
+        let rounds = Int(ProcessInfo.processInfo.environment["NNC_FUZZ_ROUNDS"] ?? "") ?? 6000
         for round in 0..<rounds {
             let source = sources[round % sources.count]
             var bytes = source.bytes
