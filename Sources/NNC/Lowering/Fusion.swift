@@ -56,8 +56,7 @@ enum Fusion {
     /// - the residual add into the epilogue of the layer before it (and likewise the sum of two
     ///   gradient contributions into the kernel producing one of them);
     /// - an activation's backward mask applied by the kernel producing the gradient (the next
-    ///   layer's backward-data GEMM or convolution, a pooling's or norm's backward) rather than
-    ///   in its own pass;
+    ///   layer's backward-data GEMM or convolution) rather than in its own pass;
     /// - norm + activation (and a residual add after a norm, as in ResNet blocks): applied as the
     ///   normalised value is stored.
     private static func foldOne(_ g: GraphBuilder, protected: Set<BufferID>) -> Bool {
@@ -118,32 +117,8 @@ enum Fusion {
             guard normAccepts(step) else { return nil }
             p.epilogue.append(step); p.y = output
             return .layerNorm(p)
-        case .batchNormBackward(var p):
-            guard gradientAccepts(step), p.dx != nil else { return nil }
-            p.epilogue.append(step); p.dx = output
-            return .batchNormBackward(p)
-        case .rmsNormBackward(var p):
-            guard gradientAccepts(step) else { return nil }
-            p.epilogue.append(step); p.dx = output
-            return .rmsNormBackward(p)
-        case .poolBackward(var p):
-            guard gradientAccepts(step) else { return nil }
-            p.epilogue.append(step); p.dx = output
-            return .poolBackward(p)
-        case .globalAvgPoolBackward(var p):
-            guard gradientAccepts(step) else { return nil }
-            p.epilogue.append(step); p.dx = output
-            return .globalAvgPoolBackward(p)
         default:
             return nil
-        }
-    }
-
-    /// Backward kernels that write an input gradient take a mask and a gradient sum on it.
-    private static func gradientAccepts(_ step: EpilogueStep) -> Bool {
-        switch step {
-        case .mask, .add: return true
-        case .bias, .activation: return false
         }
     }
 }

@@ -23,18 +23,17 @@ extension Op {
         case .pool(let p): return p.geometry.outputCount * p.geometry.size.h * p.geometry.size.w
         case .poolBackward(let p):
             let g = p.geometry
-            return (p.kind == .max ? g.outputCount : g.outputCount * g.size.h * g.size.w)
-                + p.epilogue.count * g.inputCount
+            return p.kind == .max ? g.outputCount : g.outputCount * g.size.h * g.size.w
         case .globalAvgPool(let p): return p.batch * p.channels * p.spatial
-        case .globalAvgPoolBackward(let p): return (1 + p.epilogue.count) * p.batch * p.channels * p.spatial
+        case .globalAvgPoolBackward(let p): return p.batch * p.channels * p.spatial
         case .dropout(let p): return p.count
         case .dropoutBackward(let p): return p.count
         case .batchNorm(let p):
             let perElement = (p.training ? 5 : 2) + (p.scale != nil ? 2 : 0) + p.epilogue.count
             return perElement * p.sizes.count
-        case .batchNormBackward(let p): return (8 + p.epilogue.count) * p.sizes.count
+        case .batchNormBackward(let p): return 8 * p.sizes.count
         case .rmsNorm(let p): return ((p.training ? 3 : 1) + p.epilogue.count) * p.sizes.count
-        case .rmsNormBackward(let p): return (1 + p.epilogue.count) * p.sizes.count
+        case .rmsNormBackward(let p): return p.sizes.count
         case .layerNorm(let p):
             return (5 + (p.scale != nil ? 2 : 0) + p.epilogue.count) * p.sizes.count
         case .layerNormBackward(let p): return 8 * p.sizes.count

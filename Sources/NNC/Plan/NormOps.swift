@@ -27,17 +27,15 @@ public struct BatchNorm: Hashable, Sendable, BufferVisiting {
     }
 }
 
-/// dx, scaleGrad, shiftGrad from dy, x and the saved batch statistics; `epilogue` on dx.
+/// dx, scaleGrad, shiftGrad from dy, x and the saved batch statistics.
 public struct BatchNormBackward: Hashable, Sendable, BufferVisiting {
     public var sizes: NormSizes
     public var dy: BufferID, x: BufferID
     public var scale: BufferID?
     public var savedMean: BufferID, savedInvStd: BufferID
     public var dx: BufferID?, scaleGrad: BufferID?, shiftGrad: BufferID?
-    public var epilogue: [EpilogueStep] = []
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
         f(&dy, .read); f(&x, .read); scale.visit(.read, f); f(&savedMean, .read); f(&savedInvStd, .read)
-        epilogue.visit(f)
         dx.visit(.write, f); scaleGrad.visit(.write, f); shiftGrad.visit(.write, f)
     }
 }
@@ -63,11 +61,7 @@ public struct RMSNorm: Hashable, Sendable, BufferVisiting {
 public struct RMSNormBackward: Hashable, Sendable, BufferVisiting {
     public var sizes: NormSizes
     public var dy: BufferID, savedScale: BufferID, dx: BufferID
-    /// Fused steps on dx: the mask of the activation before the norm, a gradient sum.
-    public var epilogue: [EpilogueStep] = []
-    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&dy, .read); f(&savedScale, .read); epilogue.visit(f); f(&dx, .write)
-    }
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&dy, .read); f(&savedScale, .read); f(&dx, .write) }
 }
 
 /// Layer norm over each sample's C·S values, with a per-channel affine scale and shift.

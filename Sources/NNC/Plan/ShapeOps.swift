@@ -24,17 +24,13 @@ public struct Pool: Hashable, Sendable, BufferVisiting {
     mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&x, .read); indices.visit(.write, f); f(&y, .write) }
 }
 
-/// dx = scatter of dy (through `indices` for max pooling, spread evenly for average pooling),
-/// then `epilogue` (the mask of the activation before the pooling).
+/// dx = scatter of dy (through `indices` for max pooling, spread evenly for average pooling).
 public struct PoolBackward: Hashable, Sendable, BufferVisiting {
     public var kind: PoolKind
     public var geometry: PoolGeometry
     public var dy: BufferID, dx: BufferID
     public var indices: BufferID?
-    public var epilogue: [EpilogueStep] = []
-    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&dy, .read); indices.visit(.read, f); epilogue.visit(f); f(&dx, .write)
-    }
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&dy, .read); indices.visit(.read, f); f(&dx, .write) }
 }
 
 /// y (B, C) = mean over positions of x (B, C, S).
@@ -44,12 +40,11 @@ public struct GlobalAvgPool: Hashable, Sendable, BufferVisiting {
     mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&x, .read); f(&y, .write) }
 }
 
-/// dx (B, C, S) = dy (B, C) / S, then `epilogue`.
+/// dx (B, C, S) = dy (B, C) / S.
 public struct GlobalAvgPoolBackward: Hashable, Sendable, BufferVisiting {
     public var batch: Int, channels: Int, spatial: Int
     public var dy: BufferID, dx: BufferID
-    public var epilogue: [EpilogueStep] = []
-    mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&dy, .read); epilogue.visit(f); f(&dx, .write) }
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) { f(&dy, .read); f(&dx, .write) }
 }
 
 /// y = x ⊙ mask; the kernel draws `mask` (0 or 1/(1−rate)) from the step's random stream.

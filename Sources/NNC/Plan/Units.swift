@@ -42,10 +42,6 @@ extension Op {
         case .batchNorm(let p): return p.epilogue
         case .rmsNorm(let p): return p.epilogue
         case .layerNorm(let p): return p.epilogue
-        case .batchNormBackward(let p): return p.epilogue
-        case .rmsNormBackward(let p): return p.epilogue
-        case .poolBackward(let p): return p.epilogue
-        case .globalAvgPoolBackward(let p): return p.epilogue
         default: return []
         }
     }
