@@ -43,6 +43,7 @@ public enum TokenKind: Hashable, Sendable, CaseIterable {
         return table
     }()
 
+    /// Whether this is one of the reserved words.
     public var isKeyword: Bool {
         switch self {
         case .kwLet, .kwBlock, .kwNet, .kwData, .kwOptimizer, .kwTrain, .kwTrue, .kwFalse: return true
@@ -70,6 +71,7 @@ public enum TokenKind: Hashable, Sendable, CaseIterable {
 /// One token: its kind, where it is, its source text, and the value of a literal.
 public struct Token: Hashable, Sendable {
     public var kind: TokenKind
+    /// Where the token is; a token never spans lines.
     public var range: SourceRange
     /// The source text, decoded leniently (invalid UTF-8 becomes U+FFFD).
     public var text: String
