@@ -38,6 +38,22 @@ import Testing
         #expect(best == log.epochs.compactMap(\.testError).min())
     }
 
+    /// A log `nnc train examples/spirals.net --epochs 3 --log …` wrote, kept as the trainer's
+    /// word on the format (it adds `checkpoint` records and sample counts the reader skips).
+    @Test func readsALogTheTrainerWrote() throws {
+        let path = ReportFixtures.folder.appendingPathComponent("spirals-adam.jsonl").path
+        let log = try RunLog.read(path: path)
+        #expect(log.label == "spirals/adam")
+        #expect(log.steps.count == 3 * 46)
+        #expect(log.epochs.map(\.epoch) == [1, 2, 3])
+        #expect(log.stepsPerEpoch == 46)
+        #expect(log.epochs.allSatisfy { $0.testError != nil && $0.trainLoss != nil })
+        #expect(log.end?.status == "completed")
+        let html = ReportPage(runs: [log]).html()
+        #expect(ReportFixtures.xmlProblem(html) == nil)
+        #expect(html.contains(">spirals/adam test</text>"))
+    }
+
     @Test func nonFiniteStringsAndNullsAndUnknownsAreTolerated() throws {
         let text = """
         {"type":"run","model":"m","optimizer":"sgd","seed":18446744073709551615,"future_field":{"x":[1,2]}}
