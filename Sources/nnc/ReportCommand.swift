@@ -75,7 +75,7 @@ enum ReportCommand {
             }
         }
         let page = ReportPage(title: title, runs: runs)
-        let text = ext == "svg" ? page.svg(chart ?? .loss) : page.html()
+        let text = ext == "svg" ? page.svg(chart ?? .loss, title: title) : page.html()
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {

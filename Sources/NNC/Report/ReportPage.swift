@@ -13,9 +13,13 @@ public struct ReportPage {
     }
 
     /// One kind of chart as a standalone SVG document; kinds drawn once per run (conditioning)
-    /// are stacked vertically.
-    public func svg(_ kind: ReportChart) -> String {
-        LineChart.document(ReportCharts(runs: runs).charts(kind))
+    /// are stacked vertically. A `title` replaces a single chart's own, or heads each of several.
+    public func svg(_ kind: ReportChart, title: String? = nil) -> String {
+        var charts = ReportCharts(runs: runs).charts(kind)
+        if let title {
+            for i in charts.indices { charts[i].title = charts.count == 1 ? title : "\(title): \(charts[i].title)" }
+        }
+        return LineChart.document(charts)
     }
 
     public func html() -> String {

@@ -40,6 +40,8 @@ import Testing
         #expect(page.svg(.loss).contains(">mlp10/sgd test</text>"))
         #expect(page.svg(.bound).contains(">10³</text>"), "the bound spans 0.27…1230, so a log axis")
         #expect(ReportFixtures.count("<title>Conditioning", in: page.svg(.conditioning)) == 6)
+        #expect(page.svg(.loss, title: "SGD vs SGD2").contains(">SGD vs SGD2</text>"))
+        #expect(ReportFixtures.count("<title>Run 7: Conditioning", in: page.svg(.conditioning, title: "Run 7")) == 6)
     }
 
     @Test func logsWithoutAnalysisOrTestSetStillReport() throws {
