@@ -1,0 +1,159 @@
+import Foundation
+
+/// Where a run stands besides its tensors: what a checkpoint must hold for `--resume` to
+/// continue exactly as if the run had not stopped.
+public struct TrainingState: Equatable {
+    /// Optimizer steps taken.
+    public var step: Int
+    /// Epochs completed.
+    public var epoch: Int
+    /// Batches of the next epoch already trained (non-zero after an interrupted epoch).
+    public var batchInEpoch: Int
+    /// Sum of the batch losses of those batches, for the epoch's mean.
+    public var epochLossSum: Double
+    /// The learning rate and the schedule's memory.
+    public var schedule: LearningRateSchedule
+    /// The learning-rate search's ceiling: the first rate it chose.
+    public var searchCeiling: Double?
+    public var bestTestError: Double?
+    /// The session's generator (dropout masks).
+    public var sessionRandom: [UInt64]
+
+    public init(step: Int = 0, epoch: Int = 0, batchInEpoch: Int = 0, epochLossSum: Double = 0,
+                schedule: LearningRateSchedule, searchCeiling: Double? = nil, bestTestError: Double? = nil,
+                sessionRandom: [UInt64]) {
+        self.step = step
+        self.epoch = epoch
+        self.batchInEpoch = batchInEpoch
+        self.epochLossSum = epochLossSum
+        self.schedule = schedule
+        self.searchCeiling = searchCeiling
+        self.bestTestError = bestTestError
+        self.sessionRandom = sessionRandom
+    }
+}
+
+/// A checkpoint that does not fit the model: every difference, so the user sees at once
+/// whether it is another model, another optimizer, or a changed layer.
+public struct CheckpointMismatch: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var model: String
+    public var checkpointModel: String?
+    public var missing: [String]
+    public var unexpected: [String]
+    public var wrongShapes: [String]
+
+    public var description: String {
+        var lines = ["\(file): checkpoint does not match model '\(model)'"
+                     + (checkpointModel.map { $0 != model ? " (it was saved from model '\($0)')" : "" } ?? "")]
+        let limit = 12
+        func list(_ title: String, _ items: [String]) {
+            guard !items.isEmpty else { return }
+            lines.append("  \(title):")
+            lines += items.prefix(limit).map { "    " + $0 }
+            if items.count > limit { lines.append("    … and \(items.count - limit) more") }
+        }
+        list("missing from the checkpoint", missing)
+        list("in the checkpoint but not in the model", unexpected)
+        list("different shapes (model vs checkpoint)", wrongShapes)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Session ↔ safetensors: tensor names are the session's persistent buffer names
+/// (`dense1.weight`, `adam.m.dense1.weight`, `bn1.mean`), float32, so Python tools read the
+/// weights directly; the training state and preprocessing ride in `__metadata__`.
+public enum Checkpoint {
+    static let modelKey = "nnc.model"
+    static let fingerprintKey = "nnc.model_hash"
+    static let batchKey = "nnc.batch_in_epoch"
+    static let lossSumKey = "nnc.epoch_loss_sum"
+    static let ceilingKey = "nnc.search_ceiling"
+    static let bestKey = "nnc.best_test_error"
+    static let optimizerKey = "nnc.optimizer"
+
+    /// Writes the session's persistent tensors and `state` to `url` atomically.
+    public static func write(_ session: Session, state: TrainingState, preprocessor: Preprocessor?, to url: URL) throws {
+        let tensors = session.persistentTensors.map { t in
+            TensorData(name: t.name, shape: t.shape, floats: session.read(t.name))
+        }
+        var extra = preprocessor?.metadata ?? [:]
+        extra.merge(state.schedule.metadata) { $1 }
+        extra[modelKey] = session.model.name
+        extra[fingerprintKey] = fingerprint(session)
+        extra[optimizerKey] = session.model.optimizer.method.rawValue
+        extra[batchKey] = String(state.batchInEpoch)
+        extra[lossSumKey] = state.epochLossSum.description
+        if let c = state.searchCeiling { extra[ceilingKey] = c.description }
+        if let b = state.bestTestError { extra[bestKey] = b.description }
+        let metadata = CheckpointMetadata(step: state.step, epoch: state.epoch, learningRate: state.schedule.learningRate,
+                                          randomState: state.sessionRandom, extra: extra)
+        try Safetensors.write(tensors, metadata: metadata.strings, to: url)
+    }
+
+    /// Reads and validates the file's structure (not yet against a model).
+    public static func read(_ url: URL) throws -> SafetensorsFile {
+        try Safetensors.read(url)
+    }
+
+    /// Copies the file's tensors into the session after checking every name and shape.
+    /// With `optimizerState` (resuming) the optimizer's tensors must be there too; without
+    /// it (`--init`, `nnc eval`) only parameters and running statistics are needed, and any
+    /// optimizer's state in the file is ignored.
+    public static func load(_ file: SafetensorsFile, into session: Session, optimizerState: Bool) throws {
+        let wanted = session.persistentTensors.filter { optimizerState || $0.role != .optimizerState }
+        let wantedNames = Set(wanted.map(\.name))
+        let parameterNames = session.persistentTensors.filter { $0.role != .optimizerState }.map(\.name)
+        var mismatch = CheckpointMismatch(file: file.file, model: session.model.name,
+                                          checkpointModel: file.metadata[modelKey], missing: [], unexpected: [], wrongShapes: [])
+        for t in wanted {
+            guard let info = file.info(t.name) else {
+                mismatch.missing.append("\(t.name) \(t.shape)")
+                continue
+            }
+            if info.shape != t.shape { mismatch.wrongShapes.append("\(t.name): \(t.shape) vs \(info.shape)") }
+        }
+        for info in file.tensors where !wantedNames.contains(info.name) {
+            // Another optimizer's state for this model's parameters is harmless when not resuming.
+            let foreignState = !optimizerState && parameterNames.contains { info.name.hasSuffix("." + $0) }
+            if !foreignState { mismatch.unexpected.append("\(info.name) \(info.shape)") }
+        }
+        guard mismatch.missing.isEmpty, mismatch.unexpected.isEmpty, mismatch.wrongShapes.isEmpty else { throw mismatch }
+        for t in wanted {
+            try session.write(t.name, file.floats(t.name))
+        }
+    }
+
+    /// The training state in the file's metadata; `schedule` is the model's schedule, whose
+    /// memory the file restores.
+    public static func state(_ file: SafetensorsFile, schedule: Schedule) throws -> TrainingState {
+        let base = try CheckpointMetadata(file)
+        let map = file.metadata
+        func number<T>(_ key: String, _ parse: (String) -> T?) throws -> T? {
+            guard let text = map[key] else { return nil }
+            guard let value = parse(text) else {
+                throw CheckpointError.badMetadata(file: file.file, detail: "'\(key)' has malformed value '\(text)'")
+            }
+            return value
+        }
+        var scheduleState = LearningRateSchedule(schedule, learningRate: base.learningRate)
+        if map[LearningRateSchedule.rateKey] != nil, !scheduleState.restore(map) {
+            throw CheckpointError.badMetadata(file: file.file, detail: "malformed schedule state")
+        }
+        return TrainingState(step: base.step, epoch: base.epoch,
+                             batchInEpoch: try number(batchKey) { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 0,
+                             epochLossSum: try number(lossSumKey) { Double($0) } ?? 0,
+                             schedule: scheduleState,
+                             searchCeiling: try number(ceilingKey) { Double($0) },
+                             bestTestError: try number(bestKey) { Double($0) },
+                             sessionRandom: base.randomState)
+    }
+
+    /// A hash of the model's parameter and statistic names and shapes: two checkpoints with
+    /// the same fingerprint hold the same tensors.
+    public static func fingerprint(_ session: Session) -> String {
+        let text = session.persistentTensors.filter { $0.role != .optimizerState }
+            .map { "\($0.name)\($0.shape)" }.sorted().joined(separator: ";")
+        return hexString(SHA256.hash(Array(text.utf8)))
+    }
+}

@@ -1,0 +1,97 @@
+/// What the trainer reports as it runs. The trainer only emits these values; the command line
+/// renders them (a progress bar on a terminal, plain lines otherwise, JSON lines to `--log`).
+public enum TrainingEvent {
+    case started(RunStart)
+    /// The learning-rate search ran before an epoch and chose a rate.
+    case searched(SearchRecord)
+    case step(StepRecord)
+    case epoch(EpochRecord)
+    /// A checkpoint was written.
+    case checkpointed(path: String, epoch: Int, step: Int)
+    case finished(RunEnd)
+}
+
+/// The facts of a run, known before its first step.
+public struct RunStart {
+    public var model: String
+    public var file: String
+    public var optimizer: String
+    public var learningRate: Double
+    public var batch: Int
+    public var epochs: Int
+    public var seed: UInt64
+    public var threads: Int
+    public var stepsPerEpoch: Int
+    /// Layer names, first to last.
+    public var layers: [String]
+    public var label: String
+    public var trainSamples: Int
+    public var validationSamples: Int
+    public var testSamples: Int
+    /// Epochs already completed when the run was resumed from a checkpoint (0 for a fresh run).
+    public var resumedEpoch: Int
+    /// Steps already taken when resumed.
+    public var resumedStep: Int
+}
+
+/// One training step.
+public struct StepRecord {
+    /// 1-based.
+    public var epoch: Int
+    /// 1-based over the run.
+    public var step: Int
+    /// 1-based within the epoch.
+    public var batchInEpoch: Int
+    public var stepsPerEpoch: Int
+    /// The batch's mean loss.
+    public var loss: Float
+    public var learningRate: Double
+    /// Wall time since the run started.
+    public var seconds: Double
+    /// Training time spent in this epoch so far, and the samples it processed.
+    public var epochSeconds: Double
+    public var epochSamples: Int
+}
+
+/// The summary of one epoch.
+public struct EpochRecord {
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    /// Mean of the epoch's batch losses.
+    public var trainLoss: Double
+    public var testLoss: Double?
+    /// Fraction 0–1.
+    public var testError: Double?
+    public var validationLoss: Double?
+    public var validationError: Double?
+    /// The learning rate the epoch trained with.
+    public var learningRate: Double
+    /// Training time only, evaluation excluded.
+    public var seconds: Double
+    public var evaluationSeconds: Double
+    public var samplesPerSecond: Double
+}
+
+/// One learning-rate search: each candidate's loss after the trial steps, and the winner.
+public struct SearchRecord {
+    public var epoch: Int
+    public var step: Int
+    public var candidates: [(learningRate: Double, loss: Float)]
+    public var chosen: Double
+}
+
+/// How a run ended.
+public struct RunEnd {
+    public enum Status: String {
+        case completed, stopped, failed
+    }
+    public var status: Status
+    public var message: String?
+    public var seconds: Double
+    public var bestTestError: Double?
+    public var epoch: Int
+    public var step: Int
+    /// The last checkpoint written, if any.
+    public var checkpoint: String?
+}

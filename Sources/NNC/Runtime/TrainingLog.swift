@@ -1,0 +1,110 @@
+/// The JSON-lines form of training events (docs/LOG.md): one object per line, each with a `type`.
+///
+/// Numbers are written with Swift's shortest round-trip description, so a script reads back
+/// exactly the values the trainer saw; non-finite values become the strings LOG.md names.
+public enum TrainingLog {
+    /// The log line for `event`, without its newline; nil for events the log does not record.
+    public static func line(_ event: TrainingEvent) -> String? {
+        var o = JSONObject()
+        switch event {
+        case .started(let s):
+            o.add("type", string: "run")
+            o.add("model", string: s.model)
+            o.add("file", string: s.file)
+            o.add("optimizer", string: s.optimizer)
+            o.add("lr", s.learningRate)
+            o.add("batch", s.batch)
+            o.add("epochs", s.epochs)
+            o.add("seed", raw: String(s.seed))
+            o.add("threads", s.threads)
+            o.add("steps_per_epoch", s.stepsPerEpoch)
+            o.add("layers", raw: "[" + s.layers.map(JSONObject.quote).joined(separator: ",") + "]")
+            o.add("label", string: s.label)
+            o.add("train_samples", s.trainSamples)
+            o.add("validation_samples", s.validationSamples)
+            o.add("test_samples", s.testSamples)
+            if s.resumedStep > 0 {
+                o.add("resumed_epoch", s.resumedEpoch)
+                o.add("resumed_step", s.resumedStep)
+            }
+        case .step(let s):
+            o.add("type", string: "step")
+            o.add("epoch", s.epoch)
+            o.add("step", s.step)
+            o.add("loss", Double(s.loss))
+            o.add("lr", s.learningRate)
+            o.add("seconds", s.seconds)
+        case .epoch(let e):
+            o.add("type", string: "epoch")
+            o.add("epoch", e.epoch)
+            o.add("step", e.step)
+            o.add("train_loss", e.trainLoss)
+            if let v = e.testLoss { o.add("test_loss", v) }
+            if let v = e.testError { o.add("test_error", v) }
+            if let v = e.validationLoss { o.add("validation_loss", v) }
+            if let v = e.validationError { o.add("validation_error", v) }
+            o.add("lr", e.learningRate)
+            o.add("seconds", e.seconds)
+            o.add("samples_per_second", e.samplesPerSecond)
+        case .searched(let s):
+            o.add("type", string: "lr_search")
+            o.add("epoch", s.epoch)
+            o.add("step", s.step)
+            o.add("candidates", raw: "[" + s.candidates.map { c in
+                var item = JSONObject()
+                item.add("lr", c.learningRate)
+                item.add("loss", Double(c.loss))
+                return item.text
+            }.joined(separator: ",") + "]")
+            o.add("chosen", s.chosen)
+        case .checkpointed(let path, let epoch, let step):
+            o.add("type", string: "checkpoint")
+            o.add("path", string: path)
+            o.add("epoch", epoch)
+            o.add("step", step)
+        case .finished(let end):
+            o.add("type", string: "end")
+            o.add("status", string: end.status.rawValue)
+            if let m = end.message { o.add("message", string: m) }
+            o.add("seconds", end.seconds)
+            if let b = end.bestTestError { o.add("best_test_error", b) }
+        }
+        return o.text
+    }
+}
+
+/// A JSON object built field by field, in insertion order.
+struct JSONObject {
+    private var fields: [String] = []
+
+    var text: String { "{" + fields.joined(separator: ",") + "}" }
+
+    mutating func add(_ key: String, raw: String) { fields.append(JSONObject.quote(key) + ":" + raw) }
+    mutating func add(_ key: String, string: String) { add(key, raw: JSONObject.quote(string)) }
+    mutating func add(_ key: String, _ value: Int) { add(key, raw: String(value)) }
+    mutating func add(_ key: String, _ value: Double) { add(key, raw: JSONObject.number(value)) }
+
+    /// A finite number as itself; NaN and infinities as the strings LOG.md prescribes.
+    static func number(_ value: Double) -> String {
+        if value.isNaN { return "\"nan\"" }
+        if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return value.description
+    }
+
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += "\\u00" + hexString([UInt8(scalar.value)])
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
