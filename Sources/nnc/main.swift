@@ -13,6 +13,9 @@ let subcommands: [Subcommand] = [
                run: CheckCommand.run),
     Subcommand(name: "plan", abstract: "print the lowered execution plan: kernels, shapes, FLOPs, arena",
                run: PlanCommand.run),
+    Subcommand(name: "train", abstract: "train a model: progress, JSON-lines log, safetensors checkpoints", run: TrainCommand.run),
+    Subcommand(name: "eval", abstract: "test loss, error and confusion matrix of a checkpoint", run: EvalCommand.run),
+    Subcommand(name: "fetch", abstract: "download mnist, fashion-mnist or cifar10 and verify checksums", run: FetchCommand.run),
     Subcommand(name: "report", abstract: "turn training logs into an HTML report or an SVG chart", run: ReportCommand.run),
 ]
 

@@ -1,0 +1,109 @@
+import Foundation
+import NNC
+
+/// Renders training events: on a terminal a live progress bar per epoch (on stderr) and one
+/// line per epoch (on stdout); otherwise plain lines only; and every event as a JSON line to
+/// the `--log` file.
+final class TrainingReporter {
+    private let live: Bool
+    private let log: FileHandle?
+    private let logEvery: Int
+    private var lastDraw = Date.distantPast
+    private var barShown = false
+    private(set) var logFailure: String?
+
+    init(live: Bool, log: FileHandle?, logEvery: Int) {
+        self.live = live
+        self.log = log
+        self.logEvery = max(logEvery, 1)
+    }
+
+    func handle(_ event: TrainingEvent) {
+        writeLog(event)
+        switch event {
+        case .started(let s):
+            var line = "training \(s.model): \(s.trainSamples) samples"
+            if s.validationSamples > 0 { line += " (+\(s.validationSamples) validation)" }
+            if s.testSamples > 0 { line += ", \(s.testSamples) test" }
+            line += "; \(s.optimizer) lr \(format(s.learningRate)), batch \(s.batch), \(s.stepsPerEpoch) steps per epoch, \(s.epochs) epochs, seed \(s.seed), \(s.threads) thread\(s.threads == 1 ? "" : "s")"
+            if s.resumedStep > 0 { line += "\nresuming after epoch \(s.resumedEpoch), step \(s.resumedStep)" }
+            output(line)
+        case .searched(let s):
+            let tried = s.candidates.map { "\(format($0.learningRate)): \($0.loss.isFinite ? String(format: "%.4f", $0.loss) : "diverged")" }
+            output("learning-rate search before epoch \(s.epoch): \(tried.joined(separator: ", ")) → lr \(format(s.chosen))")
+        case .step(let s):
+            guard live else { return }
+            let now = Date()
+            guard s.batchInEpoch == s.stepsPerEpoch || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+            lastDraw = now
+            drawBar(s)
+        case .epoch(let e):
+            clearBar()
+            var line = "epoch \(pad(e.epoch, e.epochs))/\(e.epochs)  train loss \(String(format: "%.4f", e.trainLoss))"
+            if let v = e.validationLoss, let err = e.validationError {
+                line += "  val loss \(String(format: "%.4f", v)) error \(String(format: "%.2f", err * 100))%"
+            }
+            if let v = e.testLoss, let err = e.testError {
+                line += "  test loss \(String(format: "%.4f", v)) error \(String(format: "%.2f", err * 100))%"
+            }
+            line += "  lr \(format(e.learningRate))  \(String(format: e.seconds < 10 ? "%.2f" : "%.1f", e.seconds)) s (\(Int(e.samplesPerSecond.rounded())) samples/s)"
+            output(line)
+        case .checkpointed:
+            break
+        case .finished(let end):
+            clearBar()
+            switch end.status {
+            case .completed:
+                output("done in \(String(format: "%.1f", end.seconds)) s" + (end.bestTestError.map { String(format: "; best test error %.2f%%", $0 * 100) } ?? ""))
+            case .stopped:
+                output("stopped: \(end.message ?? "interrupted") (epoch \(end.epoch), step \(end.step))")
+            case .failed:
+                break
+            }
+        }
+    }
+
+    private func drawBar(_ s: StepRecord) {
+        let width = 24
+        let filled = s.stepsPerEpoch > 0 ? width * s.batchInEpoch / s.stepsPerEpoch : 0
+        let rate = s.epochSeconds > 0 ? Double(s.epochSamples) / s.epochSeconds : 0
+        let perStep = s.epochSeconds / Double(max(s.epochSamples > 0 ? s.batchInEpoch : 1, 1))
+        let eta = perStep * Double(s.stepsPerEpoch - s.batchInEpoch)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let text = "\r\u{1B}[K epoch \(s.epoch) \(bar) \(s.batchInEpoch)/\(s.stepsPerEpoch)  loss \(String(format: "%.4f", s.loss))  \(Int(rate.rounded())) samples/s  ETA \(String(format: "%.0f", eta)) s"
+        FileHandle.standardError.write(Data(text.utf8))
+        barShown = true
+    }
+
+    private func clearBar() {
+        guard barShown else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        barShown = false
+    }
+
+    private func output(_ line: String) {
+        print(line)
+        fflush(stdout)
+    }
+
+    private func writeLog(_ event: TrainingEvent) {
+        guard let log, logFailure == nil else { return }
+        if case .step(let s) = event, s.step % logEvery != 0 { return }
+        guard let line = TrainingLog.line(event) else { return }
+        do {
+            try log.write(contentsOf: Data((line + "\n").utf8))
+        } catch {
+            logFailure = error.localizedDescription
+        }
+    }
+
+    private func pad(_ n: Int, _ of: Int) -> String {
+        let s = String(n)
+        return String(repeating: " ", count: max(String(of).count - s.count, 0)) + s
+    }
+}
+
+/// A learning rate as written in a file: `0.1`, `0.0005`, `1e-05`.
+func format(_ rate: Double) -> String {
+    rate.description
+}
