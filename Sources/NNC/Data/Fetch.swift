@@ -157,7 +157,7 @@ public func fetch(_ dataset: RemoteDataset, into dataDirectory: URL, mirrors: [U
 
 /// Tries each mirror in turn; the error lists why each one failed.
 private func download(_ file: RemoteFile, mirrors: [URL], session: URLSession, timeout: TimeInterval) async throws -> ([UInt8], URL) {
-    var failures: [String] = []
+    var failures: [String] = mirrors.isEmpty ? ["no mirror to fetch it from"] : []
     for mirror in mirrors {
         let url = mirror.appendingPathComponent(file.name)
         do {

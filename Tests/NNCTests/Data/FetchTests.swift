@@ -120,6 +120,8 @@ final class LocalServer {
             try await fetch(dataset("other"), into: target.directory, mirrors: [missing], timeout: 10)
         }
         #expect(error?.description == "cannot fetch 'a.bin':\n  \(missing.appendingPathComponent("a.bin").absoluteString): http status 404")
+        let none = await #expect(throws: DataError.self) { try await fetch(dataset("none"), into: target.directory, mirrors: []) }
+        #expect(none?.description == "cannot fetch 'a.bin':\n  no mirror to fetch it from")
     }
 
     @Test func unpacksArchives() async throws {
