@@ -56,7 +56,7 @@ final class TrainingReporter {
             case .completed:
                 output("done in \(String(format: "%.1f", end.seconds)) s" + (end.bestTestError.map { String(format: "; best test error %.2f%%", $0 * 100) } ?? ""))
             case .stopped:
-                output("stopped: \(end.message ?? "interrupted") (epoch \(end.epoch), step \(end.step))")
+                output("stopped: \(end.message ?? "interrupted"); \(end.epoch) epoch\(end.epoch == 1 ? "" : "s") complete")
             case .failed:
                 break
             }
