@@ -113,7 +113,12 @@ final class BlockExpander {
         if s.body != nil {
             sink.error(CheckMessage.takesNoBody(spec.keyword), at: s.name.range)
         }
-        guard let op = LayerBuilder.op(args, evaluator: evaluator), let shape else { return nil }
+        guard let op = LayerBuilder.op(args, evaluator: evaluator) else {
+            // A bad option of a shape-keeping layer (`dropout 1.5`) leaves the shape known,
+            // so the layers after it are still checked.
+            return LayerBuilder.keepsShape(spec.keyword) ? shape : nil
+        }
+        guard let shape else { return nil }
         switch ShapeChecker.output(of: op, input: shape) {
         case .failure(let f):
             sink.error(f.message, at: s.range, fix: f.fix)

@@ -30,7 +30,7 @@ final class Evaluator {
     /// Evaluates every constant once, so that a bad unused constant is still reported.
     func evaluateAllConstants() {
         for (name, def) in definitions.sorted(by: { $0.value.name.range.start < $1.value.name.range.start }) {
-            _ = constant(name, at: def.name.range)
+            _ = constant(name, at: def.name.range, depth: 0)
         }
     }
 
@@ -51,7 +51,7 @@ final class Evaluator {
             return Value(.bool(b), e.range)
         case .name(let n):
             if let v = scope[n] { return Value(v.kind, e.range) }
-            if definitions[n] != nil { return constant(n, at: e.range) }
+            if definitions[n] != nil { return constant(n, at: e.range, depth: depth) }
             return Value(.symbol(n), e.range)
         case .call(let f, let args):
             var values: [ValueArgument] = []
@@ -80,7 +80,9 @@ final class Evaluator {
         }
     }
 
-    private func constant(_ name: String, at use: SourceRange) -> Value? {
+    /// A constant's value, evaluated on first use. Its expression continues the user's
+    /// depth, so a long chain of constants is bounded like a deep expression.
+    private func constant(_ name: String, at use: SourceRange, depth: Int) -> Value? {
         guard let def = definitions[name] else { return nil }
         if let cached = cache[name] { return cached.map { Value($0.kind, use) } }
         if evaluating.contains(name) {
@@ -92,7 +94,7 @@ final class Evaluator {
         // Constants see no block parameters: they are evaluated once, for the whole file.
         let saved = scopeNames
         scopeNames = []
-        let v = evaluate(def.value, in: [:])
+        let v = evaluate(def.value, in: [:], depth: depth + 1)
         scopeNames = saved
         evaluating.removeLast()
         cache[name] = .some(v)

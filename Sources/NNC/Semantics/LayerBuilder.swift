@@ -7,6 +7,12 @@ enum LayerBuilder {
         return a.failed ? nil : op
     }
 
+    /// Layers whose output shape is their input shape whatever their options.
+    static func keepsShape(_ keyword: String) -> Bool {
+        ["dropout", "batchnorm", "rmsnorm", "layernorm", "relu", "leaky_relu", "prelu", "tanh", "sigmoid",
+         "modu"].contains(keyword)
+    }
+
     private static func build(_ a: Arguments, evaluator: Evaluator) -> LayerOp? {
         switch a.spec.keyword {
         case "dense":

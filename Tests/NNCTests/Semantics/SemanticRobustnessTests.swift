@@ -81,3 +81,18 @@ import Testing
         #expect(big.contains { $0.contains("more than 2147483648 values") })
     }
 }
+
+@Suite struct ConstantChainTests {
+    /// Constants defined in reverse order are evaluated on first use, recursively: a long
+    /// chain must end in an error, not a stack overflow.
+    @Test func longChainsOfConstantsAreBounded() {
+        var text = ""
+        for i in 0..<20_000 { text += "let c\(i) = c\(i + 1) + 1\n" }
+        text += "let c20000 = 1\nnet n { input [4]; dense c0; loss mse }\n"
+        let d = SemanticRobustnessTests.checkQuickly(Array(text.utf8), seconds: 5)
+        #expect(d.contains { $0.message.contains("nested more than") })
+        // A short chain is fine in any order.
+        let short = SemanticSupport.model("let a = b + 1\nlet b = c * 2\nlet c = 3\nnet n { input [a]; dense b; loss mse }")
+        #expect(short?.inputShape == [7] && short?.outputShape == [6])
+    }
+}
