@@ -116,6 +116,10 @@ import Testing
         #expect(try Self.run(["train", Self.spirals, "--optimizer", "lbfgs"]).status == 64)
         #expect(try Self.run(["eval", Self.spirals]).status == 64)
         #expect(try Self.run(["fetch", "imagenet"]).status == 64)
+        // Nothing listens on the discard port: the download fails and says where it tried.
+        let fetch = try Self.run(["fetch", "mnist", "--data", dir.path, "--mirror", "http://127.0.0.1:9/"])
+        #expect(fetch.status == 74)
+        #expect(fetch.stderr.contains("127.0.0.1:9"), "\(fetch.stderr)")
     }
 
     @Test func resumeEqualsUninterrupted() throws {

@@ -214,6 +214,37 @@ import Testing
         }
     }
 
+    @Test func learningRateSearchLeavesNoTrace() throws {
+        var model = try Self.spirals(epochs: 2, extra: "validation: split(0.2)")
+        model.training.lrSearch = LRSearch(every: 1, steps: 5)
+        model.training.schedule = .plateau(patience: 1, factor: 0.5)
+        let searching = try Self.trainer(model)
+        var searches: [SearchRecord] = []
+        var losses: [Float] = []
+        var epochs: [EpochRecord] = []
+        try searching.run(events: {
+            if case .searched(let s) = $0 { searches.append(s) }
+            if case .step(let s) = $0, s.epoch == 1 { losses.append(s.loss) }
+            if case .epoch(let e) = $0 { epochs.append(e) }
+        })
+        #expect(searches.count == 2)
+        let first = try #require(searches.first)
+        #expect(first.candidates.map(\.learningRate) == LearningRateSearch.candidates(for: model.optimizer, ceiling: nil))
+        #expect(first.candidates.contains { $0.learningRate == first.chosen })
+        #expect(searches.last!.candidates.allSatisfy { $0.learningRate <= first.chosen })
+        #expect(epochs.first?.learningRate == first.chosen)
+        #expect(epochs.allSatisfy { $0.validationLoss != nil })
+
+        // The same run without the search, at the rate it chose: identical steps, so the
+        // search restored every tensor and the random stream.
+        var plain = model
+        plain.training.lrSearch = nil
+        plain.optimizer.learningRate = first.chosen
+        var plainLosses: [Float] = []
+        try Self.trainer(plain).run(events: { if case .step(let s) = $0, s.epoch == 1 { plainLosses.append(s.loss) } })
+        #expect(plainLosses == losses)
+    }
+
     @Test func nonFiniteStopsAndKeepsCheckpoint() throws {
         let file = Self.temporaryFile("nan.safetensors")
         defer { try? FileManager.default.removeItem(at: file) }
