@@ -4,7 +4,7 @@ public enum Frontend {
     /// diagnostics (errors, warnings) come in source order of discovery.
     public static func check(_ file: SourceFile) -> (model: Model?, diagnostics: [Diagnostic]) {
         let (unit, parseDiagnostics) = Parser.parse(file)
-        let (model, diagnostics) = ModelChecker.check(unit, parseDiagnostics: parseDiagnostics, file: file)
+        let (model, diagnostics) = ModelChecker.check(unit, parseDiagnostics: parseDiagnostics)
         return (parseDiagnostics.hasErrors ? nil : model, parseDiagnostics + diagnostics)
     }
 }

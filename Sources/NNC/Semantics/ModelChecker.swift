@@ -3,8 +3,8 @@ public enum ModelChecker {
     /// Checks a parsed file. `parseDiagnostics` tell which parts the parser already found
     /// broken, so their consequences (a net without its `loss` because the body did not
     /// parse) are not reported again. Returns a model only when this stage found no errors.
-    public static func check(_ unit: SourceUnit, parseDiagnostics: [Diagnostic] = [],
-                             file: SourceFile? = nil) -> (model: Model?, diagnostics: [Diagnostic]) {
+    public static func check(_ unit: SourceUnit,
+                             parseDiagnostics: [Diagnostic] = []) -> (model: Model?, diagnostics: [Diagnostic]) {
         let sink = DiagnosticSink()
         let evaluator = Evaluator(sink: sink)
         var blocks: [String: BlockExpander.Block] = [:]
