@@ -25,7 +25,8 @@ let package = Package(
         .executableTarget(name: "nnc", dependencies: ["NNC"], path: "Sources/nnc"),
         .executableTarget(name: "nnc-bench", dependencies: ["NNC", "NNCKernels"],
                           path: "Benchmarks/nnc-bench", swiftSettings: kernelFlags),
-        .testTarget(name: "NNCTests", dependencies: ["NNC"], path: "Tests/NNCTests"),
+        .testTarget(name: "NNCTests", dependencies: ["NNC"], path: "Tests/NNCTests",
+                    exclude: ["Fixtures"]),  // read from #filePath, not bundled
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"],
                     path: "Tests/NNCKernelsTests", swiftSettings: kernelFlags),
     ],

@@ -62,6 +62,11 @@ enum EvalCommand {
             // The statistics the weights were trained with; refit from the training set only for files without them.
             let preprocessor = try Preprocessor(metadata: file.metadata)
                 ?? TrainingData.load(spec, locator: locator).preprocessor
+            // Statistics saved from differently shaped data would index past the samples.
+            guard preprocessor.fits(test) else {
+                writeError("nnc eval: the preprocessing statistics in \(parsed.values["--weights"]!) were computed on samples of another size than the test set's \(test.sampleSize) features\n")
+                return .dataError
+            }
             let evalBatch = batch ?? max(model.training.batch, 256)
             let session = try Session(model: model, batch: model.training.batch, evalBatch: evalBatch, threads: common.threads)
             session.initialize(seed: model.training.seed)
