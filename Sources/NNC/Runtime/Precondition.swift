@@ -63,7 +63,8 @@ final class Preconditioner {
             let plane = p.columns / max(batch, 1)
             columns = (0..<p.columns).map { col in (col / plane) * p.inputs * plane + col % plane }
         } else {
-            columns = (0..<p.columns).map { $0 * p.inputs }
+            // Sample indices; `syrk` multiplies them by the row stride.
+            columns = Array(0..<p.columns)
         }
         if !randomSubset && p.sampledColumns < p.columns {
             // LightNet's every k-th column.
