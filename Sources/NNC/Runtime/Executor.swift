@@ -68,7 +68,6 @@ final class Executor {
         for p in preconditioners { p?.invalidate() }
     }
 
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
     private func execute(_ index: Int, _ v: PlanView, _ ctx: inout StepContext) throws {
         switch ops[index] {
         case .gemm(let p):
