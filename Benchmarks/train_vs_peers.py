@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Seconds per epoch of the MNIST MLP: nnc against PyTorch and JAX, measured in the same run.
+
+The model, data, batch and optimizer are the peers' (../shared/peers/README.md):
+784-128-128-10, N(0, 0.01^2) weights, batch 500, SGD momentum 0.9, lr 0.1, pixels /255 and
+centred. nnc trains examples/mnist_mlp_sgd.net, which says the same. Each tool runs in its own
+process, one after the other, on 1 thread and on all cores; the table gives the median seconds
+per epoch, the ratio nnc / peer (below 1 means nnc is faster), the test error after the last
+epoch and the peak RSS of the whole process (from /usr/bin/time).
+
+  python3 Benchmarks/train_vs_peers.py [--epochs 3] [--python .venv-peers/bin/python] [--no-jax]
+
+Needs a release build (swift build -c release) and a Python with torch and jax for the peers
+(see ../shared/peers/README.md); a peer whose Python lacks the package is skipped with a note.
+"""
+import argparse, json, os, re, statistics, subprocess, sys, tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+
+
+def timed(cmd, env):
+    """Runs cmd under /usr/bin/time -v; returns (stdout, peak RSS in MiB)."""
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    return p.stdout, (int(rss.group(1)) / 1024 if rss else float("nan"))
+
+
+def nnc(binary, threads, epochs, data, env):
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "run.jsonl")
+        cmd = [binary, "train", os.path.join(ROOT, "examples/mnist_mlp_sgd.net"),
+               "--data", data, "--threads", str(threads), "--epochs", str(epochs), "--log", log,
+               "--checkpoint", os.path.join(tmp, "w.safetensors")]
+        _, rss = timed(cmd, env)
+        epochs_ = [json.loads(l) for l in open(log) if '"epoch"' in l]
+        epochs_ = [e for e in epochs_ if e.get("type") == "epoch"]
+        secs = [e["seconds"] for e in epochs_]
+        return statistics.median(secs), epochs_[-1].get("test_error", float("nan")) * 100, rss
+
+
+def peer(script, python, threads, epochs, data, extra=()):
+    env = dict(os.environ, NNC_DATA=data)
+    out, rss = timed([python, os.path.join(SHARED, "peers", script), "--threads", str(threads),
+                      "--epochs", str(epochs), *extra], env)
+    line = next(l for l in out.splitlines() if l.startswith("RESULT "))
+    r = json.loads(line[len("RESULT "):])
+    return r["median_s_per_epoch"], r["epochs"][-1]["test_error"], rss
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--python", default=os.path.join(os.path.dirname(ROOT), ".venv-peers/bin/python"))
+    ap.add_argument("--threads", default=f"1,{os.cpu_count()}")
+    ap.add_argument("--no-jax", action="store_true")
+    ap.add_argument("--nnc", default=os.path.join(ROOT, ".build/release/nnc"), help="the nnc binary")
+    a = ap.parse_args()
+    data = os.environ.get("NNC_DATA") or os.path.join(SHARED, "data")
+    if not os.path.isdir(os.path.join(data, "mnist")):
+        sys.exit(f"no mnist/ under {data}: set NNC_DATA (README, 'Data')")
+    rows = []
+    for t in [int(x) for x in a.threads.split(",")]:
+        env = dict(os.environ)
+        s, err, rss = nnc(a.nnc, t, a.epochs, data, env)
+        rows.append((t, "nnc", s, err, rss, None))
+        peers = [("pytorch", "mlp_torch.py", ())]
+        if not a.no_jax:
+            peers += [("jax (jit/step)", "mlp_jax.py", ()), ("jax (scan)", "mlp_jax.py", ("--scan",))]
+        for name, script, extra in peers:
+            try:
+                ps, perr, prss = peer(script, a.python, t, a.epochs, data, extra)
+                rows.append((t, name, ps, perr, prss, s / ps))
+            except Exception as e:  # a missing peer is reported, not fatal
+                print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
+    print(f"MNIST MLP, {a.epochs} epochs, median s/epoch (lower is better); ratio = nnc / peer")
+    print(f"{'threads':>7}  {'tool':<15} {'s/epoch':>8} {'ratio':>6} {'test err %':>10} {'peak RSS MiB':>12}")
+    for t, name, s, err, rss, ratio in rows:
+        r = f"{ratio:6.2f}" if ratio is not None else "     -"
+        print(f"{t:>7}  {name:<15} {s:8.3f} {r} {err:10.2f} {rss:12.0f}")
+
+
+if __name__ == "__main__":
+    main()
