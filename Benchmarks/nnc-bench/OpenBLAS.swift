@@ -49,9 +49,9 @@ final class OpenBLASTimer {
     }
 
     /// GFLOP/s (best, median) of C = op(A)·op(B), op(A) m × k, op(B) k × n.
-    func time(m: Int, k: Int, n: Int, transA: Bool, transB: Bool, minTime: Double, trials: Int)
-        -> (best: Double, median: Double) {
-        send("time \(m) \(k) \(n) \(transA ? 1 : 0) \(transB ? 1 : 0) \(minTime) \(trials)")
+    func time(m: Int, k: Int, n: Int, transA: Bool, transB: Bool, minTime: Double, trials: Int,
+              clock: BenchClock) -> (best: Double, median: Double) {
+        send("time \(m) \(k) \(n) \(transA ? 1 : 0) \(transB ? 1 : 0) \(minTime) \(trials) \(clock.rawValue)")
         let r = receive()
         return ((r["best"] as? Double) ?? .nan, (r["median"] as? Double) ?? .nan)
     }

@@ -21,8 +21,13 @@ let usage = """
       --min-time S       seconds per trial (default 0.1)
       --only TEXT        shapes whose name contains TEXT (e.g. "square", "fwd")
       --python PATH      the Python with numpy (default python3)
+      --cpu-time         time 1-thread runs by the thread's CPU clock, not the wall clock, so
+                         that other processes' preemptions do not count (for a busy machine;
+                         multi-threaded runs are always timed by the wall clock)
+      --dispatch         also time nnc's multi-threaded runs with DispatchQueue.concurrentPerform
+                         instead of its spinning worker pool (an extra column)
       --no-openblas      time nnc only
-      --sweep            also sweep the GEMM blocking constants (nnc only, 1 thread)
+      --sweep            instead, sweep the GEMM blocking constants (nnc only, 1 thread)
     """
 
 struct Options {
@@ -35,6 +40,8 @@ struct Options {
     var python = "python3"
     var openblas = true
     var sweep = false
+    var cpuTime = false
+    var dispatch = false
 }
 
 func parse(_ args: [String]) -> Options? {
@@ -58,6 +65,8 @@ func parse(_ args: [String]) -> Options? {
         case "--python": guard let v = value() else { return nil }; o.python = v
         case "--no-openblas": o.openblas = false
         case "--sweep": o.sweep = true
+        case "--cpu-time": o.cpuTime = true
+        case "--dispatch": o.dispatch = true
         default:
             FileHandle.standardError.write("nnc-bench: unknown argument '\(args[i])'\n".data(using: .utf8)!)
             return nil
@@ -106,7 +115,8 @@ func runKernels(_ o: Options) {
     let cores = ProcessInfo.processInfo.activeProcessorCount
     print("machine: \(cores) cores; Zen 4 peak = cores × 3.65 GHz × 32 FLOP/cycle = 116.8 GFLOP/s per core (MACHINE.md)")
     if let t = timers[o.threads[0]] { print("reference: \(t.info()) via \(script)") }
-    print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, GFLOP/s = 2mnk/time")
+    print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, GFLOP/s = 2mnk/time"
+          + (o.cpuTime ? "; 1-thread runs by thread CPU time" : "; wall clock"))
     print("")
 
     var header = "| shape (m×k·k×n) |"
@@ -114,6 +124,10 @@ func runKernels(_ o: Options) {
     for t in o.threads {
         header += " nnc \(t)T | OpenBLAS \(t)T | ratio \(t)T |"
         rule += "---:|---:|---:|"
+        if o.dispatch && t > 1 {
+            header += " nnc \(t)T Dispatch |"
+            rule += "---:|"
+        }
     }
     print(header)
     print(rule)
@@ -123,14 +137,23 @@ func runKernels(_ o: Options) {
             print("| \(shape.name) | verification FAILED: \(err) |")
             continue
         }
-        var nnc = [Int: Double](), blas = [Int: Double]()
+        var nnc = [Int: Double](), blas = [Int: Double](), viaDispatch = [Int: Double]()
         for _ in 0..<o.rounds {
             for t in o.threads {
-                let r = measure(work: shape.flop / 1e9, minTime: o.minTime, trials: o.trials) { ops.run(threads: t) }
+                let clock: BenchClock = o.cpuTime && t == 1 ? .thread : .wall
+                let r = measure(work: shape.flop / 1e9, minTime: o.minTime, trials: o.trials, clock: clock) {
+                    ops.run(threads: t)
+                }
                 nnc[t] = max(nnc[t] ?? 0, r.best)
+                if o.dispatch && t > 1 {
+                    _GEMMTuning.useDispatch = true
+                    let d = measure(work: shape.flop / 1e9, minTime: o.minTime, trials: o.trials) { ops.run(threads: t) }
+                    _GEMMTuning.useDispatch = false
+                    viaDispatch[t] = max(viaDispatch[t] ?? 0, d.best)
+                }
                 if let timer = timers[t] {
                     let b = timer.time(m: shape.m, k: shape.k, n: shape.n, transA: shape.transA,
-                                       transB: shape.transB, minTime: o.minTime, trials: o.trials)
+                                       transB: shape.transB, minTime: o.minTime, trials: o.trials, clock: clock)
                     blas[t] = max(blas[t] ?? 0, b.best)
                     // OpenBLAS's idle threads spin for a while after a call; let them settle.
                     if t > 1 { usleep(200_000) }
@@ -142,41 +165,65 @@ func runKernels(_ o: Options) {
         for t in o.threads {
             let x = nnc[t] ?? .nan, y = blas[t] ?? .nan
             line += " \(f1(x)) | \(f1(y)) | \(f2(x / y)) |"
+            if o.dispatch && t > 1 { line += " \(f1(viaDispatch[t] ?? .nan)) |" }
         }
         print(line)
         fflush(stdout)
     }
-    if o.sweep { sweep(o) }
 }
 
-/// Tries blocking constants on the benchmark shapes, one thread, nnc only.
+/// One GEMM tuning setting: kc, nc, pack-A and pack-B thresholds.
+struct Setting {
+    var kc: Int, nc: Int, packAMinN: Int, packBMinM: Int
+    var label: String { "kc \(kc) nc \(nc) packA n>=\(packAMinN) packB m>=\(packBMinM)" }
+    func apply() {
+        _GEMMTuning.kc = kc; _GEMMTuning.nc = nc
+        _GEMMTuning.packAMinN = packAMinN; _GEMMTuning.packBMinM = packBMinM
+    }
+}
+
+/// Compares GEMM settings on the benchmark shapes, one thread, nnc only. For each shape the
+/// settings take turns, trial by trial, for `rounds` rounds, so that a busy machine's load
+/// falls on all of them alike; the best trial of each is printed.
 func sweep(_ o: Options) {
-    print("\nblocking sweep (1 thread, GFLOP/s):")
-    let base = (_GEMMTuning.kc, _GEMMTuning.mc, _GEMMTuning.nc)
-    for kc in [256, 320, 384, 512] {
-        for nc in [256, 480, 768] {
-            for mc in [48, 96, 192] {
-                _GEMMTuning.kc = kc; _GEMMTuning.nc = nc; _GEMMTuning.mc = mc
-                var line = "kc \(kc) nc \(nc) mc \(mc):"
-                for shape in benchmarkShapes where o.only.map({ shape.name.contains($0) }) ?? true {
-                    let ops = GEMMOperands(shape)
-                    let r = measure(work: shape.flop / 1e9, minTime: o.minTime, trials: o.trials) { ops.run(threads: 1) }
-                    line += " \(f1(r.best))"
-                }
-                print(line)
-                fflush(stdout)
+    let d = Setting(kc: _GEMMTuning.kc, nc: _GEMMTuning.nc, packAMinN: _GEMMTuning.packAMinN,
+                    packBMinM: _GEMMTuning.packBMinM)
+    var settings = [d]
+    for (kc, nc) in [(256, 480), (384, 480), (512, 480), (384, 960), (512, 240)] where (kc, nc) != (d.kc, d.nc) {
+        settings.append(Setting(kc: kc, nc: nc, packAMinN: d.packAMinN, packBMinM: d.packBMinM))
+    }
+    for (a, b) in [(0, d.packBMinM), (d.packAMinN, 0), (d.packAMinN, 64), (d.packAMinN, 256), (d.packAMinN, 512),
+                   (d.packAMinN, 1 << 30)] where (a, b) != (d.packAMinN, d.packBMinM) {
+        settings.append(Setting(kc: d.kc, nc: d.nc, packAMinN: a, packBMinM: b))
+    }
+    let shapes = benchmarkShapes.filter { o.only.map($0.name.contains) ?? true }
+    print("sweep (1 thread, GFLOP/s, best of \(o.rounds) interleaved rounds × \(o.trials) trials):")
+    print("| setting | " + shapes.map(\.name).joined(separator: " | ") + " |")
+    var best = [[Double]](repeating: [Double](repeating: 0, count: shapes.count), count: settings.count)
+    for (si, shape) in shapes.enumerated() {
+        let ops = GEMMOperands(shape)
+        for _ in 0..<o.rounds {
+            for (k, setting) in settings.enumerated() {
+                setting.apply()
+                let r = measure(work: shape.flop / 1e9, minTime: o.minTime, trials: o.trials,
+                                clock: o.cpuTime ? .thread : .wall) { ops.run(threads: 1) }
+                best[k][si] = max(best[k][si], r.best)
             }
         }
     }
-    (_GEMMTuning.kc, _GEMMTuning.mc, _GEMMTuning.nc) = base
+    for (k, setting) in settings.enumerated() {
+        print("| \(setting.label) | " + best[k].map(f1).joined(separator: " | ") + " |")
+    }
+    d.apply()
 }
 
 signal(SIGPIPE, SIG_IGN)
 guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
     print(usage)
-    exit(CommandLine.arguments.count > 1 && !["-h", "--help", "help"].contains(CommandLine.arguments[1]) ? 64 : 0)
+    let askedForHelp = CommandLine.arguments.dropFirst().contains { ["-h", "--help", "help"].contains($0) }
+    exit(askedForHelp ? 0 : 64)
 }
 switch options.command {
 case "peak": runPeak()
-default: runKernels(options)
+default: options.sweep ? sweep(options) : runKernels(options)
 }

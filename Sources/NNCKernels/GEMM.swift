@@ -108,9 +108,10 @@ public struct GEMMEpilogue {
 /// `n × k` when `transB`; `C` is `m × n` with row stride `ldc`. With `beta == 0`, `C` is not
 /// read (it may hold NaN). With `alpha == 0` or `k == 0`, `A` and `B` are not read.
 ///
-/// `threads > 1` splits the output into that many bands of whole micro-tiles and runs them
-/// with `DispatchQueue.concurrentPerform`; `K` is never split and the blocking does not depend
-/// on the split, so the result is bit-identical to `threads: 1`.
+/// `threads > 1` splits the output into that many bands of whole micro-tiles, run by
+/// `WorkerPool` (spinning workers; see there why not `DispatchQueue.concurrentPerform`); small
+/// products use fewer threads. `K` is never split and the blocking does not depend on the
+/// split, so the result is bit-identical to `threads: 1`.
 ///
 /// Packing buffers come from `workspace`, or when it is `nil` from a process-wide pool that
 /// allocates a workspace the first time it is short of one and reuses it afterwards: after the
@@ -124,39 +125,57 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                  epilogue: GEMMEpilogue = .none,
                  threads: Int = 1,
                  workspace: GEMMWorkspace? = nil) {
+    gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+         beta: beta, c: c, ldc: ldc, epilogue: epilogue, threads: threads, workspace: workspace,
+         blocking: GEMMBlocking.current)
+}
+
+/// `gemm` with explicit blocking (the tests force every packing path through it).
+func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+          a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int,
+          epilogue: GEMMEpilogue, threads: Int, workspace: GEMMWorkspace?, blocking: GEMMBlocking) {
     precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size")
-    precondition(ldc >= max(n, 1), "gemm: ldc < n")
-    precondition(lda >= max(transA ? m : k, 1) || (transA ? m : k) == 0 || m == 0, "gemm: lda too small")
-    precondition(ldb >= max(transB ? k : n, 1) || (transB ? k : n) == 0 || n == 0, "gemm: ldb too small")
     if m == 0 || n == 0 { return }
+    precondition(ldc >= n, "gemm: ldc < n")
     if k == 0 || alpha == 0 {
         scaleAndFinish(m: m, n: n, beta: beta, c: c, ldc: ldc, epilogue: epilogue)
         return
     }
+    precondition(lda >= (transA ? m : k), "gemm: lda too small")
+    precondition(ldb >= (transB ? k : n), "gemm: ldb too small")
     let problem = GEMMProblem(
         m: m, n: n, k: k,
         a: a, rsA: transA ? 1 : lda, csA: transA ? lda : 1,
         b: b, rsB: transB ? 1 : ldb, csB: transB ? ldb : 1,
-        c: c, ldc: ldc, alpha: alpha, beta: beta, epilogue: epilogue)
+        c: c, ldc: ldc, alpha: alpha, beta: beta, epilogue: epilogue, blocking: blocking)
     let parts = problem.partCount(threads: threads)
-    let run = { (ws: GEMMWorkspace) in
-        ws.reserve(slots: parts)
-        if parts == 1 {
-            problem.run(part: 0, of: 1, slot: ws.slots[0])
-        } else {
-            ws.slots.withUnsafeBufferPointer { slots in
-                DispatchQueue.concurrentPerform(iterations: parts) { t in
-                    problem.run(part: t, of: parts, slot: slots[t])
-                }
-            }
-        }
-    }
     if let workspace {
-        run(workspace)
+        run(problem, parts: parts, workspace: workspace)
     } else {
         let ws = GEMMWorkspace.pool.take()
-        run(ws)
+        run(problem, parts: parts, workspace: ws)
         GEMMWorkspace.pool.give(ws)
+    }
+}
+
+/// Runs `problem` in `parts` bands on the pool's threads (or Dispatch's, for comparison).
+private func run(_ problem: GEMMProblem, parts: Int, workspace ws: GEMMWorkspace) {
+    ws.reserve(slots: parts, blocking: problem.blocking)
+    if parts == 1 {
+        problem.run(part: 0, of: 1, slot: ws.slots[0])
+        return
+    }
+    ws.slots.withUnsafeBufferPointer { slots in
+        if problem.blocking.useDispatch {
+            DispatchQueue.concurrentPerform(iterations: parts) { t in
+                problem.run(part: t, of: parts, slot: slots[t])
+            }
+        } else {
+            WorkerPool.shared.run(parts: parts) { t in
+                problem.run(part: t, of: parts, slot: slots[t])
+            }
+        }
     }
 }
 

@@ -10,21 +10,28 @@
 // Nothing here depends on the thread split: a thread runs the same nest over its own band of
 // whole micro-tiles, so each element sees the same operations in the same order.
 
-/// Blocking constants for Zen 4 (32 KiB L1d, 1 MiB L2 per core); `var` so the benchmark can
-/// sweep them.
-enum GEMMBlocking {
+/// Blocking constants and packing choices for Zen 4 (32 KiB L1d, 1 MiB L2 per core). Measured
+/// with `nnc-bench kernels --sweep` (BENCHMARKS.md): reading A in place beat packing it on every
+/// benchmark shape, so A is packed only above a threshold that no shape reaches; B is packed
+/// when enough rows reuse it (always when transposed).
+struct GEMMBlocking {
     /// Largest K block; K is cut into equal blocks no larger than this.
-    static var kc = 384
+    var kc = 384
     /// Rows of A packed at a time (a multiple of every kernel's MR).
-    static var mc = 96
-    /// Columns of B per block: kc × nc floats stay in L2.
-    static var nc = 480
+    var mc = 96
+    /// Columns of B per block.
+    var nc = 480
     /// Pack A only when each packed element is reused across at least this many columns.
-    static var packAMinN = 256
-    /// Pack a row-major B (transposed B is always packed) when at least this many rows of C reuse it.
-    static var packBMinM = 64
+    var packAMinN = Int.max
+    /// Pack a row-major B (a transposed B is always packed) when at least this many rows of C reuse it.
+    var packBMinM = 256
     /// A thread is worth starting for this much work (2·m·n·k FLOP).
-    static var minFlopsPerPart = 1 << 19
+    var minFlopsPerPart = 1 << 19
+    /// Split with `DispatchQueue.concurrentPerform` instead of `WorkerPool` (for comparison).
+    var useDispatch = false
+
+    /// What `gemm` uses; the benchmark's sweep changes it through `_GEMMTuning`.
+    nonisolated(unsafe) static var current = GEMMBlocking()
 
     static let maxNR = 32
     static let maxTile = 12 * 32
@@ -50,12 +57,14 @@ struct GEMMProblem {
     let packA: Bool
     let packB: Bool
     let splitRows: Bool
+    let blocking: GEMMBlocking
 
     init(m: Int, n: Int, k: Int,
          a: UnsafePointer<Float>, rsA: Int, csA: Int,
          b: UnsafePointer<Float>, rsB: Int, csB: Int,
          c: UnsafeMutablePointer<Float>, ldc: Int,
-         alpha: Float, beta: Float, epilogue: GEMMEpilogue) {
+         alpha: Float, beta: Float, epilogue: GEMMEpilogue, blocking: GEMMBlocking) {
+        self.blocking = blocking
         self.m = m; self.n = n; self.k = k
         self.a = a; self.rsA = rsA; self.csA = csA
         self.b = b; self.rsB = rsB; self.csB = csB
@@ -63,10 +72,10 @@ struct GEMMProblem {
         self.alpha = alpha; self.beta = beta
         self.epilogue = epilogue
         kernel = n <= 16 ? .narrow : .wide
-        let blocks = (k + GEMMBlocking.kc - 1) / GEMMBlocking.kc
+        let blocks = (k + blocking.kc - 1) / blocking.kc
         kcBlock = (k + blocks - 1) / blocks
-        packA = n >= GEMMBlocking.packAMinN
-        packB = csB != 1 || m >= GEMMBlocking.packBMinM
+        packA = n >= blocking.packAMinN
+        packB = csB != 1 || m >= blocking.packBMinM
         let tilesM = (m + kernel.mr - 1) / kernel.mr
         let tilesN = (n + kernel.nr - 1) / kernel.nr
         splitRows = tilesM >= tilesN
@@ -77,7 +86,7 @@ struct GEMMProblem {
         if threads <= 1 { return 1 }
         let tiles = splitRows ? (m + kernel.mr - 1) / kernel.mr : (n + kernel.nr - 1) / kernel.nr
         let flops = 2 * m * n * k
-        return max(1, min(threads, tiles, flops / GEMMBlocking.minFlopsPerPart))
+        return max(1, min(threads, tiles, flops / blocking.minFlopsPerPart))
     }
 
     /// Runs band `part` of `parts` (whole micro-tiles) with the buffers of `slot`.
@@ -109,8 +118,8 @@ struct GEMMProblem {
     @inline(__always)
     private func blocked(rows: Range<Int>, cols: Range<Int>, slot: GEMMWorkspace.Slot,
                          mr MR: Int, nr NR: Int, _ kernel: MicroKernel) {
-        let NC = GEMMBlocking.nc / NR * NR
-        let MC = GEMMBlocking.mc / MR * MR
+        let NC = blocking.nc / NR * NR
+        let MC = blocking.mc / MR * MR
         var jc = cols.lowerBound
         while jc < cols.upperBound {
             let nc = min(NC, cols.upperBound - jc)
@@ -226,15 +235,23 @@ func packPanels(src: UnsafePointer<Float>, rs: Int, cs: Int, rows: Int, cols: In
                 for j in w..<panel { d[j] = 0 }
             }
         } else {
-            // Column j of the block is strided by cs (a transposed operand): gather 16 rows of
-            // the panel at a time, walking each column contiguously when rs == 1.
+            // Column j of the block is strided by cs (a transposed operand): 16 × 16 blocks are
+            // transposed in registers when columns are contiguous (rs == 1), the rest gathered.
             var p0 = 0
             while p0 < rows {
                 let h = min(16, rows - p0)
-                for j in 0..<w {
+                var j = 0
+                if rs == 1 && h == 16 {
+                    while j + 16 <= w {
+                        transpose16x16(src + (j0 + j) * cs + p0, cs, out + p0 * panel + j, panel)
+                        j += 16
+                    }
+                }
+                while j < w {
                     let s = src + (j0 + j) * cs + p0 * rs
                     let d = out + p0 * panel + j
                     for p in 0..<h { d[p * panel] = s[p * rs] }
+                    j += 1
                 }
                 p0 += 16
             }
@@ -291,12 +308,19 @@ func packPanelsTransposed(src: UnsafePointer<Float>, rs: Int, cs: Int, rows: Int
 
 /// The blocking constants, exposed for `nnc-bench kernels --sweep` only; not for the runtime.
 public enum _GEMMTuning {
-    public static var kc: Int { get { GEMMBlocking.kc } set { GEMMBlocking.kc = newValue } }
-    public static var mc: Int { get { GEMMBlocking.mc } set { GEMMBlocking.mc = newValue } }
-    public static var nc: Int { get { GEMMBlocking.nc } set { GEMMBlocking.nc = newValue } }
-    public static var packAMinN: Int { get { GEMMBlocking.packAMinN } set { GEMMBlocking.packAMinN = newValue } }
-    public static var packBMinM: Int { get { GEMMBlocking.packBMinM } set { GEMMBlocking.packBMinM = newValue } }
+    public static var kc: Int { get { GEMMBlocking.current.kc } set { GEMMBlocking.current.kc = newValue } }
+    public static var mc: Int { get { GEMMBlocking.current.mc } set { GEMMBlocking.current.mc = newValue } }
+    public static var nc: Int { get { GEMMBlocking.current.nc } set { GEMMBlocking.current.nc = newValue } }
+    public static var packAMinN: Int {
+        get { GEMMBlocking.current.packAMinN } set { GEMMBlocking.current.packAMinN = newValue }
+    }
+    public static var packBMinM: Int {
+        get { GEMMBlocking.current.packBMinM } set { GEMMBlocking.current.packBMinM = newValue }
+    }
+    public static var useDispatch: Bool {
+        get { GEMMBlocking.current.useDispatch } set { GEMMBlocking.current.useDispatch = newValue }
+    }
     public static var minFlopsPerPart: Int {
-        get { GEMMBlocking.minFlopsPerPart } set { GEMMBlocking.minFlopsPerPart = newValue }
+        get { GEMMBlocking.current.minFlopsPerPart } set { GEMMBlocking.current.minFlopsPerPart = newValue }
     }
 }

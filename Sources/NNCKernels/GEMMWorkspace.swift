@@ -42,11 +42,11 @@ public final class GEMMWorkspace {
 
     public init() {}
 
-    /// Makes sure `n` slots exist, sized for the current blocking.
-    func reserve(slots n: Int) {
-        let aNeed = GEMMBlocking.mc * GEMMBlocking.kc
-        let bNeed = GEMMBlocking.kc * GEMMBlocking.nc
-        let edgeNeed = GEMMBlocking.kc * GEMMBlocking.maxNR
+    /// Makes sure `n` slots exist, sized for `blocking`.
+    func reserve(slots n: Int, blocking: GEMMBlocking) {
+        let aNeed = blocking.mc * blocking.kc
+        let bNeed = blocking.kc * blocking.nc
+        let edgeNeed = blocking.kc * GEMMBlocking.maxNR
         if let first = slots.first,
            first.aCapacity < aNeed || first.bCapacity < bNeed || first.edgeCapacity < edgeNeed {
             slots.removeAll()

@@ -42,19 +42,23 @@ func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer
 /// `sampleIndices` (length `samples`) select a subset (SGD2's chunks and column samples);
 /// N is the number of samples used. With `biasRow`, a constant-1 feature comes first, so the
 /// output is (features + 1)² with row and column 0 = (1, means), matching the augmented
-/// gradient `[g_b, G]`.
+/// gradient `[g_b, G]`. The selected block is first gathered as Doubles into `workspace`
+/// (F·samples Doubles; allocated per call when nil).
 // X (features, samples) -> out (F, F), F = features (+ 1 with biasRow), row stride ldo
 public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int, features: Int, samples: Int,
                  featureIndices: UnsafePointer<Int>? = nil, sampleIndices: UnsafePointer<Int>? = nil,
-                 biasRow: Bool = false, out: UnsafeMutablePointer<Double>, ldo: Int) {
+                 biasRow: Bool = false, out: UnsafeMutablePointer<Double>, ldo: Int,
+                 workspace: UnsafeMutablePointer<Double>? = nil) {
     let f = features + (biasRow ? 1 : 0)
     precondition(ldo >= f, "syrk: ldo too small")
     let n = samples
     let scale = n > 0 ? 1 / Double(n) : 0
-    // Gather the selected block as rows of Doubles, contiguous along samples.
-    var xt = [Double](repeating: 1, count: f * n)
-    xt.withUnsafeMutableBufferPointer { buf in
-        let t = buf.baseAddress!
+    var owned: [Double] = []
+    if workspace == nil { owned = [Double](repeating: 0, count: max(f * n, 1)) }
+    owned.withUnsafeMutableBufferPointer { buf in
+        // Rows of Doubles, contiguous along samples; the bias row is all ones.
+        let t = workspace ?? buf.baseAddress!
+        if biasRow { t.update(repeating: 1, count: n) }
         for i in 0..<features {
             let fi = featureIndices?[i] ?? i
             let row = t + (i + (biasRow ? 1 : 0)) * n

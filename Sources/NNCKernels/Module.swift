@@ -1,1 +1,25 @@
-// NNCKernels: the only module with unsafe pointers and SIMD code.
+// NNCKernels: the only module with unsafe pointers and SIMD code. Everything is a free
+// function over explicit pointers and sizes, row-major Float32 (Double where ALGORITHMS.md
+// says so), each with a one-line shape comment and a plain reference twin that the tests
+// compare it with. The runtime hands out pointers from one `Arena`.
+//
+//   Arena.swift                 the one aligned allocation, scoped pointer access
+//   GEMM.swift                  gemm(), its epilogue steps, the reference
+//   GEMMDriver.swift            blocking, packing, thread split
+//   GEMMMicroKernels.swift      the register-tiled inner loops (6×32 and 12×16)
+//   GEMMWorkspace.swift         reusable packing buffers
+//   Conv.swift, Pooling.swift   convolution (im2col + GEMM) and pooling, forward and backward
+//   KernelActivation.swift      the activations and their derivatives on 16 lanes
+//   Elementwise.swift           activations, add, bias, PReLU, maxout, dropout
+//   Loss.swift                  softmax cross-entropy and MSE fused with their gradients
+//   BatchNorm.swift, RMSNorm.swift, LayerNorm.swift
+//   Reductions.swift            sum, mean, mean of squares, column/row sums, argmax
+//   Optimizers.swift            the fused update loops of ALGORITHMS.md
+//   LinearAlgebra*.swift        Double: syrk, Cholesky and solves, Jacobi, power iteration
+//   VectorMath.swift, SIMDHelpers.swift, ChannelLoops.swift, LibM.swift   shared helpers
+//
+//   WorkerPool.swift            the spinning worker threads gemm splits its output over
+//
+// Threading: only gemm (and the convolutions through it) splits work, over bands of output
+// tiles; results are bit-identical to one thread. Every other kernel runs on the calling
+// thread.

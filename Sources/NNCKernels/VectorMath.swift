@@ -4,13 +4,16 @@
 typealias F16 = SIMD16<Float>
 
 /// e^x per lane: within a few ulp over the whole range; +Inf above 88.72, 0 below -103.
+/// Written with comparisons, selects and bit casts only: the generic SIMD clamp and
+/// float-to-int conversions compile to per-lane calls.
 @inline(__always)
 func exp16(_ x: F16) -> F16 {
-    let hi = F16(repeating: 88.72283)
-    let lo = F16(repeating: -103.0)
-    let xc = x.clamped(lowerBound: lo, upperBound: hi)
+    let hi: Float = 88.72283, lo: Float = -103
+    var xc = x.replacing(with: hi, where: x .> hi)
+    xc.replace(with: lo, where: x .< lo)
     // x = n·ln2 + r with |r| <= ln2/2; ln2 split in two for exactness.
     var n = (xc * 1.44269504088896341).rounded(.toNearestOrEven)
+    n.replace(with: 0, where: n .!= n)
     var r = xc - n * 0.693359375
     r = r - n * -2.12194440e-4
     var p = F16(repeating: 1.9875691500e-4)
@@ -20,14 +23,15 @@ func exp16(_ x: F16) -> F16 {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     let y = p * (r * r) + r + 1
-    // 2^n in two halves so that n down to -150 (subnormal results) stays exact enough.
-    n.replace(with: 0, where: n .!= n)
+    // 2^n as two factors 2^n1·2^n2 (so n down to -149 stays in the normal range), each built
+    // in the exponent field: adding 1.5·2^23 leaves the integer n in the low mantissa bits.
     let n1 = (n * 0.5).rounded(.down)
     let n2 = n - n1
-    let e1 = (SIMD16<Int32>(n1) &+ 127) &<< 23
-    let e2 = (SIMD16<Int32>(n2) &+ 127) &<< 23
+    let magic = SIMD16<Int32>(repeating: 0x4B40_0000 - 127)
+    let e1 = (unsafeBitCast(n1 + 0x1.8p23, to: SIMD16<Int32>.self) &- magic) &<< 23
+    let e2 = (unsafeBitCast(n2 + 0x1.8p23, to: SIMD16<Int32>.self) &- magic) &<< 23
     var out = y * unsafeBitCast(e1, to: F16.self) * unsafeBitCast(e2, to: F16.self)
-    out.replace(with: F16(repeating: .infinity), where: x .> hi)
+    out.replace(with: .infinity, where: x .> hi)
     out.replace(with: 0, where: x .< lo)
     out.replace(with: x, where: x .!= x)
     return out

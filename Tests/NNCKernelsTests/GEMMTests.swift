@@ -12,6 +12,8 @@ struct GEMMCase {
     var rowBias = false, columnBias = false, residual = false
     /// An activation-gradient mask applied last, with the residual matrix as the saved input.
     var derivative: KernelActivation? = nil
+    /// Blocking other than the default (to force packing paths and many blocks).
+    var blocking: GEMMBlocking? = nil
 
     var lda: Int { (transA ? m : k) + pad }
     var ldb: Int { (transB ? k : n) + pad }
@@ -43,6 +45,10 @@ struct GEMMCase {
                 if reference {
                     gemmReference(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: cp, ldc: ldc, epilogue: e)
+                } else if let blocking {
+                    gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                         a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: cp, ldc: ldc, epilogue: e,
+                         threads: threads, workspace: nil, blocking: blocking)
                 } else {
                     gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                          a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: cp, ldc: ldc, epilogue: e,
@@ -112,6 +118,31 @@ struct GEMMCase {
                 GEMMCase(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, beta: 1.5).check()
             }
         }
+    }
+
+    /// Packed and in-place A, packed and in-place B, and blocks small enough that every loop of
+    /// the nest runs several times.
+    static let blockings: [GEMMBlocking] = [
+        GEMMBlocking(packAMinN: 0, packBMinM: 0),
+        GEMMBlocking(packAMinN: 0, packBMinM: .max),
+        GEMMBlocking(packAMinN: .max, packBMinM: .max),
+        GEMMBlocking(kc: 16, mc: 12, nc: 64, packAMinN: 0, packBMinM: 0),
+        GEMMBlocking(kc: 16, mc: 12, nc: 64, packAMinN: .max, packBMinM: .max),
+    ]
+
+    @Test(arguments: 0..<5)
+    func everyPackingPathAndManyBlocks(_ which: Int) {
+        let blocking = Self.blockings[which]
+        for (m, n, k) in [(1, 1, 1), (7, 33, 17), (33, 129, 7), (129, 17, 129), (40, 10, 70), (13, 100, 33)] {
+            for (ta, tb) in [(false, false), (false, true), (true, false), (true, true)] {
+                GEMMCase(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 0.5, beta: 1.5, activation: .relu,
+                         columnBias: true, blocking: blocking).check()
+            }
+        }
+        // Splitting the output still leaves every element's arithmetic unchanged.
+        let cs = GEMMCase(transA: true, m: 200, n: 150, k: 90, beta: 1, blocking: blocking)
+        let d = cs.data(seed: 4)
+        #expect(bitIdentical(cs.run(d, threads: 1), cs.run(d, threads: 3)))
     }
 
     @Test func alphaBetaAndEpilogues() {

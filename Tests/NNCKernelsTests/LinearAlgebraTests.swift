@@ -62,6 +62,18 @@ import NNCKernels
                 #expect(Swift.abs(out[i * 2 + j] - ref) < 1e-14)
             }
         }
+        // The same through a caller's workspace, with the bias row.
+        var ws = [Double](repeating: .nan, count: 3 * 3)
+        var out2 = [Double](repeating: 0, count: 9)
+        x.withPtr { xp in fi.withUnsafeBufferPointer { f in si.withUnsafeBufferPointer { s in out2.withUnsafeMutableBufferPointer { o in
+            ws.withUnsafeMutableBufferPointer {
+                syrk(x: xp, featureStride: 1, sampleStride: 5, features: 2, samples: 3, featureIndices: f.baseAddress,
+                     sampleIndices: s.baseAddress, biasRow: true, out: o.baseAddress!, ldo: 3, workspace: $0.baseAddress!)
+            }
+        } } } }
+        #expect(out2[0] == 1)
+        #expect(Swift.abs(out2[1] - si.reduce(0.0) { $0 + Double(x[$1 * 5 + 4]) } / 3) < 1e-14)
+        #expect(Swift.abs(out2[4] - out[0]) < 1e-14 && Swift.abs(out2[8] - out[3]) < 1e-14)
     }
 
     // Cholesky is backward stable: ‖L Lᵀ − A‖ ≲ n·u·‖A‖; 1e-12 relative for n ≤ 129.
