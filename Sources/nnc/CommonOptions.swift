@@ -133,12 +133,17 @@ func loadModel(_ path: String, command: String, color: Bool) -> (model: Model?, 
 func checkData(_ model: Model, path: String, classes: Int, features: Int, color: Bool) -> Bool {
     let diagnostics = ModelChecker.checkAgainstData(model, classes: classes, features: features)
     guard !diagnostics.isEmpty else { return true }
-    if let data = FileManager.default.contents(atPath: path) {
-        let file = SourceFile(path: path, bytes: [UInt8](data))
-        writeError(DiagnosticRenderer(file: file, color: color).render(diagnostics))
-        writeError(DiagnosticRenderer.summary(diagnostics) + "\n")
-    }
+    renderDiagnostics(diagnostics, path: path, color: color)
     return !diagnostics.hasErrors
+}
+
+/// Prints diagnostics found after checking (against data, or in lowering) against the file
+/// they point into, with the summary line.
+func renderDiagnostics(_ diagnostics: [Diagnostic], path: String, color: Bool) {
+    guard let data = FileManager.default.contents(atPath: path) else { return }
+    let file = SourceFile(path: path, bytes: [UInt8](data))
+    writeError(DiagnosticRenderer(file: file, color: color).render(diagnostics))
+    writeError(DiagnosticRenderer.summary(diagnostics) + "\n")
 }
 
 /// The exit status and message for an error reading data or a checkpoint.

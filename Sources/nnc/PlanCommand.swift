@@ -35,14 +35,14 @@ enum PlanCommand {
     }
 
     /// The options, nil for `--help`, or a usage message.
-    static func parse(_ args: [String]) -> Result<Options?, UsageError> {
+    static func parse(_ args: [String]) -> Result<Options?, CommandLineError> {
         var path: String?
         var options = Options(path: "")
         var color = "auto"
         var i = 0
-        func positive(_ name: String, _ text: String) -> Result<Int, UsageError> {
+        func positive(_ name: String, _ text: String) -> Result<Int, CommandLineError> {
             guard let n = Int(text), n > 0 else {
-                return .failure(UsageError("\(name) must be a positive integer, got '\(text)'"))
+                return .failure(CommandLineError("\(name) must be a positive integer, got '\(text)'"))
             }
             return .success(n)
         }
@@ -55,7 +55,7 @@ enum PlanCommand {
             }
             let takesValue = ["--batch", "--phase", "--mode", "--train-size", "--color"].contains(a)
             if takesValue && value == nil {
-                guard i + 1 < args.count else { return .failure(UsageError("option '\(a)' needs a value")) }
+                guard i + 1 < args.count else { return .failure(CommandLineError("option '\(a)' needs a value")) }
                 value = args[i + 1]
                 i += 1
             }
@@ -75,37 +75,32 @@ enum PlanCommand {
             case "--phase":
                 if value == "all" { options.phases = Set(Phase.allCases) }
                 else if let p = Phase(rawValue: value!) { options.phases = [p] }
-                else { return .failure(UsageError("unknown phase '\(value!)' (expected forward, backward, update or all)")) }
+                else { return .failure(CommandLineError("unknown phase '\(value!)' (expected forward, backward, update or all)")) }
             case "--mode":
                 guard let m = Plan.Mode(rawValue: value!) else {
-                    return .failure(UsageError("unknown mode '\(value!)' (expected train or eval)"))
+                    return .failure(CommandLineError("unknown mode '\(value!)' (expected train or eval)"))
                 }
                 options.mode = m
             case "--color": color = value!
             default:
-                if a.hasPrefix("-") && a != "-" { return .failure(UsageError("unknown option '\(a)'")) }
-                if path != nil { return .failure(UsageError("only one file can be planned at a time")) }
+                if a.hasPrefix("-") && a != "-" { return .failure(CommandLineError("unknown option '\(a)'")) }
+                if path != nil { return .failure(CommandLineError("only one file can be planned at a time")) }
                 path = a
             }
             i += 1
         }
-        guard let path else { return .failure(UsageError("missing the .net file to plan")) }
+        guard let path else { return .failure(CommandLineError("missing the .net file to plan")) }
         options.path = path
         switch color {
         case "auto": options.color = isatty(STDERR_FILENO) != 0
         case "always": options.color = true
         case "never": options.color = false
-        default: return .failure(UsageError("'--color' must be auto, always or never, got '\(color)'"))
+        default: return .failure(CommandLineError("'--color' must be auto, always or never, got '\(color)'"))
         }
         if options.mode == .eval && !options.phases.contains(.forward) {
-            return .failure(UsageError("an eval plan has only a forward phase"))
+            return .failure(CommandLineError("an eval plan has only a forward phase"))
         }
         return .success(options)
-    }
-
-    struct UsageError: Error {
-        var message: String
-        init(_ message: String) { self.message = message }
     }
 
     static func run(_ args: [String]) -> ExitCode {
@@ -120,32 +115,17 @@ enum PlanCommand {
         case .success(let o?):
             options = o
         }
-        guard let data = FileManager.default.contents(atPath: options.path) else {
-            let exists = FileManager.default.fileExists(atPath: options.path)
-            writeError("nnc plan: cannot read '\(options.path)': \(exists ? "permission denied or a directory" : "no such file")\n")
-            return .noInput
-        }
-        let file = SourceFile(path: options.path, bytes: [UInt8](data))
-        let (checked, diagnostics) = Frontend.check(file)
-        let renderer = DiagnosticRenderer(file: file, color: options.color)
-        if !diagnostics.isEmpty { writeError(renderer.render(diagnostics)) }
-        guard let model = checked, !diagnostics.hasErrors else {
-            writeError(DiagnosticRenderer.summary(diagnostics) + "\n")
-            return .dataError
-        }
+        let (checked, code) = loadModel(options.path, command: "plan", color: options.color)
+        guard let model = checked else { return code }
         let (lowered, problems) = Lowering.lower(model, batch: options.batch ?? model.training.batch,
                                                  mode: options.mode, trainingSetSize: options.trainingSetSize)
         guard let plan = lowered else {
-            writeError(renderer.render(problems))
+            renderDiagnostics(problems, path: options.path, color: options.color)
             return .dataError
         }
         let phases = options.mode == .eval ? [.forward] : options.phases
         print(options.json ? PlanJSON.encode(plan, phases: phases) : PlanPrinter.text(plan, phases: phases),
               terminator: "")
         return .success
-    }
-
-    private static func writeError(_ s: String) {
-        FileHandle.standardError.write(Data(s.utf8))
     }
 }

@@ -22,37 +22,23 @@ public struct MD5 {
     ]
 
     private var h: [UInt32] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476]
-    private var pending: [UInt8] = []
-    private var length: UInt64 = 0
+    private var stream = BlockStream()
     private var m = [UInt32](repeating: 0, count: 16)
 
-    public init() { pending.reserveCapacity(64) }
+    public init() {}
 
     /// Feeds more message bytes.
     public mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        length &+= UInt64(bytes.count)
-        var index = bytes.startIndex
-        while !pending.isEmpty, index != bytes.endIndex {
-            pending.append(bytes[index])
-            index = bytes.index(after: index)
-            if pending.count == 64 { compress(pending, from: 0); pending.removeAll(keepingCapacity: true) }
-        }
-        let whole = ContiguousArray(bytes[index...])
-        var offset = 0
-        while whole.count - offset >= 64 {
-            compress(whole, from: offset)
-            offset += 64
-        }
-        pending.append(contentsOf: whole[offset...])
+        var stream = self.stream
+        stream.feed(bytes) { compress($0, from: $1) }
+        self.stream = stream
     }
 
     /// Pads, hashes the last block and returns the 16-byte digest.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 0, through: 56, by: 8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        update(tail)
+        var stream = self.stream
+        stream.finish(lengthBigEndian: false) { compress($0, from: $1) }
+        self.stream = stream
         var digest: [UInt8] = []
         for word in h { for shift in [0, 8, 16, 24] { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) } }
         return digest
@@ -65,8 +51,7 @@ public struct MD5 {
         return hasher.finalize()
     }
 
-    private mutating func compress<Block: RandomAccessCollection>(_ block: Block, from start: Int)
-    where Block.Element == UInt8, Block.Index == Int {
+    private mutating func compress(_ block: ContiguousArray<UInt8>, from start: Int) {
         for t in 0..<16 {
             let i = start + 4 * t
             m[t] = UInt32(block[i]) | UInt32(block[i + 1]) << 8 | UInt32(block[i + 2]) << 16 | UInt32(block[i + 3]) << 24

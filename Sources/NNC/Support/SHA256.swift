@@ -17,40 +17,23 @@ public struct SHA256 {
     private var h: [UInt32] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
     ]
-    private var pending: [UInt8] = []
-    private var length: UInt64 = 0
+    private var stream = BlockStream()
     private var w = [UInt32](repeating: 0, count: 64)
 
-    public init() { pending.reserveCapacity(64) }
+    public init() {}
 
     /// Feeds more message bytes.
     public mutating func update<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        length &+= UInt64(bytes.count)
-        var index = bytes.startIndex
-        // Top up a partial block first, then hash whole blocks straight from the input.
-        while !pending.isEmpty, index != bytes.endIndex {
-            pending.append(bytes[index])
-            index = bytes.index(after: index)
-            if pending.count == 64 { compress(pending, from: pending.startIndex); pending.removeAll(keepingCapacity: true) }
-        }
-        let whole = ContiguousArray(bytes[index...])
-        var offset = 0
-        while whole.count - offset >= 64 {
-            compress(whole, from: offset)
-            offset += 64
-        }
-        pending.append(contentsOf: whole[offset...])
+        var stream = self.stream
+        stream.feed(bytes) { compress($0, from: $1) }
+        self.stream = stream
     }
 
     /// Pads, hashes the last block and returns the 32-byte digest.
     public mutating func finalize() -> [UInt8] {
-        let bitLength = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (pending.count + tail.count) % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        let saved = length
-        update(tail)
-        length = saved
+        var stream = self.stream
+        stream.finish(lengthBigEndian: true) { compress($0, from: $1) }
+        self.stream = stream
         var digest: [UInt8] = []
         digest.reserveCapacity(32)
         for word in h { for shift in [24, 16, 8, 0] { digest.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) } }
@@ -64,8 +47,7 @@ public struct SHA256 {
         return hasher.finalize()
     }
 
-    private mutating func compress<Block: RandomAccessCollection>(_ block: Block, from start: Block.Index)
-    where Block.Element == UInt8, Block.Index == Int {
+    private mutating func compress(_ block: ContiguousArray<UInt8>, from start: Int) {
         for t in 0..<16 {
             let i = start + 4 * t
             w[t] = UInt32(block[i]) << 24 | UInt32(block[i + 1]) << 16 | UInt32(block[i + 2]) << 8 | UInt32(block[i + 3])
