@@ -113,18 +113,38 @@ public struct DiagnosticRenderer: Sendable {
         var caret = text.isEmpty ? "" : " "
         for c in characters[first..<last] {
             text += c.shown
+            // The caret line fills as many terminal columns as the character takes: two for
+            // CJK and emoji, none for a combining mark.
+            let width = Self.columns(c.shown)
             if c.offset + c.length <= from {
-                caret += c.shown == "\t" ? "\t" : " "
+                caret += c.shown == "\t" ? "\t" : String(repeating: " ", count: width)
             } else if c.offset <= from {
-                caret += "^"
+                caret += "^" + String(repeating: "~", count: max(0, width - 1))
             } else if c.offset < to {
-                caret += "~"
+                caret += String(repeating: "~", count: width)
             }
         }
         if last < characters.count || hi < line.endIndex { text += "…" }
         // A span at or past the end of the line (a missing token, the line end) gets one caret.
         if !caret.contains("^") { caret += "^" }
         return text + "\n" + paint(caret, Style.caret) + "\n"
+    }
+
+    /// Terminal columns one echoed character takes (East Asian wide and fullwidth forms and
+    /// emoji take two, combining marks and zero-width characters none), as wcwidth would say.
+    static func columns(_ shown: String) -> Int {
+        guard let v = shown.unicodeScalars.first?.value else { return 0 }
+        switch v {
+        case 0x0300...0x036F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x200B...0x200F, 0x20D0...0x20FF,
+             0xFE00...0xFE0F, 0xFE20...0xFE2F:
+            return 0
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF,
+             0xA000...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+             0xFFE0...0xFFE6, 0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
     }
 
     /// How one character of the source line is echoed: itself, or U+FFFD when it is not UTF-8

@@ -45,6 +45,21 @@ struct DiagnosticRendererTests {
         #expect(lines[2] == "\t\t        ^")
     }
 
+    @Test func caretCountsTerminalColumnsOfWideAndCombiningCharacters() {
+        // A string with CJK (2 columns each) and e + U+0301 (1 column in all) before the error.
+        let f = file("let b = \"模型 e\u{301}\" @\n")
+        let (_, diagnostics) = Parser.parse(f)
+        let lines = DiagnosticRenderer(file: f).render(diagnostics).split(separator: "\n")
+        // `let b = "` is 9 columns, 模型 4, ` e\u{301}" ` 4: 17 columns before the '@'.
+        #expect(lines[2] == String(repeating: " ", count: 17) + "^")
+    }
+
+    @Test func caretUnderAWideCharacterCoversBothColumns() {
+        let f = file("a 模")
+        let rendered = DiagnosticRenderer(file: f).render(.error("wide", at: at(1, 3, 2, width: 3)))
+        #expect(rendered.split(separator: "\n")[2] == "  ^~")
+    }
+
     @Test func crlfLineIsEchoedWithoutTheCarriageReturn() {
         let f = file("let a = 1\r\nlet b = @\r\n")
         let (_, diagnostics) = Parser.parse(f)
