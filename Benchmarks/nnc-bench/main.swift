@@ -5,6 +5,7 @@ import NNCKernels
 
 let usage = """
     usage: swift run -c release nnc-bench kernels [options]
+           swift run -c release nnc-bench conv [options]
            swift run -c release nnc-bench peak
 
     kernels   GEMM GFLOP/s of nnc and of numpy's OpenBLAS, same shapes, same run: squares
@@ -12,6 +13,10 @@ let usage = """
               on 1 thread and on all cores; prints the ratio nnc/OpenBLAS per shape. Every
               product is verified (sampled entries against Double dot products, threaded
               bits == single-threaded bits) before it is timed.
+    conv      convolution GFLOP/s (forward, backward-data, backward-weights) of the layers of
+              examples/cifar_conv.net (batch 100) and vgg_bn.net (batch 128), im2col included,
+              beside OpenBLAS timing the one GEMM each pass amounts to over the whole batch
+              (same FLOP, no im2col); threaded bits checked against 1 thread first.
     peak      the measured FMA peak (12 independent SIMD16 FMA chains per core).
 
     options:
@@ -54,7 +59,7 @@ func parse(_ args: [String]) -> Options? {
     while i < args.count {
         switch args[i] {
         case "-h", "--help", "help": return nil
-        case "kernels", "peak": o.command = args[i]
+        case "kernels", "conv", "peak": o.command = args[i]
         case "--threads":
             guard let v = value() else { return nil }
             o.threads = v.split(separator: ",").compactMap { Int($0) }
@@ -94,24 +99,31 @@ func runPeak() {
     }
 }
 
-func runKernels(_ o: Options) {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("openblas_gemm.py").path
+let openBLASScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("openblas_gemm.py").path
+
+/// One OpenBLAS timing process per thread count (none with --no-openblas or when it fails).
+func openBLASTimers(_ o: Options) -> [Int: OpenBLASTimer] {
     var timers: [Int: OpenBLASTimer] = [:]
-    if o.openblas {
-        for t in o.threads {
-            do {
-                let timer = try OpenBLASTimer(python: o.python, script: script, threads: t)
-                if timer.info().hasPrefix("numpy ?") {
-                    print("(OpenBLAS not timed: \(o.python) \(script) did not answer)")
-                } else {
-                    timers[t] = timer
-                }
-            } catch {
-                print("(OpenBLAS not timed: \(error))")
+    guard o.openblas else { return timers }
+    for t in o.threads {
+        do {
+            let timer = try OpenBLASTimer(python: o.python, script: openBLASScript, threads: t)
+            if timer.info().hasPrefix("numpy ?") {
+                print("(OpenBLAS not timed: \(o.python) \(openBLASScript) did not answer)")
+            } else {
+                timers[t] = timer
             }
+        } catch {
+            print("(OpenBLAS not timed: \(error))")
         }
     }
+    return timers
+}
+
+func runKernels(_ o: Options) {
+    let script = openBLASScript
+    let timers = openBLASTimers(o)
     let cores = ProcessInfo.processInfo.activeProcessorCount
     print("machine: \(cores) cores; Zen 4 peak = cores × 3.65 GHz × 32 FLOP/cycle = 116.8 GFLOP/s per core (MACHINE.md)")
     if let t = timers[o.threads[0]] { print("reference: \(t.info()) via \(script)") }
@@ -172,6 +184,55 @@ func runKernels(_ o: Options) {
     }
 }
 
+/// Convolution layers pass by pass: nnc's conv kernels (im2col/col2im included) on each
+/// thread count, beside OpenBLAS on the equivalent whole-batch GEMM, interleaved like `kernels`.
+func runConv(_ o: Options) {
+    let timers = openBLASTimers(o)
+    if let t = timers[o.threads[0]] { print("reference: \(t.info()) on the whole-batch im2col GEMM, via \(openBLASScript)") }
+    print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, "
+          + "GFLOP/s = 2·N·OC·C·kh·kw·OH·OW / time, wall clock")
+    print("")
+    var header = "| layer | pass | GEMM m×k·k×n |"
+    var rule = "|---|---|---|"
+    for t in o.threads {
+        header += " nnc \(t)T | OpenBLAS \(t)T | ratio \(t)T |"
+        rule += "---:|---:|---:|"
+    }
+    print(header)
+    print(rule)
+    for layer in convLayers where o.only.map({ layer.name.contains($0) }) ?? true {
+        let ops = ConvOperands(layer)
+        for pass in ConvPass.allCases {
+            let g = layer.gemm(pass)
+            let dims = "\(g.m)×\(g.k)·\(g.k)×\(g.n)"
+            if let err = ops.verify(pass, threads: o.threads.max() ?? 1) {
+                print("| \(layer.name) | \(pass.rawValue) | \(dims) | verification FAILED: \(err) |")
+                continue
+            }
+            var nnc = [Int: Double](), blas = [Int: Double]()
+            for _ in 0..<o.rounds {
+                for t in o.threads {
+                    let r = measure(work: layer.flop / 1e9, minTime: o.minTime, trials: o.trials) { ops.run(pass, threads: t) }
+                    nnc[t] = max(nnc[t] ?? 0, r.best)
+                    if let timer = timers[t] {
+                        let b = timer.time(m: g.m, k: g.k, n: g.n, transA: g.transA, transB: g.transB,
+                                           minTime: o.minTime, trials: o.trials, clock: .wall)
+                        blas[t] = max(blas[t] ?? 0, b.best)
+                        if t > 1 { usleep(200_000) }
+                    }
+                }
+            }
+            var line = "| \(layer.name) | \(pass.rawValue) | \(dims) |"
+            for t in o.threads {
+                let x = nnc[t] ?? .nan, y = blas[t] ?? .nan
+                line += " \(f1(x)) | \(f1(y)) | \(f2(x / y)) |"
+            }
+            print(line)
+            fflush(stdout)
+        }
+    }
+}
+
 /// One GEMM tuning setting: kc, nc, pack-A and pack-B thresholds.
 struct Setting {
     var kc: Int, nc: Int, packAMinN: Int, packBMinM: Int
@@ -225,5 +286,6 @@ guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
 }
 switch options.command {
 case "peak": runPeak()
+case "conv": runConv(options)
 default: options.sweep ? sweep(options) : runKernels(options)
 }

@@ -14,15 +14,15 @@ public func batchNormForwardTraining(x: UnsafePointer<Float>, y: UnsafeMutablePo
                                      momentum: Float = 0.1, epsilon: Float = 1e-5,
                                      activation: KernelActivation = .none,
                                      saveMean: UnsafeMutablePointer<Float>,
-                                     saveInvStd: UnsafeMutablePointer<Float>) {
+                                     saveInvStd: UnsafeMutablePointer<Float>, threads: Int = 1) {
     let (n, c, s) = (batch, channels, spatial)
     let count = n * s
     precondition(count > 0 || c == 0, "batchNorm: empty batch")
     if c == 0 { return }
     let inv = 1 / Float(count)
-    channelSums(n, c, s, into: saveMean) { o, w, _ in load16(x + o, w) }
+    channelSums(n, c, s, into: saveMean, threads: threads) { o, w, _ in load16(x + o, w) }
     for ch in 0..<c { saveMean[ch] *= inv }
-    channelSums(n, c, s, into: saveInvStd) { o, w, k in
+    channelSums(n, c, s, into: saveInvStd, threads: threads) { o, w, k in
         let d = load16(x + o, w) - k.param(saveMean)
         return d * d
     }
@@ -33,7 +33,8 @@ public func batchNormForwardTraining(x: UnsafePointer<Float>, y: UnsafeMutablePo
         runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * variance * unbias
         saveInvStd[ch] = 1 / (variance + epsilon).squareRoot()
     }
-    normalize(x, y, n, c, s, mean: UnsafePointer(saveMean), invStd: UnsafePointer(saveInvStd), gamma, beta, activation)
+    normalize(x, y, n, c, s, mean: UnsafePointer(saveMean), invStd: UnsafePointer(saveInvStd), gamma, beta, activation,
+              threads: threads)
 }
 
 /// Evaluation forward: normalises with the running statistics, `y = act(γ·x̂ + β)`.
@@ -42,19 +43,21 @@ public func batchNormForwardInference(x: UnsafePointer<Float>, y: UnsafeMutableP
                                       batch: Int, channels: Int, spatial: Int,
                                       gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?,
                                       runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>,
-                                      epsilon: Float = 1e-5, activation: KernelActivation = .none) {
+                                      epsilon: Float = 1e-5, activation: KernelActivation = .none, threads: Int = 1) {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: max(channels, 1)) { invStd in
         let inv = invStd.baseAddress!
         for ch in 0..<channels { inv[ch] = 1 / (runningVar[ch] + epsilon).squareRoot() }
-        normalize(x, y, batch, channels, spatial, mean: runningMean, invStd: UnsafePointer(inv), gamma, beta, activation)
+        normalize(x, y, batch, channels, spatial, mean: runningMean, invStd: UnsafePointer(inv), gamma, beta, activation,
+                  threads: threads)
     }
 }
 
 @inline(__always)
 private func normalize(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ c: Int, _ s: Int,
                        mean: UnsafePointer<Float>, invStd: UnsafePointer<Float>,
-                       _ gamma: UnsafePointer<Float>?, _ beta: UnsafePointer<Float>?, _ act: KernelActivation) {
-    forEachChannelChunk(n, c, s) { o, w, k in
+                       _ gamma: UnsafePointer<Float>?, _ beta: UnsafePointer<Float>?, _ act: KernelActivation,
+                       threads: Int) {
+    forEachChannelChunk(n, c, s, threads: threads) { o, w, k in
         var v = (load16(x + o, w) - k.param(mean)) * k.param(invStd)
         if let gamma { v *= k.param(gamma) }
         if let beta { v += k.param(beta) }
@@ -71,13 +74,13 @@ public func batchNormBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                               gamma: UnsafePointer<Float>?,
                               saveMean: UnsafePointer<Float>, saveInvStd: UnsafePointer<Float>,
                               dgamma: UnsafeMutablePointer<Float>?, dbeta: UnsafeMutablePointer<Float>?,
-                              accumulate: Bool = false) {
+                              accumulate: Bool = false, threads: Int = 1) {
     let (n, c, s) = (batch, channels, spatial)
     if c == 0 || n * s == 0 { return }
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * c) { tmp in
         let sumDy = tmp.baseAddress!, sumDyXhat = sumDy + c, scale = sumDy + 2 * c, mean2 = sumDy + 3 * c
-        channelSums(n, c, s, into: sumDy) { o, w, _ in load16(dy + o, w) }
-        channelSums(n, c, s, into: sumDyXhat) { o, w, k in
+        channelSums(n, c, s, into: sumDy, threads: threads) { o, w, _ in load16(dy + o, w) }
+        channelSums(n, c, s, into: sumDyXhat, threads: threads) { o, w, k in
             load16(dy + o, w) * ((load16(x + o, w) - k.param(saveMean)) * k.param(saveInvStd))
         }
         let inv = 1 / Float(n * s)
@@ -87,7 +90,7 @@ public func batchNormBackward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>,
             sumDy[ch] *= inv
         }
         if let dx {
-            forEachChannelChunk(n, c, s) { o, w, k in
+            forEachChannelChunk(n, c, s, threads: threads) { o, w, k in
                 let xhat = (load16(x + o, w) - k.param(saveMean)) * k.param(saveInvStd)
                 var d = k.param(scale) * (load16(dy + o, w) - k.param(sumDy) - xhat * k.param(mean2))
                 if accumulate { d += load16(UnsafePointer(dx + o), w) }

@@ -2,7 +2,13 @@
 // the columns of `col` (C·kh·kw, OH·OW) and the output is one product:
 //     y[n] (OC, OH·OW) = weight (OC, C·kh·kw) · col (C·kh·kw, OH·OW) + bias
 // The backward passes are the two other products of the same three matrices. A 1×1
-// convolution with stride 1 and no padding uses the input itself as `col`.
+// convolution with stride 1 and no padding uses the input itself as `col`; one whose kernel
+// covers the whole (unpadded) image is a dense layer, one product over the whole batch.
+//
+// Threads: forward and backward-data split the samples over the pool (each thread its own
+// im2col buffer and 1-thread products, so im2col/col2im run in parallel too); the weight
+// gradient sums over samples in order, so it splits each product's output instead. Either
+// way the bits do not depend on the thread count.
 
 /// The geometry of a convolution; the weight is (OC, C, kh, kw), i.e. (OC, patchSize).
 public struct Conv2dShape: Equatable, Sendable {
@@ -30,6 +36,9 @@ public struct Conv2dShape: Equatable, Sendable {
     var inPlane: Int { inChannels * height * width }
     var outPlane: Int { outChannels * outPositions }
     var isPointwise: Bool { kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0 }
+    /// The kernel covers the whole unpadded image: each sample's `col` is the sample itself, one
+    /// column, and the batch is a dense layer (N, C·H·W) · weightᵀ.
+    var isDense: Bool { kernelH == height && kernelW == width && padH == 0 && padW == 0 }
     /// Floats of scratch the convolution kernels need (0 for a pointwise convolution).
     public var workspaceCount: Int { isPointwise ? 0 : patchSize * outPositions }
 }
@@ -97,18 +106,46 @@ public func conv2dForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                           y: UnsafeMutablePointer<Float>, shape s: Conv2dShape, epilogue: GEMMEpilogue = .none,
                           workspace: UnsafeMutablePointer<Float>?, threads: Int = 1) {
     let p = s.outPositions, k = s.patchSize
-    for n in 0..<s.batch {
-        let xn = x + n * s.inPlane
-        let col: UnsafePointer<Float>
-        if s.isPointwise {
-            col = xn
-        } else {
-            im2col(x: xn, col: workspace!, shape: s)
-            col = UnsafePointer(workspace!)
+    if s.isDense {
+        // y (N, OC) = x (N, C·H·W) · weightᵀ
+        gemm(transA: false, transB: true, m: s.batch, n: s.outChannels, k: k, a: x, lda: max(k, 1),
+             b: weight, ldb: max(k, 1), c: y, ldc: max(s.outChannels, 1),
+             epilogue: epilogue.transposedForDense(ld: s.outChannels), threads: threads)
+        return
+    }
+    forEachSampleRange(s, threads: threads, workspace: workspace) { samples, col, gemmThreads in
+        for n in samples {
+            let xn = x + n * s.inPlane
+            let b: UnsafePointer<Float>
+            if s.isPointwise {
+                b = xn
+            } else {
+                im2col(x: xn, col: col!, shape: s)
+                b = UnsafePointer(col!)
+            }
+            gemm(transA: false, transB: false, m: s.outChannels, n: p, k: k, a: weight, lda: max(k, 1),
+                 b: b, ldb: max(p, 1), c: y + n * s.outPlane, ldc: max(p, 1),
+                 epilogue: epilogue.advanced(by: n * s.outPlane), threads: gemmThreads)
         }
-        gemm(transA: false, transB: false, m: s.outChannels, n: p, k: k, a: weight, lda: max(k, 1),
-             b: col, ldb: max(p, 1), c: y + n * s.outPlane, ldc: max(p, 1),
-             epilogue: epilogue.advanced(by: n * s.outPlane), threads: threads)
+    }
+}
+
+/// Runs `body(samples, col, gemmThreads)` over the batch: on one thread with `workspace` and
+/// `threads` for the products when the batch is smaller than 2 or threads == 1, else split in
+/// contiguous sample ranges over the pool, each with an im2col buffer of its own and 1-thread
+/// products.
+private func forEachSampleRange(_ s: Conv2dShape, threads: Int, workspace: UnsafeMutablePointer<Float>?,
+                                _ body: (Range<Int>, UnsafeMutablePointer<Float>?, Int) -> Void) {
+    let parts = min(threads, s.batch)
+    if parts <= 1 {
+        body(0..<s.batch, workspace, threads)
+        return
+    }
+    let need = s.workspaceCount
+    let buffers = ScratchPool.shared.take(count: need, parts: parts)
+    defer { ScratchPool.shared.give(buffers) }
+    WorkerPool.shared.run(parts: parts) { part in
+        body(s.batch * part / parts ..< s.batch * (part + 1) / parts, need == 0 ? nil : buffers[part], 1)
     }
 }
 
@@ -121,20 +158,29 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
                                shape s: Conv2dShape, epilogue: GEMMEpilogue = .none,
                                workspace: UnsafeMutablePointer<Float>?, threads: Int = 1, accumulate: Bool = false) {
     let p = s.outPositions, k = s.patchSize
-    for n in 0..<s.batch {
-        let dxn = dx + n * s.inPlane
-        let e = epilogue.advanced(by: n * s.inPlane)
-        if s.isPointwise {
-            gemm(transA: true, transB: false, m: k, n: p, k: s.outChannels, a: weight, lda: max(k, 1),
-                 b: dy + n * s.outPlane, ldb: max(p, 1), beta: accumulate ? 1 : 0, c: dxn, ldc: max(p, 1),
-                 epilogue: e, threads: threads)
-        } else {
-            gemm(transA: true, transB: false, m: k, n: p, k: s.outChannels, a: weight, lda: max(k, 1),
-                 b: dy + n * s.outPlane, ldb: max(p, 1), c: workspace!, ldc: max(p, 1), threads: threads)
-            if !accumulate { dxn.update(repeating: 0, count: s.inPlane) }
-            col2im(col: workspace!, dx: dxn, shape: s)
-            if !e.isIdentity {
-                applyEpilogue(e, c: dxn, ldc: s.height * s.width, rows: 0..<s.inChannels, cols: 0..<(s.height * s.width))
+    if s.isDense {
+        // dx (N, C·H·W) = dy (N, OC) · weight
+        gemm(transA: false, transB: false, m: s.batch, n: k, k: s.outChannels, a: dy, lda: max(s.outChannels, 1),
+             b: weight, ldb: max(k, 1), beta: accumulate ? 1 : 0, c: dx, ldc: max(k, 1),
+             epilogue: epilogue.transposedForDense(ld: k), threads: threads)
+        return
+    }
+    forEachSampleRange(s, threads: threads, workspace: workspace) { samples, col, gemmThreads in
+        for n in samples {
+            let dxn = dx + n * s.inPlane
+            let e = epilogue.advanced(by: n * s.inPlane)
+            if s.isPointwise {
+                gemm(transA: true, transB: false, m: k, n: p, k: s.outChannels, a: weight, lda: max(k, 1),
+                     b: dy + n * s.outPlane, ldb: max(p, 1), beta: accumulate ? 1 : 0, c: dxn, ldc: max(p, 1),
+                     epilogue: e, threads: gemmThreads)
+            } else {
+                gemm(transA: true, transB: false, m: k, n: p, k: s.outChannels, a: weight, lda: max(k, 1),
+                     b: dy + n * s.outPlane, ldb: max(p, 1), c: col!, ldc: max(p, 1), threads: gemmThreads)
+                if !accumulate { dxn.update(repeating: 0, count: s.inPlane) }
+                col2im(col: col!, dx: dxn, shape: s)
+                if !e.isIdentity {
+                    applyEpilogue(e, c: dxn, ldc: s.height * s.width, rows: 0..<s.inChannels, cols: 0..<(s.height * s.width))
+                }
             }
         }
     }
@@ -146,6 +192,12 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
                                   shape s: Conv2dShape, workspace: UnsafeMutablePointer<Float>?, threads: Int = 1,
                                   accumulate: Bool = false) {
     let p = s.outPositions, k = s.patchSize
+    if s.isDense {
+        // dweight (OC, C·H·W) = dyᵀ (OC, N) · x (N, C·H·W), samples summed in order
+        gemm(transA: true, transB: false, m: s.outChannels, n: k, k: s.batch, a: dy, lda: max(s.outChannels, 1),
+             b: x, ldb: max(k, 1), beta: accumulate ? 1 : 0, c: dweight, ldc: max(k, 1), threads: threads)
+        return
+    }
     if s.batch == 0 && !accumulate { dweight.update(repeating: 0, count: s.outChannels * k) }
     for n in 0..<s.batch {
         let xn = x + n * s.inPlane

@@ -5,15 +5,15 @@
 /// Applies `act` to every element: `y = act(x)`.
 // x (count) -> y (count)
 public func activationForward(_ act: KernelActivation, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                              count: Int) {
+                              count: Int, threads: Int = 1) {
     switch act {
     case .none:
-        if UnsafePointer(y) != x { y.update(from: x, count: count) }
-    case .relu: map16(x, y, count) { KernelActivation.relu.apply16($0) }
-    case .leakyRelu(let s): map16(x, y, count) { KernelActivation.leakyRelu(slope: s).apply16($0) }
-    case .tanh: map16(x, y, count) { tanh16($0) }
-    case .sigmoid: map16(x, y, count) { sigmoid16($0) }
-    case .abs: map16(x, y, count) { abs16($0) }
+        if UnsafePointer(y) != x { forEachChunk(count, threads: threads) { i, w in (y + i).update(from: x + i, count: w) } }
+    case .relu: map16(x, y, count, threads: threads) { KernelActivation.relu.apply16($0) }
+    case .leakyRelu(let s): map16(x, y, count, threads: threads) { KernelActivation.leakyRelu(slope: s).apply16($0) }
+    case .tanh: map16(x, y, count, threads: threads) { tanh16($0) }
+    case .sigmoid: map16(x, y, count, threads: threads) { sigmoid16($0) }
+    case .abs: map16(x, y, count, threads: threads) { abs16($0) }
     }
 }
 
@@ -22,25 +22,25 @@ public func activationForward(_ act: KernelActivation, x: UnsafePointer<Float>, 
 // dy, saved (count) -> dx (count)
 public func activationBackward(_ act: KernelActivation, dy: UnsafePointer<Float>, saved: UnsafePointer<Float>,
                                savedIsOutput: Bool, dx: UnsafeMutablePointer<Float>, count: Int,
-                               accumulate: Bool = false) {
+                               accumulate: Bool = false, threads: Int = 1) {
     switch act {
-    case .none: zip16(dy, saved, dx, count, accumulate: accumulate) { g, _ in g }
+    case .none: zip16(dy, saved, dx, count, accumulate: accumulate, threads: threads) { g, _ in g }
     case .relu:
-        zip16(dy, saved, dx, count, accumulate: accumulate) { KernelActivation.relu.backward16($0, saved: $1, savedIsOutput: true) }
+        zip16(dy, saved, dx, count, accumulate: accumulate, threads: threads) { KernelActivation.relu.backward16($0, saved: $1, savedIsOutput: true) }
     case .leakyRelu(let s):
-        zip16(dy, saved, dx, count, accumulate: accumulate) {
+        zip16(dy, saved, dx, count, accumulate: accumulate, threads: threads) {
             KernelActivation.leakyRelu(slope: s).backward16($0, saved: $1, savedIsOutput: true)
         }
     case .tanh:
-        zip16(dy, saved, dx, count, accumulate: accumulate) {
+        zip16(dy, saved, dx, count, accumulate: accumulate, threads: threads) {
             KernelActivation.tanh.backward16($0, saved: $1, savedIsOutput: savedIsOutput)
         }
     case .sigmoid:
-        zip16(dy, saved, dx, count, accumulate: accumulate) {
+        zip16(dy, saved, dx, count, accumulate: accumulate, threads: threads) {
             KernelActivation.sigmoid.backward16($0, saved: $1, savedIsOutput: savedIsOutput)
         }
     case .abs:
-        zip16(dy, saved, dx, count, accumulate: accumulate) { KernelActivation.abs.backward16($0, saved: $1, savedIsOutput: false) }
+        zip16(dy, saved, dx, count, accumulate: accumulate, threads: threads) { KernelActivation.abs.backward16($0, saved: $1, savedIsOutput: false) }
     }
 }
 
@@ -61,8 +61,9 @@ public func activationBackwardReference(_ act: KernelActivation, dy: UnsafePoint
 
 /// `out = a + b`: a residual connection, or two gradient contributions summed.
 // a, b (count) -> out (count)
-public func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count: Int) {
-    zip16(a, b, out, count) { $0 + $1 }
+public func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count: Int,
+                threads: Int = 1) {
+    zip16(a, b, out, count, threads: threads) { $0 + $1 }
 }
 
 /// `y = x + bias[c]` over (N, C, S), where no GEMM or convolution could take the bias.
@@ -75,15 +76,18 @@ public func biasAdd(x: UnsafePointer<Float>, bias: UnsafePointer<Float>, y: Unsa
 /// `biasGrad[c] = Σ_n Σ_s dy[n, c, s]` (reordered along positions).
 // dy (N, C, S) -> biasGrad (C)
 public func biasGradient(dy: UnsafePointer<Float>, biasGrad: UnsafeMutablePointer<Float>,
-                         batch: Int, channels: Int, spatial: Int, accumulate: Bool = false) {
+                         batch: Int, channels: Int, spatial: Int, accumulate: Bool = false, threads: Int = 1) {
     if spatial == 1 {
-        columnSums(dy, rows: batch, cols: channels, ldx: channels, out: biasGrad, accumulate: accumulate)
+        columnSums(dy, rows: batch, cols: channels, ldx: channels, out: biasGrad, accumulate: accumulate, threads: threads)
         return
     }
-    for c in 0..<channels {
-        var total = 0.0
-        for n in 0..<batch { total += blockedSum(dy + (n * channels + c) * spatial, spatial) }
-        biasGrad[c] = accumulate ? biasGrad[c] + Float(total) : Float(total)
+    // Threads take whole channels.
+    parallelChunks(channels, threads: threads, grain: max(1, (1 << 15) / max(batch * spatial, 1)), align: 1) { range in
+        for c in range {
+            var total = 0.0
+            for n in 0..<batch { total += blockedSum(dy + (n * channels + c) * spatial, spatial) }
+            biasGrad[c] = accumulate ? biasGrad[c] + Float(total) : Float(total)
+        }
     }
 }
 
@@ -222,23 +226,23 @@ public func dropoutApply(x: UnsafePointer<Float>, mask: UnsafePointer<Float>, y:
 /// `y[i] = f(x[i])` 16 lanes at a time (or `y[i] += f(x[i])`).
 @inline(__always)
 func map16(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int,
-           accumulate: Bool = false, _ f: (F16) -> F16) {
+           accumulate: Bool = false, threads: Int = 1, _ f: (F16) -> F16) {
     if accumulate {
-        forEachChunk(count) { i, w in store16(load16(UnsafePointer(y + i), w) + f(load16(x + i, w)), y + i, w) }
+        forEachChunk(count, threads: threads) { i, w in store16(load16(UnsafePointer(y + i), w) + f(load16(x + i, w)), y + i, w) }
     } else {
-        forEachChunk(count) { i, w in store16(f(load16(x + i, w)), y + i, w) }
+        forEachChunk(count, threads: threads) { i, w in store16(f(load16(x + i, w)), y + i, w) }
     }
 }
 
 /// `z[i] = f(x[i], y[i])` 16 lanes at a time (or `z[i] += …`).
 @inline(__always)
 func zip16(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>, _ count: Int,
-           accumulate: Bool = false, _ f: (F16, F16) -> F16) {
+           accumulate: Bool = false, threads: Int = 1, _ f: (F16, F16) -> F16) {
     if accumulate {
-        forEachChunk(count) { i, w in
+        forEachChunk(count, threads: threads) { i, w in
             store16(load16(UnsafePointer(z + i), w) + f(load16(x + i, w), load16(y + i, w)), z + i, w)
         }
     } else {
-        forEachChunk(count) { i, w in store16(f(load16(x + i, w), load16(y + i, w)), z + i, w) }
+        forEachChunk(count, threads: threads) { i, w in store16(f(load16(x + i, w), load16(y + i, w)), z + i, w) }
     }
 }

@@ -57,6 +57,23 @@ public struct GEMMEpilogue {
         return e
     }
 
+    /// A convolution's epilogue (rows = channels, one column per sample, matrix operands with
+    /// row stride 1 per sample) for the whole batch as one dense product (rows = samples,
+    /// columns = channels, row stride `ld`): per-channel biases become per-column.
+    func transposedForDense(ld: Int) -> GEMMEpilogue {
+        var e = self
+        for i in 0..<count {
+            switch ops[i] {
+            case .rowBias(let b): e.ops[i] = .columnBias(b)
+            case .columnBias(let b): e.ops[i] = .rowBias(b)
+            case .add(let p, _): e.ops[i] = .add(p, ld: ld)
+            case .derivative(let f, let p, _, let o): e.ops[i] = .derivative(f, saved: p, ld: ld, savedIsOutput: o)
+            case .activation: break
+            }
+        }
+        return e
+    }
+
     /// The steps on 16 lanes of row `i`, columns `j ..< j + w`.
     @inline(__always)
     func apply16(_ v: F16, row i: Int, col j: Int, lanes w: Int) -> F16 {

@@ -8,42 +8,49 @@
 public func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePointer<Int32>,
                                 batch: Int, classes: Int, ldl: Int? = nil,
                                 dlogits: UnsafeMutablePointer<Float>? = nil,
-                                probabilities: UnsafeMutablePointer<Float>? = nil) -> Float {
+                                probabilities: UnsafeMutablePointer<Float>? = nil, threads: Int = 1) -> Float {
     let ld = ldl ?? classes
-    var total = 0.0
     let invB = 1 / Float(max(batch, 1))
-    for b in 0..<batch {
-        let row = logits + b * ld
-        let label = Int(labels[b])
-        precondition(label >= 0 && label < classes, "softmaxCrossEntropy: label \(label) outside 0..<\(classes)")
-        var mv = F16(repeating: -.infinity)
-        forEachChunk(classes) { j, w in mv = max16(mv, load16(row + j, w, fill: -.infinity)) }
-        let m = horizontalMax(mv)
-        let m16 = F16(repeating: m)
-        var sv = F16()
-        forEachChunk(classes) { j, w in
-            // Lanes beyond the row hold -inf and contribute e^-inf = 0.
-            sv += exp16(load16(row + j, w, fill: -.infinity) - m16)
-        }
-        let s = sv.sum()
-        let logSum = Float(_log(Double(s)))
-        total += Double(logSum) - Double(row[label] - m)
-        if dlogits != nil || probabilities != nil {
-            let scale = 1 / s
-            let target = row[label]
-            forEachChunk(classes) { j, w in
-                let p = exp16(load16(row + j, w) - m16) * scale
-                if let pr = probabilities { store16(p, pr + b * classes + j, w) }
-                if let d = dlogits { store16(p * invB, d + b * ld + j, w) }
+    // Rows are independent; each row's loss term is kept and the terms are added in row order
+    // afterwards, so threads (taking whole rows) give the 1-thread bits.
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(batch, 1)) { terms in
+        parallelChunks(batch, threads: threads, grain: max(1, (1 << 13) / max(classes, 1)), align: 1) { rows in
+            for b in rows {
+                let row = logits + b * ld
+                let label = Int(labels[b])
+                precondition(label >= 0 && label < classes, "softmaxCrossEntropy: label \(label) outside 0..<\(classes)")
+                var mv = F16(repeating: -.infinity)
+                forEachChunk(classes) { j, w in mv = max16(mv, load16(row + j, w, fill: -.infinity)) }
+                let m = horizontalMax(mv)
+                let m16 = F16(repeating: m)
+                var sv = F16()
+                forEachChunk(classes) { j, w in
+                    // Lanes beyond the row hold -inf and contribute e^-inf = 0.
+                    sv += exp16(load16(row + j, w, fill: -.infinity) - m16)
+                }
+                let s = sv.sum()
+                let logSum = Float(_log(Double(s)))
+                terms[b] = Double(logSum) - Double(row[label] - m)
+                if dlogits != nil || probabilities != nil {
+                    let scale = 1 / s
+                    let target = row[label]
+                    forEachChunk(classes) { j, w in
+                        let p = exp16(load16(row + j, w) - m16) * scale
+                        if let pr = probabilities { store16(p, pr + b * classes + j, w) }
+                        if let d = dlogits { store16(p * invB, d + b * ld + j, w) }
+                    }
+                    if let d = dlogits {
+                        // The one-hot term, from the softmax of the label's logit itself.
+                        let pl = expScalar(target - m) * scale
+                        d[b * ld + label] = (pl - 1) * invB
+                    }
+                }
             }
-            if let d = dlogits {
-                // The one-hot term, from the softmax of the label's logit itself.
-                let pl = expScalar(target - m) * scale
-                d[b * ld + label] = (pl - 1) * invB
-            }
         }
+        var total = 0.0
+        for b in 0..<batch { total += terms[b] }
+        return batch == 0 ? 0 : Float(total / Double(batch))
     }
-    return batch == 0 ? 0 : Float(total / Double(batch))
 }
 
 /// Row-wise softmax, for predictions.

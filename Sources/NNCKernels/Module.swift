@@ -18,8 +18,13 @@
 //   LinearAlgebra*.swift        Double: syrk, Cholesky and solves, Jacobi, power iteration
 //   VectorMath.swift, SIMDHelpers.swift, ChannelLoops.swift, LibM.swift   shared helpers
 //
-//   WorkerPool.swift            the spinning worker threads gemm splits its output over
+//   WorkerPool.swift            the spinning worker threads that kernels split work over
+//   ParallelChunks.swift        splitting a range (elements, rows, channels) over the pool
+//   ScratchPool.swift           reusable per-thread scratch (the convolutions' im2col buffers)
 //
-// Threading: only gemm (and the convolutions through it) splits work, over bands of output
-// tiles; results are bit-identical to one thread. Every other kernel runs on the calling
-// thread.
+// Threading: kernels that take `threads` split their work over WorkerPool — gemm over bands
+// of output tiles, the convolutions over samples (or gemm's split for the weight gradient),
+// element-wise kernels, the optimizers, softmax cross-entropy (rows), column sums, bias
+// gradients and batch norm (channels or samples) over ranges of whole outputs — never over a
+// sum, so results are bit-identical to one thread. Small inputs stay on the calling thread.
+// Every other kernel runs on the calling thread.

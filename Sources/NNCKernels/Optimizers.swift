@@ -6,8 +6,8 @@
 /// SGD: `w −= lr·g`.
 // w, g (count) -> w
 public func sgdUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>, count: Int,
-                      learningRate lr: Float, weightDecay wd: Float = 0) {
-    forEachChunk(count) { i, n in
+                      learningRate lr: Float, weightDecay wd: Float = 0, threads: Int = 1) {
+    forEachChunk(count, threads: threads) { i, n in
         let wv = load16(UnsafePointer(w + i), n)
         let gv = load16(g + i, n) + wd * wv
         store16(wv - lr * gv, w + i, n)
@@ -18,8 +18,8 @@ public func sgdUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: Unsaf
 // w, g, v (count) -> w, v
 public func momentumUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                            velocity v: UnsafeMutablePointer<Float>, count: Int,
-                           learningRate lr: Float, momentum rho: Float = 0.9, weightDecay wd: Float = 0) {
-    forEachChunk(count) { i, n in
+                           learningRate lr: Float, momentum rho: Float = 0.9, weightDecay wd: Float = 0, threads: Int = 1) {
+    forEachChunk(count, threads: threads) { i, n in
         let wv = load16(UnsafePointer(w + i), n)
         let gv = load16(g + i, n) + wd * wv
         let vv = rho * load16(UnsafePointer(v + i), n) - lr * gv
@@ -32,8 +32,8 @@ public func momentumUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: 
 // w, g, v (count) -> w, v
 public func nesterovUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                            velocity v: UnsafeMutablePointer<Float>, count: Int,
-                           learningRate lr: Float, momentum rho: Float = 0.9, weightDecay wd: Float = 0) {
-    forEachChunk(count) { i, n in
+                           learningRate lr: Float, momentum rho: Float = 0.9, weightDecay wd: Float = 0, threads: Int = 1) {
+    forEachChunk(count, threads: threads) { i, n in
         let wv = load16(UnsafePointer(w + i), n)
         let gv = load16(g + i, n) + wd * wv
         let vv = rho * load16(UnsafePointer(v + i), n) - lr * gv
@@ -48,8 +48,8 @@ public func nesterovUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: 
 // w, g, v (count) -> w, v
 public func momentumUpdateTorchForm(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                                     velocity v: UnsafeMutablePointer<Float>, count: Int,
-                                    learningRate lr: Float, momentum rho: Float = 0.9, weightDecay wd: Float = 0) {
-    forEachChunk(count) { i, n in
+                                    learningRate lr: Float, momentum rho: Float = 0.9, weightDecay wd: Float = 0, threads: Int = 1) {
+    forEachChunk(count, threads: threads) { i, n in
         let wv = load16(UnsafePointer(w + i), n)
         let gv = load16(g + i, n) + wd * wv
         let vv = rho * load16(UnsafePointer(v + i), n) + gv
@@ -62,8 +62,8 @@ public func momentumUpdateTorchForm(weights w: UnsafeMutablePointer<Float>, grad
 // w, g, s (count) -> w, s
 public func adagradUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                           accumulator s: UnsafeMutablePointer<Float>, count: Int,
-                          learningRate lr: Float = 0.01, epsilon: Float = 1e-7, weightDecay wd: Float = 0) {
-    forEachChunk(count) { i, n in
+                          learningRate lr: Float = 0.01, epsilon: Float = 1e-7, weightDecay wd: Float = 0, threads: Int = 1) {
+    forEachChunk(count, threads: threads) { i, n in
         let wv = load16(UnsafePointer(w + i), n)
         let gv = load16(g + i, n) + wd * wv
         let sv = load16(UnsafePointer(s + i), n) + gv * gv
@@ -76,8 +76,8 @@ public func adagradUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: U
 // w, g, s (count) -> w, s
 public func rmspropUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                           meanSquare s: UnsafeMutablePointer<Float>, count: Int,
-                          learningRate lr: Float, rho: Float = 0.9, epsilon: Float = 1e-7, weightDecay wd: Float = 0) {
-    forEachChunk(count) { i, n in
+                          learningRate lr: Float, rho: Float = 0.9, epsilon: Float = 1e-7, weightDecay wd: Float = 0, threads: Int = 1) {
+    forEachChunk(count, threads: threads) { i, n in
         let wv = load16(UnsafePointer(w + i), n)
         let gv = load16(g + i, n) + wd * wv
         let sv = rho * load16(UnsafePointer(s + i), n) + (1 - rho) * (gv * gv)
@@ -93,11 +93,11 @@ public func rmspropUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: U
 public func adamUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
                        firstMoment m: UnsafeMutablePointer<Float>, secondMoment v: UnsafeMutablePointer<Float>,
                        count: Int, learningRate lr: Float, beta1: Float = 0.9, beta2: Float = 0.999,
-                       epsilon: Float = 1e-8, step: Int, weightDecay wd: Float = 0) {
+                       epsilon: Float = 1e-8, step: Int, weightDecay wd: Float = 0, threads: Int = 1) {
     precondition(step >= 1, "adam: step counts from 1")
     let c1 = Float(1 / (1 - _pow(Double(beta1), Double(step))))
     let c2 = Float(1 / (1 - _pow(Double(beta2), Double(step))))
-    forEachChunk(count) { i, n in
+    forEachChunk(count, threads: threads) { i, n in
         let wv = load16(UnsafePointer(w + i), n)
         let gv = load16(g + i, n) + wd * wv
         let mv = beta1 * load16(UnsafePointer(m + i), n) + (1 - beta1) * gv

@@ -22,8 +22,9 @@ public func meanOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
 /// Sum over rows, one value per column: a dense layer's bias gradient.
 // x (rows, cols) row stride ldx -> out (cols)
 public func columnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, ldx: Int,
-                       out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-    forEachChunk(cols) { j, w in
+                       out: UnsafeMutablePointer<Float>, accumulate: Bool = false, threads: Int = 1) {
+    // Threads take 16-aligned column ranges: each column is summed alone, in row order.
+    forEachChunk(cols, threads: threads, grain: max(16, (1 << 15) / max(rows, 1))) { j, w in
         var acc = accumulate ? load16(UnsafePointer(out + j), w) : F16()
         for r in 0..<rows { acc += load16(x + r * ldx + j, w) }
         store16(acc, out + j, w)

@@ -15,7 +15,9 @@ import Darwin
 /// the workers within the spin window.
 ///
 /// One job runs at a time; a caller that finds the pool busy (another thread's GEMM, or a
-/// job inside a job) runs all parts itself, which gives the same bits.
+/// job inside a job) runs all parts itself, which gives the same bits. A job of more parts
+/// than `maxThreads` runs them round-robin on that many threads (the state word has 8 bits
+/// for the thread count).
 final class WorkerPool: @unchecked Sendable {
     /// The pool `gemm` uses.
     static let shared = WorkerPool()
@@ -23,14 +25,18 @@ final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker spins before it sleeps.
     nonisolated(unsafe) static var spinNanoseconds: UInt64 = 200_000
 
-    /// `generation << 8 | parts`, bumped once per job so that a worker reads both at once.
+    /// Most threads one job runs on, the caller's included.
+    static let maxThreads = 64
+
+    /// `generation << 8 | threads`, bumped once per job so that a worker reads both at once.
     private let state = Atomic<Int>(0)
-    /// Parts of the current job still running on workers.
+    /// Workers of the current job still running.
     private let remaining = Atomic<Int>(0)
     /// Workers blocked on the condition variable.
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private var job: ((Int) -> Void)?
+    private var jobParts = 0
     private var workerCount = 0
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let cond: UnsafeMutablePointer<pthread_cond_t>
@@ -43,26 +49,28 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs `body(0) … body(parts − 1)`, part 0 on the calling thread, and returns when all
-    /// are done. `parts` is at most 256.
+    /// are done. Thread `t` of `T = min(parts, maxThreads)` runs parts `t, t + T, …`.
     func run(parts: Int, _ body: (Int) -> Void) {
-        precondition(parts >= 1 && parts <= 256)
+        precondition(parts >= 1, "WorkerPool: no parts")
         if parts == 1 || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
             for p in 0..<parts { body(p) }
             return
         }
         defer { busy.store(false, ordering: .releasing) }
-        startWorkers(parts - 1)
+        let threads = min(parts, WorkerPool.maxThreads)
+        startWorkers(threads - 1)
         withoutActuallyEscaping(body) { escapable in
             job = escapable
-            remaining.store(parts - 1, ordering: .relaxed)
+            jobParts = parts
+            remaining.store(threads - 1, ordering: .relaxed)
             let generation = (state.load(ordering: .relaxed) >> 8) + 1
-            state.store(generation << 8 | parts, ordering: .sequentiallyConsistent)
+            state.store(generation << 8 | threads, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 pthread_mutex_lock(mutex)
                 pthread_cond_broadcast(cond)
                 pthread_mutex_unlock(mutex)
             }
-            escapable(0)
+            for p in stride(from: 0, to: parts, by: threads) { escapable(p) }
             var spins = 0
             while remaining.load(ordering: .acquiring) > 0 {
                 spins += 1
@@ -104,8 +112,8 @@ final class WorkerPool: @unchecked Sendable {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    /// A worker's life: wait for a new generation (spinning, then sleeping), run its part if
-    /// the job has one for it, report.
+    /// A worker's life: wait for a new generation (spinning, then sleeping), run its parts if
+    /// the job has any for it, report.
     private func work(index: Int, seen start: Int) {
         var seen = start
         while true {
@@ -124,7 +132,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             seen = s >> 8
             if index < s & 255 {
-                runPart(index)
+                runParts(index, of: s & 255)
                 remaining.subtract(1, ordering: .releasing)
             }
         }
@@ -147,7 +155,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Calls the job in a frame of its own, so that the worker's reference to the closure is
     /// gone before it reports (`withoutActuallyEscaping` checks that nothing kept it).
     @inline(never)
-    private func runPart(_ index: Int) {
-        job!(index)
+    private func runParts(_ index: Int, of threads: Int) {
+        let body = job!
+        for p in stride(from: index, to: jobParts, by: threads) { body(p) }
     }
 }

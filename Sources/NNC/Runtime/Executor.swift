@@ -97,14 +97,15 @@ final class Executor {
             biasAdd(x: v.f(p.x), bias: v.f(p.bias), y: v.f(p.y), batch: p.batch, channels: p.channels, spatial: p.spatial)
 
         case .biasGradient(let p):
-            biasGradient(dy: v.f(p.dy), biasGrad: v.f(p.biasGrad), batch: p.batch, channels: p.channels, spatial: p.spatial)
+            biasGradient(dy: v.f(p.dy), biasGrad: v.f(p.biasGrad), batch: p.batch, channels: p.channels, spatial: p.spatial,
+                         threads: threads)
 
         case .activation(let p):
-            activationForward(p.function.kernel, x: v.f(p.x), y: v.f(p.y), count: p.count)
+            activationForward(p.function.kernel, x: v.f(p.x), y: v.f(p.y), count: p.count, threads: threads)
 
         case .activationBackward(let p):
             activationBackward(p.function.kernel, dy: v.f(p.dy), saved: v.f(p.saved), savedIsOutput: p.savedIsOutput,
-                               dx: v.f(p.dx), count: p.count)
+                               dx: v.f(p.dx), count: p.count, threads: threads)
 
         case .prelu(let p):
             preluForward(x: v.f(p.x), slope: v.f(p.slope), y: v.f(p.y),
@@ -115,7 +116,7 @@ final class Executor {
                           dslope: v.f(p.slopeGrad), batch: p.batch, channels: p.channels, spatial: p.spatial)
 
         case .add(let p):
-            add(v.f(p.a), v.f(p.b), out: v.f(p.out), count: p.count)
+            add(v.f(p.a), v.f(p.b), out: v.f(p.out), count: p.count, threads: threads)
 
         case .pool(let p):
             let s = p.geometry.kernelShape
@@ -164,12 +165,13 @@ final class Executor {
                                          spatial: n.spatial, gamma: p.scale.map(v.f), beta: p.shift.map(v.f),
                                          runningMean: v.f(p.runningMean), runningVar: v.f(p.runningVariance),
                                          momentum: Float(p.momentum), epsilon: Float(p.epsilon),
-                                         activation: activation, saveMean: v.f(mean), saveInvStd: v.f(invStd))
+                                         activation: activation, saveMean: v.f(mean), saveInvStd: v.f(invStd),
+                                         threads: threads)
             } else {
                 batchNormForwardInference(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels,
                                           spatial: n.spatial, gamma: p.scale.map(v.f), beta: p.shift.map(v.f),
                                           runningMean: v.f(p.runningMean), runningVar: v.f(p.runningVariance),
-                                          epsilon: Float(p.epsilon), activation: activation)
+                                          epsilon: Float(p.epsilon), activation: activation, threads: threads)
             }
             EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, n.layout, v)
 
@@ -178,7 +180,7 @@ final class Executor {
             batchNormBackward(x: v.f(p.x), dy: v.f(p.dy), dx: p.dx.map(v.f),
                               batch: n.batch, channels: n.channels, spatial: n.spatial,
                               gamma: p.scale.map(v.f), saveMean: v.f(p.savedMean), saveInvStd: v.f(p.savedInvStd),
-                              dgamma: p.scaleGrad.map(v.f), dbeta: p.shiftGrad.map(v.f))
+                              dgamma: p.scaleGrad.map(v.f), dbeta: p.shiftGrad.map(v.f), threads: threads)
 
         case .rmsNorm(let p):
             let n = p.sizes
@@ -231,32 +233,34 @@ final class Executor {
             }
 
         case .loss(let p), .lossBackward(let p):
-            v.f(p.loss)[0] = Executor.loss(p, rows: p.batch, v)
+            v.f(p.loss)[0] = Executor.loss(p, rows: p.batch, v, threads: threads)
 
         case .sgdUpdate(let u):
             let o = plan.optimizer
             let lr = Float(ctx.learningRate * u.learningRateScale), wd = Float(u.weightDecay)
             if u.state.isEmpty {
                 sgdUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), count: u.count,
-                          learningRate: lr, weightDecay: wd)
+                          learningRate: lr, weightDecay: wd, threads: threads)
             } else if o.nesterov {
                 nesterovUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), velocity: v.f(u.state[0]),
-                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd)
+                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd,
+                               threads: threads)
             } else {
                 momentumUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), velocity: v.f(u.state[0]),
-                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd)
+                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd,
+                               threads: threads)
             }
 
         case .adagradUpdate(let u):
             adagradUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), accumulator: v.f(u.state[0]),
                           count: u.count, learningRate: Float(ctx.learningRate * u.learningRateScale),
-                          epsilon: Float(plan.optimizer.epsilon), weightDecay: Float(u.weightDecay))
+                          epsilon: Float(plan.optimizer.epsilon), weightDecay: Float(u.weightDecay), threads: threads)
 
         case .rmspropUpdate(let u):
             rmspropUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), meanSquare: v.f(u.state[0]),
                           count: u.count, learningRate: Float(ctx.learningRate * u.learningRateScale),
                           rho: Float(plan.optimizer.rho), epsilon: Float(plan.optimizer.epsilon),
-                          weightDecay: Float(u.weightDecay))
+                          weightDecay: Float(u.weightDecay), threads: threads)
 
         case .adamUpdate(let u):
             let o = plan.optimizer
@@ -264,7 +268,7 @@ final class Executor {
                        secondMoment: v.f(u.state[1]), count: u.count,
                        learningRate: Float(ctx.learningRate * u.learningRateScale), beta1: Float(o.beta1),
                        beta2: Float(o.beta2), epsilon: Float(o.epsilon), step: max(ctx.step, 1),
-                       weightDecay: Float(u.weightDecay))
+                       weightDecay: Float(u.weightDecay), threads: threads)
 
         case .sgd2Precondition(let p):
             guard let pre = preconditioners[index] else { preconditionFailure("SGD2 kernel without its state") }
@@ -276,12 +280,12 @@ final class Executor {
     }
 
     /// The loss of the first `rows` samples (their mean) and, when the op asks, its gradient.
-    static func loss(_ p: LossOp, rows: Int, _ v: PlanView) -> Float {
+    static func loss(_ p: LossOp, rows: Int, _ v: PlanView, threads: Int = 1) -> Float {
         switch p.kind {
         case .crossEntropy:
             return v.int32(p.labels) {
                 softmaxCrossEntropy(logits: v.f(p.logits), labels: $0, batch: rows, classes: p.classes,
-                                    dlogits: p.gradient.map(v.f))
+                                    dlogits: p.gradient.map(v.f), threads: threads)
             }
         case .meanSquaredError:
             return meanSquaredError(prediction: v.f(p.logits), target: v.f(p.labels), count: rows * p.classes,
