@@ -1,5 +1,7 @@
-// Pooling over NCHW planes: max (remembering where each maximum came from), average
-// (over the window's positions inside the image: padding is not counted) and global average.
+// Pooling over NCHW planes: max (remembering where each maximum came from; padding never
+// wins), average (padding counts as zeros: every window divides by kernelH·kernelW, PyTorch's
+// default count_include_pad=True, so the plan's cost and the language reference hold) and
+// global average.
 
 /// The geometry of a 2-D pooling; `pad` must be smaller than the kernel so every window
 /// overlaps the image.
@@ -71,10 +73,12 @@ public func maxPool2dBackward(dy: UnsafePointer<Float>, indices: UnsafePointer<I
     }
 }
 
-/// Average pooling over each window's positions inside the image.
+/// Average pooling: the sum of each window's positions inside the image over the full window
+/// size (padded positions count as zeros).
 // x (N, C, H, W) -> y (N, C, OH, OW)
 public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape) {
     let (oh, ow) = (s.outHeight, s.outWidth)
+    let scale = 1 / Float(s.kernelH * s.kernelW)
     for plane in 0..<s.planes {
         let xp = x + plane * s.height * s.width
         let yp = y + plane * oh * ow
@@ -83,17 +87,19 @@ public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
                 let w = s.window(i, j)
                 var acc: Float = 0
                 for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { acc += xp[r * s.width + c] } }
-                yp[i * ow + j] = acc / Float((w.r1 - w.r0) * (w.c1 - w.c0))
+                yp[i * ow + j] = acc * scale
             }
         }
     }
 }
 
-/// Average pooling backward: each output's gradient spread evenly over its window.
+/// Average pooling backward: each output's gradient over the full window size, to each of its
+/// window's positions inside the image.
 // dy (N, C, OH, OW) -> dx (N, C, H, W)
 public func avgPool2dBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
                               accumulate: Bool = false) {
     let (oh, ow) = (s.outHeight, s.outWidth)
+    let scale = 1 / Float(s.kernelH * s.kernelW)
     if !accumulate { dx.update(repeating: 0, count: s.planes * s.height * s.width) }
     for plane in 0..<s.planes {
         let dxp = dx + plane * s.height * s.width
@@ -101,7 +107,7 @@ public func avgPool2dBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer
         for i in 0..<oh {
             for j in 0..<ow {
                 let w = s.window(i, j)
-                let g = gp[i * ow + j] / Float((w.r1 - w.r0) * (w.c1 - w.c0))
+                let g = gp[i * ow + j] * scale
                 for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { dxp[r * s.width + c] += g } }
             }
         }
@@ -130,14 +136,15 @@ public func globalAvgPoolBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePoi
     }
 }
 
-/// The plain definitions: every window scanned in full, padding positions skipped.
+/// The plain definitions: every window scanned in full; max skips padding positions, average
+/// counts them as zeros.
 public func pool2dReference(x: UnsafePointer<Float>, maxOut: UnsafeMutablePointer<Float>,
                             avgOut: UnsafeMutablePointer<Float>, shape s: Pool2dShape) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     for p in 0..<s.planes {
         for i in 0..<oh {
             for j in 0..<ow {
-                var m = -Float.infinity, sum = 0.0, count = 0, nan = false
+                var m = -Float.infinity, sum = 0.0, nan = false
                 for ki in 0..<s.kernelH {
                     for kj in 0..<s.kernelW {
                         let r = i * s.strideH - s.padH + ki, c = j * s.strideW - s.padW + kj
@@ -146,11 +153,10 @@ public func pool2dReference(x: UnsafePointer<Float>, maxOut: UnsafeMutablePointe
                         if v.isNaN { nan = true }
                         m = max(m, v)
                         sum += Double(v)
-                        count += 1
                     }
                 }
                 maxOut[(p * oh + i) * ow + j] = nan ? .nan : m
-                avgOut[(p * oh + i) * ow + j] = Float(sum / Double(count))
+                avgOut[(p * oh + i) * ow + j] = Float(sum / Double(s.kernelH * s.kernelW))
             }
         }
     }

@@ -156,6 +156,23 @@ import NNCKernels
         #expect(Swift.abs(a - b) < 1e-4)
     }
 
+    /// Padding counts as zeros (PyTorch's count_include_pad=True): on an all-ones 4×4 image a 3×3
+    /// window with stride 2 and padding 1 sees 4 of its 9 positions at the corner and 6 on an edge.
+    @Test func averagePoolingCountsPaddingAsZeros() {
+        let s = Pool2dShape(batch: 1, channels: 1, height: 4, width: 4, kernelH: 3, kernelW: 3,
+                            strideH: 2, strideW: 2, padH: 1, padW: 1)
+        let x = [Float](repeating: 1, count: 16)
+        var y = [Float](repeating: 0, count: 4), dx = [Float](repeating: 0, count: 16)
+        x.withPtr { xp in y.withMutPtr { avgPool2dForward(x: xp, y: $0, shape: s) } }
+        // Outputs (0,0): rows/cols 0..1 -> 4 of 9; (0,1): rows 0..1, cols 1..3 -> 6 of 9; (1,1): 9 of 9.
+        #expect(Swift.abs(y[0] - 4 / 9) < 1e-6 && Swift.abs(y[1] - 6 / 9) < 1e-6)
+        #expect(Swift.abs(y[2] - 6 / 9) < 1e-6 && Swift.abs(y[3] - 1) < 1e-6)
+        let dy: [Float] = [9, 0, 0, 0]
+        dy.withPtr { dp in dx.withMutPtr { avgPool2dBackward(dy: dp, dx: $0, shape: s) } }
+        // dy of the corner window reaches its four in-image positions with weight 1/9 each.
+        #expect(dx.enumerated().allSatisfy { i, v in Swift.abs(v - ([0, 1, 4, 5].contains(i) ? 1 : 0)) < 1e-6 })
+    }
+
     @Test func globalAveragePool() {
         for (n, c, sp) in [(1, 1, 1), (2, 3, 17), (3, 5, 49), (1, 2, 0)] {
             var g = SplitMix(UInt64(sp))

@@ -54,11 +54,6 @@ extension Executor {
         if g.padding.h >= g.size.h || g.padding.w >= g.size.w {
             throw RuntimeError.unsupported("\(kind.rawValue) with padding \(g.padding) not below its size \(g.size)")
         }
-        if kind == .avg && (g.padding.h > 0 || g.padding.w > 0) {
-            // The plan divides by the whole window (padding counted as zeros); the kernel by the
-            // positions inside the image. Refused rather than computed differently.
-            throw RuntimeError.unsupported("avgpool with padding (the kernel does not count padded positions)")
-        }
     }
 
     /// Float and Int32 scratch an op needs for outputs the plan does not hold (an eval plan's

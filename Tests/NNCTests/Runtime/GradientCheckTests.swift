@@ -57,6 +57,12 @@ struct GradientCheckTests {
               avgpool 2, stride: 1
               flatten
             """ + "\n" + dense, input: "[2, 5, 5]"),
+        // Padding counted as zeros, on an odd size with unequal strides: edge windows differ.
+        Case(name: "avgpool padding 1", body: """
+              conv 3, kernel: 3, padding: 1, init: normal(0.3)
+              avgpool 3, stride: [2, 1], padding: 1
+              flatten
+            """ + "\n" + dense, input: "[2, 5, 6]"),
         Case(name: "global avgpool", body: """
               conv 4, kernel: 3, init: normal(0.3)
               tanh
