@@ -76,7 +76,7 @@ public enum Checkpoint {
     public static func write(_ session: Session, state: TrainingState, preprocessor: Preprocessor?, to url: URL) throws {
         let tensors = session.persistentTensors.map { t in
             TensorData(name: t.name, shape: t.shape, floats: session.read(t.name))
-        }
+        } + session.sgd2Tensors()
         var extra = preprocessor?.metadata ?? [:]
         extra.merge(state.schedule.metadata) { $1 }
         extra[modelKey] = session.model.name
@@ -99,10 +99,12 @@ public enum Checkpoint {
     /// Copies the file's tensors into the session after checking every name and shape.
     /// With `optimizerState` (resuming) the optimizer's tensors must be there too; without
     /// it (`--init`, `nnc eval`) only parameters and running statistics are needed, and any
-    /// optimizer's state in the file is ignored.
+    /// optimizer's state in the file is ignored. SGD2's Double factors and unit orders
+    /// (`SGD2State`) are part of the optimizer's state.
     public static func load(_ file: SafetensorsFile, into session: Session, optimizerState: Bool) throws {
         let wanted = session.persistentTensors.filter { optimizerState || $0.role != .optimizerState }
-        let wantedNames = Set(wanted.map(\.name))
+        let sgd2Names = optimizerState ? session.sgd2TensorNames : []
+        let wantedNames = Set(wanted.map(\.name)).union(sgd2Names)
         let parameterNames = session.persistentTensors.filter { $0.role != .optimizerState }.map(\.name)
         var mismatch = CheckpointMismatch(file: file.file, model: session.model.name,
                                           checkpointModel: file.metadata[modelKey], missing: [], unexpected: [], wrongShapes: [])
@@ -113,15 +115,18 @@ public enum Checkpoint {
             }
             if info.shape != t.shape { mismatch.wrongShapes.append("\(t.name): \(t.shape) vs \(info.shape)") }
         }
+        for name in sgd2Names.sorted() where file.info(name) == nil { mismatch.missing.append(name) }
         for info in file.tensors where !wantedNames.contains(info.name) {
             // Another optimizer's state for this model's parameters is harmless when not resuming.
-            let foreignState = !optimizerState && parameterNames.contains { info.name.hasSuffix("." + $0) }
+            let foreignState = !optimizerState && (parameterNames.contains { info.name.hasSuffix("." + $0) }
+                                                   || SGD2State.isSGD2Tensor(info.name))
             if !foreignState { mismatch.unexpected.append("\(info.name) \(info.shape)") }
         }
         guard mismatch.missing.isEmpty, mismatch.unexpected.isEmpty, mismatch.wrongShapes.isEmpty else { throw mismatch }
         for t in wanted {
             try session.write(t.name, file.floats(t.name))
         }
+        if optimizerState { try session.restoreSGD2(from: file) }
     }
 
     /// The training state in the file's metadata; `schedule` is the model's schedule, whose

@@ -23,8 +23,8 @@ final class Executor {
     private let workspace = GEMMWorkspace()
     private var scratch: [Float]
     private var indexScratch: [Int32]
-    /// Per kernel, SGD2's state for `sgd2Precondition` kernels.
-    private let preconditioners: [Preconditioner?]
+    /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2State.swift).
+    let preconditioners: [Preconditioner?]
 
     init(plan: Plan, threads: Int) throws {
         self.plan = plan

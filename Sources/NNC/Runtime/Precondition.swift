@@ -19,8 +19,11 @@ import NNCKernels
 /// - Noise (optional): Gaussian noise of variance η/(1 + t)^γ is added to the weight and bias
 ///   gradients before the correction.
 ///
-/// Every array is sized here, once; a step allocates nothing (the kernels' `syrk` gathers its
-/// block into a Double array of its own when it re-forms A).
+/// Every array is sized here, once; a step allocates nothing (`syrk` gathers each block's
+/// columns into `gathered`). What a resumed run needs to continue bit for bit — whether a
+/// factor is held and the unit order it belongs to — is `state`; the factor itself is a
+/// persistent tensor of the plan. The column subset is drawn afresh from the same base order
+/// at every re-form (the draw's swaps are undone), so it carries no state between steps.
 final class Preconditioner {
     let layer: String
     private let lambda: Double
@@ -42,6 +45,12 @@ final class Preconditioner {
     /// Positions per channel of a convolution's input (H·W), 1 for a dense layer.
     private let positions: Int
     private var valid = false
+    private let inputs: Int
+    private let correctsBias: Bool
+    /// syrk's scratch: one block's selected columns as Doubles.
+    private var gathered: [Double]
+    /// The swaps of the current column draw, undone once A is formed.
+    private var swaps: [Int]
 
     /// `batch` is the plan's batch (a convolution's columns are batch × positions) and `taps`
     /// the kernel's kh·kw (1 for a dense layer).
@@ -73,6 +82,24 @@ final class Preconditioner {
         }
         tapBias = [Float](repeating: 0, count: max(taps, 1))
         positions = p.isConvolution ? p.columns / max(batch, 1) : 1
+        inputs = p.inputs
+        correctsBias = p.correctsBias
+        gathered = [Double](repeating: 0, count: max(chunk * p.sampledColumns, 1))
+        swaps = [Int](repeating: 0, count: randomSubset ? p.sampledColumns : 0)
+    }
+
+    /// `[held factor ? 1 : 0, order…]`: with the factor tensor, all a checkpoint needs.
+    var state: [Double] { [valid ? 1 : 0] + order.map(Double.init) }
+
+    /// Restores `state`; false (and nothing changed) when it is not one of this layer's.
+    func restore(_ state: [Double]) -> Bool {
+        guard state.count == order.count + 1, state[0] == 0 || state[0] == 1 else { return false }
+        let restored = state.dropFirst().map { Int(exactly: $0) ?? -1 }
+        guard restored.sorted() == order.sorted() else { return false }
+        order = restored
+        placeBias()
+        valid = state[0] == 1
+        return true
     }
 
     /// Forces a fresh A at the next step (after the weights or the optimizer state were replaced).
@@ -99,10 +126,19 @@ final class Preconditioner {
 
     /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`.
     private func form(_ p: Precondition, _ v: PlanView, _ random: inout Random) throws {
-        if blocks.count > 1 { redrawBlocks(p, &random) }
+        if blocks.count > 1 {
+            random.shuffle(&order)
+            placeBias()
+        }
         if randomSubset {
             for i in 0..<p.sampledColumns {
-                columns.swapAt(i, i + random.nextInt(below: p.columns - i))
+                swaps[i] = i + random.nextInt(below: p.columns - i)
+                columns.swapAt(i, swaps[i])
+            }
+        }
+        defer {
+            if randomSubset {
+                for i in (0..<p.sampledColumns).reversed() { columns.swapAt(i, swaps[i]) }
             }
         }
         let featureStride = p.isConvolution ? positions : 1
@@ -111,32 +147,34 @@ final class Preconditioner {
         let failed: Bool = v.double(p.factor) { factor in
             order.withUnsafeBufferPointer { order in
                 columns.withUnsafeBufferPointer { columns in
-                    var offset = 0
-                    for block in blocks {
-                        let skip = block.hasBias ? 1 : 0
-                        let a = factor + offset
-                        syrk(x: x, featureStride: featureStride, sampleStride: sampleStride,
-                             features: block.length - skip, samples: p.sampledColumns,
-                             featureIndices: order.baseAddress! + block.start + skip,
-                             sampleIndices: columns.baseAddress!, biasRow: block.hasBias, out: a, ldo: block.length)
-                        for i in 0..<block.length { a[i * block.length + i] += lambda }
-                        if choleskyFactor(a, n: block.length, lda: block.length) != .success { return true }
-                        offset += block.length * block.length
+                    gathered.withUnsafeMutableBufferPointer { gathered in
+                        var offset = 0
+                        for block in blocks {
+                            let skip = block.hasBias ? 1 : 0
+                            let a = factor + offset
+                            syrk(x: x, featureStride: featureStride, sampleStride: sampleStride,
+                                 features: block.length - skip, samples: p.sampledColumns,
+                                 featureIndices: order.baseAddress! + block.start + skip,
+                                 sampleIndices: columns.baseAddress!, biasRow: block.hasBias, out: a,
+                                 ldo: block.length, workspace: gathered.baseAddress!)
+                            for i in 0..<block.length { a[i * block.length + i] += lambda }
+                            if choleskyFactor(a, n: block.length, lda: block.length) != .success { return true }
+                            offset += block.length * block.length
+                        }
+                        return false
                     }
-                    return false
                 }
             }
         }
         if failed { throw RuntimeError.notPositiveDefinite(layer: layer) }
     }
 
-    /// A fresh permutation of the units, cut into the same block sizes; the bias row, wherever
-    /// it lands, moves to the front of its block (where `syrk` puts the constant row).
-    private func redrawBlocks(_ p: Precondition, _ random: inout Random) {
-        random.shuffle(&order)
+    /// After `order` was permuted: the same block sizes over it, the bias row, wherever it
+    /// landed, moved to the front of its block (where `syrk` puts the constant row).
+    private func placeBias() {
         for b in blocks.indices {
             let range = blocks[b].start..<(blocks[b].start + blocks[b].length)
-            if let i = range.first(where: { order[$0] == p.inputs }), p.correctsBias {
+            if correctsBias, let i = range.first(where: { order[$0] == inputs }) {
                 order.swapAt(i, range.lowerBound)
                 blocks[b].hasBias = true
             } else {

@@ -26,7 +26,7 @@ enum ConfigTable {
     private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD]
 
     static let optimizer: [Key] = [
-        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd 0.1; adagrad 0.01; rmsprop, adam 0.001"),
+        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd 0.1; adagrad 0.01; rmsprop, adam 0.001; sgd2 with an adaptive base: the base's"),
                   "learning rate", bounds: .greaterThan(0))),
         Key(.init("momentum", .real, .derived("sgd 0; sgd2, sa_sgd 0.9"), "heavy-ball momentum ρ",
                   bounds: .halfOpen(0, 1)), methods: momentumMethods),
@@ -38,7 +38,7 @@ enum ConfigTable {
             methods: [.adam, .sgd2]),
         Key(.init("beta2", .real, .value(.real(0.999)), "Adam's second-moment decay", bounds: .halfOpen(0, 1)),
             methods: [.adam, .sgd2]),
-        Key(.init("eps", .real, .derived("adagrad, rmsprop 1e-7; adam 1e-8"), "added to the root of the second moment",
+        Key(.init("eps", .real, .derived("adagrad, rmsprop 1e-7; adam 1e-8; sgd2: its base's"), "added to the root of the second moment",
                   bounds: .greaterThan(0)), methods: [.adagrad, .rmsprop, .adam, .sgd2]),
         Key(.init("weight_decay", .real, .value(.int(0)), "adds `weight_decay·w` to weight gradients (not biases)",
                   bounds: .atLeast(0))),

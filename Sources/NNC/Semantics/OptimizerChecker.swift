@@ -48,6 +48,14 @@ extension ConfigChecker {
                 } else { e.failed = true }
             }
             spec.sgd2 = o
+            // In front of an adaptive rule, the rate and ε the user did not give are that rule's
+            // defaults: lr 0.1 would be ruinous for Adam, and ε = 0 divides by zero on an
+            // input unit whose corrected gradient is exactly 0.
+            if o.base != .sgd {
+                let base = OptimizerSpec.defaults(for: o.base)
+                if e.values["lr"] == nil { spec.learningRate = base.learningRate }
+                if e.values["eps"] == nil { spec.epsilon = base.epsilon }
+            }
         }
         var seen: [String: SourceRange] = [:]
         for section in e.sections {

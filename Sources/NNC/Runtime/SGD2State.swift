@@ -1,0 +1,94 @@
+import Foundation
+
+/// SGD2's state in a checkpoint, so that a resumed run with `every > 1` (or chunking) goes on
+/// bit for bit: per corrected layer, the Double Cholesky factors it is reusing
+/// (`sgd2.factor.LAYER`, F64, the plan's shape) and `[held, unit order…]`
+/// (`sgd2.order.LAYER`, F64). Float32 tensors go through `Session.read`/`write`; these do not,
+/// since the factors are Double and writing any tensor makes the factors stale.
+extension Session {
+    /// Names of the SGD2 tensors a checkpoint of this session holds (empty without SGD2).
+    var sgd2TensorNames: Set<String> {
+        Set(train.sgd2Layers.flatMap { [SGD2State.factorName($0.op.layer), SGD2State.orderName($0.op.layer)] })
+    }
+
+    /// The SGD2 tensors, as `Checkpoint.write` stores them.
+    func sgd2Tensors() -> [TensorData] {
+        train.sgd2Layers.flatMap { layer -> [TensorData] in
+            let b = trainPlan.buffer(layer.op.factor)
+            let factor = train.arena.withPlanView(train.table) { v in
+                v.double(layer.op.factor) { Array(UnsafeBufferPointer(start: $0, count: b.count)) }
+            }
+            let order = layer.state.state
+            return [SGD2State.tensor(SGD2State.factorName(layer.op.layer), shape: b.shape, factor),
+                    SGD2State.tensor(SGD2State.orderName(layer.op.layer), shape: [order.count], order)]
+        }
+    }
+
+    /// Restores what `sgd2Tensors` wrote; call after every float32 tensor was written (those
+    /// writes mark the factors stale). Throws when a tensor is missing or malformed.
+    func restoreSGD2(from file: SafetensorsFile) throws {
+        for layer in train.sgd2Layers {
+            let b = trainPlan.buffer(layer.op.factor)
+            let factor = try SGD2State.doubles(file, SGD2State.factorName(layer.op.layer), count: b.count)
+            let order = try SGD2State.doubles(file, SGD2State.orderName(layer.op.layer), count: nil)
+            train.arena.withPlanView(train.table) { v in
+                v.double(layer.op.factor) { p in
+                    for i in factor.indices { p[i] = factor[i] }
+                }
+            }
+            guard layer.state.restore(order) else {
+                throw CheckpointError.badTensor(file: file.file, tensor: SGD2State.orderName(layer.op.layer),
+                                                detail: "not a unit order of layer '\(layer.op.layer)'")
+            }
+        }
+    }
+}
+
+extension Executor {
+    /// Every SGD2 correction of the plan with its runtime state, in plan order.
+    var sgd2Layers: [(op: Precondition, state: Preconditioner)] {
+        zip(plan.kernels, preconditioners).compactMap { kernel, state in
+            guard case .sgd2Precondition(let p) = kernel.op, let state else { return nil }
+            return (p, state)
+        }
+    }
+}
+
+enum SGD2State {
+    static func factorName(_ layer: String) -> String { "sgd2.factor.\(layer)" }
+    static func orderName(_ layer: String) -> String { "sgd2.order.\(layer)" }
+
+    static func isSGD2Tensor(_ name: String) -> Bool {
+        name.hasPrefix("sgd2.factor.") || name.hasPrefix("sgd2.order.")
+    }
+
+    static func tensor(_ name: String, shape: [Int], _ values: [Double]) -> TensorData {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(values.count * 8)
+        for v in values {
+            withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        return TensorData(name: name, dtype: .f64, shape: shape, bytes: bytes)
+    }
+
+    /// The F64 tensor `name`, `count` values when given.
+    static func doubles(_ file: SafetensorsFile, _ name: String, count: Int?) throws -> [Double] {
+        guard let info = file.info(name) else {
+            throw CheckpointError.badTensor(file: file.file, tensor: name, detail: "missing (SGD2's state)")
+        }
+        guard info.dtype == .f64 else {
+            throw CheckpointError.wrongDType(file: file.file, tensor: name, dtype: info.dtype.rawValue,
+                                             wanted: DType.f64.rawValue)
+        }
+        let bytes = try file.bytes(name)
+        let n = bytes.count / 8
+        if let count, count != n {
+            throw CheckpointError.badTensor(file: file.file, tensor: name, detail: "\(n) values, expected \(count)")
+        }
+        return (0..<n).map { i in
+            var bits: UInt64 = 0
+            for k in 0..<8 { bits |= UInt64(bytes[i * 8 + k]) << (8 * k) }
+            return Double(bitPattern: bits)
+        }
+    }
+}
