@@ -79,32 +79,38 @@ public struct Batcher {
         let groups = preprocessor.mean.count
         let multiplier = preprocessor.multiplier
         let offset = preprocessor.offset
+        // Spans, one row and group at a time, with the bound checked once per group: the compiler
+        // drops the per-value checks and vectorises (twice as fast as indexing the arrays).
+        var output = features.mutableSpan
+        var labelOutput = labels.mutableSpan
         switch dataset.storage {
         case .bytes(let pixels):
+            let input = pixels.span
             for row in 0..<rows {
                 let sample = Int(order[first + row])
-                let source = sample * size
-                let target = row * size
                 for g in 0..<groups {
+                    let lo = g * groupSize
+                    let source = input.extracting((sample * size + lo)..<(sample * size + lo + groupSize))
+                    let target = row * size + lo
                     let (a, b) = (multiplier[g], offset[g])
-                    for i in (g * groupSize)..<((g + 1) * groupSize) {
-                        features[target + i] = Float(pixels[source + i]) * a + b
-                    }
+                    precondition(target + source.count <= output.count)
+                    for i in 0..<source.count { output[target + i] = Float(source[i]) * a + b }
                 }
-                labels[row] = dataset.labels[sample]
+                labelOutput[row] = dataset.labels[sample]
             }
         case .floats(let values):
+            let input = values.span
             for row in 0..<rows {
                 let sample = Int(order[first + row])
-                let source = sample * size
-                let target = row * size
                 for g in 0..<groups {
+                    let lo = g * groupSize
+                    let source = input.extracting((sample * size + lo)..<(sample * size + lo + groupSize))
+                    let target = row * size + lo
                     let (a, b) = (multiplier[g], offset[g])
-                    for i in (g * groupSize)..<((g + 1) * groupSize) {
-                        features[target + i] = values[source + i] * a + b
-                    }
+                    precondition(target + source.count <= output.count)
+                    for i in 0..<source.count { output[target + i] = source[i] * a + b }
                 }
-                labels[row] = dataset.labels[sample]
+                labelOutput[row] = dataset.labels[sample]
             }
         }
         batchIndex += 1
