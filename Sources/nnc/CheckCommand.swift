@@ -8,10 +8,13 @@ enum CheckCommand {
 
         Parses and type-checks a .net file. On success prints each layer with its output
         shape and parameter count; otherwise prints every error with its place and a fix.
+        With --data it also reads the data block's files and checks the model against them
+        (input size against the samples' features, output width against the classes).
 
         options:
           --color WHEN   colour diagnostics: auto (when stderr is a terminal), always, never
-          --data DIR     the data directory (accepted for symmetry with 'train'; check reads no data)
+          --data DIR     read the data (searched in DIR, beside the model, then $NNC_DATA) and
+                         check the model against it
           -h, --help     show this help
 
         exit status: 0 checked, 64 usage error, 65 errors in the file, 66 file missing or unreadable
@@ -74,7 +77,28 @@ enum CheckCommand {
         }
         let (checked, code) = loadModel(options.path, command: "check", color: options.color)
         guard let model = checked else { return code }
-        print(ModelSummary(model).text, terminator: "")
+        var dataLine = ""
+        if let directory = options.dataDirectory {
+            guard let spec = model.data else {
+                writeError("nnc check: \(options.path) has no data block to check against; add data { train: … }\n")
+                return .dataError
+            }
+            let data: TrainingData
+            do {
+                data = try TrainingData.load(spec, locator: .standard(dataDirectory: directory, modelFile: options.path))
+            } catch {
+                let (code, message) = describe(error)
+                writeError("nnc check: \(message)\n")
+                return code
+            }
+            let train = data.train
+            guard checkData(model, path: options.path, classes: train.classCount, features: train.sampleSize,
+                            color: options.color) else {
+                return .dataError
+            }
+            dataLine = "data    \(train.count) training samples of \(train.sampleSize) features, \(train.classCount) classes: they fit\n"
+        }
+        print(ModelSummary(model).text + dataLine, terminator: "")
         return .success
     }
 }

@@ -56,6 +56,28 @@ import Testing
         #expect(r.stdout.hasSuffix("total   5 layers               118,282\n"))
     }
 
+    @Test func dataOptionChecksTheModelAgainstTheData() throws {
+        let spirals = try String(contentsOf: TestPaths.examples.appendingPathComponent("spirals.net"), encoding: .utf8)
+        let examples = TestPaths.examples.path
+        // Without --data nothing is read; with it, the data agree with the shipped model.
+        let good = try Self.temporaryFile(spirals)
+        #expect(try Self.run(["check", good.path]).status == 0)
+        let fits = try Self.run(["check", good.path, "--data", examples])
+        #expect(fits.status == 0)
+        #expect(fits.stdout.hasSuffix("data    1500 training samples of 2 features, 3 classes: they fit\n"))
+        // The output layer is one class short of the data: only --data can tell.
+        let bad = try Self.temporaryFile(spirals.replacingOccurrences(of: "dense 3\n", with: "dense 2\n"))
+        #expect(try Self.run(["check", bad.path]).status == 0)
+        let mismatch = try Self.run(["check", bad.path, "--data", examples])
+        #expect(mismatch.status == 65)
+        #expect(mismatch.stderr.contains("error:"))
+        #expect(mismatch.stderr.contains("3"))
+        // Missing data files name what was looked for.
+        let missing = try Self.run(["check", good.path, "--data", "/nonexistent-nnc-data"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("spirals.csv"))
+    }
+
     @Test func badFileGetsRenderedDiagnosticsAndStatus65() throws {
         let url = try Self.temporaryFile("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")
         defer { try? FileManager.default.removeItem(at: url) }
