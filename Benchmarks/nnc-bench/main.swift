@@ -190,7 +190,7 @@ func runConv(_ o: Options) {
     let timers = openBLASTimers(o)
     if let t = timers[o.threads[0]] { print("reference: \(t.info()) on the whole-batch im2col GEMM, via \(openBLASScript)") }
     print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, "
-          + "GFLOP/s = 2·N·OC·C·kh·kw·OH·OW / time, wall clock")
+          + "GFLOP/s = 2·N·OC·C·kh·kw·OH·OW / time" + (o.cpuTime ? "; 1-thread runs by thread CPU time" : "; wall clock"))
     print("")
     var header = "| layer | pass | GEMM m×k·k×n |"
     var rule = "|---|---|---|"
@@ -212,11 +212,14 @@ func runConv(_ o: Options) {
             var nnc = [Int: Double](), blas = [Int: Double]()
             for _ in 0..<o.rounds {
                 for t in o.threads {
-                    let r = measure(work: layer.flop / 1e9, minTime: o.minTime, trials: o.trials) { ops.run(pass, threads: t) }
+                    let clock: BenchClock = o.cpuTime && t == 1 ? .thread : .wall
+                    let r = measure(work: layer.flop / 1e9, minTime: o.minTime, trials: o.trials, clock: clock) {
+                        ops.run(pass, threads: t)
+                    }
                     nnc[t] = max(nnc[t] ?? 0, r.best)
                     if let timer = timers[t] {
                         let b = timer.time(m: g.m, k: g.k, n: g.n, transA: g.transA, transB: g.transB,
-                                           minTime: o.minTime, trials: o.trials, clock: .wall)
+                                           minTime: o.minTime, trials: o.trials, clock: clock)
                         blas[t] = max(blas[t] ?? 0, b.best)
                         if t > 1 { usleep(200_000) }
                     }

@@ -5,10 +5,13 @@
 // convolution with stride 1 and no padding uses the input itself as `col`; one whose kernel
 // covers the whole (unpadded) image is a dense layer, one product over the whole batch.
 //
-// Threads: forward and backward-data split the samples over the pool (each thread its own
-// im2col buffer and 1-thread products, so im2col/col2im run in parallel too); the weight
-// gradient sums over samples in order, so it splits each product's output instead. Either
-// way the bits do not depend on the thread count.
+// Samples with few output positions (< 256) are grouped side by side, (K, group·P), so that
+// each product is wide (or deep) enough for the micro-kernels; the group size depends on the
+// shape only. Threads: large samples are split over the pool, each thread with an im2col
+// buffer of its own and 1-thread products; grouped samples are filled (im2col, col2im,
+// copies) in parallel and each group's product is split like any gemm. The weight gradient
+// sums samples (or groups) in order. The bits never depend on the thread count. Scratch
+// beyond the plan's one-sample `workspace` comes from `ScratchPool`.
 
 /// The geometry of a convolution; the weight is (OC, C, kh, kw), i.e. (OC, patchSize).
 public struct Conv2dShape: Equatable, Sendable {
@@ -43,14 +46,16 @@ public struct Conv2dShape: Equatable, Sendable {
     public var workspaceCount: Int { isPointwise ? 0 : patchSize * outPositions }
 }
 
-/// Lays one sample's patches out as columns, zeros where a patch hangs over the padding.
-// x (C, H, W) -> col (C·kh·kw, OH·OW)
-public func im2col(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, shape s: Conv2dShape) {
+/// Lays one sample's patches out as columns, zeros where a patch hangs over the padding;
+/// `ldcol` (default OH·OW) is the row stride of `col`, wider when several samples sit side by side.
+// x (C, H, W) -> col (C·kh·kw, OH·OW) row stride ldcol
+public func im2col(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ldcol: Int? = nil) {
     let (oh, ow) = (s.outHeight, s.outWidth)
+    let ld = ldcol ?? oh * ow
     for c in 0..<s.inChannels {
         for ki in 0..<s.kernelH {
             for kj in 0..<s.kernelW {
-                let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * oh * ow
+                let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * ld
                 // Output columns whose input column lies inside the image: lo..<hi.
                 let lo = min(ow, max(0, (s.padW - kj + s.strideW - 1) / s.strideW))
                 let hi = max(lo, min(ow, (s.width + s.padW - kj + s.strideW - 1) / s.strideW))
@@ -75,14 +80,15 @@ public func im2col(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, sh
     }
 }
 
-/// Adds patch gradients back onto the image: the adjoint of `im2col`.
-// col (C·kh·kw, OH·OW) -> dx (C, H, W) (added to)
-public func col2im(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Conv2dShape) {
+/// Adds patch gradients back onto the image: the adjoint of `im2col` (same `ldcol`).
+// col (C·kh·kw, OH·OW) row stride ldcol -> dx (C, H, W) (added to)
+public func col2im(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ldcol: Int? = nil) {
     let (oh, ow) = (s.outHeight, s.outWidth)
+    let ld = ldcol ?? oh * ow
     for c in 0..<s.inChannels {
         for ki in 0..<s.kernelH {
             for kj in 0..<s.kernelW {
-                let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * oh * ow
+                let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * ld
                 let lo = min(ow, max(0, (s.padW - kj + s.strideW - 1) / s.strideW))
                 let hi = max(lo, min(ow, (s.width + s.padW - kj + s.strideW - 1) / s.strideW))
                 for i in 0..<oh {
@@ -111,6 +117,10 @@ public func conv2dForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         gemm(transA: false, transB: true, m: s.batch, n: s.outChannels, k: k, a: x, lda: max(k, 1),
              b: weight, ldb: max(k, 1), c: y, ldc: max(s.outChannels, 1),
              epilogue: epilogue.transposedForDense(ld: s.outChannels), threads: threads)
+        return
+    }
+    if !s.isPointwise && s.batch > 1 && p < 256 {
+        forwardGrouped(x: x, weight: weight, y: y, shape: s, epilogue: epilogue, threads: threads)
         return
     }
     forEachSampleRange(s, threads: threads, workspace: workspace) { samples, col, gemmThreads in
@@ -165,6 +175,10 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
              epilogue: epilogue.transposedForDense(ld: k), threads: threads)
         return
     }
+    if !s.isPointwise && s.batch > 1 && p < 256 {
+        backwardDataGrouped(dy: dy, weight: weight, dx: dx, shape: s, epilogue: epilogue, threads: threads, accumulate: accumulate)
+        return
+    }
     forEachSampleRange(s, threads: threads, workspace: workspace) { samples, col, gemmThreads in
         for n in samples {
             let dxn = dx + n * s.inPlane
@@ -187,6 +201,9 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
 }
 
 /// Gradient with respect to the weight: `dweight = Σ_n dy[n] · col[n]ᵀ` (samples in order).
+/// When a sample has fewer than 256 output positions, groups of samples (a size fixed by the
+/// shape, not the threads) go side by side into one product of depth ≥ 512, so that `dweight`
+/// is not re-read and re-written for every thin product.
 // x (N, C, H, W), dy (N, OC, OH, OW) -> dweight (OC, C, kh, kw)
 public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                                   shape s: Conv2dShape, workspace: UnsafeMutablePointer<Float>?, threads: Int = 1,
@@ -199,6 +216,11 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
         return
     }
     if s.batch == 0 && !accumulate { dweight.update(repeating: 0, count: s.outChannels * k) }
+    if p < 256 && s.batch > 1 {
+        backwardWeightsGrouped(x: x, dy: dy, dweight: dweight, shape: s, group: sampleGroup(s), threads: threads,
+                               accumulate: accumulate)
+        return
+    }
     for n in 0..<s.batch {
         let xn = x + n * s.inPlane
         let col: UnsafePointer<Float>
@@ -210,6 +232,103 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
         }
         gemm(transA: false, transB: true, m: s.outChannels, n: k, k: p, a: dy + n * s.outPlane, lda: max(p, 1),
              b: col, ldb: max(p, 1), beta: n > 0 || accumulate ? 1 : 0, c: dweight, ldc: max(k, 1), threads: threads)
+    }
+}
+
+/// Samples per grouped product when a sample has few output positions: depth or width ≥ 512.
+private func sampleGroup(_ s: Conv2dShape) -> Int {
+    min(s.batch, max(1, 512 / max(s.outPositions, 1)))
+}
+
+/// `conv2dForward` for few output positions per sample: groups of samples' patches side by
+/// side in `col` (K, group·P), one product per group into `out` (OC, group·P), then each
+/// sample's block copied to `y` and the epilogue applied there. Filling and copying run in
+/// parallel over samples, the product over threads like any gemm; each output element is the
+/// same dot product whatever the group or the threads.
+private func forwardGrouped(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                            shape s: Conv2dShape, epilogue: GEMMEpilogue, threads: Int) {
+    let p = s.outPositions, k = s.patchSize, oc = s.outChannels, group = sampleGroup(s)
+    let buffers = ScratchPool.shared.take(count: (k + oc) * group * p, parts: 1)
+    defer { ScratchPool.shared.give(buffers) }
+    let col = buffers[0], out = buffers[0] + k * group * p
+    var first = 0
+    while first < s.batch {
+        let count = min(group, s.batch - first), width = count * p
+        parallelChunks(count, threads: threads, grain: 1, align: 1) { samples in
+            for j in samples { im2col(x: x + (first + j) * s.inPlane, col: col + j * p, shape: s, ldcol: width) }
+        }
+        gemm(transA: false, transB: false, m: oc, n: width, k: k, a: weight, lda: max(k, 1), b: col, ldb: width,
+             c: out, ldc: width, threads: threads)
+        parallelChunks(count, threads: threads, grain: 1, align: 1) { samples in
+            for j in samples {
+                let n = first + j, yn = y + n * s.outPlane
+                for c in 0..<oc { (yn + c * p).update(from: out + c * width + j * p, count: p) }
+                if !epilogue.isIdentity {
+                    applyEpilogue(epilogue.advanced(by: n * s.outPlane), c: yn, ldc: p, rows: 0..<oc, cols: 0..<p)
+                }
+            }
+        }
+        first += count
+    }
+}
+
+/// `conv2dBackwardData` for few output positions per sample: groups of samples' output
+/// gradients side by side in `dyg` (OC, group·P), one product per group into `col`
+/// (K, group·P), then `col2im` and the epilogue sample by sample, in parallel.
+private func backwardDataGrouped(dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                 shape s: Conv2dShape, epilogue: GEMMEpilogue, threads: Int, accumulate: Bool) {
+    let p = s.outPositions, k = s.patchSize, oc = s.outChannels, group = sampleGroup(s)
+    let buffers = ScratchPool.shared.take(count: (k + oc) * group * p, parts: 1)
+    defer { ScratchPool.shared.give(buffers) }
+    let col = buffers[0], dyg = buffers[0] + k * group * p
+    var first = 0
+    while first < s.batch {
+        let count = min(group, s.batch - first), width = count * p
+        parallelChunks(count, threads: threads, grain: 1, align: 1) { samples in
+            for j in samples {
+                let n = first + j
+                for c in 0..<oc { (dyg + c * width + j * p).update(from: dy + n * s.outPlane + c * p, count: p) }
+            }
+        }
+        gemm(transA: true, transB: false, m: k, n: width, k: oc, a: weight, lda: max(k, 1), b: dyg, ldb: width,
+             c: col, ldc: width, threads: threads)
+        parallelChunks(count, threads: threads, grain: 1, align: 1) { samples in
+            for j in samples {
+                let n = first + j, dxn = dx + n * s.inPlane
+                if !accumulate { dxn.update(repeating: 0, count: s.inPlane) }
+                col2im(col: col + j * p, dx: dxn, shape: s, ldcol: width)
+                let e = epilogue.advanced(by: n * s.inPlane)
+                if !e.isIdentity {
+                    applyEpilogue(e, c: dxn, ldc: s.height * s.width, rows: 0..<s.inChannels, cols: 0..<(s.height * s.width))
+                }
+            }
+        }
+        first += count
+    }
+}
+
+/// `conv2dBackwardWeights` over groups of `group` samples: their patches side by side in
+/// `col` (K, group·P) and their output gradients in `dyg` (OC, group·P), filled in parallel
+/// (sample by sample), then one product per group, split over threads like any gemm.
+private func backwardWeightsGrouped(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+                                    shape s: Conv2dShape, group: Int, threads: Int, accumulate: Bool) {
+    let p = s.outPositions, k = s.patchSize, oc = s.outChannels
+    let buffers = ScratchPool.shared.take(count: (k + oc) * group * p, parts: 1)
+    defer { ScratchPool.shared.give(buffers) }
+    let col = buffers[0], dyg = buffers[0] + k * group * p
+    var first = 0
+    while first < s.batch {
+        let count = min(group, s.batch - first), width = count * p
+        parallelChunks(count, threads: threads, grain: 1, align: 1) { samples in
+            for j in samples {
+                let n = first + j
+                im2col(x: x + n * s.inPlane, col: col + j * p, shape: s, ldcol: width)
+                for c in 0..<oc { (dyg + c * width + j * p).update(from: dy + n * s.outPlane + c * p, count: p) }
+            }
+        }
+        gemm(transA: false, transB: true, m: oc, n: k, k: width, a: dyg, lda: width, b: col, ldb: width,
+             beta: first > 0 || accumulate ? 1 : 0, c: dweight, ldc: max(k, 1), threads: threads)
+        first += count
     }
 }
 

@@ -14,10 +14,13 @@ import Darwin
 /// is still spinning (BENCHMARKS.md, "Threads"). Consecutive products of a training step reach
 /// the workers within the spin window.
 ///
+/// Parts are claimed, not assigned: the caller and the woken workers take the next unclaimed
+/// part until none is left, so a worker that the OS has not scheduled (a busy machine, more
+/// threads than cores) delays nothing — the caller runs its parts — and the caller waits only
+/// for parts already running. Who runs a part never changes what it computes.
+///
 /// One job runs at a time; a caller that finds the pool busy (another thread's GEMM, or a
-/// job inside a job) runs all parts itself, which gives the same bits. A job of more parts
-/// than `maxThreads` runs them round-robin on that many threads (the state word has 8 bits
-/// for the thread count).
+/// job inside a job) runs all parts itself, which gives the same bits.
 final class WorkerPool: @unchecked Sendable {
     /// The pool `gemm` uses.
     static let shared = WorkerPool()
@@ -27,16 +30,20 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Most threads one job runs on, the caller's included.
     static let maxThreads = 64
+    /// Most parts in one job (the claim word has 20 bits for them).
+    static let maxParts = (1 << 20) - 1
 
     /// `generation << 8 | threads`, bumped once per job so that a worker reads both at once.
     private let state = Atomic<Int>(0)
-    /// Workers of the current job still running.
-    private let remaining = Atomic<Int>(0)
+    /// `generation << 40 | parts << 20 | next unclaimed part`: a claim is a compare-exchange
+    /// that bumps `next`, so a late worker holding an old generation can never take a part.
+    private let claim = Atomic<Int>(0)
+    /// Parts of the current job finished.
+    private let done = Atomic<Int>(0)
     /// Workers blocked on the condition variable.
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private var job: ((Int) -> Void)?
-    private var jobParts = 0
     private var workerCount = 0
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let cond: UnsafeMutablePointer<pthread_cond_t>
@@ -48,10 +55,10 @@ final class WorkerPool: @unchecked Sendable {
         pthread_cond_init(cond, nil)
     }
 
-    /// Runs `body(0) … body(parts − 1)`, part 0 on the calling thread, and returns when all
-    /// are done. Thread `t` of `T = min(parts, maxThreads)` runs parts `t, t + T, …`.
+    /// Runs `body(0) … body(parts − 1)` on the calling thread and up to
+    /// `min(parts, maxThreads) − 1` workers, and returns when all are done.
     func run(parts: Int, _ body: (Int) -> Void) {
-        precondition(parts >= 1, "WorkerPool: no parts")
+        precondition(parts >= 1 && parts <= WorkerPool.maxParts, "WorkerPool: \(parts) parts")
         if parts == 1 || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
             for p in 0..<parts { body(p) }
             return
@@ -61,22 +68,40 @@ final class WorkerPool: @unchecked Sendable {
         startWorkers(threads - 1)
         withoutActuallyEscaping(body) { escapable in
             job = escapable
-            jobParts = parts
-            remaining.store(threads - 1, ordering: .relaxed)
+            done.store(0, ordering: .relaxed)
             let generation = (state.load(ordering: .relaxed) >> 8) + 1
+            claim.store((generation & 0xFF_FFFF) << 40 | parts << 20, ordering: .releasing)
             state.store(generation << 8 | threads, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 pthread_mutex_lock(mutex)
                 pthread_cond_broadcast(cond)
                 pthread_mutex_unlock(mutex)
             }
-            for p in stride(from: 0, to: parts, by: threads) { escapable(p) }
+            runClaimed(generation: generation)
             var spins = 0
-            while remaining.load(ordering: .acquiring) > 0 {
+            while done.load(ordering: .acquiring) < parts {
                 spins += 1
-                if spins > 100_000 { sched_yield() }
+                if spins > 1_000 { sched_yield() }
             }
             job = nil
+        }
+    }
+
+    /// Claims and runs parts of job `generation` until none is left (or that job is over).
+    private func runClaimed(generation: Int) {
+        let tag = (generation & 0xFF_FFFF) << 40
+        while true {
+            var c = claim.load(ordering: .acquiring)
+            while true {
+                let parts = (c >> 20) & 0xF_FFFF, next = c & 0xF_FFFF
+                if c & ~0xFF_FFFF_FFFF != tag || next >= parts { return }
+                let (exchanged, original) = claim.compareExchange(expected: c, desired: c + 1, ordering: .acquiringAndReleasing)
+                if exchanged { break }
+                c = original
+            }
+            // The claimed part keeps this job from finishing, so `job` is still its closure.
+            runPart(c & 0xF_FFFF)
+            done.add(1, ordering: .releasing)
         }
     }
 
@@ -112,8 +137,8 @@ final class WorkerPool: @unchecked Sendable {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    /// A worker's life: wait for a new generation (spinning, then sleeping), run its parts if
-    /// the job has any for it, report.
+    /// A worker's life: wait for a new generation (spinning, then sleeping), then claim and
+    /// run parts while any are left.
     private func work(index: Int, seen start: Int) {
         var seen = start
         while true {
@@ -131,10 +156,7 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             seen = s >> 8
-            if index < s & 255 {
-                runParts(index, of: s & 255)
-                remaining.subtract(1, ordering: .releasing)
-            }
+            if index < s & 255 { runClaimed(generation: seen) }
         }
     }
 
@@ -155,8 +177,7 @@ final class WorkerPool: @unchecked Sendable {
     /// Calls the job in a frame of its own, so that the worker's reference to the closure is
     /// gone before it reports (`withoutActuallyEscaping` checks that nothing kept it).
     @inline(never)
-    private func runParts(_ index: Int, of threads: Int) {
-        let body = job!
-        for p in stride(from: index, to: jobParts, by: threads) { body(p) }
+    private func runPart(_ part: Int) {
+        job!(part)
     }
 }

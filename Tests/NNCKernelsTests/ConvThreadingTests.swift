@@ -1,13 +1,17 @@
 import Testing
 import NNCKernels
 
-/// The convolutions split samples (forward, backward-data) or output tiles (weights) over
-/// threads, and run a kernel that covers the whole image as one dense product: both must give
-/// the direct loops' values and the 1-thread bits.
+/// The convolutions split samples or products over threads, group samples with few output
+/// positions into one product, and run a kernel that covers the whole image as one dense
+/// product: every path must give the direct loops' values and the 1-thread bits.
 @Suite struct ConvThreadingTests {
     static let shapes: [Conv2dShape] = [
         // padded 5×5, more samples than threads and not a multiple of them
         Conv2dShape(batch: 5, inChannels: 3, height: 9, width: 8, outChannels: 6, kernelH: 5, kernelW: 5, padH: 2, padW: 2),
+        // 100 positions: samples grouped 5 at a time, the last group short
+        Conv2dShape(batch: 7, inChannels: 2, height: 12, width: 12, outChannels: 9, kernelH: 3, kernelW: 3),
+        // 289 positions: samples one by one, split over threads
+        Conv2dShape(batch: 3, inChannels: 2, height: 17, width: 17, outChannels: 5, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
         // the kernel covers the image: the dense path (cifar_conv's last convolution)
         Conv2dShape(batch: 7, inChannels: 3, height: 4, width: 4, outChannels: 17, kernelH: 4, kernelW: 4),
         // dense and strided, a rectangular image

@@ -17,6 +17,7 @@ import NNCKernels
     func activationsAndAdd(_ n: Int) {
         var g = SplitMix(UInt64(n))
         var x = g.floats(n, scale: 4), dy = g.floats(n)
+        let dx0 = g.floats(n)
         x[n / 2] = .nan
         dy[n - 1] = .infinity
         for act in [KernelActivation.relu, .tanh, .sigmoid] {
@@ -26,7 +27,7 @@ import NNCKernels
                 return y
             }
             sameBits("backward \(act) \(n)") { t in
-                var dx = g.floats(n)
+                var dx = dx0
                 x.withPtr { xp in dy.withPtr { dp in dx.withMutPtr {
                     activationBackward(act, dy: dp, saved: xp, savedIsOutput: false, dx: $0, count: n, accumulate: true, threads: t)
                 } } }
@@ -70,9 +71,10 @@ import NNCKernels
     func columnSumsAndDenseBiasGradient(_ rows: Int, _ cols: Int) {
         var g = SplitMix(UInt64(rows * cols))
         var x = g.floats(rows * cols)
+        let out0 = g.floats(cols)
         x[cols / 2] = .nan
         sameBits("column sums \(rows)×\(cols)") { t in
-            var out = g.floats(cols)
+            var out = out0
             x.withPtr { xp in out.withMutPtr { columnSums(xp, rows: rows, cols: cols, ldx: cols, out: $0, accumulate: true, threads: t) } }
             return out
         }
