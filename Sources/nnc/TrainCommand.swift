@@ -23,6 +23,10 @@ enum TrainCommand {
           --log-every N    log every N-th step only (default 1)
           --label TEXT     the run's name in the log and reports (default: model/optimizer)
           --limit N        use only the first N training samples (quick experiments)
+          --analyze        record per-layer analysis after each epoch (gradient energy, activations,
+                           σmax and the operator-norm bound, conditioning): a table on the terminal
+                           and `analysis` records in the --log file; its cost is printed with it
+          --analyze-every N  analyse every N steps instead (implies --analyze)
           -h, --help       show this help
 
         exit status: 0 trained (or stopped by Ctrl-C with a checkpoint), 64 usage error,
@@ -32,7 +36,7 @@ enum TrainCommand {
         """
 
     static let valued = CommonOptions.valued.union(CommonOptions.overrideOptions)
-        .union(["--checkpoint", "--resume", "--init", "--log", "--log-every", "--label", "--limit"])
+        .union(["--checkpoint", "--resume", "--init", "--log", "--log-every", "--label", "--limit", "--analyze-every"])
 
     static func run(_ args: [String]) -> ExitCode {
         let parsed: ParsedArguments
@@ -40,8 +44,9 @@ enum TrainCommand {
         let overrides: TrainingOverrides
         let logEvery: Int
         let limit: Int?
+        let analysis: AnalysisSchedule?
         do {
-            parsed = try ParsedArguments(args, valued: valued)
+            parsed = try ParsedArguments(args, valued: valued, flags: ["--analyze"])
             if parsed.help {
                 print(help, terminator: "")
                 return .success
@@ -50,6 +55,8 @@ enum TrainCommand {
             overrides = try CommonOptions.overrides(parsed)
             logEvery = try parsed.int("--log-every", atLeast: 1) ?? 1
             limit = try parsed.int("--limit", atLeast: 1)
+            analysis = try parsed.int("--analyze-every", atLeast: 1).map { .everySteps($0) }
+                ?? (parsed.flags.contains("--analyze") ? .everyEpoch : nil)
             guard parsed.positional.count == 1 else {
                 throw CommandLineError(parsed.positional.isEmpty ? "missing the .net file to train" : "only one .net file can be trained at a time")
             }
@@ -87,7 +94,7 @@ enum TrainCommand {
         let session: Session
         do {
             session = try Session(model: model, batch: model.training.batch, evalBatch: max(model.training.batch, 256),
-                                  threads: common.threads)
+                                  threads: common.threads, keepLayerBuffers: analysis != nil)
         } catch {
             writeError("nnc train: cannot run \(model.name): \(error)\n")
             return .failure
@@ -100,7 +107,8 @@ enum TrainCommand {
             ?? URL(fileURLWithPath: "\(model.name).safetensors")
         let label = parsed.values["--label"] ?? "\(model.name)/\(model.optimizer.method.rawValue)"
         let trainer = Trainer(model: model, session: session, data: data,
-                              options: .init(checkpoint: checkpoint, file: path, label: label, threads: common.threads))
+                              options: .init(checkpoint: checkpoint, file: path, label: label, threads: common.threads,
+                                             analysis: analysis))
         do {
             if let resume = parsed.values["--resume"] {
                 try trainer.resume(from: Checkpoint.read(URL(fileURLWithPath: resume)))

@@ -48,6 +48,9 @@ final class TrainingReporter {
             }
             line += "  lr \(format(e.learningRate))  \(String(format: e.seconds < 10 ? "%.2f" : "%.1f", e.seconds)) s (\(Int(e.samplesPerSecond.rounded())) samples/s)"
             output(line)
+        case .analysis(let a):
+            clearBar()
+            output(a.table())
         case .checkpointed:
             break
         case .finished(let end):

@@ -14,6 +14,7 @@ let subcommands: [Subcommand] = [
     Subcommand(name: "plan", abstract: "print the lowered execution plan: kernels, shapes, FLOPs, arena",
                run: PlanCommand.run),
     Subcommand(name: "train", abstract: "train a model: progress, JSON-lines log, safetensors checkpoints", run: TrainCommand.run),
+    Subcommand(name: "time", abstract: "time a training step kernel by kernel: ms, GFLOP/s, share, per phase", run: TimeCommand.run),
     Subcommand(name: "eval", abstract: "test loss, error and confusion matrix of a checkpoint", run: EvalCommand.run),
     Subcommand(name: "fetch", abstract: "download mnist, fashion-mnist or cifar10 and verify checksums", run: FetchCommand.run),
     Subcommand(name: "report", abstract: "turn training logs into an HTML report or an SVG chart", run: ReportCommand.run),

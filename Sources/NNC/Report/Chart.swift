@@ -28,6 +28,8 @@ struct LineChart {
     var xScale: ChartScale? = .linear
     /// Nil chooses linear or log from the data.
     var yScale: ChartScale? = nil
+    /// Values the y axis covers besides the data: charts meant to be compared share a range.
+    var yAlsoCovers: [Double] = []
     /// Names for x = 1, 2, …, n (layers, first to last) instead of numeric ticks.
     var xCategories: [String]? = nil
     var width: Double = 560

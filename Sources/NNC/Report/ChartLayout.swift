@@ -19,7 +19,7 @@ struct ChartLayout {
         self.chart = chart
         let glyph = LineChart.glyph
         entries = chart.series.filter { $0.inLegend && !$0.name.isEmpty }
-        yAxis = ChartAxis(values: chart.series.flatMap(\.ys), scale: chart.yScale, maxTicks: 6)
+        yAxis = ChartAxis(values: chart.series.flatMap(\.ys) + chart.yAlsoCovers, scale: chart.yScale, maxTicks: 6)
         let widestTick = Double(yAxis.labels.map(\.count).max() ?? 1) * glyph
         left = 24 + widestTick + 8
         top = chart.title.isEmpty ? 12 : 32

@@ -127,14 +127,18 @@ struct ReportCharts {
         return charts
     }
 
-    /// For each run, each factor's condition number per layer over time, one line per layer.
+    /// For each factor, each run's condition number per layer over time, one line per layer;
+    /// the runs of one factor come next to each other (side by side on the page) and share the
+    /// y range, so their conditioning compares at a glance.
     func conditioning() -> [LineChart] {
         let factors = [("input_condition", "A = E[x xᵀ]"), ("output_condition", "S = E[δ δᵀ]"),
                        ("product_condition", "A ⊗ S")]
         var charts: [LineChart] = []
         let present = factors.filter { hasField($0.0) }
-        for (index, run) in runs.enumerated() {
-            for (field, factor) in present.isEmpty ? [factors[0]] : present {
+        for (field, factor) in present.isEmpty ? [factors[0]] : present {
+            let all = runs.flatMap { $0.analyses.flatMap { $0.layers.compactMap { $0[field] } } }.filter { $0.isFinite && $0 > 0 }
+            let range = [all.min(), all.max()].compactMap { $0 }
+            for (index, run) in runs.enumerated() {
                 let names = run.analyses.last?.layers.map(\.name) ?? run.header.layers
                 let colors = ChartPalette.sequential(names.count)
                 let series = names.enumerated().map { (k, name) in
@@ -143,7 +147,7 @@ struct ReportCharts {
                                 color: colors[k], width: 1.4)
                 }
                 charts.append(LineChart(title: "Conditioning of \(factor): \(labels[index])", xLabel: timeLabel,
-                                        yLabel: "condition number λmax/λmin", series: series))
+                                        yLabel: "condition number λmax/λmin", series: series, yAlsoCovers: range))
             }
         }
         return charts

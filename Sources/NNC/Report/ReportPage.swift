@@ -72,13 +72,20 @@ public struct ReportPage {
             out += "<tr><td class=\"text\">\(swatch)\(xmlEscape(labels[index]))</td>"
                 + "<td class=\"text\">\(xmlEscape(header.model ?? "–"))</td>"
                 + "<td class=\"text\">\(xmlEscape(header.optimizer ?? "–"))</td>"
-                + "<td>\(header.lr.map { String(format: "%g", $0) } ?? "–")</td>"
+                + "<td>\(Self.rates(header.lr, run.epochs.last?.lr))</td>"
                 + "<td>\(header.batch.map(String.init) ?? "–")</td>"
                 + "<td>\(epochs)</td>"
                 + "<td>\(Self.percent(finalError))</td><td>\(Self.percent(run.bestTestError))</td>"
                 + "<td>\(Self.duration(run.seconds))</td><td\(statusClass)>\(statusCell)</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n"
+    }
+
+    /// The initial learning rate, and the last epoch's when a search or schedule changed it.
+    static func rates(_ initial: Double?, _ last: Double?) -> String {
+        guard let initial else { return last.map { String(format: "%g", $0) } ?? "–" }
+        guard let last, last != initial else { return String(format: "%g", initial) }
+        return String(format: "%g → %g", initial, last)
     }
 
     static func percent(_ fraction: Double?) -> String {

@@ -9,6 +9,13 @@ struct StepContext {
     var random: Random
 }
 
+/// Watches an executor's kernels one at a time: timing and the analyses read buffers between them.
+protocol ExecutorProbe: AnyObject {
+    func willRun(_ kernel: Int)
+    /// After kernel `kernel`, with the arena still as it left it.
+    func didRun(_ kernel: Int, _ view: PlanView)
+}
+
 /// Runs one plan's kernels over one arena: one `switch` over `Op`, each case a direct call of
 /// an NNCKernels function with pointers from the plan view. Everything a step needs is made
 /// here, once: the arena, the GEMM packing buffers, the scratch for outputs the plan leaves
@@ -25,6 +32,8 @@ final class Executor {
     private var indexScratch: [Int32]
     /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2State.swift).
     let preconditioners: [Preconditioner?]
+    /// Sees every kernel run while set (`nnc time`, `nnc train --analyze`); nil costs nothing.
+    var probe: ExecutorProbe?
 
     init(plan: Plan, threads: Int) throws {
         self.plan = plan
@@ -59,7 +68,15 @@ final class Executor {
     /// Runs the kernels of `range` in order.
     func run(_ range: Range<Int>, _ ctx: inout StepContext) throws {
         try arena.withPlanView(table) { v in
-            for i in range { try execute(i, v, &ctx) }
+            guard let probe else {
+                for i in range { try execute(i, v, &ctx) }
+                return
+            }
+            for i in range {
+                probe.willRun(i)
+                try execute(i, v, &ctx)
+                probe.didRun(i, v)
+            }
         }
     }
 

@@ -34,12 +34,17 @@ public final class Trainer {
         public var file: String
         public var label: String
         public var threads: Int
+        /// When to write per-layer analysis records (`--analyze`); nil analyses nothing and
+        /// costs nothing. The session should keep its layer buffers (`keepLayerBuffers`).
+        public var analysis: AnalysisSchedule?
 
-        public init(checkpoint: URL? = nil, file: String = "", label: String = "", threads: Int = 1) {
+        public init(checkpoint: URL? = nil, file: String = "", label: String = "", threads: Int = 1,
+                    analysis: AnalysisSchedule? = nil) {
             self.checkpoint = checkpoint
             self.file = file
             self.label = label
             self.threads = threads
+            self.analysis = analysis
         }
     }
 
@@ -53,6 +58,7 @@ public final class Trainer {
     private var batcher: Batcher
     private var features: [Float]
     private var labels: [Int32]
+    private let analyzer: LayerAnalyzer?
 
     /// A trainer for a session whose tensors are already set (by `Session.initialize`, or
     /// `Checkpoint.load` for `--init`). The session's batch is the model's batch.
@@ -66,6 +72,7 @@ public final class Trainer {
                           preprocessor: data.preprocessor, shuffle: true, seed: model.training.seed, dropLast: true)
         features = [Float](repeating: 0, count: batch * data.train.sampleSize)
         labels = [Int32](repeating: 0, count: batch)
+        analyzer = options.analysis.map { _ in LayerAnalyzer(session: session) }
         state = TrainingState(schedule: LearningRateSchedule(model.training.schedule, learningRate: model.optimizer.learningRate),
                               sessionRandom: session.rngState)
     }
@@ -144,7 +151,15 @@ public final class Trainer {
                 let step = state.step + 1
                 var loss: Float
                 do {
-                    loss = try session.trainStep(input: features, labels: labels, lr: rate, step: step)
+                    if let analyzer, let schedule = options.analysis {
+                        let recording = schedule.records(step: step, batchInEpoch: state.batchInEpoch + 1,
+                                                         stepsPerEpoch: stepsPerEpoch)
+                        loss = try analyzer.observe(recording: recording) {
+                            try session.trainStep(input: features, labels: labels, lr: rate, step: step)
+                        }
+                    } else {
+                        loss = try session.trainStep(input: features, labels: labels, lr: rate, step: step)
+                    }
                 } catch RuntimeError.nonFinite(_, let layer, let buffer) {
                     throw fail(.nonFinite(step: step, epoch: epoch, layer: layer.isEmpty ? nil : layer,
                                           buffer: buffer.isEmpty ? nil : buffer, what: "loss is nan or inf"))
@@ -160,6 +175,9 @@ public final class Trainer {
                 events(.step(StepRecord(epoch: epoch, step: step, batchInEpoch: state.batchInEpoch, stepsPerEpoch: stepsPerEpoch,
                                         loss: loss, learningRate: rate, seconds: seconds(since: started),
                                         epochSeconds: seconds(since: epochStart), epochSamples: samples)))
+                if let analyzer, case .everySteps(let n) = options.analysis, step % max(n, 1) == 0 {
+                    events(.analysis(analyzer.record(epoch: epoch, step: step)))
+                }
                 if shouldStop() && state.batchInEpoch < stepsPerEpoch {
                     try checkpoint()
                     let result = end(.stopped, "interrupted at step \(step)")
@@ -192,6 +210,9 @@ public final class Trainer {
             // Without a validation set the plateau schedule watches the training loss, never the test set.
             state.schedule.epochEnded(epoch, metric: record.validationLoss ?? trainLoss)
             events(.epoch(record))
+            if let analyzer, options.analysis == .everyEpoch {
+                events(.analysis(analyzer.record(epoch: epoch, step: state.step)))
+            }
             let stopping = shouldStop()
             if epoch % max(model.training.checkpointEvery, 1) == 0 || epoch == epochs || stopping {
                 try checkpoint()

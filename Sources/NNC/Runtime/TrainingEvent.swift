@@ -6,6 +6,8 @@ public enum TrainingEvent {
     case searched(SearchRecord)
     case step(StepRecord)
     case epoch(EpochRecord)
+    /// Per-layer analysis (`--analyze`), after an epoch or every N steps.
+    case analysis(AnalysisRecord)
     /// A checkpoint was written.
     case checkpointed(path: String, epoch: Int, step: Int)
     case finished(RunEnd)

@@ -57,6 +57,8 @@ public enum TrainingLog {
                 return item.text
             }.joined(separator: ",") + "]")
             o.add("chosen", s.chosen)
+        case .analysis(let a):
+            return a.logLine
         case .checkpointed(let path, let epoch, let step):
             o.add("type", string: "checkpoint")
             o.add("path", string: path)

@@ -1,0 +1,154 @@
+import Foundation
+import NNC
+
+/// `nnc time FILE`: where a training step's time goes, kernel by kernel.
+enum TimeCommand {
+    static let help = """
+        usage: nnc time <model.net> [--batch N] [--iterations K] [--warmup W] [--threads T]
+
+        Runs real training steps of the model and prints, per kernel of its plan (`nnc plan`),
+        the phase, the kernel and its op, milliseconds per step, GFLOP/s (from the plan's FLOP
+        counts) and its share of the step; subtotals per phase; and a total that is the sum of
+        the rows, beside the mean of un-instrumented steps measured in the same run. The data
+        is the file's when it is found, else random data of the right shapes (the first line
+        says which). Warm-up steps are not timed; the means are over the faster half of each
+        kind of step, since on a shared machine the slower half carries other processes' time.
+
+        options:
+          --batch N        batch size (default: the file's train { batch })
+          --iterations K   timed steps (default 20); as many plain steps run interleaved
+          --warmup W       untimed steps first (default 3)
+          --data DIR       look for data files here first
+          --threads N      worker threads (default: the machine's \(ProcessInfo.processInfo.activeProcessorCount) cores)
+          --color WHEN     colour diagnostics: auto, always, never
+          -h, --help       show this help
+
+        exit status: 0 timed, 64 usage error, 65 errors in the file, 66 file missing, 70 the step failed
+
+        """
+
+    static func run(_ args: [String]) -> ExitCode {
+        let parsed: ParsedArguments
+        let common: CommonOptions
+        let batchOverride: Int?, iterations: Int, warmup: Int
+        do {
+            parsed = try ParsedArguments(args, valued: CommonOptions.valued.union(["--batch", "--iterations", "--warmup"]))
+            if parsed.help {
+                print(help, terminator: "")
+                return .success
+            }
+            common = try CommonOptions(parsed)
+            batchOverride = try parsed.int("--batch", atLeast: 1)
+            iterations = try parsed.int("--iterations", atLeast: 1) ?? 20
+            warmup = try parsed.int("--warmup", atLeast: 0) ?? 3
+            guard parsed.positional.count == 1 else {
+                throw CommandLineError(parsed.positional.isEmpty ? "missing the .net file to time" : "only one .net file can be timed at a time")
+            }
+        } catch let e as CommandLineError {
+            writeError("nnc time: \(e.message)\nrun 'nnc time --help' for the options\n")
+            return .usage
+        } catch {
+            return .usage
+        }
+        let path = parsed.positional[0]
+        let loaded = loadModel(path, command: "time", color: common.color)
+        guard let model = loaded.model else { return loaded.code }
+        let batch = batchOverride ?? model.training.batch
+
+        let session: Session
+        do {
+            session = try Session(model: model, batch: batch, evalBatch: 1, threads: common.threads)
+        } catch {
+            writeError("nnc time: cannot run \(model.name): \(error)\n")
+            return .failure
+        }
+        session.initialize(seed: model.training.seed)
+        let (batches, source) = data(for: model, path: path, batch: batch, steps: iterations * 2 + warmup,
+                                     dataDirectory: common.dataDirectory)
+        print("\(model.name): batch \(batch), \(common.threads) thread\(common.threads == 1 ? "" : "s"), \(source); "
+              + "\(warmup) warm-up step\(warmup == 1 ? "" : "s"), then \(iterations) timed and \(iterations) plain steps interleaved")
+        let times: KernelTimes
+        do {
+            times = try KernelTimer.measure(session, batches: batches, learningRate: model.optimizer.learningRate,
+                                            iterations: iterations, warmup: warmup)
+        } catch {
+            writeError("nnc time: the training step failed: \(error)\n")
+            return .failure
+        }
+        print(table(times), terminator: "")
+        return .success
+    }
+
+    /// Batches of the file's training data when it names some and they load, else random ones:
+    /// features uniform in [0, 1), labels uniform over the classes.
+    static func data(for model: Model, path: String, batch: Int, steps: Int, dataDirectory: String?)
+        -> (batches: [(input: [Float], labels: [Int32])], source: String) {
+        let features = model.inputShape.count, classes = model.outputShape.count
+        var why = "the file names no data"
+        if let spec = model.data {
+            let locator = DataLocator.standard(dataDirectory: dataDirectory, modelFile: path)
+            do {
+                let data = try TrainingData.load(spec, locator: locator, trainLimit: batch * min(steps, 8))
+                if data.train.sampleSize == features, data.trainIndices.count >= batch {
+                    var batcher = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: batch,
+                                          preprocessor: data.preprocessor, shuffle: false, seed: 0, dropLast: true)
+                    batcher.start(epoch: 0)
+                    var out: [(input: [Float], labels: [Int32])] = []
+                    for _ in 0..<batcher.batchesPerEpoch {
+                        var x = [Float](repeating: 0, count: batch * features), y = [Int32](repeating: 0, count: batch)
+                        _ = batcher.next(features: &x, labels: &y)
+                        if y.allSatisfy({ $0 >= 0 && Int($0) < classes }) { out.append((x, y)) }
+                    }
+                    if !out.isEmpty { return (out, "real data (\(out.count) batch\(out.count == 1 ? "" : "es") of the training set)") }
+                }
+                why = "the data does not fit the model"
+            } catch {
+                why = "\(error)".split(separator: "\n").first.map(String.init) ?? "the data did not load"
+            }
+        }
+        var random = Random(seed: 1)
+        let batches = (0..<2).map { _ in
+            (input: (0..<(batch * features)).map { _ in random.nextFloat() },
+             labels: (0..<batch).map { _ in Int32(random.nextInt(below: max(classes, 1))) })
+        }
+        return (batches, "random data (\(why))")
+    }
+
+    static func table(_ t: KernelTimes) -> String {
+        let stepMs = t.total * 1000
+        func ms(_ seconds: Double) -> String { String(format: "%.3f", seconds * 1000) }
+        func share(_ seconds: Double) -> String { t.total > 0 ? String(format: "%.1f%%", seconds / t.total * 100) : "–" }
+        var rows: [[String]] = [["phase", "#", "kernel", "op", "ms", "GFLOP/s", "share"]]
+        for r in t.rows {
+            let op = ([r.kernel.op.kind] + r.kernel.op.epilogue.map(\.label)).joined(separator: " ")
+            rows.append([r.kernel.phase.rawValue, "\(r.kernel.index)", r.kernel.name, op, ms(r.seconds),
+                         r.kernel.flops > 0 ? String(format: "%.2f", r.gflops) : "–", share(r.seconds)])
+        }
+        rows.append(["–", "", "outside kernels", "batch copy, loss read", ms(t.outsideSeconds), "–", share(t.outsideSeconds)])
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        let rightAligned: Set<Int> = [1, 4, 5, 6]
+        func line(_ row: [String]) -> String {
+            row.enumerated().map { c, cell in
+                let pad = String(repeating: " ", count: widths[c] - cell.count)
+                return rightAligned.contains(c) ? pad + cell : cell + pad
+            }.joined(separator: "  ") + "\n"
+        }
+        var out = line(rows[0])
+        for row in rows.dropFirst() { out += line(row) }
+        out += "\n"
+        for phase in Phase.allCases {
+            let s = t.subtotal(phase)
+            let flops = t.rows.filter { $0.kernel.phase == phase }.reduce(0) { $0 + $1.kernel.flops }
+            out += "\(phase.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%9.3f", s * 1000)) ms  "
+                + "\(share(s).leftPadded(6))  \(String(format: "%.2f", s > 0 ? Double(flops) / s / 1e9 : 0)) GFLOP/s\n"
+        }
+        out += "total     \(String(format: "%9.3f", stepMs)) ms  (sum of the rows: one timed step, mean of the faster \(t.kept) of \(t.iterations))\n"
+        out += "plain step\(String(format: "%9.3f", t.plainStepSeconds * 1000)) ms  (un-instrumented, mean of the faster \(t.kept) of \(t.iterations)); "
+            + "total differs by \(String(format: "%+.1f", t.difference * 100)) %\n"
+        return out
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}
