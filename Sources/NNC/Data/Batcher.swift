@@ -69,7 +69,15 @@ public struct Batcher {
     /// and returns how many rows it filled; 0 when the epoch is over. Rows past the returned
     /// count are left as they were.
     public mutating func next(features: inout [Float], labels: inout [Int32]) -> Int {
-        precondition(features.count >= batchSize * sampleSize && labels.count >= batchSize,
+        var output = features.mutableSpan
+        var labelOutput = labels.mutableSpan
+        return next(into: &output, labels: &labelOutput)
+    }
+
+    /// `next(features:labels:)` into spans, such as a session's own input buffer (no copy
+    /// through an array on the way to the network).
+    public mutating func next(into output: inout MutableSpan<Float>, labels labelOutput: inout MutableSpan<Int32>) -> Int {
+        precondition(output.count >= batchSize * sampleSize && labelOutput.count >= batchSize,
                      "batch buffers must hold batchSize × sampleSize features and batchSize labels")
         guard batchIndex < batchesPerEpoch else { return 0 }
         let first = batchIndex * batchSize
@@ -81,8 +89,6 @@ public struct Batcher {
         let offset = preprocessor.offset
         // Spans, one row and group at a time, with the bound checked once per group: the compiler
         // drops the per-value checks and vectorises (twice as fast as indexing the arrays).
-        var output = features.mutableSpan
-        var labelOutput = labels.mutableSpan
         switch dataset.storage {
         case .bytes(let pixels):
             let input = pixels.span

@@ -85,6 +85,46 @@ public final class Session {
     /// 1-based global step (Adam's bias correction, SGD2's `every` and noise).
     public func trainStep(input: [Float], labels: [Int32], lr: Double, step: Int) throws -> Float {
         try load(input, labels, into: train, rows: trainPlan.batch)
+        return try trainStep(lr: lr, step: step)
+    }
+
+    /// Whether `loadTrainBatch(from:)` can fill the train plan's input: class labels (not
+    /// one-hot targets) and `batcher`'s batch and sample size.
+    public func canLoadTrainBatch(from batcher: Batcher) -> Bool {
+        let plan = trainPlan
+        let x = plan.buffer(plan.input), y = plan.buffer(plan.labels)
+        return y.element == .int32 && batcher.batchSize == plan.batch && batcher.sampleSize * plan.batch == x.count
+    }
+
+    /// Converts `batcher`'s next batch straight into the train plan's input and labels — no
+    /// copy through an array — and returns its rows (0 when the epoch is over; rows past them
+    /// are zeroed). `trainStep(lr:step:)` then trains on it. Check `canLoadTrainBatch` first.
+    public func loadTrainBatch(from batcher: inout Batcher) throws -> Int {
+        precondition(canLoadTrainBatch(from: batcher), "loadTrainBatch needs class labels and the plan's batch")
+        let plan = trainPlan
+        let x = plan.buffer(plan.input)
+        let classes = Int32(model.outputShape.count)
+        let (rows, bad) = train.arena.withPlanView(train.table) { v -> (Int, Int32?) in
+            let input = v.view.buffer(x.offset, x.count)
+            var features = input.mutableSpan
+            return v.int32(plan.labels) { pointer in
+                var labels = UnsafeMutableBufferPointer(start: pointer, count: plan.batch).mutableSpan
+                let rows = batcher.next(into: &features, labels: &labels)
+                if rows < plan.batch {
+                    input[(rows * batcher.sampleSize)...].update(repeating: 0)
+                    for i in rows..<plan.batch { labels[i] = 0 }
+                }
+                for i in 0..<rows where labels[i] < 0 || labels[i] >= classes { return (rows, labels[i]) }
+                return (rows, nil)
+            }
+        }
+        if let bad { throw RuntimeError.shapeMismatch("label \(bad) is outside 0..<\(classes)") }
+        return rows
+    }
+
+    /// One training step on the batch `loadTrainBatch(from:)` put in place: forward, backward
+    /// and update with learning rate `lr`; the batch's mean loss.
+    public func trainStep(lr: Double, step: Int) throws -> Float {
         var ctx = StepContext(learningRate: lr, step: step, random: random)
         defer { random = ctx.random }
         try train.run(train.forward, &ctx)

@@ -146,8 +146,14 @@ public final class Trainer {
             batcher.seek(batch: state.batchInEpoch)
             let epochStart = Date()
             var samples = 0
+            // Batches go straight into the session's input where it can take them (class labels).
+            let direct = session.canLoadTrainBatch(from: batcher)
             while state.batchInEpoch < stepsPerEpoch {
-                samples += batcher.next(features: &features, labels: &labels)
+                if direct {
+                    samples += try session.loadTrainBatch(from: &batcher)
+                } else {
+                    samples += batcher.next(features: &features, labels: &labels)
+                }
                 let step = state.step + 1
                 var loss: Float
                 do {
@@ -155,8 +161,11 @@ public final class Trainer {
                         let recording = schedule.records(step: step, batchInEpoch: state.batchInEpoch + 1,
                                                          stepsPerEpoch: stepsPerEpoch)
                         loss = try analyzer.observe(recording: recording) {
-                            try session.trainStep(input: features, labels: labels, lr: rate, step: step)
+                            direct ? try session.trainStep(lr: rate, step: step)
+                                   : try session.trainStep(input: features, labels: labels, lr: rate, step: step)
                         }
+                    } else if direct {
+                        loss = try session.trainStep(lr: rate, step: step)
                     } else {
                         loss = try session.trainStep(input: features, labels: labels, lr: rate, step: step)
                     }
