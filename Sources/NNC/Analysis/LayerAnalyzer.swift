@@ -37,6 +37,9 @@ final class LayerAnalyzer: ExecutorProbe {
     private let boundApplies: Bool
     /// Per kernel: the targets whose activation statistics are read after it.
     private let activationsAfter: [[Int]]
+    /// Per kernel: the targets whose X does not last to the end of the step (the input batch
+    /// itself, whose memory the plan may reuse), so A is formed right after the layer reads it.
+    private let inputsAfter: [[Int]]
     private let endOfBackward: Int?
 
     private var residualRMSSum: [Double]
@@ -48,6 +51,7 @@ final class LayerAnalyzer: ExecutorProbe {
     /// Whether the last observed step was a recording one (its X and R are in the arena).
     private var recorded = false
     private var activations: [ActivationSummary?]
+    private var inputSpectra: [Spectrum?]
     private var analysisSeconds = 0.0
     private var trainingSeconds = 0.0
     private var probeSeconds = 0.0
@@ -96,6 +100,13 @@ final class LayerAnalyzer: ExecutorProbe {
         var after = [[Int]](repeating: [], count: plan.kernels.count)
         for (i, t) in targets.enumerated() { if let k = t.activationWriter { after[k].append(i) } }
         activationsAfter = after
+        var inputs = [[Int]](repeating: [], count: plan.kernels.count)
+        for (i, t) in targets.enumerated() where !session.survives[t.layer.x.rawValue] {
+            if let k = plan.kernels.first(where: { $0.phase == .forward && $0.inputs.contains(t.layer.x) }) {
+                inputs[k.index].append(i)
+            }
+        }
+        inputsAfter = inputs
         endOfBackward = plan.kernels.last(where: { $0.phase == .backward })?.index
         let n = targets.count
         residualRMSSum = Array(repeating: 0, count: n)
@@ -103,6 +114,7 @@ final class LayerAnalyzer: ExecutorProbe {
         residualSteps = Array(repeating: 0, count: n)
         gradientSteps = Array(repeating: 0, count: n)
         activations = Array(repeating: nil, count: n)
+        inputSpectra = Array(repeating: nil, count: n)
     }
 
     /// Runs one training step (`body`) under observation; `recording` when a record follows it.
@@ -128,11 +140,15 @@ final class LayerAnalyzer: ExecutorProbe {
 
     func didRun(_ kernel: Int, _ v: PlanView) {
         let isEnd = kernel == endOfBackward
-        guard isEnd || (recording && !activationsAfter[kernel].isEmpty) else { return }
+        guard isEnd || (recording && !(activationsAfter[kernel].isEmpty && inputsAfter[kernel].isEmpty)) else { return }
         let start = DispatchTime.now().uptimeNanoseconds
         defer { probeSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         if recording {
             for i in activationsAfter[kernel] { activations[i] = activationSummary(targets[i], v) }
+            for i in inputsAfter[kernel] {
+                inputSpectra[i] = spectrum(of: targets[i].layer.x, channels: targets[i].isConvolution,
+                                           batch: session.trainPlan.batch, scale: 1, v)
+            }
         }
         guard isEnd else { return }
         for (i, t) in targets.enumerated() {
@@ -172,6 +188,8 @@ final class LayerAnalyzer: ExecutorProbe {
                 }
                 if haveStep && session.survives[t.layer.x.rawValue] {
                     a.input = spectrum(of: t.layer.x, channels: t.isConvolution, batch: batch, scale: 1, v)
+                } else if haveStep {
+                    a.input = inputSpectra[i]
                 }
                 if haveStep, let r = t.layer.r, session.survives[r.rawValue] {
                     // R = ∂L/∂Y of the mean loss, so a sample's own gradient is B·R: S = B² · R Rᵀ / N.
@@ -210,6 +228,7 @@ final class LayerAnalyzer: ExecutorProbe {
             residualRMSSum[i] = 0; gradientRMSSum[i] = 0
             residualSteps[i] = 0; gradientSteps[i] = 0
             activations[i] = nil
+            inputSpectra[i] = nil
         }
         steps = 0
         recorded = false

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import NNC
+
+/// `nnc time` and `nnc train --analyze` run as a user would: exit codes, what they print and
+/// what lands in the log. Skips when the executable is not beside the test bundle.
+@Suite(.serialized) struct AnalysisCommandTests {
+    static func temporaryNet(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-time-\(UUID().uuidString).net")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test func timeRowsAddUpAndSayWhichData() throws {
+        guard TrainCommandTests.nnc != nil else { return }
+        let net = try Self.temporaryNet("""
+            net timed {
+              input [32]
+              dense 64
+              relu
+              dense 4
+              loss cross_entropy
+            }
+            optimizer sgd { lr: 0.1 }
+            train { batch: 16 }
+            """)
+        defer { try? FileManager.default.removeItem(at: net) }
+        let out = try TrainCommandTests.run(["time", net.path, "--iterations", "6", "--warmup", "1", "--threads", "1"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("random data (the file names no data)") == true, "\(lines.first ?? "")")
+        // Kernel rows and the outside row: "phase # kernel op… ms GFLOP/s share%" (the op may hold spaces).
+        let rows = lines.map { $0.split(separator: " ").map(String.init) }
+            .filter { ["forward", "backward", "update", "–"].contains($0.first ?? "") && ($0.last ?? "").hasSuffix("%") }
+        let ms = rows.compactMap { Double($0[$0.count - 3]) }
+        let total = try #require(lines.first { $0.hasPrefix("total") }.flatMap { Double($0.split(separator: " ")[1]) })
+        #expect(ms.count == rows.count && ms.count >= 8, "\(rows)")
+        // Rows are printed to 0.001 ms, so their sum may drift by half of that per row.
+        #expect(abs(ms.reduce(0, +) - total) <= 0.0005 * Double(ms.count) + 1e-9, "rows \(ms) against total \(total)")
+        #expect(lines.contains { $0.hasPrefix("plain step") && $0.contains("total differs by") })
+
+        let bad = try TrainCommandTests.run(["time", net.path, "--iterations", "0"])
+        #expect(bad.status == 64 && bad.stderr.contains("--iterations"))
+    }
+
+    @Test func trainAnalyzeWritesRecordsAndOffWritesNone() throws {
+        guard TrainCommandTests.nnc != nil else { return }
+        let spirals = TestPaths.examples.appendingPathComponent("spirals.net").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-analyze-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func train(_ extra: [String], _ name: String) throws -> (TrainCommandTests.Output, [String]) {
+            let log = folder.appendingPathComponent("\(name).jsonl").path
+            let out = try TrainCommandTests.run(["train", spirals, "--epochs", "2", "--threads", "1", "--log", log,
+                                                 "--checkpoint", folder.appendingPathComponent("\(name).safetensors").path] + extra)
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            return (out, text.split(separator: "\n").map(String.init))
+        }
+        let (on, onLines) = try train(["--analyze"], "on")
+        #expect(on.status == 0, "\(on.stderr)")
+        #expect(onLines.filter { $0.contains("\"type\":\"analysis\"") }.count == 2)
+        #expect(on.stdout.contains("analysis at epoch 1") && on.stdout.contains("analysis at epoch 2"))
+        #expect(on.stdout.contains("of training it watched"), "the analysis prints its own cost")
+        let log = try RunLog.parse(onLines.joined(separator: "\n"), source: "on.jsonl")
+        #expect(log.analyses.count == 2 && log.analyses.allSatisfy { !$0.layers.isEmpty })
+
+        let (off, offLines) = try train([], "off")
+        #expect(off.status == 0, "\(off.stderr)")
+        #expect(!offLines.isEmpty && !offLines.contains { $0.contains("\"type\":\"analysis\"") })
+        #expect(!off.stdout.contains("analysis at"))
+
+        let every = try train(["--analyze-every", "0"], "bad").0
+        #expect(every.status == 64)
+    }
+}
