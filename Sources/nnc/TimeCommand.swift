@@ -104,6 +104,7 @@ enum TimeCommand {
                 why = "the data does not fit the model"
             } catch {
                 why = "\(error)".split(separator: "\n").first.map(String.init) ?? "the data did not load"
+                if let list = why.range(of: "; looked in:") { why = String(why[..<list.lowerBound]) }
             }
         }
         var random = Random(seed: 1)
