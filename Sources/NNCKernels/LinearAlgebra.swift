@@ -159,3 +159,41 @@ public func choleskySolveRows(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
         }
     }
 }
+
+/// `syrk` with its index lists and workspace as arrays, `featureIndices` read from
+/// `featureStart`: the form the runtime calls, so it needs no pointers of its own.
+public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int, features: Int, samples: Int,
+                 featureIndices: [Int], from featureStart: Int, sampleIndices: [Int],
+                 biasRow: Bool, out: UnsafeMutablePointer<Double>, ldo: Int, workspace: inout [Double]) {
+    precondition(featureStart + features <= featureIndices.count && samples <= sampleIndices.count,
+                 "syrk: index lists too short")
+    featureIndices.withUnsafeBufferPointer { fi in
+        sampleIndices.withUnsafeBufferPointer { si in
+            workspace.withUnsafeMutableBufferPointer { w in
+                syrk(x: x, featureStride: featureStride, sampleStride: sampleStride, features: features,
+                     samples: samples, featureIndices: fi.baseAddress! + featureStart, sampleIndices: si.baseAddress!,
+                     biasRow: biasRow, out: out, ldo: ldo, workspace: w.baseAddress!)
+            }
+        }
+    }
+}
+
+/// `choleskySolveRows` with the column indices an array read from `start`, and the bias
+/// either a buffer or an array: the forms the runtime calls.
+public func choleskySolveRows(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
+                              rows g: UnsafeMutablePointer<Float>, count: Int, ldg: Int,
+                              columnIndices: [Int], from start: Int, bias: UnsafeMutablePointer<Float>? = nil) {
+    columnIndices.withUnsafeBufferPointer { ci in
+        choleskySolveRows(factor: l, n: n, ldl: ldl, rows: g, count: count, ldg: ldg,
+                          columnIndices: ci.baseAddress! + start, bias: bias)
+    }
+}
+
+public func choleskySolveRows(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
+                              rows g: UnsafeMutablePointer<Float>, count: Int, ldg: Int,
+                              columnIndices: [Int], from start: Int, bias: inout [Float]) {
+    bias.withUnsafeMutableBufferPointer { b in
+        choleskySolveRows(factor: l, n: n, ldl: ldl, rows: g, count: count, ldg: ldg,
+                          columnIndices: columnIndices, from: start, bias: b.baseAddress!)
+    }
+}

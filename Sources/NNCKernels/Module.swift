@@ -1,9 +1,11 @@
 // NNCKernels: the only module with unsafe pointers and SIMD code. Everything is a free
 // function over explicit pointers and sizes, row-major Float32 (Double where ALGORITHMS.md
 // says so), each with a one-line shape comment and a plain reference twin that the tests
-// compare it with. The runtime hands out pointers from one `Arena`.
+// compare it with. The runtime hands out pointers from one `Arena`, by buffer id through
+// `BufferView`, and never names a pointer type itself.
 //
 //   Arena.swift                 the one aligned allocation, scoped pointer access
+//   BufferView.swift            the arena by buffer index, the runtime's scratch, copies and fills
 //   GEMM.swift                  gemm(), its epilogue steps, the reference
 //   GEMMDriver.swift            blocking, packing, thread split
 //   GEMMMicroKernels.swift      the register-tiled inner loops (6×32 and 12×16)
