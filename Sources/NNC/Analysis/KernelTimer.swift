@@ -1,4 +1,5 @@
 import Dispatch
+import NNCKernels
 
 /// What `nnc time` measured: per kernel of the train plan, its mean time per step, and the
 /// same steps' time outside the kernels (copying the batch in, reading the loss back), so
@@ -87,7 +88,7 @@ private final class KernelClock: ExecutorProbe {
 
     func willRun(_ kernel: Int) { started = DispatchTime.now().uptimeNanoseconds }
 
-    func didRun(_ kernel: Int, _ view: PlanView) {
+    func didRun(_ kernel: Int, _ view: BufferView) {
         seconds[kernel] += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     }
 }

@@ -138,7 +138,7 @@ final class LayerAnalyzer: ExecutorProbe {
 
     func willRun(_ kernel: Int) {}
 
-    func didRun(_ kernel: Int, _ v: PlanView) {
+    func didRun(_ kernel: Int, _ v: BufferView) {
         let isEnd = kernel == endOfBackward
         guard isEnd || (recording && !(activationsAfter[kernel].isEmpty && inputsAfter[kernel].isEmpty)) else { return }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -242,7 +242,7 @@ final class LayerAnalyzer: ExecutorProbe {
                                                   history: norm.history, relativeEpsilon: norm.relativeEpsilon)
     }
 
-    private func activationSummary(_ t: Target, _ v: PlanView) -> ActivationSummary? {
+    private func activationSummary(_ t: Target, _ v: BufferView) -> ActivationSummary? {
         guard let id = t.activation else { return nil }
         let (batch, units, spatial) = LayerAnalyzer.layout(session.trainPlan.buffer(id).shape)
         return NNCKernels.activationSummary(v.f(id), batch: batch, units: units, spatial: spatial,
@@ -252,7 +252,7 @@ final class LayerAnalyzer: ExecutorProbe {
     /// The second moment of a batch buffer: over its elements as units for a dense layer; over
     /// its C channels for a convolution's (B, C, H, W), every sample and position a column,
     /// more than 10 000 columns thinned to every k-th as SGD2 does.
-    private func spectrum(of id: BufferID, channels: Bool, batch: Int, scale: Double, _ v: PlanView) -> Spectrum? {
+    private func spectrum(of id: BufferID, channels: Bool, batch: Int, scale: Double, _ v: BufferView) -> Spectrum? {
         let shape = session.trainPlan.buffer(id).shape
         let (b, units, spatial) = channels ? LayerAnalyzer.layout(shape) : (shape.first ?? 0, shape.dropFirst().reduce(1, *), 1)
         guard b == batch, units > 0 else { return nil }

@@ -27,7 +27,7 @@ enum EpilogueSteps {
     /// The GEMM epilogue of `steps`: a bias per column of the output (a dense layer, batch
     /// along the rows) or per row (a convolution, channels along the rows); matrix operands
     /// with row stride `ld`.
-    static func gemm(_ steps: [EpilogueStep], biasPerRow: Bool, ld: Int, _ v: PlanView) -> GEMMEpilogue {
+    static func gemm(_ steps: [EpilogueStep], biasPerRow: Bool, ld: Int, _ v: BufferView) -> GEMMEpilogue {
         var e = GEMMEpilogue()
         for step in steps {
             switch step {
@@ -50,7 +50,7 @@ enum EpilogueSteps {
 
     /// Applies `steps[start...]` to `out` in place, in order.
     static func apply(_ steps: [EpilogueStep], from start: Int, to out: BufferID, _ l: ChannelLayout,
-                      _ v: PlanView) {
+                      _ v: BufferView) {
         guard start < steps.count else { return }
         let y = v.f(out)
         for step in steps[start...] {
@@ -65,12 +65,5 @@ enum EpilogueSteps {
                 activationBackward(f.kernel, dy: y, saved: v.f(saved), savedIsOutput: savedIsOutput, dx: y, count: l.count)
             }
         }
-    }
-
-    /// `y ← c·y` over `count` elements: a GEMM with k = 0 computes exactly `C = β·C`.
-    static func scale(_ y: UnsafeMutablePointer<Float>, count: Int, by c: Float) {
-        guard count > 0 else { return }
-        NNCKernels.gemm(transA: false, transB: false, m: 1, n: count, k: 0, a: y, lda: 1, b: y, ldb: count,
-                        beta: c, c: y, ldc: count)
     }
 }

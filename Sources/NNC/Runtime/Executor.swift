@@ -13,7 +13,7 @@ struct StepContext {
 protocol ExecutorProbe: AnyObject {
     func willRun(_ kernel: Int)
     /// After kernel `kernel`, with the arena still as it left it.
-    func didRun(_ kernel: Int, _ view: PlanView)
+    func didRun(_ kernel: Int, _ view: BufferView)
 }
 
 /// Runs one plan's kernels over one arena: one `switch` over `Op`, each case a direct call of
@@ -28,8 +28,7 @@ final class Executor {
     private let ops: [Op]
     let forward: Range<Int>, backward: Range<Int>, update: Range<Int>
     private let workspace = GEMMWorkspace()
-    private var scratch: [Float]
-    private var indexScratch: [Int32]
+    private let scratch: Scratch
     /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2State.swift).
     let preconditioners: [Preconditioner?]
     /// Sees every kernel run while set (`nnc time`, `nnc train --analyze`); nil costs nothing.
@@ -54,8 +53,7 @@ final class Executor {
             floats = max(floats, need.floats)
             indices = max(indices, need.indices)
         }
-        scratch = [Float](repeating: 0, count: max(floats, 1))
-        indexScratch = [Int32](repeating: 0, count: max(indices, 1))
+        scratch = Scratch(floats: floats, indices: indices)
         preconditioners = ops.map { op in
             guard case .sgd2Precondition(let p) = op else { return nil }
             let shape = plan.buffer(p.weightGrad).shape
@@ -85,7 +83,7 @@ final class Executor {
         for p in preconditioners { p?.invalidate() }
     }
 
-    private func execute(_ index: Int, _ v: PlanView, _ ctx: inout StepContext) throws {
+    private func execute(_ index: Int, _ v: BufferView, _ ctx: inout StepContext) throws {
         switch ops[index] {
         case .gemm(let p):
             gemm(transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k,
@@ -144,7 +142,7 @@ final class Executor {
                 if let indices = p.indices {
                     v.int32(indices) { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s) }
                 } else {
-                    withIndexScratch { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s) }
+                    scratch.withIndices { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s) }
                 }
             }
 
@@ -166,8 +164,7 @@ final class Executor {
 
         case .dropout(let p):
             // Uniform draws go into the mask buffer, which the kernel turns into the mask in place.
-            let mask = v.view.buffer(v.offsets[p.mask.rawValue], p.count)
-            for i in mask.indices { mask[i] = ctx.random.nextFloat() }
+            v.fill(p.mask, count: p.count) { ctx.random.nextFloat() }
             dropoutMask(uniform: v.f(p.mask), p: Float(p.rate), mask: v.f(p.mask), count: p.count)
             dropoutApply(x: v.f(p.x), mask: v.f(p.mask), y: v.f(p.y), count: p.count)
 
@@ -203,7 +200,7 @@ final class Executor {
             let n = p.sizes
             let steps = v.f(p.steps)
             let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
-            withScratch { spare in
+            scratch.withFloats { spare in
                 rmsNormForward(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels, spatial: n.spatial,
                                runningD: v.f(p.d), updates: Int(steps[0]), training: p.training,
                                history: Float(p.history), relativeEpsilon: Float(p.relativeEpsilon),
@@ -250,7 +247,7 @@ final class Executor {
             }
 
         case .loss(let p), .lossBackward(let p):
-            v.f(p.loss)[0] = Executor.loss(p, rows: p.batch, v, threads: threads)
+            v.store(Executor.loss(p, rows: p.batch, v, threads: threads), at: p.loss)
 
         case .sgdUpdate(let u):
             let o = plan.optimizer
@@ -297,7 +294,7 @@ final class Executor {
     }
 
     /// The loss of the first `rows` samples (their mean) and, when the op asks, its gradient.
-    static func loss(_ p: LossOp, rows: Int, _ v: PlanView, threads: Int = 1) -> Float {
+    static func loss(_ p: LossOp, rows: Int, _ v: BufferView, threads: Int = 1) -> Float {
         switch p.kind {
         case .crossEntropy:
             return v.int32(p.labels) {
@@ -308,13 +305,5 @@ final class Executor {
             return meanSquaredError(prediction: v.f(p.logits), target: v.f(p.labels), count: rows * p.classes,
                                     grad: p.gradient.map(v.f))
         }
-    }
-
-    private func withScratch(_ body: (UnsafeMutablePointer<Float>) -> Void) {
-        scratch.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
-    }
-
-    private func withIndexScratch(_ body: (UnsafeMutablePointer<Int32>) -> Void) {
-        indexScratch.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }
 }

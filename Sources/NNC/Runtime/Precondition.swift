@@ -106,15 +106,13 @@ final class Preconditioner {
     func invalidate() { valid = false }
 
     /// Corrects the layer's gradient in place.
-    func apply(_ p: Precondition, _ v: PlanView, _ ctx: inout StepContext) throws {
+    func apply(_ p: Precondition, _ v: BufferView, _ ctx: inout StepContext) throws {
         if let noise {
             let std = Float((noise.eta / pow1p(ctx.step, noise.gamma)).squareRoot())
             let count = p.rows * p.inputs
-            let g = v.view.buffer(v.offsets[p.weightGrad.rawValue], count)
-            for i in g.indices { g[i] += std * ctx.random.normal() }
+            v.addEach(p.weightGrad, count: count) { std * ctx.random.normal() }
             if let b = p.biasGrad {
-                let bias = v.view.buffer(v.offsets[b.rawValue], v.counts[b.rawValue])
-                for i in bias.indices { bias[i] += std * ctx.random.normal() }
+                v.addEach(b, count: v.counts[b.rawValue]) { std * ctx.random.normal() }
             }
         }
         if !valid || (ctx.step - 1) % max(p.every, 1) == 0 {
@@ -125,7 +123,7 @@ final class Preconditioner {
     }
 
     /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`.
-    private func form(_ p: Precondition, _ v: PlanView, _ random: inout Random) throws {
+    private func form(_ p: Precondition, _ v: BufferView, _ random: inout Random) throws {
         if blocks.count > 1 {
             random.shuffle(&order)
             placeBias()
@@ -145,26 +143,19 @@ final class Preconditioner {
         let sampleStride = p.isConvolution ? 1 : p.inputs
         let x = v.f(p.x)
         let failed: Bool = v.double(p.factor) { factor in
-            order.withUnsafeBufferPointer { order in
-                columns.withUnsafeBufferPointer { columns in
-                    gathered.withUnsafeMutableBufferPointer { gathered in
-                        var offset = 0
-                        for block in blocks {
-                            let skip = block.hasBias ? 1 : 0
-                            let a = factor + offset
-                            syrk(x: x, featureStride: featureStride, sampleStride: sampleStride,
-                                 features: block.length - skip, samples: p.sampledColumns,
-                                 featureIndices: order.baseAddress! + block.start + skip,
-                                 sampleIndices: columns.baseAddress!, biasRow: block.hasBias, out: a,
-                                 ldo: block.length, workspace: gathered.baseAddress!)
-                            for i in 0..<block.length { a[i * block.length + i] += lambda }
-                            if choleskyFactor(a, n: block.length, lda: block.length) != .success { return true }
-                            offset += block.length * block.length
-                        }
-                        return false
-                    }
-                }
+            var offset = 0
+            for block in blocks {
+                let skip = block.hasBias ? 1 : 0
+                let a = factor + offset
+                syrk(x: x, featureStride: featureStride, sampleStride: sampleStride,
+                     features: block.length - skip, samples: p.sampledColumns,
+                     featureIndices: order, from: block.start + skip, sampleIndices: columns,
+                     biasRow: block.hasBias, out: a, ldo: block.length, workspace: &gathered)
+                for i in 0..<block.length { a[i * block.length + i] += lambda }
+                if choleskyFactor(a, n: block.length, lda: block.length) != .success { return true }
+                offset += block.length * block.length
             }
+            return false
         }
         if failed { throw RuntimeError.notPositiveDefinite(layer: layer) }
     }
@@ -185,39 +176,37 @@ final class Preconditioner {
     }
 
     /// `[g_b, G] ← [g_b, G]·(L Lᵀ)⁻¹`, block by block.
-    private func solve(_ p: Precondition, _ v: PlanView) {
+    private func solve(_ p: Precondition, _ v: BufferView) {
         let g = v.f(p.weightGrad)
         let bias = p.biasGrad.map(v.f)
         v.double(p.factor) { factor in
-            gradColumns.withUnsafeBufferPointer { cols in
-                var offset = 0
-                for block in blocks {
-                    let skip = block.hasBias ? 1 : 0
-                    let l = factor + offset
-                    let indices = cols.baseAddress! + block.start + skip
-                    if !p.isConvolution {
-                        choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: g, count: p.rows,
-                                          ldg: p.inputs, columnIndices: indices, bias: block.hasBias ? bias : nil)
-                    } else {
-                        let filters = p.rows / taps
-                        for f in 0..<filters {
-                            let rows = g + f * p.inputs * taps
-                            if block.hasBias, let bias {
-                                let share = bias[f] / Float(taps)
-                                for t in tapBias.indices { tapBias[t] = share }
-                                tapBias.withUnsafeMutableBufferPointer { tb in
-                                    choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
-                                                      count: taps, ldg: 1, columnIndices: indices, bias: tb.baseAddress!)
-                                }
-                                bias[f] = tapBias.reduce(0, +)
-                            } else {
-                                choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
-                                                  count: taps, ldg: 1, columnIndices: indices)
-                            }
+            var offset = 0
+            for block in blocks {
+                let skip = block.hasBias ? 1 : 0
+                let l = factor + offset
+                let start = block.start + skip
+                if !p.isConvolution {
+                    choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: g, count: p.rows,
+                                      ldg: p.inputs, columnIndices: gradColumns, from: start,
+                                      bias: block.hasBias ? bias : nil)
+                } else {
+                    let filters = p.rows / taps
+                    for f in 0..<filters {
+                        let rows = g + f * p.inputs * taps
+                        if block.hasBias, let bias {
+                            let share = bias[f] / Float(taps)
+                            for t in tapBias.indices { tapBias[t] = share }
+                            choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
+                                              count: taps, ldg: 1, columnIndices: gradColumns, from: start,
+                                              bias: &tapBias)
+                            bias[f] = tapBias.reduce(0, +)
+                        } else {
+                            choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
+                                              count: taps, ldg: 1, columnIndices: gradColumns, from: start)
                         }
                     }
-                    offset += block.length * block.length
                 }
+                offset += block.length * block.length
             }
         }
     }

@@ -15,9 +15,7 @@ extension Session {
     func sgd2Tensors() -> [TensorData] {
         train.sgd2Layers.flatMap { layer -> [TensorData] in
             let b = trainPlan.buffer(layer.op.factor)
-            let factor = train.arena.withPlanView(train.table) { v in
-                v.double(layer.op.factor) { Array(UnsafeBufferPointer(start: $0, count: b.count)) }
-            }
+            let factor = train.arena.withPlanView(train.table) { $0.doubles(layer.op.factor) }
             let order = layer.state.state
             return [SGD2State.tensor(SGD2State.factorName(layer.op.layer), shape: b.shape, factor),
                     SGD2State.tensor(SGD2State.orderName(layer.op.layer), shape: [order.count], order)]
@@ -31,11 +29,7 @@ extension Session {
             let b = trainPlan.buffer(layer.op.factor)
             let factor = try SGD2State.doubles(file, SGD2State.factorName(layer.op.layer), count: b.count)
             let order = try SGD2State.doubles(file, SGD2State.orderName(layer.op.layer), count: nil)
-            train.arena.withPlanView(train.table) { v in
-                v.double(layer.op.factor) { p in
-                    for i in factor.indices { p[i] = factor[i] }
-                }
-            }
+            train.arena.withPlanView(train.table) { $0.setDoubles(layer.op.factor, factor) }
             guard layer.state.restore(order) else {
                 throw CheckpointError.badTensor(file: file.file, tensor: SGD2State.orderName(layer.op.layer),
                                                 detail: "not a unit order of layer '\(layer.op.layer)'")
@@ -66,7 +60,8 @@ enum SGD2State {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.count * 8)
         for v in values {
-            withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+            let bits = v.bitPattern
+            for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: bits >> (8 * k))) }
         }
         return TensorData(name: name, dtype: .f64, shape: shape, bytes: bytes)
     }

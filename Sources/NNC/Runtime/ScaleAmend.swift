@@ -39,7 +39,7 @@ enum ScaleAmendWalk {
     }
 
     /// Adds weight decay to each block's gradient, then rescales weight and bias gradients in place.
-    static func apply(_ p: ScaleAmend, _ v: PlanView) {
+    static func apply(_ p: ScaleAmend, _ v: BufferView) {
         var walk = Walk()
         for block in p.blocks {
             let count = block.rows * block.cols
@@ -51,8 +51,8 @@ enum ScaleAmendWalk {
             let sumOfSquares = Double(meanOfSquares(w, count: count)) * Double(count)
             let factor = walk.next(rows: block.rows, cols: block.cols, sumOfSquares: sumOfSquares)
             guard factor != 1 else { continue }
-            EpilogueSteps.scale(g, count: count, by: Float(factor))
-            if let b = block.biasGrad { EpilogueSteps.scale(v.f(b), count: v.counts[b.rawValue], by: Float(factor)) }
+            scaleInPlace(g, count: count, by: Float(factor))
+            if let b = block.biasGrad { scaleInPlace(v.f(b), count: v.counts[b.rawValue], by: Float(factor)) }
         }
     }
 }

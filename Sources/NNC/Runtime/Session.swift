@@ -102,13 +102,12 @@ public final class Session {
     public func loadTrainBatch(from batcher: inout Batcher) throws -> Int {
         precondition(canLoadTrainBatch(from: batcher), "loadTrainBatch needs class labels and the plan's batch")
         let plan = trainPlan
-        let x = plan.buffer(plan.input)
         let classes = Int32(model.outputShape.count)
         let (rows, bad) = train.arena.withPlanView(train.table) { v -> (Int, Int32?) in
-            let input = v.view.buffer(x.offset, x.count)
+            let input = v.floats(plan.input)
             var features = input.mutableSpan
-            return v.int32(plan.labels) { pointer in
-                var labels = UnsafeMutableBufferPointer(start: pointer, count: plan.batch).mutableSpan
+            return v.int32Buffer(plan.labels, count: plan.batch) { buffer in
+                var labels = buffer.mutableSpan
                 let rows = batcher.next(into: &features, labels: &labels)
                 if rows < plan.batch {
                     input[(rows * batcher.sampleSize)...].update(repeating: 0)
@@ -178,9 +177,7 @@ public final class Session {
             var op = lossOp
             op.gradient = nil
             let mean = count == 0 ? 0 : Executor.loss(op, rows: count, v)
-            predictions.withUnsafeMutableBufferPointer { out in
-                rowArgmax(v.f(plan.logits), rows: count, cols: classes, ldx: classes, out: out.baseAddress!)
-            }
+            rowArgmax(v.f(plan.logits), rows: count, cols: classes, ldx: classes, out: &predictions)
             return mean
         }
         var correct = 0
@@ -255,18 +252,13 @@ public final class Session {
             throw RuntimeError.shapeMismatch("label \(labels[i]) of sample \(i) is outside 0..<\(classes)")
         }
         exec.arena.withPlanView(exec.table) { v in
-            let dst = v.view.buffer(x.offset, x.count)
-            let used = rows * features
-            input.withUnsafeBufferPointer { src in
-                dst.baseAddress!.update(from: src.baseAddress!, count: used)
-            }
-            if used < x.count { dst[used...].update(repeating: 0) }
+            v.load(plan.input, from: input, used: rows * features)
             if y.element == .int32 {
                 v.int32(plan.labels) { out in
                     for i in 0..<plan.batch { out[i] = i < rows ? labels[i] : 0 }
                 }
             } else {
-                let t = v.view.buffer(y.offset, y.count)
+                let t = v.floats(plan.labels)
                 t.update(repeating: 0)
                 for i in 0..<rows { t[i * classes + Int(labels[i])] = 1 }
             }
