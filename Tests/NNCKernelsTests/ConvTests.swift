@@ -156,6 +156,18 @@ import NNCKernels
         #expect(Swift.abs(a - b) < 1e-4)
     }
 
+    @Test func maxPoolTakesTheFirstMaximumAndTheFirstNaN() {
+        // One 2×4 plane, 2×2 windows with stride 2: ties go to the first position in row order,
+        // and of two NaNs the first wins and stays, whatever larger values follow.
+        let s = Pool2dShape(batch: 1, channels: 1, height: 2, width: 4, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2)
+        let x: [Float] = [3, 1, 2, .nan,
+                          0, 3, .nan, 9]
+        var y = [Float](repeating: 0, count: 2), idx = [Int32](repeating: -1, count: 2)
+        x.withPtr { xp in y.withMutPtr { yp in idx.withMutPtr { maxPool2dForward(x: xp, y: yp, indices: $0, shape: s) } } }
+        #expect(y[0] == 3 && idx[0] == 0)
+        #expect(y[1].isNaN && idx[1] == 3)
+    }
+
     /// Padding counts as zeros (PyTorch's count_include_pad=True): on an all-ones 4×4 image a 3×3
     /// window with stride 2 and padding 1 sees 4 of its 9 positions at the corner and 6 on an edge.
     @Test func averagePoolingCountsPaddingAsZeros() {
