@@ -168,6 +168,48 @@ import NNCKernels
         #expect(y[1].isNaN && idx[1] == 3)
     }
 
+    @Test(arguments: [
+        Pool2dShape(batch: 2, channels: 3, height: 9, width: 70, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1),
+        Pool2dShape(batch: 1, channels: 2, height: 5, width: 37, kernelH: 2, kernelW: 2, strideH: 1, strideW: 1),
+        Pool2dShape(batch: 1, channels: 1, height: 4, width: 100, kernelH: 3, kernelW: 3, strideH: 3, strideW: 3, padH: 2, padW: 2),
+        Pool2dShape(batch: 1, channels: 1, height: 3, width: 33, kernelH: 3, kernelW: 2, strideH: 1, strideW: 2, padW: 1),
+        // CIFAR-sized: 15-wide output rows, so the 16-output runs cross rows.
+        Pool2dShape(batch: 2, channels: 2, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2),
+        Pool2dShape(batch: 1, channels: 3, height: 16, width: 16, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1),
+    ])
+    func wideRowsGiveTheFirstMaximumLikeAPlainLoop(_ s: Pool2dShape) {
+        // Values from {0, 1, 2, NaN}: ties and NaNs everywhere, on rows wide enough for the
+        // 16-lane path. Every output and index must equal a plain loop's with the same rules.
+        var g = SplitMix(UInt64(s.width))
+        let planes = s.batch * s.channels
+        let x: [Float] = (0..<(planes * s.height * s.width)).map { _ in
+            let u = g.floats(1)[0]
+            return u < -0.8 ? .nan : Float(Int((u + 1) * 1.5))
+        }
+        let outCount = planes * s.outHeight * s.outWidth
+        var y = [Float](repeating: 0, count: outCount), idx = [Int32](repeating: -1, count: outCount)
+        x.withPtr { xp in y.withMutPtr { yp in idx.withMutPtr { maxPool2dForward(x: xp, y: yp, indices: $0, shape: s) } } }
+        for p in 0..<planes {
+            for i in 0..<s.outHeight {
+                for j in 0..<s.outWidth {
+                    var best = -1
+                    for r in max(i * s.strideH - s.padH, 0)..<min(i * s.strideH - s.padH + s.kernelH, s.height) {
+                        for c in max(j * s.strideW - s.padW, 0)..<min(j * s.strideW - s.padW + s.kernelW, s.width) {
+                            let at = r * s.width + c, v = x[p * s.height * s.width + at]
+                            if best < 0 { best = at; continue }
+                            let m = x[p * s.height * s.width + best]
+                            if m.isNaN { continue }
+                            if v.isNaN || v > m { best = at }
+                        }
+                    }
+                    let o = (p * s.outHeight + i) * s.outWidth + j
+                    #expect(idx[o] == Int32(best), "\(s) plane \(p) output (\(i), \(j))")
+                    #expect(sameValue(y[o], x[p * s.height * s.width + best]))
+                }
+            }
+        }
+    }
+
     /// Padding counts as zeros (PyTorch's count_include_pad=True): on an all-ones 4×4 image a 3×3
     /// window with stride 2 and padding 1 sees 4 of its 9 positions at the corner and 6 on an edge.
     @Test func averagePoolingCountsPaddingAsZeros() {
