@@ -107,6 +107,7 @@ final class TrainingReporter {
 }
 
 /// A learning rate as written in a file: `0.1`, `0.0005`, `1e-05`.
+/// A learning rate to 6 significant digits: a decayed 0.07 is 0.007, not 0.007000000000000001.
 func format(_ rate: Double) -> String {
-    rate.description
+    String(format: "%.6g", rate)
 }

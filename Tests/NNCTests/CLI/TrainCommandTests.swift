@@ -61,6 +61,22 @@ import Testing
         }
     }
 
+    @Test func decayedLearningRateIsPrintedRounded() throws {
+        // 0.07 · 0.1 is 0.007000000000000001 in binary; the epoch line says 0.007.
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var text = try String(contentsOfFile: Self.spirals, encoding: .utf8)
+        text = text.replacingOccurrences(of: "lr: 0.01", with: "lr: 0.07")
+            .replacingOccurrences(of: "epochs: 40", with: "epochs: 2\n  schedule: step(every: 1, factor: 0.1)")
+        let model = dir.appendingPathComponent("decay.net")
+        try Data(text.utf8).write(to: model)
+        let r = try Self.run(["train", model.path, "--data", TestPaths.examples.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("lr 0.07 ") || r.stdout.contains("lr 0.07,"))
+        #expect(r.stdout.contains("lr 0.007 "))
+        #expect(!r.stdout.contains("0.00700000"))
+    }
+
     @Test func spiralsTrainsAndLossFalls() throws {
         guard Self.nnc != nil else { print("nnc executable not found beside the test bundle; skipping"); return }
         let dir = try Self.folder()
