@@ -6,9 +6,9 @@ public struct DataSpec: Hashable, Sendable {
     public var validation: Validation?
     /// Multiply raw values by this (`scale: 1/255`).
     public var scale: Double?
-    /// Subtract the training set's per-feature mean (`center: mean`).
+    /// Subtract the training set's mean (`center: mean`): per channel for images, per column for CSV.
     public var center: Bool
-    /// Divide by the training set's per-feature standard deviation (`standardize: true`).
+    /// Divide by the training set's standard deviation (`standardize: true`), grouped likewise.
     public var standardize: Bool
     public var range: SourceRange
 
