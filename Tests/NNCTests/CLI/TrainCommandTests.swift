@@ -70,7 +70,8 @@ import Testing
             .replacingOccurrences(of: "epochs: 40", with: "epochs: 2\n  schedule: step(every: 1, factor: 0.1)")
         let model = dir.appendingPathComponent("decay.net")
         try Data(text.utf8).write(to: model)
-        let r = try Self.run(["train", model.path, "--data", TestPaths.examples.path])
+        let r = try Self.run(["train", model.path, "--data", TestPaths.examples.path,
+                              "--checkpoint", dir.appendingPathComponent("decay.safetensors").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("lr 0.07 ") || r.stdout.contains("lr 0.07,"))
         #expect(r.stdout.contains("lr 0.007 "))
