@@ -227,7 +227,7 @@ public enum Safetensors {
         var names = Set<String>()
         var entries: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let pairs = metadata.keys.sorted().map { "\(JSON.quote($0)):\(JSON.quote(metadata[$0]!))" }
             entries.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
@@ -240,7 +240,7 @@ public enum Safetensors {
                     detail: "shape \(tensor.shape) of \(tensor.dtype.rawValue) does not match its \(tensor.bytes.count) bytes")
             }
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(tensor.name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+            entries.append("\(JSON.quote(tensor.name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
             offset += tensor.bytes.count
         }
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
@@ -266,21 +266,5 @@ public enum Safetensors {
         } catch let failure as AtomicFile.Failure {
             throw CheckpointError.cannotWrite(file: url.path, reason: failure.reason)
         }
-    }
-
-    private static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + hexString([0, UInt8(scalar.value)])
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -18,7 +18,7 @@ public enum TrainingLog {
             o.add("seed", raw: String(s.seed))
             o.add("threads", s.threads)
             o.add("steps_per_epoch", s.stepsPerEpoch)
-            o.add("layers", raw: "[" + s.layers.map(JSONObject.quote).joined(separator: ",") + "]")
+            o.add("layers", raw: "[" + s.layers.map(JSON.quote).joined(separator: ",") + "]")
             o.add("label", string: s.label)
             o.add("train_samples", s.trainSamples)
             o.add("validation_samples", s.validationSamples)
@@ -81,8 +81,8 @@ struct JSONObject {
 
     var text: String { "{" + fields.joined(separator: ",") + "}" }
 
-    mutating func add(_ key: String, raw: String) { fields.append(JSONObject.quote(key) + ":" + raw) }
-    mutating func add(_ key: String, string: String) { add(key, raw: JSONObject.quote(string)) }
+    mutating func add(_ key: String, raw: String) { fields.append(JSON.quote(key) + ":" + raw) }
+    mutating func add(_ key: String, string: String) { add(key, raw: JSON.quote(string)) }
     mutating func add(_ key: String, _ value: Int) { add(key, raw: String(value)) }
     mutating func add(_ key: String, _ value: Double) { add(key, raw: JSONObject.number(value)) }
 
@@ -92,21 +92,5 @@ struct JSONObject {
         if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return value.description
-    }
-
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u00" + hexString([UInt8(scalar.value)])
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
