@@ -47,10 +47,9 @@ public final class GEMMWorkspace {
         let aNeed = blocking.mc * blocking.kc
         let bNeed = blocking.kc * blocking.nc
         let edgeNeed = blocking.kc * GEMMBlocking.maxNR
-        if let first = slots.first,
-           first.aCapacity < aNeed || first.bCapacity < bNeed || first.edgeCapacity < edgeNeed {
-            slots.removeAll()
-        }
+        // Every slot is checked, not just the first: after a call with smaller blocking had
+        // appended small slots behind a large one, a larger blocking overran them.
+        slots.removeAll { $0.aCapacity < aNeed || $0.bCapacity < bNeed || $0.edgeCapacity < edgeNeed }
         while slots.count < n {
             slots.append(Slot(aCapacity: aNeed, bCapacity: bNeed, edgeCapacity: edgeNeed))
         }

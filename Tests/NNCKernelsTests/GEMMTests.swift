@@ -213,6 +213,21 @@ struct GEMMCase {
         }
     }
 
+    @Test func workspaceSlotsFitEveryBlockingAfterMixedUse() {
+        // One large slot, then small ones appended for a small blocking: a later call with the
+        // large blocking must not reuse the small slots (it overran them and corrupted the heap).
+        let large = GEMMBlocking(), small = GEMMBlocking(kc: 16, mc: 12, nc: 64)
+        let ws = GEMMWorkspace()
+        ws.reserve(slots: 1, blocking: large)
+        ws.reserve(slots: 3, blocking: small)
+        ws.reserve(slots: 3, blocking: large)
+        #expect(ws.slots.count == 3)
+        for slot in ws.slots {
+            #expect(slot.aCapacity >= large.mc * large.kc && slot.bCapacity >= large.kc * large.nc)
+            #expect(slot.edgeCapacity >= large.kc * GEMMBlocking.maxNR)
+        }
+    }
+
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func threadedIsBitIdentical(transA: Bool, transB: Bool) {
         // Shapes that split by rows, by columns, with both kernels, packing and several K blocks.
