@@ -27,7 +27,12 @@ enum UpdateLowering {
                 guard let wg = l.weightGrad, let binding = g.parameters.first(where: { $0.buffer == l.weight })
                 else { return nil }
                 let shape = g.shape(l.weight)
-                return ScaleBlock(layer: l.name, rows: shape[0], cols: shape.dropFirst().reduce(1, *),
+                // A conv reads an interior input pixel once per tap: (k_h·k_w)/(s_h·s_w) (ScaleAmend.swift).
+                var taps = 1.0
+                if spec.convHessian == .taps, case .conv(_, let k, let s, _, _, _)? = layers.first(where: { $0.name == l.name })?.op {
+                    taps = Double(k.h * k.w) / Double(s.h * s.w)
+                }
+                return ScaleBlock(layer: l.name, rows: shape[0], cols: shape.dropFirst().reduce(1, *), inputTaps: taps,
                                   weightDecay: decay(binding), weight: l.weight, weightGrad: wg, biasGrad: l.biasGrad)
             }
             if !blocks.isEmpty {

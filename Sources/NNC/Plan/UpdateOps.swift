@@ -56,6 +56,9 @@ public struct Precondition: Hashable, Sendable, BufferVisiting {
 public struct ScaleBlock: Hashable, Sendable {
     public var layer: String
     public var rows: Int, cols: Int
+    /// How many times the layer reads each input value, multiplying its column scale: 1 for
+    /// dense and for `conv_hessian: matrix`, (k_h·k_w)/(s_h·s_w) for a conv under `taps`.
+    public var inputTaps: Double = 1
     public var weightDecay: Double
     public var weight: BufferID, weightGrad: BufferID
     public var biasGrad: BufferID?

@@ -55,6 +55,9 @@ enum ConfigTable {
                   "gradient noise η/(1+t)^γ before the correction"), methods: [.sgd2]),
         Key(.init("base", .choice(["sgd", "adam", "rmsprop", "adagrad"]), .value(.symbol("sgd")),
                   "the first-order rule fed the corrected gradient"), methods: [.sgd2]),
+        Key(.init("conv_hessian", .choice(ConvHessian.allCases.map(\.rawValue)), .value(.symbol("taps")),
+                  "a conv's input Hessian: `taps` counts each input pixel once per kernel tap reading it, (k_h·k_w)/(s_h·s_w) × the `matrix` view C_out × C_in·k·k"),
+            methods: [.saSGD]),
     ]
 
     /// `layer NAME { … }` inside `optimizer`.

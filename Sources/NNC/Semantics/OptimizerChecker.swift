@@ -57,6 +57,12 @@ extension ConfigChecker {
                 if e.values["eps"] == nil { spec.epsilon = base.epsilon }
             }
         }
+        if method == .saSGD, let v = e.values["conv_hessian"] {
+            let choices = ConvHessian.allCases.map(\.rawValue)
+            if let s = evaluator.symbol(v, phrase("conv_hessian", "optimizer"), among: choices) {
+                spec.convHessian = ConvHessian(rawValue: s)!
+            } else { e.failed = true }
+        }
         var seen: [String: SourceRange] = [:]
         for section in e.sections {
             guard let name = section.name else {

@@ -13,6 +13,8 @@ public struct OptimizerSpec: Hashable, Sendable {
     public var weightDecay: Double
     /// Present for `sgd2`.
     public var sgd2: SGD2Options?
+    /// sa_sgd: how a conv's local Hessian with respect to its input is scaled.
+    public var convHessian: ConvHessian = .taps
     /// Per-layer changes, by layer name.
     public var overrides: [LayerOverride]
     public var range: SourceRange
@@ -47,6 +49,15 @@ public struct OptimizerSpec: Hashable, Sendable {
         case .saSGD: return OptimizerSpec(method: .saSGD, learningRate: 0.1, momentum: 0.9, epsilon: 0)
         }
     }
+}
+
+/// Scale-amended SGD's view of a convolution when it scales the backward factor m.
+public enum ConvHessian: String, Hashable, Sendable, CaseIterable {
+    /// The conv's actual local Hessian with respect to its input: each input pixel counted once
+    /// per kernel tap that reads it, (k_h·k_w)/(s_h·s_w) × ‖Wᵀ‖²_{2,μ}.
+    case taps
+    /// ALGORITHMS.md's literal view of the kernel as a C_out × (C_in·k·k) matrix.
+    case matrix
 }
 
 public enum OptimizerMethod: String, Hashable, Sendable, CaseIterable {
