@@ -58,7 +58,7 @@ final class Executor {
             guard case .sgd2Precondition(let p) = op else { return nil }
             let shape = plan.buffer(p.weightGrad).shape
             return Preconditioner(p, options: plan.optimizer.sgd2 ?? SGD2Options(), batch: plan.batch,
-                                  taps: p.isConvolution && shape.count == 4 ? shape[2] * shape[3] : 1)
+                                  taps: p.isConvolution && shape.count == 4 ? shape[2] * shape[3] : 1, threads: threads)
         }
         arena = Arena(count: plan.arenaSlots)
     }

@@ -40,21 +40,23 @@ final class Preconditioner {
     /// Offsets in X of every column (sample, or sample and position); the first
     /// `sampledColumns` are the ones used.
     private var columns: [Int]
-    /// One filter's bias entries, one per tap (convolutions).
+    /// Every filter's bias entries, one per tap (convolutions): filter f's at f·taps.
     private var tapBias: [Float]
     /// Positions per channel of a convolution's input (H·W), 1 for a dense layer.
     private let positions: Int
     private var valid = false
     private let inputs: Int
     private let correctsBias: Bool
+    private let threads: Int
     /// syrk's scratch: one block's selected columns as Doubles.
     private var gathered: [Double]
     /// The swaps of the current column draw, undone once A is formed.
     private var swaps: [Int]
 
-    /// `batch` is the plan's batch (a convolution's columns are batch × positions) and `taps`
-    /// the kernel's kh·kw (1 for a dense layer).
-    init(_ p: Precondition, options: SGD2Options, batch: Int, taps: Int) {
+    /// `batch` is the plan's batch (a convolution's columns are batch × positions), `taps`
+    /// the kernel's kh·kw (1 for a dense layer), `threads` what the solve may use.
+    init(_ p: Precondition, options: SGD2Options, batch: Int, taps: Int, threads: Int = 1) {
+        self.threads = max(1, threads)
         layer = p.layer
         lambda = options.lambda
         noise = options.noise
@@ -80,7 +82,7 @@ final class Preconditioner {
             let k = (p.columns + p.sampledColumns - 1) / p.sampledColumns
             for i in 0..<p.sampledColumns { columns[i] = columns[min(i * k, p.columns - 1)] }
         }
-        tapBias = [Float](repeating: 0, count: max(taps, 1))
+        tapBias = [Float](repeating: 0, count: max(p.rows, 1))
         positions = p.isConvolution ? p.columns / max(batch, 1) : 1
         inputs = p.inputs
         correctsBias = p.correctsBias
@@ -175,7 +177,7 @@ final class Preconditioner {
         for i in order.indices { gradColumns[i] = order[i] * taps }
     }
 
-    /// `[g_b, G] ← [g_b, G]·(L Lᵀ)⁻¹`, block by block.
+    /// `[g_b, G] ← [g_b, G]·(L Lᵀ)⁻¹`, block by block, the rows of each block split over threads.
     private func solve(_ p: Precondition, _ v: BufferView) {
         let g = v.f(p.weightGrad)
         let bias = p.biasGrad.map(v.f)
@@ -186,24 +188,31 @@ final class Preconditioner {
                 let l = factor + offset
                 let start = block.start + skip
                 if !p.isConvolution {
-                    choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: g, count: p.rows,
-                                      ldg: p.inputs, columnIndices: gradColumns, from: start,
-                                      bias: block.hasBias ? bias : nil)
+                    choleskySolveRowsBlocked(factor: l, n: block.length, ldl: block.length, rows: g, count: p.rows,
+                                             ldg: p.inputs, columnIndices: gradColumns, from: start,
+                                             bias: block.hasBias ? bias : nil, threads: threads)
                 } else {
+                    // Every filter's taps at once: `taps` rows at stride 1, filter f's from f·inputs·taps.
                     let filters = p.rows / taps
-                    for f in 0..<filters {
-                        let rows = g + f * p.inputs * taps
-                        if block.hasBias, let bias {
+                    if block.hasBias, let bias {
+                        for f in 0..<filters {
                             let share = bias[f] / Float(taps)
-                            for t in tapBias.indices { tapBias[t] = share }
-                            choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
-                                              count: taps, ldg: 1, columnIndices: gradColumns, from: start,
-                                              bias: &tapBias)
-                            bias[f] = tapBias.reduce(0, +)
-                        } else {
-                            choleskySolveRows(factor: l, n: block.length, ldl: block.length, rows: rows,
-                                              count: taps, ldg: 1, columnIndices: gradColumns, from: start)
+                            for t in 0..<taps { tapBias[f * taps + t] = share }
                         }
+                        choleskySolveRowsBlocked(factor: l, n: block.length, ldl: block.length, rows: g,
+                                                 count: filters * taps, ldg: 1, groupRows: taps,
+                                                 groupStride: p.inputs * taps, columnIndices: gradColumns,
+                                                 from: start, bias: &tapBias, threads: threads)
+                        for f in 0..<filters {
+                            var sum: Float = 0
+                            for t in 0..<taps { sum += tapBias[f * taps + t] }
+                            bias[f] = sum
+                        }
+                    } else {
+                        choleskySolveRowsBlocked(factor: l, n: block.length, ldl: block.length, rows: g,
+                                                 count: filters * taps, ldg: 1, groupRows: taps,
+                                                 groupStride: p.inputs * taps, columnIndices: gradColumns,
+                                                 from: start, threads: threads)
                     }
                 }
                 offset += block.length * block.length

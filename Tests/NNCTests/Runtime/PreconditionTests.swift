@@ -211,3 +211,35 @@ struct PreconditionTests {
         expectClose(try RuntimeTests.read(s, "conv1.bias").map(Double.init), expectedB, .float, "conv bias")
     }
 }
+
+extension PreconditionTests {
+    /// The solve splits each block's gradient rows over the threads; a step must give the same
+    /// weights on any thread count (a wide dense layer, chunked, and a convolution's taps).
+    @Test func sameStepOnOneAndTwoThreads() throws {
+        let source = """
+            net t {
+              input [4, 6, 6]
+              conv 20, kernel: 3, padding: 1, init: normal(0.3)
+              relu
+              flatten
+              dense 96, init: normal(0.05)
+              relu
+              dense 3, init: normal(0.1)
+              loss cross_entropy
+            }
+            optimizer sgd2 { lr: 0.5, momentum: 0.9, chunk: 100 }
+            """
+        var weights: [[Float]] = []
+        for threads in [1, 2] {
+            let s = try RuntimeTests.session(source, batch: 8, threads: threads, seed: 5)
+            for step in 1...2 {
+                let (input, labels) = RuntimeTests.batch(s, seed: UInt64(30 + step))
+                _ = try s.trainStep(input: input, labels: labels, lr: 0.5, step: step)
+            }
+            weights.append(try ["conv1.weight", "conv1.bias", "dense1.weight", "dense1.bias"].flatMap {
+                try RuntimeTests.read(s, $0)
+            })
+        }
+        #expect(weights[0].map(\.bitPattern) == weights[1].map(\.bitPattern))
+    }
+}
