@@ -13,8 +13,6 @@ let solvePanelWidth = 16
 /// Rows of L in one register tile: 8 accumulators of 16 lanes.
 let solveTileRows = 8
 
-typealias D16 = SIMD16<Double>
-
 @inline(__always)
 private func load16(_ p: UnsafePointer<Double>) -> D16 {
     UnsafeRawPointer(p).loadUnaligned(as: D16.self)

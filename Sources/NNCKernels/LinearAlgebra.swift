@@ -4,6 +4,7 @@
 // Inner loops are dot products and axpys along contiguous rows, 8 Doubles at a time.
 
 typealias D8 = SIMD8<Double>
+typealias D16 = SIMD16<Double>
 
 /// Σ a[i]·b[i] over `n` Doubles (reordered: 8 lanes × 2 partial sums).
 @inline(__always)
@@ -43,7 +44,8 @@ func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer
 /// N is the number of samples used. With `biasRow`, a constant-1 feature comes first, so the
 /// output is (features + 1)² with row and column 0 = (1, means), matching the augmented
 /// gradient `[g_b, G]`. The selected block is first gathered as Doubles into `workspace`
-/// (F·samples Doubles; allocated per call when nil).
+/// (`syrkWorkspaceCount` Doubles; allocated per call when nil). Each entry is a plain
+/// sequential sum over the samples, and A is exactly symmetric.
 // X (features, samples) -> out (F, F), F = features (+ 1 with biasRow), row stride ldo
 public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int, features: Int, samples: Int,
                  featureIndices: UnsafePointer<Int>? = nil, sampleIndices: UnsafePointer<Int>? = nil,
@@ -51,29 +53,85 @@ public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int,
                  workspace: UnsafeMutablePointer<Double>? = nil) {
     let f = features + (biasRow ? 1 : 0)
     precondition(ldo >= f, "syrk: ldo too small")
+    guard f > 0 else { return }
     let n = samples
     let scale = n > 0 ? 1 / Double(n) : 0
+    let ld = gramLeadingDimension(f)
     var owned: [Double] = []
-    if workspace == nil { owned = [Double](repeating: 0, count: max(f * n, 1)) }
+    if workspace == nil { owned = [Double](repeating: 0, count: syrkWorkspaceCount(features: features, samples: n, biasRow: biasRow)) }
     owned.withUnsafeMutableBufferPointer { buf in
-        // Rows of Doubles, contiguous along samples; the bias row is all ones.
+        // Sample-major rows of `ld` Doubles (so SIMD lanes run across features), the bias
+        // feature all ones, the padding past F zero.
         let t = workspace ?? buf.baseAddress!
-        if biasRow { t.update(repeating: 1, count: n) }
-        for i in 0..<features {
-            let fi = featureIndices?[i] ?? i
-            let row = t + (i + (biasRow ? 1 : 0)) * n
-            for s in 0..<n {
-                let si = sampleIndices?[s] ?? s
-                row[s] = Double(x[fi * featureStride + si * sampleStride])
+        let skip = biasRow ? 1 : 0
+        for s in 0..<n {
+            let si = sampleIndices?[s] ?? s
+            let row = t + s * ld
+            let xs = x + si * sampleStride
+            if biasRow { row[0] = 1 }
+            if let featureIndices {
+                for i in 0..<features { row[skip + i] = Double(xs[featureIndices[i] * featureStride]) }
+            } else {
+                for i in 0..<features { row[skip + i] = Double(xs[i * featureStride]) }
             }
+            for i in f..<ld { row[i] = 0 }
         }
-        for i in 0..<f {
-            for j in 0...i {
-                let v = dot(t + i * n, t + j * n, n) * scale
-                out[i * ldo + j] = v
-                out[j * ldo + i] = v
+        gramLowerTriangle(t, ld: ld, samples: n, features: f, scale: scale, out: out, ldo: ldo)
+    }
+}
+
+/// Doubles `syrk` needs in its `workspace`.
+public func syrkWorkspaceCount(features: Int, samples: Int, biasRow: Bool) -> Int {
+    max(gramLeadingDimension(features + (biasRow ? 1 : 0)) * samples, 1)
+}
+
+/// F rounded up to whole 16-lane vectors.
+private func gramLeadingDimension(_ f: Int) -> Int { (f + 15) / 16 * 16 }
+
+/// `out = scale · Tᵀ T` for T (samples × ld, the first `features` columns used), lower triangle
+/// computed and mirrored: tiles of 8 rows × 16 columns, each row's T element broadcast against
+/// 16 columns into 8 accumulators, as the blocked Cholesky solve does.
+// T (samples, ld) -> out (features, features), row stride ldo
+@inline(never)
+private func gramLowerTriangle(_ t: UnsafePointer<Double>, ld: Int, samples: Int, features f: Int, scale: Double,
+                               out: UnsafeMutablePointer<Double>, ldo: Int) {
+    var i0 = 0
+    while i0 < f {
+        let h = min(8, f - i0)
+        // Rows of the tile past F broadcast column F − 1 (in bounds) and are never stored.
+        let c1 = min(i0 + 1, f - 1), c2 = min(i0 + 2, f - 1), c3 = min(i0 + 3, f - 1)
+        let c4 = min(i0 + 4, f - 1), c5 = min(i0 + 5, f - 1), c6 = min(i0 + 6, f - 1), c7 = min(i0 + 7, f - 1)
+        var j0 = 0
+        while j0 < i0 + h {
+            var s0 = D16(), s1 = D16(), s2 = D16(), s3 = D16(), s4 = D16(), s5 = D16(), s6 = D16(), s7 = D16()
+            var r = t
+            for _ in 0..<samples {
+                let x = UnsafeRawPointer(r + j0).loadUnaligned(as: D16.self)
+                s0.addProduct(D16(repeating: r[i0]), x)
+                s1.addProduct(D16(repeating: r[c1]), x)
+                s2.addProduct(D16(repeating: r[c2]), x)
+                s3.addProduct(D16(repeating: r[c3]), x)
+                s4.addProduct(D16(repeating: r[c4]), x)
+                s5.addProduct(D16(repeating: r[c5]), x)
+                s6.addProduct(D16(repeating: r[c6]), x)
+                s7.addProduct(D16(repeating: r[c7]), x)
+                r += ld
             }
+            let sums = (s0, s1, s2, s3, s4, s5, s6, s7)
+            withUnsafeBytes(of: sums) { raw in
+                let s = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+                for k in 0..<h {
+                    let i = i0 + k
+                    for j in j0..<min(j0 + 16, i + 1) {
+                        let v = s[k * 16 + j - j0] * scale
+                        out[i * ldo + j] = v
+                        out[j * ldo + i] = v
+                    }
+                }
+            }
+            j0 += 16
         }
+        i0 += h
     }
 }
 
@@ -87,8 +145,55 @@ public enum CholeskyResult: Equatable, Sendable {
 /// Factors a symmetric positive definite `A = L Lᵀ` in place: the lower triangle (diagonal
 /// included) becomes `L`; the strict upper triangle is not read or written. Returns
 /// `.notPositiveDefinite` instead of failing when a pivot is not positive.
+///
+/// Blocked by 16 rows: row i of L left of the diagonal block solves `L₀ x = A[i, 0..<i0]`
+/// against the rows already factored, so 16 rows at a time are one forward substitution of
+/// a panel (the blocked solve's kernel); the 16 × 16 diagonal block then goes row by row as in
+/// `choleskyFactorRowByRow`, its plain twin.
 // a (n, n) row stride lda -> L in the lower triangle
 public func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> CholeskyResult {
+    let w = solvePanelWidth
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n * w, 1)) { buf -> CholeskyResult in
+        let p = buf.baseAddress!
+        var i0 = 0
+        while i0 < n {
+            let h = min(w, n - i0)
+            if i0 > 0 {
+                // Rows i0..<i0 + h left of the block, transposed into lanes; missing lanes zero.
+                if h < w { p.update(repeating: 0, count: i0 * w) }
+                for lane in 0..<h {
+                    let row = a + (i0 + lane) * lda
+                    for j in 0..<i0 { p[j * w + lane] = row[j] }
+                }
+                forwardSubstitutePanel(UnsafePointer(a), n: i0, ldl: lda, p)
+                for lane in 0..<h {
+                    let row = a + (i0 + lane) * lda
+                    for j in 0..<i0 { row[j] = p[j * w + lane] }
+                }
+            }
+            for i in i0..<(i0 + h) {
+                let ri = a + i * lda
+                for j in i0...i {
+                    let rj = a + j * lda
+                    let s = ri[j] - dot(ri, rj, j)
+                    if i == j {
+                        guard s > 0 else { return .notPositiveDefinite(pivot: i) }
+                        ri[i] = s.squareRoot()
+                    } else {
+                        ri[j] = s / rj[j]
+                    }
+                }
+            }
+            i0 += h
+        }
+        return .success
+    }
+}
+
+/// `choleskyFactor` one entry at a time (each a dot product along two rows): the plain twin
+/// the blocked factorisation is tested against.
+// a (n, n) row stride lda -> L in the lower triangle
+public func choleskyFactorRowByRow(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> CholeskyResult {
     for i in 0..<n {
         let ri = a + i * lda
         for j in 0...i {
@@ -167,6 +272,8 @@ public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int,
                  biasRow: Bool, out: UnsafeMutablePointer<Double>, ldo: Int, workspace: inout [Double]) {
     precondition(featureStart + features <= featureIndices.count && samples <= sampleIndices.count,
                  "syrk: index lists too short")
+    precondition(workspace.count >= syrkWorkspaceCount(features: features, samples: samples, biasRow: biasRow),
+                 "syrk: workspace too small")
     featureIndices.withUnsafeBufferPointer { fi in
         sampleIndices.withUnsafeBufferPointer { si in
             workspace.withUnsafeMutableBufferPointer { w in

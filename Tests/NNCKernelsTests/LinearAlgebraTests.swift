@@ -63,7 +63,7 @@ import NNCKernels
             }
         }
         // The same through a caller's workspace, with the bias row.
-        var ws = [Double](repeating: .nan, count: 3 * 3)
+        var ws = [Double](repeating: .nan, count: syrkWorkspaceCount(features: 2, samples: 3, biasRow: true))
         var out2 = [Double](repeating: 0, count: 9)
         x.withPtr { xp in fi.withUnsafeBufferPointer { f in si.withUnsafeBufferPointer { s in out2.withUnsafeMutableBufferPointer { o in
             ws.withUnsafeMutableBufferPointer {
@@ -109,6 +109,29 @@ import NNCKernels
                 }
             }
         }
+    }
+
+    // The blocked factorisation reorders no sum of a row-by-row entry beyond the panel solve's
+    // sequential one: agreement to 1e-12 relative for these well-conditioned matrices.
+    @Test(arguments: [1, 7, 16, 17, 33, 129, 300])
+    func blockedFactorMatchesRowByRow(n: Int) {
+        let ld = n + 3
+        var a = spd(n, ld: ld, seed: UInt64(n))
+        for i in 0..<n { for j in (i + 1)..<ld { a[i * ld + j] = .nan } }   // neither read nor written
+        var blocked = a, plain = a
+        #expect(blocked.withUnsafeMutableBufferPointer { choleskyFactor($0.baseAddress!, n: n, lda: ld) } == .success)
+        #expect(plain.withUnsafeMutableBufferPointer { choleskyFactorRowByRow($0.baseAddress!, n: n, lda: ld) } == .success)
+        for i in 0..<n {
+            for j in 0...i {
+                #expect(Swift.abs(blocked[i * ld + j] - plain[i * ld + j]) <= 1e-12 * Swift.max(1, Swift.abs(plain[i * ld + j])))
+            }
+            for j in (i + 1)..<ld { #expect(blocked[i * ld + j].isNaN) }
+        }
+        // A pivot past the first blocks that is not positive is the one reported.
+        guard n > 20 else { return }
+        var bad = a
+        bad[20 * ld + 20] = -1
+        #expect(bad.withUnsafeMutableBufferPointer { choleskyFactor($0.baseAddress!, n: n, lda: ld) } == .notPositiveDefinite(pivot: 20))
     }
 
     @Test func notPositiveDefiniteIsReportedNotFatal() {

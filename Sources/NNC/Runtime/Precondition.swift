@@ -86,7 +86,8 @@ final class Preconditioner {
         positions = p.isConvolution ? p.columns / max(batch, 1) : 1
         inputs = p.inputs
         correctsBias = p.correctsBias
-        gathered = [Double](repeating: 0, count: max(chunk * p.sampledColumns, 1))
+        gathered = [Double](repeating: 0, count: syrkWorkspaceCount(features: chunk, samples: p.sampledColumns,
+                                                                       biasRow: false))
         swaps = [Int](repeating: 0, count: randomSubset ? p.sampledColumns : 0)
     }
 
