@@ -153,8 +153,9 @@ public enum CholeskyResult: Equatable, Sendable {
 // a (n, n) row stride lda -> L in the lower triangle
 public func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> CholeskyResult {
     let w = solvePanelWidth
-    return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n * w, 1)) { buf -> CholeskyResult in
+    return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(n * w + n, 1)) { buf -> CholeskyResult in
         let p = buf.baseAddress!
+        let inv = p + n * w   // 1 / L[i, i] of the rows factored so far
         var i0 = 0
         while i0 < n {
             let h = min(w, n - i0)
@@ -165,7 +166,7 @@ public func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) 
                     let row = a + (i0 + lane) * lda
                     for j in 0..<i0 { p[j * w + lane] = row[j] }
                 }
-                forwardSubstitutePanel(UnsafePointer(a), n: i0, ldl: lda, p)
+                forwardSubstitutePanel(UnsafePointer(a), n: i0, ldl: lda, inverseDiagonal: inv, p)
                 for lane in 0..<h {
                     let row = a + (i0 + lane) * lda
                     for j in 0..<i0 { row[j] = p[j * w + lane] }
@@ -179,6 +180,7 @@ public func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) 
                     if i == j {
                         guard s > 0 else { return .notPositiveDefinite(pivot: i) }
                         ri[i] = s.squareRoot()
+                        inv[i] = 1 / ri[i]
                     } else {
                         ri[j] = s / rj[j]
                     }
