@@ -26,6 +26,9 @@ final class LayerAnalyzer: ExecutorProbe {
         var flat: (low: Float, high: Float, dead: Bool, saturated: Bool)?
         /// The RMS norm in front of the layer: its `d`, `steps` and options.
         var norm: (name: String, history: Double, relativeEpsilon: Double)?
+        /// How often the layer reads an input value in scale-amended SGD's view (ScaleAmend.swift):
+        /// (k_h·k_w)/(s_h·s_w) for a conv under `conv_hessian: taps`, else 1.
+        var inputTaps = 1.0
     }
 
 
@@ -65,10 +68,14 @@ final class LayerAnalyzer: ExecutorProbe {
         var lastWriter: [Int: Int] = [:]
         for k in plan.kernels where k.phase == .forward { for b in k.outputs { lastWriter[b.rawValue] = k.index } }
 
+        let convHessian = model.optimizer.convHessian
         targets = plan.linearLayers.map { l in
             let w = plan.buffer(l.weight)
             let rows = w.shape.first ?? 1
             var t = Target(layer: l, rows: rows, cols: w.count / max(rows, 1), isConvolution: w.shape.count == 4)
+            if convHessian == .taps, case .conv(_, let k, let s, _, _, _)? = layers.first(where: { $0.name == l.name })?.op {
+                t.inputTaps = Double(k.h * k.w) / Double(s.h * s.w)
+            }
             if let index = layers.firstIndex(where: { $0.name == l.name }) {
                 // The first activation after the layer, before the next layer that mixes units.
                 var output = l.name
@@ -169,7 +176,7 @@ final class LayerAnalyzer: ExecutorProbe {
         let start = DispatchTime.now().uptimeNanoseconds
         var layers: [LayerAnalysis] = []
         var sigmas: [Double] = []
-        var blocks: [(rows: Int, cols: Int, sumOfSquares: Double)] = []
+        var blocks: [(rows: Int, cols: Int, sumOfSquares: Double, taps: Double)] = []
         let batch = session.trainPlan.batch
         let haveStep = recorded
         session.train.arena.withPlanView(session.train.table) { v in
@@ -201,9 +208,9 @@ final class LayerAnalyzer: ExecutorProbe {
                 a.sigmaMax = sigma
                 sigmas.append(sigma)
                 let squares = sumOfSquares(w, count: count)
-                blocks.append((t.rows, t.cols, squares))
+                blocks.append((t.rows, t.cols, squares, t.inputTaps))
                 if squares > 0 { a.saWeightScale = Double(t.rows) / squares }
-                a.saInputScale = Double(t.rows) / Double(max(t.cols, 1))
+                a.saInputScale = t.inputTaps * Double(t.rows) / Double(max(t.cols, 1))
                 if let norm = t.norm { a.normMinFactor = normMinFactor(norm) }
                 layers.append(a)
             }

@@ -40,6 +40,7 @@ struct ScaleAmendTests {
         _ = try s.trainStep(input: input, labels: labels, lr: 0.1, step: 1)
         // The walk written out: top unscaled, m = ‖Wᵀ‖²; then ‖W‖²/m, m ·= rows/cols.
         var m = 0.0
+        var factors: [Double] = []
         for (i, layer) in layers.enumerated() {
             let (rows, cols) = shapes[i]
             let ss = before[i].reduce(0) { $0 + $1 * $1 }
@@ -108,6 +109,8 @@ struct ScaleAmendTests {
         #expect(p.blocks.map(\.inputTaps) == taps)
 
         let s = try RuntimeTests.session(Self.convNet(view), batch: 5, seed: 3)
+        // --analyze reports the factors the optimizer applies (output layer last in its record).
+        let reported = LayerAnalyzer(session: s).record(epoch: 0, step: 0).layers.map(\.saGradientFactor)
         let (input, labels) = RuntimeTests.batch(s, seed: 7)
         _ = try s.forwardBackward(input: input, labels: labels)
         let shapes = [(3, 36), (4, 18), (2, 9)]
@@ -115,15 +118,19 @@ struct ScaleAmendTests {
         let grads = try layers.map { try #require(s.gradient(of: "\($0).weight")).map(Double.init) }
         _ = try s.trainStep(input: input, labels: labels, lr: 0.1, step: 1)
         var m = 0.0
+        var factors: [Double] = []
         for (i, layer) in layers.enumerated() {
             let (rows, cols) = shapes[i]
             let ss = before[i].reduce(0) { $0 + $1 * $1 }
             let columnScale = taps[i] * ss / Double(cols), rowScale = ss / Double(rows)
             let factor = i == 0 ? 1 : rowScale / m
             m = i == 0 ? columnScale : m * columnScale / rowScale
+            factors.append(factor)
             let expected = zip(before[i], grads[i]).map { $0 - 0.1 * factor * $1 }
             expectClose(try RuntimeTests.read(s, "\(layer).weight").map(Double.init), expected, .float, "\(layer).weight")
         }
+        expectClose(reported.map { $0 ?? .nan }, factors.reversed(), Tolerance(name: "Double sums", relative: 1e-9, absolute: 0),
+                    "analysis")
     }
 
     @Test func convHessianIsAnSASGDChoice() {
