@@ -51,10 +51,60 @@ func forwardSubstitutePanel(_ l: UnsafePointer<Double>, n: Int, ldl: Int, invers
             s7.addProduct(D16(repeating: r7[j]), x)
             j += 1
         }
+        if h == solveTileRows {
+            // A full tile solves its triangle in registers: each solved row is folded into the
+            // rows below at once, so one FMA, a subtraction and a product chain consecutive rows.
+            let x0 = (load16(p + i0 * w) - s0) * D16(repeating: inv[i0])
+            store16(x0, p + i0 * w)
+            s1.addProduct(D16(repeating: r1[i0]), x0)
+            s2.addProduct(D16(repeating: r2[i0]), x0)
+            s3.addProduct(D16(repeating: r3[i0]), x0)
+            s4.addProduct(D16(repeating: r4[i0]), x0)
+            s5.addProduct(D16(repeating: r5[i0]), x0)
+            s6.addProduct(D16(repeating: r6[i0]), x0)
+            s7.addProduct(D16(repeating: r7[i0]), x0)
+            let x1 = (load16(p + (i0 + 1) * w) - s1) * D16(repeating: inv[i0 + 1])
+            store16(x1, p + (i0 + 1) * w)
+            s2.addProduct(D16(repeating: r2[i0 + 1]), x1)
+            s3.addProduct(D16(repeating: r3[i0 + 1]), x1)
+            s4.addProduct(D16(repeating: r4[i0 + 1]), x1)
+            s5.addProduct(D16(repeating: r5[i0 + 1]), x1)
+            s6.addProduct(D16(repeating: r6[i0 + 1]), x1)
+            s7.addProduct(D16(repeating: r7[i0 + 1]), x1)
+            let x2 = (load16(p + (i0 + 2) * w) - s2) * D16(repeating: inv[i0 + 2])
+            store16(x2, p + (i0 + 2) * w)
+            s3.addProduct(D16(repeating: r3[i0 + 2]), x2)
+            s4.addProduct(D16(repeating: r4[i0 + 2]), x2)
+            s5.addProduct(D16(repeating: r5[i0 + 2]), x2)
+            s6.addProduct(D16(repeating: r6[i0 + 2]), x2)
+            s7.addProduct(D16(repeating: r7[i0 + 2]), x2)
+            let x3 = (load16(p + (i0 + 3) * w) - s3) * D16(repeating: inv[i0 + 3])
+            store16(x3, p + (i0 + 3) * w)
+            s4.addProduct(D16(repeating: r4[i0 + 3]), x3)
+            s5.addProduct(D16(repeating: r5[i0 + 3]), x3)
+            s6.addProduct(D16(repeating: r6[i0 + 3]), x3)
+            s7.addProduct(D16(repeating: r7[i0 + 3]), x3)
+            let x4 = (load16(p + (i0 + 4) * w) - s4) * D16(repeating: inv[i0 + 4])
+            store16(x4, p + (i0 + 4) * w)
+            s5.addProduct(D16(repeating: r5[i0 + 4]), x4)
+            s6.addProduct(D16(repeating: r6[i0 + 4]), x4)
+            s7.addProduct(D16(repeating: r7[i0 + 4]), x4)
+            let x5 = (load16(p + (i0 + 5) * w) - s5) * D16(repeating: inv[i0 + 5])
+            store16(x5, p + (i0 + 5) * w)
+            s6.addProduct(D16(repeating: r6[i0 + 5]), x5)
+            s7.addProduct(D16(repeating: r7[i0 + 5]), x5)
+            let x6 = (load16(p + (i0 + 6) * w) - s6) * D16(repeating: inv[i0 + 6])
+            store16(x6, p + (i0 + 6) * w)
+            s7.addProduct(D16(repeating: r7[i0 + 6]), x6)
+            let x7 = (load16(p + (i0 + 7) * w) - s7) * D16(repeating: inv[i0 + 7])
+            store16(x7, p + (i0 + 7) * w)
+            i0 += h
+            continue
+        }
         let sums = (s0, s1, s2, s3, s4, s5, s6, s7)
         withUnsafeBytes(of: sums) { raw in
             let s = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-            // The diagonal triangle, row by row from memory; two chains halve its latency.
+            // A partial tile's triangle, row by row from memory; two chains halve its latency.
             for k in 0..<h {
                 let i = i0 + k
                 let row = l + i * ldl
@@ -101,6 +151,63 @@ func backSubstitutePanel(_ l: UnsafePointer<Double>, n: Int, ldl: Int, inverseDi
             s6.addProduct(D16(repeating: r[c6]), x)
             s7.addProduct(D16(repeating: r[c7]), x)
             j += 1
+        }
+        if h == solveTileRows {
+            // As in the forward pass: the triangle in registers, row i0 + k of L giving the
+            // multipliers of the rows above it.
+            let x7 = (load16(p + (i0 + 7) * w) - s7) * D16(repeating: inv[i0 + 7])
+            store16(x7, p + (i0 + 7) * w)
+            let q7 = l + (i0 + 7) * ldl + i0
+            s6.addProduct(D16(repeating: q7[6]), x7)
+            s5.addProduct(D16(repeating: q7[5]), x7)
+            s4.addProduct(D16(repeating: q7[4]), x7)
+            s3.addProduct(D16(repeating: q7[3]), x7)
+            s2.addProduct(D16(repeating: q7[2]), x7)
+            s1.addProduct(D16(repeating: q7[1]), x7)
+            s0.addProduct(D16(repeating: q7[0]), x7)
+            let x6 = (load16(p + (i0 + 6) * w) - s6) * D16(repeating: inv[i0 + 6])
+            store16(x6, p + (i0 + 6) * w)
+            let q6 = l + (i0 + 6) * ldl + i0
+            s5.addProduct(D16(repeating: q6[5]), x6)
+            s4.addProduct(D16(repeating: q6[4]), x6)
+            s3.addProduct(D16(repeating: q6[3]), x6)
+            s2.addProduct(D16(repeating: q6[2]), x6)
+            s1.addProduct(D16(repeating: q6[1]), x6)
+            s0.addProduct(D16(repeating: q6[0]), x6)
+            let x5 = (load16(p + (i0 + 5) * w) - s5) * D16(repeating: inv[i0 + 5])
+            store16(x5, p + (i0 + 5) * w)
+            let q5 = l + (i0 + 5) * ldl + i0
+            s4.addProduct(D16(repeating: q5[4]), x5)
+            s3.addProduct(D16(repeating: q5[3]), x5)
+            s2.addProduct(D16(repeating: q5[2]), x5)
+            s1.addProduct(D16(repeating: q5[1]), x5)
+            s0.addProduct(D16(repeating: q5[0]), x5)
+            let x4 = (load16(p + (i0 + 4) * w) - s4) * D16(repeating: inv[i0 + 4])
+            store16(x4, p + (i0 + 4) * w)
+            let q4 = l + (i0 + 4) * ldl + i0
+            s3.addProduct(D16(repeating: q4[3]), x4)
+            s2.addProduct(D16(repeating: q4[2]), x4)
+            s1.addProduct(D16(repeating: q4[1]), x4)
+            s0.addProduct(D16(repeating: q4[0]), x4)
+            let x3 = (load16(p + (i0 + 3) * w) - s3) * D16(repeating: inv[i0 + 3])
+            store16(x3, p + (i0 + 3) * w)
+            let q3 = l + (i0 + 3) * ldl + i0
+            s2.addProduct(D16(repeating: q3[2]), x3)
+            s1.addProduct(D16(repeating: q3[1]), x3)
+            s0.addProduct(D16(repeating: q3[0]), x3)
+            let x2 = (load16(p + (i0 + 2) * w) - s2) * D16(repeating: inv[i0 + 2])
+            store16(x2, p + (i0 + 2) * w)
+            let q2 = l + (i0 + 2) * ldl + i0
+            s1.addProduct(D16(repeating: q2[1]), x2)
+            s0.addProduct(D16(repeating: q2[0]), x2)
+            let x1 = (load16(p + (i0 + 1) * w) - s1) * D16(repeating: inv[i0 + 1])
+            store16(x1, p + (i0 + 1) * w)
+            let q1 = l + (i0 + 1) * ldl + i0
+            s0.addProduct(D16(repeating: q1[0]), x1)
+            let x0 = (load16(p + i0 * w) - s0) * D16(repeating: inv[i0])
+            store16(x0, p + i0 * w)
+            i0 -= solveTileRows
+            continue
         }
         let sums = (s0, s1, s2, s3, s4, s5, s6, s7)
         withUnsafeBytes(of: sums) { raw in
