@@ -34,81 +34,141 @@ public struct Pool2dShape: Equatable, Sendable {
 }
 
 /// Max pooling; `indices` gets, per output, the position `ih·W + iw` of its maximum within
-/// the input plane (the first on ties; a NaN wins and propagates).
+/// the input plane (the first on ties; a NaN wins and propagates). Planes are split over
+/// threads; each output depends on its own window only, so the bits never depend on them.
 // x (N, C, H, W) -> y (N, C, OH, OW), indices (N, C, OH, OW)
 public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                             indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape) {
-    let (oh, ow) = (s.outHeight, s.outWidth)
-    for plane in 0..<s.planes {
-        let xp = x + plane * s.height * s.width
-        let yp = y + plane * oh * ow, ip = indices + plane * oh * ow
-        for i in 0..<oh {
-            for j in 0..<ow {
-                let w = s.window(i, j)
-                var best = w.r0 * s.width + w.c0
-                var m = xp[best]
-                search: for r in w.r0..<w.r1 {
-                    for c in w.c0..<w.c1 {
-                        let v = xp[r * s.width + c]
-                        if v > m || v.isNaN { m = v; best = r * s.width + c }
-                        if m.isNaN { break search }
-                    }
-                }
-                yp[i * ow + j] = m
-                ip[i * ow + j] = Int32(best)
-            }
+                             indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
+    let plane = s.height * s.width, outPlane = s.outHeight * s.outWidth
+    parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
+        for p in planes {
+            let xp = x + p * plane, yp = y + p * outPlane, ip = indices + p * outPlane
+            // The tight loop's `>` never lets a NaN win after the first position, so a plane
+            // holding one (the rare case) is redone by the exact scan.
+            maxPoolPlane(xp, yp, ip, s)
+            if containsNaN(xp, plane) { maxPoolPlaneWithNaN(xp, yp, ip, s) }
         }
     }
 }
 
+/// The first maximum of each window in row-major order, compared with `>` only.
+@inline(__always)
+private func maxPoolPlane(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>,
+                          _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape) {
+    let (oh, ow, w) = (s.outHeight, s.outWidth, s.width)
+    for i in 0..<oh {
+        let r = i * s.strideH - s.padH
+        let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
+        for j in 0..<ow {
+            let c = j * s.strideW - s.padW
+            let c0 = max(c, 0), c1 = min(c + s.kernelW, w)
+            var best = r0 * w + c0
+            var m = xp[best]
+            for rr in r0..<r1 {
+                let row = rr * w
+                for cc in c0..<c1 where xp[row + cc] > m {
+                    m = xp[row + cc]
+                    best = row + cc
+                }
+            }
+            yp[i * ow + j] = m
+            ip[i * ow + j] = Int32(best)
+        }
+    }
+}
+
+/// The exact scan for a plane holding a NaN: the first NaN of a window wins.
+private func maxPoolPlaneWithNaN(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>,
+                                 _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape) {
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    for i in 0..<oh {
+        for j in 0..<ow {
+            let w = s.window(i, j)
+            var best = w.r0 * s.width + w.c0
+            var m = xp[best]
+            search: for r in w.r0..<w.r1 {
+                for c in w.c0..<w.c1 {
+                    let v = xp[r * s.width + c]
+                    if v > m || v.isNaN { m = v; best = r * s.width + c }
+                    if m.isNaN { break search }
+                }
+            }
+            yp[i * ow + j] = m
+            ip[i * ow + j] = Int32(best)
+        }
+    }
+}
+
+/// Whether any of `count` floats is a NaN (one vector pass).
+private func containsNaN(_ x: UnsafePointer<Float>, _ count: Int) -> Bool {
+    var seen = SIMDMask<SIMD16<Int32>>(repeating: false)
+    forEachChunk(count) { i, w in
+        let v = load16(x + i, w)
+        seen .|= v .!= v
+    }
+    return any(seen)
+}
+
+/// Planes per thread at least: enough work (~16k elements) to be worth a wake.
+private func planeGrain(_ plane: Int) -> Int { max(1, (1 << 14) / max(plane, 1)) }
+
 /// Max pooling backward: each output's gradient goes to the input position in `indices`.
+/// Planes are split over threads (each plane's gradient comes from its own outputs only).
 // dy (N, C, OH, OW), indices (N, C, OH, OW) -> dx (N, C, H, W)
 public func maxPool2dBackward(dy: UnsafePointer<Float>, indices: UnsafePointer<Int32>, dx: UnsafeMutablePointer<Float>,
-                              shape s: Pool2dShape, accumulate: Bool = false) {
+                              shape s: Pool2dShape, accumulate: Bool = false, threads: Int = 1) {
     let plane = s.height * s.width, outPlane = s.outHeight * s.outWidth
-    if !accumulate { dx.update(repeating: 0, count: s.planes * plane) }
-    for p in 0..<s.planes {
-        let dxp = dx + p * plane
-        for o in 0..<outPlane { dxp[Int(indices[p * outPlane + o])] += dy[p * outPlane + o] }
+    parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
+        for p in planes {
+            let dxp = dx + p * plane
+            if !accumulate { dxp.update(repeating: 0, count: plane) }
+            for o in 0..<outPlane { dxp[Int(indices[p * outPlane + o])] += dy[p * outPlane + o] }
+        }
     }
 }
 
 /// Average pooling: the sum of each window's positions inside the image over the full window
-/// size (padded positions count as zeros).
+/// size (padded positions count as zeros). Planes are split over threads.
 // x (N, C, H, W) -> y (N, C, OH, OW)
-public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape) {
+public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
+                             threads: Int = 1) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let scale = 1 / Float(s.kernelH * s.kernelW)
-    for plane in 0..<s.planes {
-        let xp = x + plane * s.height * s.width
-        let yp = y + plane * oh * ow
-        for i in 0..<oh {
-            for j in 0..<ow {
-                let w = s.window(i, j)
-                var acc: Float = 0
-                for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { acc += xp[r * s.width + c] } }
-                yp[i * ow + j] = acc * scale
+    parallelChunks(s.planes, threads: threads, grain: planeGrain(s.height * s.width), align: 1) { planes in
+        for plane in planes {
+            let xp = x + plane * s.height * s.width
+            let yp = y + plane * oh * ow
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    let w = s.window(i, j)
+                    var acc: Float = 0
+                    for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { acc += xp[r * s.width + c] } }
+                    yp[i * ow + j] = acc * scale
+                }
             }
         }
     }
 }
 
 /// Average pooling backward: each output's gradient over the full window size, to each of its
-/// window's positions inside the image.
+/// window's positions inside the image. Planes are split over threads.
 // dy (N, C, OH, OW) -> dx (N, C, H, W)
 public func avgPool2dBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
-                              accumulate: Bool = false) {
+                              accumulate: Bool = false, threads: Int = 1) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let scale = 1 / Float(s.kernelH * s.kernelW)
-    if !accumulate { dx.update(repeating: 0, count: s.planes * s.height * s.width) }
-    for plane in 0..<s.planes {
-        let dxp = dx + plane * s.height * s.width
-        let gp = dy + plane * oh * ow
-        for i in 0..<oh {
-            for j in 0..<ow {
-                let w = s.window(i, j)
-                let g = gp[i * ow + j] * scale
-                for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { dxp[r * s.width + c] += g } }
+    let plane = s.height * s.width
+    parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
+        for p in planes {
+            let dxp = dx + p * plane
+            if !accumulate { dxp.update(repeating: 0, count: plane) }
+            let gp = dy + p * oh * ow
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    let w = s.window(i, j)
+                    let g = gp[i * ow + j] * scale
+                    for r in w.r0..<w.r1 { for c in w.c0..<w.c1 { dxp[r * s.width + c] += g } }
+                }
             }
         }
     }

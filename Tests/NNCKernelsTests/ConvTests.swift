@@ -210,6 +210,41 @@ import NNCKernels
         }
     }
 
+    @Test func threadedPoolingIsBitIdentical() {
+        // 64 planes of 32×32, enough for the planes to split; one plane holds a NaN so the
+        // exact rescan runs on one thread's share.
+        let s = Pool2dShape(batch: 8, channels: 8, height: 32, width: 32, kernelH: 3, kernelW: 3,
+                            strideH: 2, strideW: 2, padH: 1, padW: 1)
+        var g = SplitMix(77)
+        var x = g.floats(s.batch * s.channels * s.height * s.width)
+        x[40 * 1024 + 100] = .nan
+        let outCount = s.batch * s.channels * s.outHeight * s.outWidth
+        let dy = g.floats(outCount)
+        func run(_ threads: Int) -> ([Float], [Int32], [Float], [Float], [Float]) {
+            var ym = [Float](repeating: 0, count: outCount), ya = ym
+            var idx = [Int32](repeating: -1, count: outCount)
+            var dxm = [Float](repeating: 1, count: x.count), dxa = dxm
+            x.withPtr { xp in
+                ym.withMutPtr { yp in idx.withMutPtr { maxPool2dForward(x: xp, y: yp, indices: $0, shape: s, threads: threads) } }
+                ya.withMutPtr { avgPool2dForward(x: xp, y: $0, shape: s, threads: threads) }
+            }
+            dy.withPtr { dp in
+                idx.withPtr { ip in dxm.withMutPtr { maxPool2dBackward(dy: dp, indices: ip, dx: $0, shape: s, threads: threads) } }
+                dxa.withMutPtr { avgPool2dBackward(dy: dp, dx: $0, shape: s, accumulate: true, threads: threads) }
+            }
+            return (ym, idx, ya, dxm, dxa)
+        }
+        let one = run(1)
+        #expect(one.0.filter(\.isNaN).count > 0)
+        for t in [2, 3] {
+            let r = run(t)
+            #expect(r.0.map(\.bitPattern) == one.0.map(\.bitPattern) && r.1 == one.1, "max forward, \(t) threads")
+            // Bit patterns: the NaN reaches the average too.
+            #expect(r.2.map(\.bitPattern) == one.2.map(\.bitPattern), "avg forward, \(t) threads")
+            #expect(r.3 == one.3 && r.4 == one.4, "max / avg backward, \(t) threads")
+        }
+    }
+
     /// Padding counts as zeros (PyTorch's count_include_pad=True): on an all-ones 4×4 image a 3×3
     /// window with stride 2 and padding 1 sees 4 of its 9 positions at the corner and 6 on an edge.
     @Test func averagePoolingCountsPaddingAsZeros() {

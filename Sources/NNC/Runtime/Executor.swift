@@ -137,12 +137,12 @@ final class Executor {
             let s = p.geometry.kernelShape
             switch p.kind {
             case .avg:
-                avgPool2dForward(x: v.f(p.x), y: v.f(p.y), shape: s)
+                avgPool2dForward(x: v.f(p.x), y: v.f(p.y), shape: s, threads: threads)
             case .max:
                 if let indices = p.indices {
-                    v.int32(indices) { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s) }
+                    v.int32(indices) { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s, threads: threads) }
                 } else {
-                    scratch.withIndices { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s) }
+                    scratch.withIndices { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s, threads: threads) }
                 }
             }
 
@@ -150,10 +150,10 @@ final class Executor {
             let s = p.geometry.kernelShape
             switch p.kind {
             case .avg:
-                avgPool2dBackward(dy: v.f(p.dy), dx: v.f(p.dx), shape: s)
+                avgPool2dBackward(dy: v.f(p.dy), dx: v.f(p.dx), shape: s, threads: threads)
             case .max:
                 guard let indices = p.indices else { preconditionFailure("max pooling backward without indices") }
-                v.int32(indices) { maxPool2dBackward(dy: v.f(p.dy), indices: $0, dx: v.f(p.dx), shape: s) }
+                v.int32(indices) { maxPool2dBackward(dy: v.f(p.dy), indices: $0, dx: v.f(p.dx), shape: s, threads: threads) }
             }
 
         case .globalAvgPool(let p):
