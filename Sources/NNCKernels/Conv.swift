@@ -215,24 +215,56 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
              b: x, ldb: max(k, 1), beta: accumulate ? 1 : 0, c: dweight, ldc: max(k, 1), threads: threads)
         return
     }
-    if s.batch == 0 && !accumulate { dweight.update(repeating: 0, count: s.outChannels * k) }
+    if s.batch == 0 {
+        if !accumulate { dweight.update(repeating: 0, count: s.outChannels * k) }
+        return
+    }
     if p < 256 && s.batch > 1 {
         backwardWeightsGrouped(x: x, dy: dy, dweight: dweight, shape: s, group: sampleGroup(s), threads: threads,
                                accumulate: accumulate)
         return
     }
-    for n in 0..<s.batch {
-        let xn = x + n * s.inPlane
-        let col: UnsafePointer<Float>
-        if s.isPointwise {
-            col = xn
-        } else {
-            im2col(x: xn, col: workspace!, shape: s)
-            col = UnsafePointer(workspace!)
+    // Samples split into a fixed number of chunks (set by the shape, never the threads), each
+    // summed into a partial gradient of its own by whichever thread claims it; the partials
+    // are then added in chunk order. A thin per-sample product (OC × C·kh·kw) is too small to
+    // split over threads itself, so this is how the weight gradient scales.
+    let size = s.outChannels * k, chunks = weightGradientChunks(s)
+    let need = s.workspaceCount
+    let buffers = ScratchPool.shared.take(count: need + size, parts: chunks)
+    defer { ScratchPool.shared.give(buffers) }
+    let gemmThreads = chunks == 1 ? threads : 1
+    WorkerPool.shared.run(parts: chunks, threads: threads) { c in
+        let partial = buffers[c] + need
+        for n in s.batch * c / chunks ..< s.batch * (c + 1) / chunks {
+            let xn = x + n * s.inPlane
+            let col: UnsafePointer<Float>
+            if s.isPointwise {
+                col = xn
+            } else {
+                im2col(x: xn, col: buffers[c], shape: s)
+                col = UnsafePointer(buffers[c])
+            }
+            gemm(transA: false, transB: true, m: s.outChannels, n: k, k: p, a: dy + n * s.outPlane, lda: max(p, 1),
+                 b: col, ldb: max(p, 1), beta: n > s.batch * c / chunks ? 1 : 0, c: partial, ldc: max(k, 1), threads: gemmThreads)
         }
-        gemm(transA: false, transB: true, m: s.outChannels, n: k, k: p, a: dy + n * s.outPlane, lda: max(p, 1),
-             b: col, ldb: max(p, 1), beta: n > 0 || accumulate ? 1 : 0, c: dweight, ldc: max(k, 1), threads: threads)
     }
+    parallelChunks(size, threads: threads) { r in
+        for c in 0..<chunks {
+            let partial = buffers[c] + need
+            if c == 0 && !accumulate {
+                (dweight + r.lowerBound).update(from: partial + r.lowerBound, count: r.count)
+            } else {
+                for i in r { dweight[i] += partial[i] }
+            }
+        }
+    }
+}
+
+/// Chunks of samples for the weight gradient: up to 8, fewer when the partial gradients
+/// would pass 32 MiB in all.
+private func weightGradientChunks(_ s: Conv2dShape) -> Int {
+    let size = max(s.outChannels * s.patchSize, 1)
+    return max(1, min(s.batch, 8, (8 << 20) / size))
 }
 
 /// Samples per grouped product when a sample has few output positions: depth or width ≥ 512.

@@ -56,15 +56,15 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs `body(0) … body(parts − 1)` on the calling thread and up to
-    /// `min(parts, maxThreads) − 1` workers, and returns when all are done.
-    func run(parts: Int, _ body: (Int) -> Void) {
+    /// `min(parts, threads, maxThreads) − 1` workers, and returns when all are done.
+    func run(parts: Int, threads maxThreads: Int = .max, _ body: (Int) -> Void) {
         precondition(parts >= 1 && parts <= WorkerPool.maxParts, "WorkerPool: \(parts) parts")
-        if parts == 1 || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
+        if parts == 1 || maxThreads <= 1 || !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged {
             for p in 0..<parts { body(p) }
             return
         }
         defer { busy.store(false, ordering: .releasing) }
-        let threads = min(parts, WorkerPool.maxThreads)
+        let threads = min(parts, maxThreads, WorkerPool.maxThreads)
         startWorkers(threads - 1)
         withoutActuallyEscaping(body) { escapable in
             job = escapable

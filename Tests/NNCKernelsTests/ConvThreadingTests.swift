@@ -11,6 +11,8 @@ import NNCKernels
         // 100 positions: samples grouped 5 at a time, the last group short
         Conv2dShape(batch: 7, inChannels: 2, height: 12, width: 12, outChannels: 9, kernelH: 3, kernelW: 3),
         // 289 positions: samples one by one, split over threads
+        // more samples than the weight gradient's 8 chunks, unevenly split
+        Conv2dShape(batch: 11, inChannels: 2, height: 17, width: 17, outChannels: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
         Conv2dShape(batch: 3, inChannels: 2, height: 17, width: 17, outChannels: 5, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
         // the kernel covers the image: the dense path (cifar_conv's last convolution)
         Conv2dShape(batch: 7, inChannels: 3, height: 4, width: 4, outChannels: 17, kernelH: 4, kernelW: 4),
