@@ -10,7 +10,8 @@
 // shape only. Threads: large samples are split over the pool, each thread with an im2col
 // buffer of its own and 1-thread products; grouped samples are filled (im2col, col2im,
 // copies) in parallel and each group's product is split like any gemm. The weight gradient
-// sums samples (or groups) in order. The bits never depend on the thread count. Scratch
+// sums fixed chunks of samples into partials, added in chunk order. The bits never depend
+// on the thread count. Scratch
 // beyond the plan's one-sample `workspace` comes from `ScratchPool`.
 
 /// The geometry of a convolution; the weight is (OC, C, kh, kw), i.e. (OC, patchSize).
@@ -52,6 +53,10 @@ public struct Conv2dShape: Equatable, Sendable {
 public func im2col(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ldcol: Int? = nil) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let ld = ldcol ?? oh * ow
+    if s.strideH == 1 && s.strideW == 1 {
+        im2colStride1(x: x, col: col, shape: s, ld: ld)
+        return
+    }
     for c in 0..<s.inChannels {
         for ki in 0..<s.kernelH {
             for kj in 0..<s.kernelW {
@@ -85,6 +90,10 @@ public func im2col(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, sh
 public func col2im(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ldcol: Int? = nil) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let ld = ldcol ?? oh * ow
+    if s.strideH == 1 && s.strideW == 1 {
+        col2imStride1(col: col, dx: dx, shape: s, ld: ld)
+        return
+    }
     for c in 0..<s.inChannels {
         for ki in 0..<s.kernelH {
             for kj in 0..<s.kernelW {
@@ -101,6 +110,77 @@ public func col2im(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, s
             }
         }
     }
+}
+
+// Stride 1: each channel is first copied into a zero-bordered plane (H + 2·padH, W + 2·padW),
+// so that every row of `col` is one contiguous run of that plane, copied (or, for col2im,
+// added) 16 lanes at a time with no bounds logic; the per-element edge tests and scalar
+// copies of the general loops cost as much as the product on 16-wide maps.
+
+private func im2colStride1(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ld: Int) {
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    let hp = s.height + 2 * s.padH, wp = s.width + 2 * s.padW
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp) { buffer in
+        let plane = buffer.baseAddress!
+        plane.update(repeating: 0, count: hp * wp)
+        for c in 0..<s.inChannels {
+            for r in 0..<s.height {
+                copyFloats(x + (c * s.height + r) * s.width, plane + (r + s.padH) * wp + s.padW, s.width)
+            }
+            for ki in 0..<s.kernelH {
+                for kj in 0..<s.kernelW {
+                    let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * ld
+                    for i in 0..<oh { copyFloats(plane + (i + ki) * wp + kj, row + i * ow, ow) }
+                }
+            }
+        }
+    }
+}
+
+private func col2imStride1(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ld: Int) {
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    let hp = s.height + 2 * s.padH, wp = s.width + 2 * s.padW
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp) { buffer in
+        let plane = buffer.baseAddress!
+        for c in 0..<s.inChannels {
+            plane.update(repeating: 0, count: hp * wp)
+            for ki in 0..<s.kernelH {
+                for kj in 0..<s.kernelW {
+                    let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * ld
+                    for i in 0..<oh { addFloats(row + i * ow, to: plane + (i + ki) * wp + kj, ow) }
+                }
+            }
+            for r in 0..<s.height {
+                addFloats(plane + (r + s.padH) * wp + s.padW, to: dx + (c * s.height + r) * s.width, s.width)
+            }
+        }
+    }
+}
+
+/// `dst[0..<n] = src[0..<n]`, 16 lanes at a time, the tail by 8, 4 and single lanes.
+@inline(__always)
+private func copyFloats(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 16 <= n { store16(load16(src + i), dst + i); i += 16 }
+    if i + 8 <= n {
+        UnsafeMutableRawPointer(dst + i).storeBytes(of: UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self),
+                                                   as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { dst[i] = src[i]; i += 1 }
+}
+
+/// `dst[0..<n] += src[0..<n]`, 16 lanes at a time, the tail by 8 and single lanes.
+@inline(__always)
+private func addFloats(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 16 <= n { store16(load16(UnsafePointer(dst + i)) + load16(src + i), dst + i); i += 16 }
+    if i + 8 <= n {
+        let d = UnsafeMutableRawPointer(dst + i), s = UnsafeRawPointer(src + i)
+        d.storeBytes(of: d.loadUnaligned(as: SIMD8<Float>.self) + s.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { dst[i] += src[i]; i += 1 }
 }
 
 /// Convolution forward with the epilogue fused into each sample's GEMM: a per-channel bias is
@@ -201,70 +281,94 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
 }
 
 /// Gradient with respect to the weight: `dweight = Σ_n dy[n] · col[n]ᵀ` (samples in order).
-/// When a sample has fewer than 256 output positions, groups of samples (a size fixed by the
-/// shape, not the threads) go side by side into one product of depth ≥ 512, so that `dweight`
-/// is not re-read and re-written for every thin product.
+/// Each product is computed transposed, `dweightᵀ (K, OC) += col[n] (K, P) · dy[n]ᵀ (P, OC)`:
+/// then `col` is read in place as the left operand and only the small `dy[n]` is packed
+/// (transposing `col` for the right operand cost more than the product on CIFAR-sized maps),
+/// and the tall K × OC output fills the micro-kernel's tiles (OC is often 32 or 64). Samples
+/// go in a fixed number of chunks (set by the shape, never the threads), each summed into a
+/// partial gradient of its own by whichever thread claims it; the partials are added in
+/// chunk order as they are transposed into `dweight`. When a sample has fewer than 256 output
+/// positions, a chunk's samples go side by side into products of depth ≥ 512.
 // x (N, C, H, W), dy (N, OC, OH, OW) -> dweight (OC, C, kh, kw)
 public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                                   shape s: Conv2dShape, workspace: UnsafeMutablePointer<Float>?, threads: Int = 1,
                                   accumulate: Bool = false) {
-    let p = s.outPositions, k = s.patchSize
+    let p = s.outPositions, k = s.patchSize, oc = s.outChannels
     if s.isDense {
         // dweight (OC, C·H·W) = dyᵀ (OC, N) · x (N, C·H·W), samples summed in order
-        gemm(transA: true, transB: false, m: s.outChannels, n: k, k: s.batch, a: dy, lda: max(s.outChannels, 1),
+        gemm(transA: true, transB: false, m: oc, n: k, k: s.batch, a: dy, lda: max(oc, 1),
              b: x, ldb: max(k, 1), beta: accumulate ? 1 : 0, c: dweight, ldc: max(k, 1), threads: threads)
         return
     }
     if s.batch == 0 {
-        if !accumulate { dweight.update(repeating: 0, count: s.outChannels * k) }
+        if !accumulate { dweight.update(repeating: 0, count: oc * k) }
         return
     }
-    if p < 256 && s.batch > 1 {
-        backwardWeightsGrouped(x: x, dy: dy, dweight: dweight, shape: s, group: sampleGroup(s), threads: threads,
-                               accumulate: accumulate)
-        return
-    }
-    // Samples split into a fixed number of chunks (set by the shape, never the threads), each
-    // summed into a partial gradient of its own by whichever thread claims it; the partials
-    // are then added in chunk order. A thin per-sample product (OC × C·kh·kw) is too small to
-    // split over threads itself, so this is how the weight gradient scales.
-    let size = s.outChannels * k, chunks = weightGradientChunks(s)
-    let need = s.workspaceCount
-    let buffers = ScratchPool.shared.take(count: need + size, parts: chunks)
+    let size = oc * k, chunks = weightGradientChunks(s)
+    let group = p < 256 ? sampleGroup(s) : 1
+    // Per chunk: the partial dweightᵀ, then `col` (K, group·P), then `dyg` (OC, group·P) when grouped.
+    let colCount = s.isPointwise && group == 1 ? 0 : k * group * p
+    let dyCount = group > 1 ? oc * group * p : 0
+    let buffers = ScratchPool.shared.take(count: size + colCount + dyCount, parts: chunks)
     defer { ScratchPool.shared.give(buffers) }
+    // One chunk on more threads than one splits its products instead.
     let gemmThreads = chunks == 1 ? threads : 1
     WorkerPool.shared.run(parts: chunks, threads: threads) { c in
-        let partial = buffers[c] + need
-        for n in s.batch * c / chunks ..< s.batch * (c + 1) / chunks {
-            let xn = x + n * s.inPlane
-            let col: UnsafePointer<Float>
-            if s.isPointwise {
-                col = xn
+        let partial = buffers[c], col = buffers[c] + size, dyg = col + colCount
+        let samples = s.batch * c / chunks ..< s.batch * (c + 1) / chunks
+        var first = samples.lowerBound
+        while first < samples.upperBound {
+            let count = min(group, samples.upperBound - first), width = count * p
+            let a: UnsafePointer<Float>, b: UnsafePointer<Float>
+            if group == 1 {
+                if s.isPointwise {
+                    a = x + first * s.inPlane
+                } else {
+                    im2col(x: x + first * s.inPlane, col: col, shape: s)
+                    a = UnsafePointer(col)
+                }
+                b = dy + first * s.outPlane
             } else {
-                im2col(x: xn, col: buffers[c], shape: s)
-                col = UnsafePointer(buffers[c])
+                for j in 0..<count {
+                    let n = first + j
+                    im2col(x: x + n * s.inPlane, col: col + j * p, shape: s, ldcol: width)
+                    for o in 0..<oc { (dyg + o * width + j * p).update(from: dy + n * s.outPlane + o * p, count: p) }
+                }
+                a = UnsafePointer(col)
+                b = UnsafePointer(dyg)
             }
-            gemm(transA: false, transB: true, m: s.outChannels, n: k, k: p, a: dy + n * s.outPlane, lda: max(p, 1),
-                 b: col, ldb: max(p, 1), beta: n > s.batch * c / chunks ? 1 : 0, c: partial, ldc: max(k, 1), threads: gemmThreads)
+            gemm(transA: false, transB: true, m: k, n: oc, k: width, a: a, lda: width, b: b, ldb: width,
+                 beta: first > samples.lowerBound ? 1 : 0, c: partial, ldc: oc, threads: gemmThreads)
+            first += count
         }
     }
-    parallelChunks(size, threads: threads) { r in
-        for c in 0..<chunks {
-            let partial = buffers[c] + need
-            if c == 0 && !accumulate {
-                (dweight + r.lowerBound).update(from: partial + r.lowerBound, count: r.count)
+    // The partials summed in chunk order into the first, then transposed into dweight.
+    let sum = buffers[0]
+    if chunks > 1 {
+        forEachChunk(size, threads: threads) { i, w in
+            var t = load16(UnsafePointer(sum + i), w)
+            for c in 1..<chunks { t += load16(UnsafePointer(buffers[c] + i), w) }
+            store16(t, sum + i, w)
+        }
+    }
+    parallelChunks(oc, threads: threads, grain: max(1, (1 << 14) / max(k, 1)), align: 1) { rows in
+        for o in rows {
+            let out = dweight + o * k
+            if accumulate {
+                for i in 0..<k { out[i] += sum[i * oc + o] }
             } else {
-                for i in r { dweight[i] += partial[i] }
+                for i in 0..<k { out[i] = sum[i * oc + o] }
             }
         }
     }
 }
 
 /// Chunks of samples for the weight gradient: up to 8, fewer when the partial gradients
-/// would pass 32 MiB in all.
+/// would pass 32 MiB in all or a chunk would hold less than one product's worth of samples.
 private func weightGradientChunks(_ s: Conv2dShape) -> Int {
     let size = max(s.outChannels * s.patchSize, 1)
-    return max(1, min(s.batch, 8, (8 << 20) / size))
+    let perProduct = s.outPositions < 256 ? sampleGroup(s) : 1
+    return max(1, min(s.batch / perProduct, 8, (8 << 20) / size))
 }
 
 /// Samples per grouped product when a sample has few output positions: depth or width ≥ 512.
@@ -335,31 +439,6 @@ private func backwardDataGrouped(dy: UnsafePointer<Float>, weight: UnsafePointer
                 }
             }
         }
-        first += count
-    }
-}
-
-/// `conv2dBackwardWeights` over groups of `group` samples: their patches side by side in
-/// `col` (K, group·P) and their output gradients in `dyg` (OC, group·P), filled in parallel
-/// (sample by sample), then one product per group, split over threads like any gemm.
-private func backwardWeightsGrouped(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
-                                    shape s: Conv2dShape, group: Int, threads: Int, accumulate: Bool) {
-    let p = s.outPositions, k = s.patchSize, oc = s.outChannels
-    let buffers = ScratchPool.shared.take(count: (k + oc) * group * p, parts: 1)
-    defer { ScratchPool.shared.give(buffers) }
-    let col = buffers[0], dyg = buffers[0] + k * group * p
-    var first = 0
-    while first < s.batch {
-        let count = min(group, s.batch - first), width = count * p
-        parallelChunks(count, threads: threads, grain: 1, align: 1) { samples in
-            for j in samples {
-                let n = first + j
-                im2col(x: x + n * s.inPlane, col: col + j * p, shape: s, ldcol: width)
-                for c in 0..<oc { (dyg + c * width + j * p).update(from: dy + n * s.outPlane + c * p, count: p) }
-            }
-        }
-        gemm(transA: false, transB: true, m: oc, n: k, k: width, a: dyg, lda: width, b: col, ldb: width,
-             beta: first > 0 || accumulate ? 1 : 0, c: dweight, ldc: max(k, 1), threads: threads)
         first += count
     }
 }
