@@ -40,13 +40,66 @@ public struct Pool2dShape: Equatable, Sendable {
 public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                              indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
     let plane = s.height * s.width, outPlane = s.outHeight * s.outWidth
+    let vectorRows = s.strideW <= 2
+    let rowStride = s.padW + s.strideW * ((s.outWidth + 15) / 16 * 16) + s.kernelW + 32
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
-        for p in planes {
-            let xp = x + p * plane, yp = y + p * outPlane, ip = indices + p * outPlane
-            // The tight loop's `>` never lets a NaN win after the first position, so a plane
-            // holding one (the rare case) is redone by the exact scan.
-            maxPoolPlane(xp, yp, ip, s)
-            if containsNaN(xp, plane) { maxPoolPlaneWithNaN(xp, yp, ip, s) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: vectorRows ? s.height * rowStride : 0) { buffer in
+            if vectorRows { buffer.initialize(repeating: -.infinity) }
+            for p in planes {
+                let xp = x + p * plane, yp = y + p * outPlane, ip = indices + p * outPlane
+                if vectorRows {
+                    maxPoolPlaneVector(xp, yp, ip, s, rows: buffer.baseAddress!, rowStride: rowStride)
+                } else {
+                    maxPoolPlane(xp, yp, ip, s)
+                }
+                // The fast scans' `>` never lets a NaN win after the first position, so a
+                // plane holding one (the rare case) is redone by the exact scan.
+                if containsNaN(xp, plane) { maxPoolPlaneWithNaN(xp, yp, ip, s) }
+            }
+        }
+    }
+}
+
+/// The first maximum of each window for horizontal strides 1 and 2, 16 outputs of a row at
+/// a time: the plane's rows are copied between borders of −∞ into `rows` (padding then never
+/// wins a strict `>`), so a window column for 16 outputs is one 16-float load (stride 1) or
+/// the even lanes of a 32-float load (stride 2). Each lane starts at −∞ with the index of its
+/// window's first position in the image, so a window of −∞ answers that position, as the
+/// scalar scan does.
+private func maxPoolPlaneVector(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>,
+                                _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape,
+                                rows: UnsafeMutablePointer<Float>, rowStride: Int) {
+    let (oh, ow, w) = (s.outHeight, s.outWidth, s.width)
+    for r in 0..<s.height { (rows + r * rowStride + s.padW).update(from: xp + r * w, count: w) }
+    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    let stride = Int32(s.strideW)
+    for i in 0..<oh {
+        let r = i * s.strideH - s.padH
+        let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
+        var j0 = 0
+        while j0 < ow {
+            // Column of each lane's window start (may be in the left padding).
+            let c = (lane &+ Int32(j0)) &* stride &- Int32(s.padW)
+            var best = SIMD16<Int32>(repeating: Int32(r0 * w)) &+ c.replacing(with: 0, where: c .< 0)
+            var m = F16(repeating: -.infinity)
+            for rr in r0..<r1 {
+                // rows[rr][k] holds image column k − padW; lane l's window starts at column
+                // (j0 + l)·strideW − padW, i.e. at k = (j0 + l)·strideW.
+                let base = rows + rr * rowStride + j0 * s.strideW
+                let rowIndex = SIMD16<Int32>(repeating: Int32(rr * w)) &+ c
+                for dc in 0..<s.kernelW {
+                    let v: F16 = s.strideW == 1
+                        ? load16(UnsafePointer(base + dc))
+                        : UnsafeRawPointer(base + dc).loadUnaligned(as: SIMD32<Float>.self).evenHalf
+                    let wins = v .> m
+                    m = m.replacing(with: v, where: wins)
+                    best = best.replacing(with: rowIndex &+ Int32(dc), where: wins)
+                }
+            }
+            let n = min(16, ow - j0)
+            store16(m, yp + i * ow + j0, n)
+            for l in 0..<n { ip[i * ow + j0 + l] = best[l] }
+            j0 += 16
         }
     }
 }

@@ -178,13 +178,18 @@ import NNCKernels
         Pool2dShape(batch: 1, channels: 3, height: 16, width: 16, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1),
     ])
     func wideRowsGiveTheFirstMaximumLikeAPlainLoop(_ s: Pool2dShape) {
-        // Values from {0, 1, 2, NaN}: ties and NaNs everywhere, on rows wide enough for the
-        // 16-lane path. Every output and index must equal a plain loop's with the same rules.
+        // Values from {−∞, 0, 1, 2}, and NaN in the second round: ties everywhere, on rows wide
+        // enough for the 16-lane path (planes without a NaN) and the exact rescan (planes with
+        // one). Every output and index must equal a plain loop's with the same rules.
+        for withNaN in [false, true] { firstMaximum(s, withNaN: withNaN) }
+    }
+
+    func firstMaximum(_ s: Pool2dShape, withNaN: Bool) {
         var g = SplitMix(UInt64(s.width))
         let planes = s.batch * s.channels
         let x: [Float] = (0..<(planes * s.height * s.width)).map { _ in
             let u = g.floats(1)[0]
-            return u < -0.8 ? .nan : Float(Int((u + 1) * 1.5))
+            return u < -0.8 ? (withNaN ? .nan : 1) : u < -0.5 ? -.infinity : Float(Int((u + 1) * 1.5))
         }
         let outCount = planes * s.outHeight * s.outWidth
         var y = [Float](repeating: 0, count: outCount), idx = [Int32](repeating: -1, count: outCount)
