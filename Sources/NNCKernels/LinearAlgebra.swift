@@ -1,7 +1,8 @@
 // Small dense linear algebra in Double for SGD2's layer-wise correction (ALGORITHMS.md):
 // the input covariance A = X Xᵀ / N, its Cholesky factorisation, and the solves that apply
 // (A + λI)⁻¹ to the rows of a gradient. Matrices are row-major with a leading dimension.
-// Inner loops are dot products and axpys along contiguous rows, 8 Doubles at a time.
+// The row-by-row forms run dot products and axpys along contiguous rows, 8 Doubles at a time;
+// syrk, the factorisation and the per-step solve (CholeskySolveBlocked.swift) run 8 × 16 tiles.
 
 typealias D8 = SIMD8<Double>
 typealias D16 = SIMD16<Double>
@@ -243,7 +244,9 @@ public func choleskySolve(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
     }
 }
 
-/// SGD2's correction of a Float gradient: each row `g` of `G` (`count` rows, row stride `ldg`)
+/// SGD2's correction of a Float gradient, row by row: the plain twin of
+/// `choleskySolveRowsBlocked` (CholeskySolveBlocked.swift), which the runtime calls and the
+/// tests check against this. Each row `g` of `G` (`count` rows, row stride `ldg`)
 /// becomes `g (L Lᵀ)⁻¹`, computed in Double. The right-hand side is, in order, `bias[r]` when
 /// `bias` is given (the augmented `[g_b, G]` of `syrk(biasRow: true)`), then the columns
 /// `columnIndices` of the row (or all columns 0..<n − 1 or n); results go back to the same places.
@@ -284,25 +287,5 @@ public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int,
                      biasRow: biasRow, out: out, ldo: ldo, workspace: w.baseAddress!)
             }
         }
-    }
-}
-
-/// `choleskySolveRows` with the column indices an array read from `start`, and the bias
-/// either a buffer or an array: the forms the runtime calls.
-public func choleskySolveRows(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
-                              rows g: UnsafeMutablePointer<Float>, count: Int, ldg: Int,
-                              columnIndices: [Int], from start: Int, bias: UnsafeMutablePointer<Float>? = nil) {
-    columnIndices.withUnsafeBufferPointer { ci in
-        choleskySolveRows(factor: l, n: n, ldl: ldl, rows: g, count: count, ldg: ldg,
-                          columnIndices: ci.baseAddress! + start, bias: bias)
-    }
-}
-
-public func choleskySolveRows(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
-                              rows g: UnsafeMutablePointer<Float>, count: Int, ldg: Int,
-                              columnIndices: [Int], from start: Int, bias: inout [Float]) {
-    bias.withUnsafeMutableBufferPointer { b in
-        choleskySolveRows(factor: l, n: n, ldl: ldl, rows: g, count: count, ldg: ldg,
-                          columnIndices: columnIndices, from: start, bias: b.baseAddress!)
     }
 }
