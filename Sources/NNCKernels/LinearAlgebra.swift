@@ -46,12 +46,13 @@ func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer
 /// output is (features + 1)² with row and column 0 = (1, means), matching the augmented
 /// gradient `[g_b, G]`. The selected block is first gathered as Doubles into `workspace`
 /// (`syrkWorkspaceCount` Doubles; allocated per call when nil). Each entry is a plain
-/// sequential sum over the samples, and A is exactly symmetric.
+/// sequential sum over the samples, and A is exactly symmetric; the tiles are split over
+/// `threads`, with the same bits on any count.
 // X (features, samples) -> out (F, F), F = features (+ 1 with biasRow), row stride ldo
 public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int, features: Int, samples: Int,
                  featureIndices: UnsafePointer<Int>? = nil, sampleIndices: UnsafePointer<Int>? = nil,
                  biasRow: Bool = false, out: UnsafeMutablePointer<Double>, ldo: Int,
-                 workspace: UnsafeMutablePointer<Double>? = nil) {
+                 workspace: UnsafeMutablePointer<Double>? = nil, threads: Int = 1) {
     let f = features + (biasRow ? 1 : 0)
     precondition(ldo >= f, "syrk: ldo too small")
     guard f > 0 else { return }
@@ -77,7 +78,14 @@ public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int,
             }
             for i in f..<ld { row[i] = 0 }
         }
-        gramLowerTriangle(t, ld: ld, samples: n, features: f, scale: scale, out: out, ldo: ldo)
+        let parts = f * f * n >= 1 << 20 ? min(max(threads, 1), (f + 7) / 8) : 1
+        if parts == 1 {
+            gramLowerTriangle(t, ld: ld, samples: n, features: f, scale: scale, out: out, ldo: ldo, part: 0, parts: 1)
+        } else {
+            WorkerPool.shared.run(parts: parts, threads: parts) { p in
+                gramLowerTriangle(t, ld: ld, samples: n, features: f, scale: scale, out: out, ldo: ldo, part: p, parts: parts)
+            }
+        }
     }
 }
 
@@ -95,8 +103,10 @@ private func gramLeadingDimension(_ f: Int) -> Int { (f + 15) / 16 * 16 }
 // T (samples, ld) -> out (features, features), row stride ldo
 @inline(never)
 private func gramLowerTriangle(_ t: UnsafePointer<Double>, ld: Int, samples: Int, features f: Int, scale: Double,
-                               out: UnsafeMutablePointer<Double>, ldo: Int) {
-    var i0 = 0
+                               out: UnsafeMutablePointer<Double>, ldo: Int, part: Int, parts: Int) {
+    // Part p takes row tiles p, p + parts, …: about equal shares of the triangle, and entries
+    // (i, j) and (j, i) are written by the tile of row max(i, j) only.
+    var i0 = part * 8
     while i0 < f {
         let h = min(8, f - i0)
         // Rows of the tile past F broadcast column F − 1 (in bounds) and are never stored.
@@ -132,7 +142,7 @@ private func gramLowerTriangle(_ t: UnsafePointer<Double>, ld: Int, samples: Int
             }
             j0 += 16
         }
-        i0 += h
+        i0 += parts * 8
     }
 }
 
@@ -274,7 +284,8 @@ public func choleskySolveRows(factor l: UnsafePointer<Double>, n: Int, ldl: Int,
 /// `featureStart`: the form the runtime calls, so it needs no pointers of its own.
 public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int, features: Int, samples: Int,
                  featureIndices: [Int], from featureStart: Int, sampleIndices: [Int],
-                 biasRow: Bool, out: UnsafeMutablePointer<Double>, ldo: Int, workspace: inout [Double]) {
+                 biasRow: Bool, out: UnsafeMutablePointer<Double>, ldo: Int, workspace: inout [Double],
+                 threads: Int = 1) {
     precondition(featureStart + features <= featureIndices.count && samples <= sampleIndices.count,
                  "syrk: index lists too short")
     precondition(workspace.count >= syrkWorkspaceCount(features: features, samples: samples, biasRow: biasRow),
@@ -284,7 +295,7 @@ public func syrk(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int,
             workspace.withUnsafeMutableBufferPointer { w in
                 syrk(x: x, featureStride: featureStride, sampleStride: sampleStride, features: features,
                      samples: samples, featureIndices: fi.baseAddress! + featureStart, sampleIndices: si.baseAddress!,
-                     biasRow: biasRow, out: out, ldo: ldo, workspace: w.baseAddress!)
+                     biasRow: biasRow, out: out, ldo: ldo, workspace: w.baseAddress!, threads: threads)
             }
         }
     }

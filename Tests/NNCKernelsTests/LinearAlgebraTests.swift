@@ -46,6 +46,24 @@ import NNCKernels
         }
     }
 
+    @Test func syrkGivesTheSameBitsOnAnyThreadCount() {
+        // 129 features (17 row tiles, a ragged last one) of 300 samples, enough to be split.
+        let (features, samples) = (128, 300)
+        var g = SplitMix(8)
+        let x = g.floats(features * samples)
+        var results: [[Double]] = []
+        for threads in [1, 2, 3] {
+            var out = [Double](repeating: .nan, count: 129 * 129)
+            x.withPtr { xp in out.withUnsafeMutableBufferPointer {
+                syrk(x: xp, featureStride: 1, sampleStride: features, features: features, samples: samples,
+                     biasRow: true, out: $0.baseAddress!, ldo: 129, threads: threads)
+            } }
+            results.append(out)
+        }
+        #expect(results[0].allSatisfy { !$0.isNaN })
+        for r in results.dropFirst() { #expect(r.map(\.bitPattern) == results[0].map(\.bitPattern)) }
+    }
+
     @Test func syrkSubsets() {
         // Features 4 and 1 of samples 2, 0 and 5 from a (6 × 5) activation matrix.
         var g = SplitMix(3)

@@ -153,7 +153,7 @@ final class Preconditioner {
                 syrk(x: x, featureStride: featureStride, sampleStride: sampleStride,
                      features: block.length - skip, samples: p.sampledColumns,
                      featureIndices: order, from: block.start + skip, sampleIndices: columns,
-                     biasRow: block.hasBias, out: a, ldo: block.length, workspace: &gathered)
+                     biasRow: block.hasBias, out: a, ldo: block.length, workspace: &gathered, threads: threads)
                 for i in 0..<block.length { a[i * block.length + i] += lambda }
                 if choleskyFactor(a, n: block.length, lda: block.length) != .success { return true }
                 offset += block.length * block.length
