@@ -40,7 +40,8 @@ public struct Pool2dShape: Equatable, Sendable {
 public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                              indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
     let plane = s.height * s.width, outPlane = s.outHeight * s.outWidth
-    let vectorRows = s.strideW <= 2
+    // Rows of fewer than 12 outputs leave too many of the 16 lanes idle to pay for the copy.
+    let vectorRows = s.strideW <= 2 && s.outWidth >= 12
     let rowStride = s.padW + s.strideW * ((s.outWidth + 15) / 16 * 16) + s.kernelW + 32
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
         withUnsafeTemporaryAllocation(of: Float.self, capacity: vectorRows ? s.height * rowStride : 0) { buffer in

@@ -154,6 +154,10 @@ import NNCKernels
         let a = zip(dy, pooled).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         let b = zip(dxa, probe).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         #expect(Swift.abs(a - b) < 1e-4)
+        // Accumulating adds the same gradient to what is there.
+        var added = probe
+        dy.withPtr { dp in added.withMutPtr { avgPool2dBackward(dy: dp, dx: $0, shape: s, accumulate: true) } }
+        #expect(zip(added, zip(probe, dxa)).allSatisfy { Swift.abs($0 - ($1.0 + $1.1)) <= 1e-6 * (1 + Swift.abs($0)) })
     }
 
     @Test func maxPoolTakesTheFirstMaximumAndTheFirstNaN() {
