@@ -1,7 +1,7 @@
 // RMS normalisation as ALGORITHMS.md defines it (the SGD2 paper's): `y = x / √(d + ε)` per
 // feature (per channel for a convolution), no mean subtraction, no learned scale or shift.
-// `d` is a running mean of x², `d ← 0.1·d + 0.9·mean_batch(x²)`, read with the warm-up bias
-// correction `d / (1 − 0.1^t)` after t updates; ε = 0.01·max_c d̂_c + 1e-6 is relative.
+// `d` is a running mean of x², `d ← 0.1·d + 0.9·mean_batch(x²)` from d = 0, read with the
+// warm-up bias correction `d / (1 − 0.1^t)` after t updates; ε = 0.01·max_c d̂_c + 1e-6 is relative.
 // The statistic is a constant to the gradient: `dx = dy / √(d̂ + ε)`.
 
 /// RMS normalisation forward. In training (`training: true`) the running `d` first takes this
@@ -26,8 +26,12 @@ public func rmsNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Floa
             return v * v
         }
         let inv = 1 / Float(n * s)
+        // The first update starts the mean from nothing, as the warm-up correction assumes
+        // (d̂ is then this batch's mean x²); the stored initial value only serves evaluation
+        // before any training step.
+        let keep = updates == 0 ? 0 : history
         for ch in 0..<c {
-            runningD[ch] = history * runningD[ch] + (1 - history) * (scale[ch] * inv)
+            runningD[ch] = keep * runningD[ch] + (1 - history) * (scale[ch] * inv)
         }
         t += 1
     }
@@ -76,7 +80,7 @@ public func rmsNormForwardReference(x: UnsafePointer<Float>, y: UnsafeMutablePoi
                     m += v * v
                 }
             }
-            d[c] = 0.1 * d[c] + 0.9 * m / Double(batch * spatial)
+            d[c] = (updates == 0 ? 0 : 0.1 * d[c]) + 0.9 * m / Double(batch * spatial)
             runningD[c] = Float(d[c])
         }
         t += 1

@@ -157,6 +157,13 @@ let normShapes = [(1, 1, 1), (3, 7, 1), (17, 33, 1), (5, 129, 1), (2, 3, 17), (4
         #expect(Swift.abs(d[0] - 4.5) < 1e-6)
         let f = Float(1 / (5.050001).squareRoot())
         #expect(Swift.abs(scale[0] - f) < 1e-6 && Swift.abs(y[1] - 3 * f) < 1e-6)
+        // A model's d starts at 1 (so evaluating it untrained divides by ~1); the first update
+        // ignores that value, or the correction would leave d̂ = 5 + 0.1/0.9.
+        var d1: [Float] = [1], scale1: [Float] = [0]
+        x.withPtr { xp in y.withMutPtr { yp in d1.withMutPtr { dp in scale1.withMutPtr {
+            rmsNormForward(x: xp, y: yp, batch: 2, channels: 1, spatial: 1, runningD: dp, updates: 0, training: true, scale: $0)
+        } } } }
+        #expect(d1 == d && scale1 == scale)
     }
 }
 
