@@ -61,12 +61,14 @@ import Testing
         let examples = TestPaths.examples.path
         // Without --data nothing is read; with it, the data agree with the shipped model.
         let good = try Self.temporaryFile(spirals)
+        defer { try? FileManager.default.removeItem(at: good) }
         #expect(try Self.run(["check", good.path]).status == 0)
         let fits = try Self.run(["check", good.path, "--data", examples])
         #expect(fits.status == 0)
         #expect(fits.stdout.hasSuffix("data    1500 training samples of 2 features, 3 classes: they fit\n"))
         // The output layer is one class short of the data: only --data can tell.
         let bad = try Self.temporaryFile(spirals.replacingOccurrences(of: "dense 3\n", with: "dense 2\n"))
+        defer { try? FileManager.default.removeItem(at: bad) }
         #expect(try Self.run(["check", bad.path]).status == 0)
         let mismatch = try Self.run(["check", bad.path, "--data", examples])
         #expect(mismatch.status == 65)
