@@ -81,7 +81,7 @@ final class ConvOperands {
         case .backwardData:
             conv2dBackwardData(dy: dy, weight: w, dx: dx, shape: s, workspace: col, threads: threads)
         case .backwardWeights:
-            conv2dBackwardWeights(x: x, dy: dy, dweight: dw, shape: s, workspace: col, threads: threads)
+            conv2dBackwardWeights(x: x, dy: dy, dweight: dw, shape: s, threads: threads)
         }
     }
 

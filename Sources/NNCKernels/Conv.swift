@@ -155,8 +155,7 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
 /// positions, a chunk's samples go side by side into products of depth ≥ 512.
 // x (N, C, H, W), dy (N, OC, OH, OW) -> dweight (OC, C, kh, kw)
 public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
-                                  shape s: Conv2dShape, workspace: UnsafeMutablePointer<Float>?, threads: Int = 1,
-                                  accumulate: Bool = false) {
+                                  shape s: Conv2dShape, threads: Int = 1, accumulate: Bool = false) {
     let p = s.outPositions, k = s.patchSize, oc = s.outChannels
     if s.isDense {
         // dweight (OC, C·H·W) = dyᵀ (OC, N) · x (N, C·H·W), samples summed in order

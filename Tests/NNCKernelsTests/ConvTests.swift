@@ -30,7 +30,7 @@ import NNCKernels
         x.withPtr { xp in w.withPtr { wp in bias.withPtr { bp in dy.withPtr { dp in ws.withMutPtr { wsp in
             y.withMutPtr { conv2dForward(x: xp, weight: wp, y: $0, shape: s, epilogue: GEMMEpilogue([.rowBias(bp)]), workspace: wsp) }
             dx.withMutPtr { conv2dBackwardData(dy: dp, weight: wp, dx: $0, shape: s, workspace: wsp) }
-            dw.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, workspace: wsp) }
+            dw.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s) }
             db.withMutPtr { conv2dBackwardBias(dy: dp, dbias: $0, shape: s) }
             y.withMutPtr { yp in yr.withMutPtr { yrp in dxr.withMutPtr { a in dwr.withMutPtr { b in dbr.withMutPtr { c in
                 _ = yp
@@ -57,8 +57,8 @@ import NNCKernels
             yrelu.withMutPtr { conv2dForward(x: xp, weight: wp, y: $0, shape: s, epilogue: GEMMEpilogue([.activation(.relu)]), workspace: wsp) }
             dx1.withMutPtr { conv2dBackwardData(dy: dp, weight: wp, dx: $0, shape: s, workspace: wsp) }
             dx2.withMutPtr { conv2dBackwardData(dy: dp, weight: wp, dx: $0, shape: s, workspace: wsp, accumulate: true) }
-            dw1.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, workspace: wsp) }
-            dw2.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, workspace: wsp, accumulate: true) }
+            dw1.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s) }
+            dw2.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, accumulate: true) }
         } } } }
         #expect(yrelu == y.map { $0 < 0 ? 0 : $0 })
         #expect(close(dx2, dx1.map { $0 + 1 }, rtol: 1e-6, atol: 1e-6) == nil)

@@ -50,8 +50,8 @@ import NNCKernels
                                        workspace: wsp, threads: threads)
                 }
                 o.dxAcc.withMutPtr { conv2dBackwardData(dy: dp, weight: wp, dx: $0, shape: s, workspace: wsp, threads: threads, accumulate: true) }
-                o.dw.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, workspace: wsp, threads: threads) }
-                o.dwAcc.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, workspace: wsp, threads: threads, accumulate: true) }
+                o.dw.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, threads: threads) }
+                o.dwAcc.withMutPtr { conv2dBackwardWeights(x: xp, dy: dp, dweight: $0, shape: s, threads: threads, accumulate: true) }
             } }
         } } } } }
         return o

@@ -95,8 +95,7 @@ struct Autodiff {
             }
         case .conv2d(let p):
             emit("backward_weights", .conv2dBackwardWeights(Conv2DBackwardWeights(
-                geometry: p.geometry, dy: dy, x: p.x, weightGrad: parameterGradient(p.weight),
-                columns: Graph.columns(p.geometry, "\(layer).columns.backward_weights", g))))
+                geometry: p.geometry, dy: dy, x: p.x, weightGrad: parameterGradient(p.weight))))
             if let dx = contribution(to: p.x, from: layer) {
                 emit("backward_data", .conv2dBackwardData(Conv2DBackwardData(
                     geometry: p.geometry, dy: dy, weight: p.weight, dx: dx,

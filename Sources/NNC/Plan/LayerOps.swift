@@ -51,13 +51,13 @@ public struct Conv2DBackwardData: Hashable, Sendable, BufferVisiting {
     }
 }
 
-/// weightGrad (F, C, kh, kw) = Σ_samples dy · im2col(x)ᵀ.
+/// weightGrad (F, C, kh, kw) = Σ_samples dy · im2col(x)ᵀ. Its patches go into per-chunk scratch
+/// of the kernel's own (`conv2dBackwardWeights` sums chunks of samples into partials), not the arena.
 public struct Conv2DBackwardWeights: Hashable, Sendable, BufferVisiting {
     public var geometry: ConvGeometry
     public var dy: BufferID, x: BufferID, weightGrad: BufferID
-    public var columns: BufferID?
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&dy, .read); f(&x, .read); columns.visit(.update, f); f(&weightGrad, .write)
+        f(&dy, .read); f(&x, .read); f(&weightGrad, .write)
     }
 }
 

@@ -106,7 +106,7 @@ final class Executor {
 
         case .conv2dBackwardWeights(let p):
             conv2dBackwardWeights(x: v.f(p.x), dy: v.f(p.dy), dweight: v.f(p.weightGrad),
-                                  shape: p.geometry.kernelShape, workspace: p.columns.map(v.f), threads: threads)
+                                  shape: p.geometry.kernelShape, threads: threads)
 
         case .biasAdd(let p):
             biasAdd(x: v.f(p.x), bias: v.f(p.bias), y: v.f(p.y), batch: p.batch, channels: p.channels, spatial: p.spatial)
