@@ -177,7 +177,7 @@ public func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) 
                     let row = a + (i0 + lane) * lda
                     for j in 0..<i0 { p[j * w + lane] = row[j] }
                 }
-                forwardSubstitutePanel(UnsafePointer(a), n: i0, ldl: lda, inverseDiagonal: inv, p)
+                forwardSubstitutePanel(UnsafePointer(a), n: i0, ldl: lda, inverseDiagonal: inv, p, lanes: D16.self)
                 for lane in 0..<h {
                     let row = a + (i0 + lane) * lda
                     for j in 0..<i0 { row[j] = p[j * w + lane] }

@@ -55,6 +55,22 @@ import NNCKernels
         return out
     }
 
+    /// `blocked` in Float, against L rounded to Float.
+    func blockedFloat(_ l: [Double], n: Int, _ p: Problem, rows: Int, ldg: Int, withBias: Bool, indexed: Bool,
+                      threads: Int) -> Problem {
+        var out = p
+        var lf = [Float](repeating: .nan, count: n * n)
+        l.withUnsafeBufferPointer { roundFactor($0.baseAddress!, n: n, into: &lf, offset: 0) }
+        lf.withUnsafeBufferPointer { lp in out.grad.withMutPtr { gp in out.bias.withMutPtr { bp in
+            out.columns.withUnsafeBufferPointer { cp in
+                choleskySolveRowsBlocked(factor: lp.baseAddress!, n: n, ldl: n, rows: gp, count: rows, ldg: ldg,
+                                         columnIndices: indexed ? cp.baseAddress : nil, bias: withBias ? bp : nil,
+                                         threads: threads)
+            }
+        } } }
+        return out
+    }
+
     func reference(_ l: [Double], n: Int, _ p: Problem, rows: Int, ldg: Int, withBias: Bool, indexed: Bool) -> Problem {
         var out = p
         l.withUnsafeBufferPointer { lp in out.grad.withMutPtr { gp in out.bias.withMutPtr { bp in
@@ -94,6 +110,58 @@ import NNCKernels
         }
     }
 
+    @Test(arguments: [1, 7, 9, 129, 785])
+    func floatSolveIsCloseToTheDoubleSolve(n: Int) {
+        // The factor of X Xᵀ/N + 0.5·I: its condition bound is a few hundred at most here, where
+        // the Float solve's error is ~1e-5 of the row's scale; a wrong solve is off by O(1).
+        let l = factor(n, ld: n, seed: UInt64(n) + 40)
+        let bound = l.withUnsafeBufferPointer { conditionBound(factor: $0.baseAddress!, n: n, ldl: n, lambda: 0.5) }
+        #expect(bound < 1e3)
+        for withBias in [false, true] where n > 1 || !withBias {
+            for indexed in [false, true] {
+                let rows = 37
+                let ldg = indexed ? n + 5 : n - (withBias ? 1 : 0)
+                let p = problem(n: n, rows: rows, ldg: max(ldg, 1), withBias: withBias, seed: 5)
+                let want = reference(l, n: n, p, rows: rows, ldg: ldg, withBias: withBias, indexed: indexed)
+                let got = blockedFloat(l, n: n, p, rows: rows, ldg: ldg, withBias: withBias, indexed: indexed, threads: 1)
+                let scale = want.grad.map(Swift.abs).max() ?? 0
+                let close = { (a: [Float], b: [Float]) in zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-4 * scale } }
+                #expect(close(got.grad, want.grad), "n \(n) bias \(withBias) indexed \(indexed)")
+                #expect(close(got.bias, want.bias), "n \(n) bias \(withBias) indexed \(indexed)")
+                if indexed {
+                    let touched = Set(p.columns)
+                    for r in 0..<rows {
+                        for c in 0..<ldg where !touched.contains(c) { #expect(got.grad[r * ldg + c] == p.grad[r * ldg + c]) }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func conditionBoundHoldsAndIsTheTrace() {
+        // For L Lᵀ = A + λI the bound is 1 + tr(A)/λ, and at least λ_max/λ_min.
+        for (n, seed) in [(1, 1), (6, 2), (40, 3)] {
+            let lambda = 0.5
+            let l = factor(n, ld: n, seed: UInt64(seed))
+            var a = [Double](repeating: 0, count: n * n)
+            for i in 0..<n {
+                for j in 0..<n {
+                    var s = 0.0
+                    for k in 0...min(i, j) { s += l[i * n + k] * l[j * n + k] }
+                    a[i * n + j] = s
+                }
+            }
+            let trace = (0..<n).reduce(0.0) { $0 + a[$1 * n + $1] } - Double(n) * lambda
+            let bound = l.withUnsafeBufferPointer { conditionBound(factor: $0.baseAddress!, n: n, ldl: n, lambda: lambda) }
+            #expect(Swift.abs(bound - (1 + trace / lambda)) <= 1e-9 * bound)
+            var eigen = [Double](repeating: 0, count: n)
+            a.withUnsafeMutableBufferPointer { ap in eigen.withUnsafeMutableBufferPointer { symmetricEigenvalues(ap.baseAddress!, n: n, lda: n, eigenvalues: $0.baseAddress!) } }
+            #expect(bound >= eigen.max()! / eigen.min()! * (1 - 1e-12), "n \(n)")
+            let zero = l.withUnsafeBufferPointer { conditionBound(factor: $0.baseAddress!, n: n, ldl: n, lambda: 0) }
+            #expect(zero == .infinity)
+        }
+    }
+
     @Test(arguments: [33, 129])
     func sameBitsOnAnyThreadCount(n: Int) {
         let l = factor(n, ld: n, seed: 3)
@@ -101,12 +169,15 @@ import NNCKernels
         let rows = 103
         let ldg = n + 2
         let p = problem(n: n, rows: rows, ldg: ldg, withBias: true, seed: 4)
-        let one = blocked(l, n: n, p, rows: rows, ldg: ldg, withBias: true, indexed: true, threads: 1)
-        #expect(one.grad != p.grad)
-        for threads in [2, 3] {
-            let t = blocked(l, n: n, p, rows: rows, ldg: ldg, withBias: true, indexed: true, threads: threads)
-            #expect(bitIdentical(t.grad, one.grad), "\(threads) threads")
-            #expect(bitIdentical(t.bias, one.bias), "\(threads) threads")
+        for inFloat in [false, true] {
+            let solve = inFloat ? blockedFloat : blocked
+            let one = solve(l, n, p, rows, ldg, true, true, 1)
+            #expect(one.grad != p.grad)
+            for threads in [2, 3] {
+                let t = solve(l, n, p, rows, ldg, true, true, threads)
+                #expect(bitIdentical(t.grad, one.grad), "\(threads) threads, Float \(inFloat)")
+                #expect(bitIdentical(t.bias, one.bias), "\(threads) threads, Float \(inFloat)")
+            }
         }
     }
 
@@ -132,8 +203,8 @@ import NNCKernels
             var got = grad, gotBias = bias
             l.withUnsafeBufferPointer { lp in
                 got.withMutPtr { gp in
-                    choleskySolveRowsBlocked(factor: lp.baseAddress!, n: n, ldl: n, rows: gp, count: filters * taps, ldg: 1,
-                                             groupRows: taps, groupStride: channels * taps, columnIndices: columns,
+                    choleskySolveRowsBlocked(factor: .double(lp.baseAddress!), n: n, ldl: n, rows: gp, count: filters * taps,
+                                             ldg: 1, groupRows: taps, groupStride: channels * taps, columnIndices: columns,
                                              from: 0, bias: &gotBias, threads: threads)
                 }
             }

@@ -18,6 +18,10 @@ import NNCKernels
 ///   does not mix leaves the bias gradient unchanged.
 /// - Noise (optional): Gaussian noise of variance η/(1 + t)^γ is added to the weight and bias
 ///   gradients before the correction.
+/// - Precision: A is formed and factored in Double. The per-step solve runs in Float against a
+///   Float copy of a block's factor when the block's condition number is provably at most
+///   `floatSolveLimit` (then the Float error, ~κ·6e-8 relative, is far below the error of A
+///   itself, estimated from a batch); otherwise, e.g. as λ → 0, it runs in Double.
 ///
 /// Every array is sized here, once; a step allocates nothing (`syrk` gathers each block's
 /// columns into `gathered`). What a resumed run needs to continue bit for bit — whether a
@@ -52,6 +56,13 @@ final class Preconditioner {
     private var gathered: [Double]
     /// The swaps of the current column draw, undone once A is formed.
     private var swaps: [Int]
+    /// The factor's blocks rounded to Float, at the factor's offsets, where `floatBlock` says so.
+    private var floatFactor: [Float]
+    private var floatBlock: [Bool]
+    /// Whether `floatFactor` and `floatBlock` belong to the current factor.
+    private var prepared = false
+    /// The largest condition bound (`conditionBound`) a block may have to be solved in Float.
+    static let floatSolveLimit = 1e4
 
     /// `batch` is the plan's batch (a convolution's columns are batch × positions), `taps`
     /// the kernel's kh·kw (1 for a dense layer), `threads` what the solve may use.
@@ -89,7 +100,12 @@ final class Preconditioner {
         gathered = [Double](repeating: 0, count: syrkWorkspaceCount(features: chunk, samples: p.sampledColumns,
                                                                        biasRow: false))
         swaps = [Int](repeating: 0, count: randomSubset ? p.sampledColumns : 0)
+        floatFactor = [Float](repeating: 0, count: blocks.reduce(0) { $0 + $1.length * $1.length })
+        floatBlock = [Bool](repeating: false, count: blocks.count)
     }
+
+    /// Per block, whether the current factor is solved in Float (for tests and reports).
+    var solvesInFloat: [Bool] { prepared ? floatBlock : [] }
 
     /// `[held factor ? 1 : 0, order…]`: with the factor tensor, all a checkpoint needs.
     var state: [Double] { [valid ? 1 : 0] + order.map(Double.init) }
@@ -102,6 +118,7 @@ final class Preconditioner {
         order = restored
         placeBias()
         valid = state[0] == 1
+        prepared = false
         return true
     }
 
@@ -121,6 +138,11 @@ final class Preconditioner {
         if !valid || (ctx.step - 1) % max(p.every, 1) == 0 {
             try form(p, v, &ctx.random)
             valid = true
+            prepared = false
+        }
+        if !prepared {
+            prepareSolve(p, v)
+            prepared = true
         }
         solve(p, v)
     }
@@ -163,6 +185,21 @@ final class Preconditioner {
         if failed { throw RuntimeError.notPositiveDefinite(layer: layer) }
     }
 
+    /// Chooses each block's precision and rounds the Float blocks' factors, from the factor
+    /// alone, so that a restored factor is solved exactly as the uninterrupted run would.
+    private func prepareSolve(_ p: Precondition, _ v: BufferView) {
+        v.double(p.factor) { factor in
+            var offset = 0
+            for (b, block) in blocks.enumerated() {
+                let l = factor + offset
+                let n = block.length
+                floatBlock[b] = conditionBound(factor: l, n: n, ldl: n, lambda: lambda) <= Self.floatSolveLimit
+                if floatBlock[b] { roundFactor(l, n: n, into: &floatFactor, offset: offset) }
+                offset += n * n
+            }
+        }
+    }
+
     /// After `order` was permuted: the same block sizes over it, the bias row, wherever it
     /// landed, moved to the front of its block (where `syrk` puts the constant row).
     private func placeBias() {
@@ -184,9 +221,9 @@ final class Preconditioner {
         let bias = p.biasGrad.map(v.f)
         v.double(p.factor) { factor in
             var offset = 0
-            for block in blocks {
+            for (b, block) in blocks.enumerated() {
                 let skip = block.hasBias ? 1 : 0
-                let l = factor + offset
+                let l: SolveFactor = floatBlock[b] ? .float(floatFactor, offset: offset) : .double(factor + offset)
                 let start = block.start + skip
                 if !p.isConvolution {
                     choleskySolveRowsBlocked(factor: l, n: block.length, ldl: block.length, rows: g, count: p.rows,

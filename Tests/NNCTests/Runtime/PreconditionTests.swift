@@ -96,6 +96,18 @@ struct PreconditionTests {
         expectClose(after, solution, Tolerance(name: "least squares", relative: 1e-3, absolute: 1e-4), "weights after one step")
     }
 
+    /// The solve runs in Float only when the block's condition bound 1 + tr(A)/λ allows it:
+    /// λ = 0.5 on these unit-scale inputs does, λ = 1e-9 (bound ~1e9) does not.
+    @Test func solvePrecisionFollowsTheConditionBound() throws {
+        for (lambda, inFloat) in [("0.5", true), ("1e-9", false)] {
+            let s = try RuntimeTests.session(PreconditionTests.source("lambda: \(lambda), chunk: 3"), batch: 16, seed: 9)
+            let (input, labels) = RuntimeTests.batch(s, seed: 21)
+            _ = try s.trainStep(input: input, labels: labels, lr: 1, step: 1)
+            let chosen = s.train.sgd2Layers.map(\.state.solvesInFloat)
+            #expect(chosen == [[inFloat, inFloat]], "λ \(lambda)")
+        }
+    }
+
     /// λ > 0: the step is the ridge step G·(A + λI)⁻¹, with the bias as the constant-1 row.
     @Test func matchesTheRidgeSolution() throws {
         let (after, p) = try step("lambda: 0.5")
