@@ -103,10 +103,9 @@ enum UpdateLowering {
         let n = inputs + (correctsBias ? 1 : 0)
         let chunk = min(options.chunk, n)
         let factor = g.tensor("sgd2.factor.\(l.name)", .optimizerState, [n, chunk], .float64)
-        let workspace = g.tensor("sgd2.work.\(l.name)", .workspace, [rows, n], .float64)
         g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(Precondition(
             layer: l.name, isConvolution: isConv, rows: rows, inputs: inputs, columns: columns,
             sampledColumns: sampled, chunk: chunk, every: options.every, correctsBias: correctsBias,
-            x: l.x, weightGrad: weightGrad, biasGrad: l.biasGrad, factor: factor, workspace: workspace)))
+            x: l.x, weightGrad: weightGrad, biasGrad: l.biasGrad, factor: factor)))
     }
 }

@@ -44,10 +44,8 @@ public struct Precondition: Hashable, Sendable, BufferVisiting {
     public var biasGrad: BufferID?
     /// Persistent Double Cholesky factors of the blocks (reused between re-factorisations).
     public var factor: BufferID
-    /// Double scratch: the augmented gradient [g_b, G] being solved.
-    public var workspace: BufferID
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&x, .read); f(&factor, .update); f(&workspace, .update)
+        f(&x, .read); f(&factor, .update)
         f(&weightGrad, .update); biasGrad.visit(.update, f)
     }
 }
