@@ -3,7 +3,8 @@
 10-layer RMS-norm MLP (examples/mlp10_rmsnorm.net) with every weight drawn from N(0, σ²),
 σ from 1e-4 to 1e4, trained with SGD2 (learning rate searched). The paper (20 epochs): test
 error below 2 % for σ < 10, 3.13 % at worst (σ = 1e4, with slightly more weight decay for the
-large σ — the amount is not given; none is used here).
+large σ — the amount is not given; none by default, `--weight-decay` adds it). The substitution
+replaces every `normal(0.01)` of the example, the output layer's too.
 
     python3 experiments/exp3_init_sigma.py [--epochs 20] [--sigmas 1e-4 1e-2 1 10 100 1e3 1e4]
 """
@@ -18,14 +19,22 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--search-every", type=int, default=10, help="epochs between learning-rate searches (the papers: 10 of 20)")
     ap.add_argument("--weight-decay", type=float, default=0, help="the paper adds 'slightly' more for large σ")
+    ap.add_argument("--output-sigma", help="a diagnostic, not the paper's: the output layer keeps this σ "
+                    "(tags get _out<σ>), so only the layers behind an RMS norm or the pixels get σ")
     args = ap.parse_args()
     wd = f", weight_decay: {args.weight_decay:g}" if args.weight_decay else ""
     rows = []
     for sigma in args.sigmas:
-        tag = f"exp3_sigma_{sigma}" + (f"_wd{args.weight_decay:g}" if args.weight_decay else "")
+        tag = (f"exp3_sigma_{sigma}" + (f"_wd{args.weight_decay:g}" if args.weight_decay else "")
+               + (f"_out{args.output_sigma}" if args.output_sigma else ""))
         value = repr(float(sigma))
-        net = common.variant("examples/mlp10_rmsnorm.net", tag,
-                             substitutions=[("normal(0.01)", f"normal({value})")],
+        subs = [("normal(0.01)", f"normal({value})")]
+        if args.output_sigma:
+            # The output layer is the one dense layer whose scale no RMS norm undoes: its σ sets
+            # the logits' scale. Mark it first, so that the σ substitution passes it by.
+            subs = ([("dense 10, init: normal(0.01)", "dense 10, init: OUTPUT_INIT")] + subs
+                    + [("OUTPUT_INIT", f"normal({float(args.output_sigma)!r})")])
+        net = common.variant("examples/mlp10_rmsnorm.net", tag, substitutions=subs,
                              optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1{wd} }}",
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {args.seed}, "
                                    f"lr_search: search(every: {args.search_every}, steps: 30) }}")
@@ -37,7 +46,8 @@ def main():
                      f"{r['wall']:.0f} s"])
     text = common.table(["σ", f"test error after {args.epochs} epochs", "after epoch 1", "searched lr",
                          "status", "wall"], rows)
-    common.save_table("exp3" + (f"_wd{args.weight_decay:g}" if args.weight_decay else ""), text, f"command per row: nnc train experiments/out/exp3_sigma_<σ>.net (epochs {args.epochs})")
+    common.save_table("exp3" + (f"_wd{args.weight_decay:g}" if args.weight_decay else "")
+                      + (f"_out{args.output_sigma}" if args.output_sigma else ""), text, f"command per row: nnc train experiments/out/exp3_sigma_<σ>.net (epochs {args.epochs})")
 
 
 if __name__ == "__main__":

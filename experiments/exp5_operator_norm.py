@@ -6,7 +6,11 @@ with weight decay 0.001. The paper: 1230.6 and 0.27.
 The bound (ALGORITHMS.md "Operator-norm upper bound") is computed here from the checkpoint:
 Π_i σ_max(W_i) · Π_j max_k 1/√(d̂_jk + ε_j), d̂ = d/(1 − 0.1^t) the running mean of x² of each
 RMS normalisation after t updates, ε_j = 0.01·max_k d̂_jk + 1e-6 (what the forward pass uses);
-σ_max by numpy's SVD (exact, in Double) — the modulus unit contributes 1.
+σ_max by numpy's SVD (exact, in Double) — the modulus unit contributes 1. Every RMS norm the
+checkpoint holds is counted, however many there are.
+
+The default is the paper's layout (examples/mlp10_modu.net since 1b4f712: no RMS norm on the raw
+pixels); `--input-norm` puts one back in front of the first dense layer, the earlier layout.
 
     python3 experiments/exp5_operator_norm.py [--epochs 20]
 """
@@ -52,17 +56,24 @@ def bound(path):
         g = 1 / np.sqrt(dh + eps)
         gains.append(float(g.max()))
         medians.append(float(np.median(g)))
-    return float(np.prod(sigma) * np.prod(gains)), sigma, gains, weights, norms, medians
+    # A norm on the raw pixels comes before the first dense layer and has as many features as
+    # that layer has inputs (the hidden norms have the hidden width).
+    input_norm = (len(norms) == len(weights) and len(norms) > 0
+                  and t[norms[0] + ".d"].size == t[weights[0]].shape[1])
+    return float(np.prod(sigma) * np.prod(gains)), sigma, gains, weights, norms, medians, input_norm
 
 
-def variants(sigma, gains, medians):
+def variants(sigma, gains, medians, input_norm):
     """The bound's variants EXPERIMENTS.md 5 reports beside the definition (not the definition):
-    without the first norm (the one on the raw pixels, which the paper's hidden-layer norms and
-    its authors' LightNet net_init do not have), and with each norm's median gain in place of
-    its largest ("normalization factors are mostly around 1.0")."""
+    each norm's median gain in place of its largest ("normalization factors are mostly around
+    1.0"); and, when the net has a norm on the raw pixels (which the paper's hidden-layer norms
+    and its authors' LightNet net_init do not have), both without that norm."""
     s = np.prod(sigma)
-    return {"no input norm": s * np.prod(gains[1:]), "median gains": s * np.prod(medians),
-            "median gains, no input norm": s * np.prod(medians[1:])}
+    out = {"median gains": s * np.prod(medians)}
+    if input_norm:
+        out.update({"no input norm": s * np.prod(gains[1:]),
+                    "median gains, no input norm": s * np.prod(medians[1:])})
+    return out
 
 
 def main():
@@ -72,15 +83,17 @@ def main():
     ap.add_argument("--search-every", type=int, default=10, help="epochs between learning-rate searches (the papers: 10 of 20)")
     ap.add_argument("--decays", type=float, nargs="+", default=[0, 0.001])
     ap.add_argument("--reuse", action="store_true", help="read the bound from existing runs' checkpoints and logs")
-    ap.add_argument("--no-input-norm", action="store_true",
-                    help="the paper's layout: no RMS norm on the raw pixels (tags get _noinputnorm)")
+    ap.add_argument("--input-norm", action="store_true",
+                    help="the earlier layout, not the paper's: an RMS norm on the raw pixels too (tags get _inputnorm)")
     args = ap.parse_args()
     rows, details = [], []
     paper = {0: "1230.6", 0.001: "0.27"}
     for wd in args.decays:
         wd = int(wd) if wd == 0 else wd
-        tag = f"exp5_mlp10_modu_wd{wd}" + ("_noinputnorm" if args.no_input_norm else "")
-        subs = [("  input [784]\n  rmsnorm\n", "  input [784]\n")] if args.no_input_norm else []
+        # Seed 1 keeps the plain tags EXPERIMENTS.md names; other seeds get _s<seed>.
+        tag = (f"exp5_mlp10_modu_wd{wd}" + ("_inputnorm" if args.input_norm else "")
+               + (f"_s{args.seed}" if args.seed != 1 else ""))
+        subs = [("  input [784]\n", "  input [784]\n  rmsnorm\n")] if args.input_norm else []
         net = common.variant("examples/mlp10_modu.net", tag, substitutions=subs,
                              optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1, weight_decay: {wd} }}",
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {args.seed}, "
@@ -95,20 +108,22 @@ def main():
         if r["status"] != 0:
             rows.append([wd, paper.get(wd, "—"), "—", "—", "—", common.status(r), f"{r['wall']:.0f} s", f"`{r['command']}`"])
             continue
-        b, sigma, gains, weights, norms, medians = bound(r["checkpoint"])
+        b, sigma, gains, weights, norms, medians, input_norm = bound(r["checkpoint"])
         rows.append([wd, paper.get(wd, "—"), f"{b:.4g}", f"{np.prod(sigma):.4g}", f"{np.prod(gains):.4g}",
                      common.pct(common.final_error(r)), f"{r['wall']:.0f} s", f"`{r['command']}`"])
-        details.append(f"wd {wd}: σ_max per dense layer " + ", ".join(f"{s:.3g}" for s in sigma)
+        details.append(f"wd {wd}: {len(weights)} dense layers, {len(norms)} RMS norms"
+                       + (" (the first on the pixels)" if input_norm else " (none on the pixels)")
+                       + f"; bound (definition) {b:.4g}"
+                       + "; σ_max per dense layer " + ", ".join(f"{s:.3g}" for s in sigma)
                        + "; largest RMS-norm gain per norm " + ", ".join(f"{g:.3g}" for g in gains)
                        + "; median gain per norm " + ", ".join(f"{g:.3g}" for g in medians)
-                       + ("" if args.no_input_norm else "; variants (not the definition): "
-                          + ", ".join(f"{k} {v:.4g}" for k, v in variants(sigma, gains, medians).items()))
-                       + f"; with median gains {np.prod(sigma) * np.prod(medians):.4g}")
+                       + "; variants (not the definition): "
+                       + ", ".join(f"{k} {v:.4g}" for k, v in variants(sigma, gains, medians, input_norm).items()))
     text = common.table(["weight decay", "paper's bound", "our bound", "Π σ_max", "Π max gain",
                          "test error", "wall", "command"], rows)
     print("\n".join(details))
     common.save_table("exp5" + ("" if args.decays == [0, 0.001] else "_wd" + "_".join(f"{d:g}" for d in args.decays))
-                      + ("_noinputnorm" if args.no_input_norm else ""),
+                      + ("_inputnorm" if args.input_norm else "") + (f"_s{args.seed}" if args.seed != 1 else ""),
                       text, "\n".join(details))
 
 
