@@ -92,8 +92,10 @@ enum UpdateLowering {
         let inputs = w[1]
         let columns = isConv ? g.batch * layer.inputShape.dims[1] * layer.inputShape.dims[2] : g.batch
         var sampled = columns
-        if let s = options.samples {
+        var random = false
+        if let s = options.samples ?? (isConv ? nil : SGD2Options.denseSamples) {
             sampled = min(s, columns)
+            random = sampled < columns
         } else if isConv && columns > 10_000 {
             // LightNet keeps every k-th column, k = ⌈min(50, cols/10⁴)⌉.
             let k = Int(min(50, (Double(columns) / 10_000).rounded(.up)))
@@ -105,7 +107,7 @@ enum UpdateLowering {
         let factor = g.tensor("sgd2.factor.\(l.name)", .optimizerState, [n, chunk], .float64)
         g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(Precondition(
             layer: l.name, isConvolution: isConv, rows: rows, inputs: inputs, columns: columns,
-            sampledColumns: sampled, chunk: chunk, every: options.every, correctsBias: correctsBias,
+            sampledColumns: sampled, randomColumns: random, chunk: chunk, every: options.every, correctsBias: correctsBias,
             x: l.x, weightGrad: weightGrad, biasGrad: l.biasGrad, factor: factor)))
     }
 }

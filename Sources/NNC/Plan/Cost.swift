@@ -120,7 +120,7 @@ extension Op {
             pairs = update(p)
         case .sgd2Precondition(let p):
             pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("columns", "\(p.columns)"),
-                     ("sampled", "\(p.sampledColumns)"), ("chunk", "\(p.chunk)"),
+                     ("sampled", "\(p.sampledColumns)\(p.randomColumns ? " random" : "")"), ("chunk", "\(p.chunk)"),
                      ("every", "\(p.every)"), ("bias", "\(p.correctsBias)")]
         case .scaleAmend(let p):
             pairs = [("blocks", p.blocks.map(\.layer).joined(separator: ","))]

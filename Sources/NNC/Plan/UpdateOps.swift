@@ -36,6 +36,9 @@ public struct Precondition: Hashable, Sendable, BufferVisiting {
     public var inputs: Int
     /// Columns of X available (B, or B·H·W) and the number used to form A.
     public var columns: Int, sampledColumns: Int
+    /// Whether the sampled columns are a fresh uniform subset at every re-form (else, when
+    /// fewer than all, every k-th column as LightNet takes a convolution's).
+    public var randomColumns: Bool
     /// Effective block size: min(chunk, inputs + bias row).
     public var chunk: Int
     public var every: Int

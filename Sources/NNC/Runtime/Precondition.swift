@@ -9,7 +9,8 @@ import NNCKernels
 ///   permutation of them is cut into blocks of at most `chunk`, each corrected with its own
 ///   block of A (block-diagonal, redrawn whenever A is re-formed).
 /// - Sampling: A is formed from `sampledColumns` columns of X — a fresh uniform subset when the
-///   `samples` option is set, else (convolutions above 10 000 columns) every k-th column.
+///   plan says `randomColumns` (a dense layer, or `samples` set), else (convolutions above
+///   10 000 columns) every k-th column.
 /// - `every`: A is formed and factored on steps 1, 1 + every, …; the factors (and the
 ///   permutation they belong to) are reused in between.
 /// - Convolutions: X is the raw input seen as C_in × (H·W·B); the kernel gradient is seen as
@@ -79,7 +80,7 @@ final class Preconditioner {
         let chunk = max(1, min(p.chunk, units))
         blocks = stride(from: 0, to: units, by: chunk).map { ($0, min(chunk, units - $0), false) }
         if p.correctsBias { blocks[0].hasBias = true }
-        randomSubset = options.samples != nil && p.sampledColumns < p.columns
+        randomSubset = p.randomColumns
         if p.isConvolution {
             // Column (b, position) of the C_in × (H·W·B) view; channel c adds c·H·W.
             let plane = p.columns / max(batch, 1)

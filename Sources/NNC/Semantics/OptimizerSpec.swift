@@ -69,12 +69,16 @@ public enum OptimizerMethod: String, Hashable, Sendable, CaseIterable {
 public struct SGD2Options: Hashable, Sendable {
     /// Levenberg–Marquardt damping λ.
     public var lambda: Double = 1.0
+    // The defaults are the cheapest grid point that keeps SGD2's first-epoch lead on the MNIST
+    // MLP (ALGORITHMS.md asks for that; EXPERIMENTS.md, experiment 1, has the grid).
     /// Largest block of the input covariance solved at once (stochastic chunking).
-    public var chunk: Int = 500
-    /// Form the covariance from this many random columns of X (nil: all).
+    public var chunk: Int = 128
+    /// Form the covariance from this many random columns of X (nil: a dense layer takes
+    /// `denseSamples`, a convolution every k-th column up to 10 000, as LightNet does).
     public var samples: Int?
+    public static let denseSamples = 250
     /// Re-form and re-factor the covariance every `every` steps.
-    public var every: Int = 1
+    public var every: Int = 10
     /// Correct the bias with the augmented covariance.
     public var correctBias: Bool = true
     /// Gradient noise `η / (1 + t)^γ`, off when nil.

@@ -139,6 +139,35 @@ import Testing
         }
     }
 
+    /// The defaults: chunk 128, every 10, a dense layer's A from 250 random columns (all of a
+    /// smaller batch), a convolution's from every k-th column up to 10 000, as LightNet's.
+    @Test func sgd2DefaultSampling() throws {
+        for (batch, sampled) in [(500, 250), (50, 50)] {
+            let plan = try PlanTests.lower(try PlanTests.example("mnist_mlp"), batch: batch)
+            let k = try PlanTests.kernel(plan, "dense1.sgd2_precondition")
+            guard case .sgd2Precondition(let p) = k.op else { Issue.record("not a precondition"); continue }
+            #expect(p.sampledColumns == sampled && p.randomColumns == (sampled < batch), "batch \(batch)")
+            #expect(p.chunk == 128 && p.every == 10)
+        }
+        let conv = """
+            net c {
+              input [4, 28, 28]
+              conv 8, kernel: 3, padding: 1
+              relu
+              flatten
+              dense 10
+              loss cross_entropy
+            }
+            optimizer sgd2 { }
+            """
+        // 28·28·64 = 50 176 columns: k = ⌈50 176 / 10⁴⌉ = 6, every 6th column.
+        let plan = try PlanTests.lower(try PlanTests.model(conv), batch: 64)
+        guard case .sgd2Precondition(let p) = try PlanTests.kernel(plan, "conv1.sgd2_precondition").op else {
+            Issue.record("not a precondition"); return
+        }
+        #expect(p.columns == 50_176 && p.sampledColumns == 8_363 && !p.randomColumns)
+    }
+
     @Test func scaleAmendedSGDRescalesFromTheOutputBack() throws {
         let text = PlanTests.residualMLP.replacingOccurrences(of: "optimizer adam { lr: 0.001 }",
                                                                with: "optimizer sa_sgd { lr: 0.1, weight_decay: 0.001 }")
