@@ -35,7 +35,7 @@ def main():
             subs = ([("dense 10, init: normal(0.01)", "dense 10, init: OUTPUT_INIT")] + subs
                     + [("OUTPUT_INIT", f"normal({float(args.output_sigma)!r})")])
         net = common.variant("examples/mlp10_rmsnorm.net", tag, substitutions=subs,
-                             optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1{wd} }}",
+                             optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1, chunk: 500, samples: 500, every: 1{wd} }}",
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {args.seed}, "
                                    f"lr_search: search(every: {args.search_every}, steps: 30) }}")
         r = common.train(net, tag)

@@ -46,7 +46,7 @@ def main():
         if args.noise or args.lam is not None:
             lam = 1 if args.lam is None else args.lam
             noise = f", noise: noise(eta: {args.noise:g})" if args.noise else ""
-            optimizer = f"optimizer sgd2 {{ lr: 0.1, momentum: 0.9, lambda: {lam:g}{noise} }}"
+            optimizer = f"optimizer sgd2 {{ lr: 0.1, momentum: 0.9, lambda: {lam:g}, chunk: 500, samples: 500, every: 1{noise} }}"
         net = common.variant(example, tag, optimizer=optimizer,
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {seed}{search} }}")
         extra = [] if args.lr is None else ["--lr", str(args.lr)]

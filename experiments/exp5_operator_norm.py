@@ -95,7 +95,7 @@ def main():
                + (f"_s{args.seed}" if args.seed != 1 else ""))
         subs = [("  input [784]\n", "  input [784]\n  rmsnorm\n")] if args.input_norm else []
         net = common.variant("examples/mlp10_modu.net", tag, substitutions=subs,
-                             optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1, weight_decay: {wd} }}",
+                             optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1, chunk: 500, samples: 500, every: 1, weight_decay: {wd} }}",
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {args.seed}, "
                                    f"lr_search: search(every: {args.search_every}, steps: 30) }}")
         if args.reuse:
