@@ -42,32 +42,24 @@ import NNCKernels
         zip(a, b).allSatisfy { x, y in Swift.abs(x - y) <= 2 * y.ulp + 1e-6 * scale }
     }
 
+    /// The blocked solve in Double, or with `inFloat` in Float against L rounded to Float.
     func blocked(_ l: [Double], n: Int, _ p: Problem, rows: Int, ldg: Int, withBias: Bool, indexed: Bool,
-                 threads: Int) -> Problem {
-        var out = p
-        l.withUnsafeBufferPointer { lp in out.grad.withMutPtr { gp in out.bias.withMutPtr { bp in
-            out.columns.withUnsafeBufferPointer { cp in
-                choleskySolveRowsBlocked(factor: lp.baseAddress!, n: n, ldl: n, rows: gp, count: rows, ldg: ldg,
-                                         columnIndices: indexed ? cp.baseAddress : nil, bias: withBias ? bp : nil,
-                                         threads: threads)
-            }
-        } } }
-        return out
-    }
-
-    /// `blocked` in Float, against L rounded to Float.
-    func blockedFloat(_ l: [Double], n: Int, _ p: Problem, rows: Int, ldg: Int, withBias: Bool, indexed: Bool,
-                      threads: Int) -> Problem {
+                 threads: Int, inFloat: Bool = false) -> Problem {
         var out = p
         var lf = [Float](repeating: .nan, count: n * n)
-        l.withUnsafeBufferPointer { roundFactor($0.baseAddress!, n: n, into: &lf, offset: 0) }
-        lf.withUnsafeBufferPointer { lp in out.grad.withMutPtr { gp in out.bias.withMutPtr { bp in
-            out.columns.withUnsafeBufferPointer { cp in
-                choleskySolveRowsBlocked(factor: lp.baseAddress!, n: n, ldl: n, rows: gp, count: rows, ldg: ldg,
-                                         columnIndices: indexed ? cp.baseAddress : nil, bias: withBias ? bp : nil,
-                                         threads: threads)
-            }
-        } } }
+        if inFloat { l.withUnsafeBufferPointer { roundFactor($0.baseAddress!, n: n, into: &lf, offset: 0) } }
+        l.withUnsafeBufferPointer { lp in lf.withUnsafeBufferPointer { lfp in
+            out.grad.withMutPtr { gp in out.bias.withMutPtr { bp in out.columns.withUnsafeBufferPointer { cp in
+                let indices = indexed ? cp.baseAddress : nil, bias = withBias ? bp : nil
+                if inFloat {
+                    choleskySolveRowsBlocked(factor: lfp.baseAddress!, n: n, ldl: n, rows: gp, count: rows, ldg: ldg,
+                                             columnIndices: indices, bias: bias, threads: threads)
+                } else {
+                    choleskySolveRowsBlocked(factor: lp.baseAddress!, n: n, ldl: n, rows: gp, count: rows, ldg: ldg,
+                                             columnIndices: indices, bias: bias, threads: threads)
+                }
+            } } }
+        } }
         return out
     }
 
@@ -123,7 +115,8 @@ import NNCKernels
                 let ldg = indexed ? n + 5 : n - (withBias ? 1 : 0)
                 let p = problem(n: n, rows: rows, ldg: max(ldg, 1), withBias: withBias, seed: 5)
                 let want = reference(l, n: n, p, rows: rows, ldg: ldg, withBias: withBias, indexed: indexed)
-                let got = blockedFloat(l, n: n, p, rows: rows, ldg: ldg, withBias: withBias, indexed: indexed, threads: 1)
+                let got = blocked(l, n: n, p, rows: rows, ldg: ldg, withBias: withBias, indexed: indexed, threads: 1,
+                                  inFloat: true)
                 let scale = want.grad.map(Swift.abs).max() ?? 0
                 let close = { (a: [Float], b: [Float]) in zip(a, b).allSatisfy { Swift.abs($0 - $1) <= 1e-4 * scale } }
                 #expect(close(got.grad, want.grad), "n \(n) bias \(withBias) indexed \(indexed)")
@@ -170,11 +163,11 @@ import NNCKernels
         let ldg = n + 2
         let p = problem(n: n, rows: rows, ldg: ldg, withBias: true, seed: 4)
         for inFloat in [false, true] {
-            let solve = inFloat ? blockedFloat : blocked
-            let one = solve(l, n, p, rows, ldg, true, true, 1)
+            let one = blocked(l, n: n, p, rows: rows, ldg: ldg, withBias: true, indexed: true, threads: 1, inFloat: inFloat)
             #expect(one.grad != p.grad)
             for threads in [2, 3] {
-                let t = solve(l, n, p, rows, ldg, true, true, threads)
+                let t = blocked(l, n: n, p, rows: rows, ldg: ldg, withBias: true, indexed: true, threads: threads,
+                                inFloat: inFloat)
                 #expect(bitIdentical(t.grad, one.grad), "\(threads) threads, Float \(inFloat)")
                 #expect(bitIdentical(t.bias, one.bias), "\(threads) threads, Float \(inFloat)")
             }
