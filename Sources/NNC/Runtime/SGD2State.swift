@@ -27,7 +27,11 @@ extension Session {
     func restoreSGD2(from file: SafetensorsFile) throws {
         for layer in train.sgd2Layers {
             let b = trainPlan.buffer(layer.op.factor)
-            let factor = try SGD2State.doubles(file, SGD2State.factorName(layer.op.layer), count: b.count)
+            // A factor of another size was written with another block size: most likely a run
+            // from before the defaults became `chunk: 128`.
+            let factor = try SGD2State.doubles(file, SGD2State.factorName(layer.op.layer), count: b.count,
+                                               mismatch: "written with another SGD2 `chunk` (the default was 500 "
+                                                   + "before 2026-11-24; name it in the optimizer block to resume)")
             let order = try SGD2State.doubles(file, SGD2State.orderName(layer.op.layer), count: nil)
             train.arena.withPlanView(train.table) { $0.setDoubles(layer.op.factor, factor) }
             guard layer.state.restore(order) else {
@@ -67,7 +71,7 @@ enum SGD2State {
     }
 
     /// The F64 tensor `name`, `count` values when given.
-    static func doubles(_ file: SafetensorsFile, _ name: String, count: Int?) throws -> [Double] {
+    static func doubles(_ file: SafetensorsFile, _ name: String, count: Int?, mismatch: String? = nil) throws -> [Double] {
         guard let info = file.info(name) else {
             throw CheckpointError.badTensor(file: file.file, tensor: name, detail: "missing (SGD2's state)")
         }
@@ -78,7 +82,7 @@ enum SGD2State {
         let bytes = try file.bytes(name)
         let n = bytes.count / 8
         if let count, count != n {
-            throw CheckpointError.badTensor(file: file.file, tensor: name, detail: "\(n) values, expected \(count)")
+            throw CheckpointError.badTensor(file: file.file, tensor: name, detail: "\(n) values, expected \(count)" + (mismatch.map { ": \($0)" } ?? ""))
         }
         return (0..<n).map { i in
             var bits: UInt64 = 0

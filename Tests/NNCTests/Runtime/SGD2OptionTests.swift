@@ -224,6 +224,24 @@ struct SGD2OptionTests {
         #expect(reformed != wholeLosses)
     }
 
+    /// A checkpoint written with another block size cannot resume (the factor has another
+    /// size), and the error says which option to name.
+    @Test func resumeWithAnotherChunkNamesTheOption() throws {
+        let wide = try TrainerTests.spirals(epochs: 1, optimizer: "sgd2 { lr: 0.05, chunk: 500 }")
+        let file = TrainerTests.temporaryFile("sgd2-chunk.safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let first = try TrainerTests.trainer(wide, checkpoint: file)
+        _ = try first.run(events: { _ in }, shouldStop: { true })
+        let narrow = try TrainerTests.spirals(epochs: 1, optimizer: "sgd2 { lr: 0.05, chunk: 2 }")
+        let second = try TrainerTests.trainer(narrow, checkpoint: TrainerTests.temporaryFile("unused-chunk.safetensors"))
+        do {
+            try second.resume(from: try Checkpoint.read(file))
+            Issue.record("resumed a checkpoint of another chunk")
+        } catch {
+            #expect("\(error)".contains("another SGD2 `chunk`"), "\(error)")
+        }
+    }
+
     /// A checkpoint without SGD2's state cannot resume an SGD2 run (it names what is missing),
     /// but its weights still initialise one (`--init`).
     @Test func resumeNeedsTheFactors() throws {
