@@ -93,7 +93,7 @@ enum UpdateLowering {
         let columns = isConv ? g.batch * layer.inputShape.dims[1] * layer.inputShape.dims[2] : g.batch
         var sampled = columns
         var random = false
-        if let s = options.samples ?? (isConv ? nil : SGD2Options.denseSamples) {
+        if let s = options.samples(convolution: isConv) {
             sampled = min(s, columns)
             random = sampled < columns
         } else if isConv && columns > 10_000 {
@@ -103,11 +103,11 @@ enum UpdateLowering {
         }
         let correctsBias = options.correctBias && l.biasGrad != nil
         let n = inputs + (correctsBias ? 1 : 0)
-        let chunk = min(options.chunk, n)
+        let chunk = min(options.chunk(convolution: isConv), n)
         let factor = g.tensor("sgd2.factor.\(l.name)", .optimizerState, [n, chunk], .float64)
         g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(Precondition(
             layer: l.name, isConvolution: isConv, rows: rows, inputs: inputs, columns: columns,
-            sampledColumns: sampled, randomColumns: random, chunk: chunk, every: options.every, correctsBias: correctsBias,
+            sampledColumns: sampled, randomColumns: random, chunk: chunk, every: options.every(convolution: isConv), correctsBias: correctsBias,
             x: l.x, weightGrad: weightGrad, biasGrad: l.biasGrad, factor: factor)))
     }
 }

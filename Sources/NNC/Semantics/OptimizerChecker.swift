@@ -36,9 +36,9 @@ extension ConfigChecker {
         if method == .sgd2 {
             var o = SGD2Options()
             o.lambda = real("lambda") ?? o.lambda
-            o.chunk = int("chunk") ?? o.chunk
+            o.chunk = int("chunk")
             o.samples = int("samples")
-            o.every = int("every") ?? o.every
+            o.every = int("every")
             o.correctBias = bool("bias") ?? o.correctBias
             if let v = e.values["noise"] { o.noise = noise(v, e) }
             if let v = e.values["base"] {

@@ -139,8 +139,9 @@ import Testing
         }
     }
 
-    /// The defaults: chunk 128, every 10, a dense layer's A from 250 random columns (all of a
-    /// smaller batch), a convolution's from every k-th column up to 10 000, as LightNet's.
+    /// The defaults by layer kind: a dense layer chunk 128, every 10, A from 250 random columns
+    /// (all of a smaller batch); a convolution chunk 500, every 1, A from every k-th column up
+    /// to 10 000, as LightNet's.
     @Test func sgd2DefaultSampling() throws {
         for (batch, sampled) in [(500, 250), (50, 50)] {
             let plan = try PlanTests.lower(try PlanTests.example("mnist_mlp"), batch: batch)
@@ -166,6 +167,15 @@ import Testing
             Issue.record("not a precondition"); return
         }
         #expect(p.columns == 50_176 && p.sampledColumns == 8_363 && !p.randomColumns)
+        #expect(p.chunk == 5 && p.every == 1)   // 4 channels and the bias row, under the chunk of 500
+        // An option in the block applies to both kinds.
+        let set = try PlanTests.lower(try PlanTests.model(conv.replacingOccurrences(of: "sgd2 { }", with: "sgd2 { every: 4, chunk: 3 }")), batch: 64)
+        for name in ["conv1", "dense1"] {
+            guard case .sgd2Precondition(let q) = try PlanTests.kernel(set, "\(name).sgd2_precondition").op else {
+                Issue.record("not a precondition"); continue
+            }
+            #expect(q.every == 4 && q.chunk == 3, "\(name)")
+        }
     }
 
     @Test func scaleAmendedSGDRescalesFromTheOutputBack() throws {
