@@ -15,9 +15,7 @@ public func im2col(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, sh
         for ki in 0..<s.kernelH {
             for kj in 0..<s.kernelW {
                 let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * ld
-                // Output columns whose input column lies inside the image: lo..<hi.
-                let lo = min(ow, max(0, (s.padW - kj + s.strideW - 1) / s.strideW))
-                let hi = max(lo, min(ow, (s.width + s.padW - kj + s.strideW - 1) / s.strideW))
+                let (lo, hi) = insideColumns(s, kj: kj)
                 for i in 0..<oh {
                     let out = row + i * ow
                     let ih = i * s.strideH - s.padH + ki
@@ -39,6 +37,14 @@ public func im2col(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, sh
     }
 }
 
+/// For kernel column `kj`, the output columns whose input column lies inside the image:
+/// lo..<hi (im2col and col2im must agree on it, as adjoints).
+@inline(__always)
+private func insideColumns(_ s: Conv2dShape, kj: Int) -> (lo: Int, hi: Int) {
+    let lo = min(s.outWidth, max(0, (s.padW - kj + s.strideW - 1) / s.strideW))
+    return (lo, max(lo, min(s.outWidth, (s.width + s.padW - kj + s.strideW - 1) / s.strideW)))
+}
+
 /// Adds patch gradients back onto the image: the adjoint of `im2col` (same `ldcol`).
 // col (C·kh·kw, OH·OW) row stride ldcol -> dx (C, H, W) (added to)
 public func col2im(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ldcol: Int? = nil) {
@@ -52,8 +58,7 @@ public func col2im(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, s
         for ki in 0..<s.kernelH {
             for kj in 0..<s.kernelW {
                 let row = col + ((c * s.kernelH + ki) * s.kernelW + kj) * ld
-                let lo = min(ow, max(0, (s.padW - kj + s.strideW - 1) / s.strideW))
-                let hi = max(lo, min(ow, (s.width + s.padW - kj + s.strideW - 1) / s.strideW))
+                let (lo, hi) = insideColumns(s, kj: kj)
                 for i in 0..<oh {
                     let ih = i * s.strideH - s.padH + ki
                     if ih < 0 || ih >= s.height { continue }
