@@ -73,7 +73,7 @@ public func activationSummary(_ y: UnsafePointer<Float>, batch: Int, units: Int,
 /// Eigenvalues, largest first, of the second-moment matrix `M = scale · X Xᵀ / N` of a Float
 /// matrix X (features × samples, element (f, s) at `x[f·featureStride + s·sampleStride]`,
 /// `sampleIndices` selecting N of the samples when given): `syrk`, then tridiagonal QL
-/// (`symmetricEigenvaluesQL`; NaN if it fails to converge), all in Double.
+/// (`symmetricEigenvalues`; NaN if it fails to converge), all in Double.
 // X (features, samples) -> eigenvalues (features), descending
 public func secondMomentEigenvalues(x: UnsafePointer<Float>, featureStride: Int, sampleStride: Int,
                                     features: Int, samples: Int, sampleIndices: [Int]? = nil,
@@ -96,7 +96,7 @@ public func secondMomentEigenvalues(x: UnsafePointer<Float>, featureStride: Int,
         if scale != 1 { for i in 0..<(features * features) { out[i] *= scale } }
         // A failed QL leaves NaNs, which the caller's summary reads as no spectrum.
         _ = values.withUnsafeMutableBufferPointer { vp in
-            symmetricEigenvaluesQL(out, n: features, lda: features, eigenvalues: vp.baseAddress!)
+            symmetricEigenvalues(out, n: features, lda: features, eigenvalues: vp.baseAddress!)
         }
     }
     return values

@@ -10,7 +10,7 @@
 /// sweeps of n²/2 rotations — seconds, which is fine for an analysis.
 // a (n, n) row stride lda -> eigenvalues (n), descending
 @discardableResult
-public func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int,
+public func symmetricEigenvaluesJacobi(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int,
                                  eigenvalues: UnsafeMutablePointer<Double>,
                                  maxSweeps: Int = 60, tolerance: Double = 1e-14) -> Int {
     var sweeps = 0

@@ -10,14 +10,20 @@
 //   GEMMDriver.swift            blocking, packing, thread split
 //   GEMMMicroKernels.swift      the register-tiled inner loops (6×32 and 12×16)
 //   GEMMWorkspace.swift         reusable packing buffers
-//   Conv.swift, Pooling.swift   convolution (im2col + GEMM) and pooling, forward and backward
+//   Conv.swift, Im2col.swift    convolution (im2col + GEMM), forward and backward; the patch layout
+//   ConvReference.swift         the plain Double convolution the tests compare with
+//   Pooling.swift               max, average and global average pooling, forward and backward
 //   KernelActivation.swift      the activations and their derivatives on 16 lanes
 //   Elementwise.swift           activations, add, bias, PReLU, maxout, dropout
 //   Loss.swift                  softmax cross-entropy and MSE fused with their gradients
 //   BatchNorm.swift, RMSNorm.swift, LayerNorm.swift
 //   Reductions.swift            sum, mean, mean of squares, column/row sums, argmax
 //   Optimizers.swift            the fused update loops of ALGORITHMS.md
-//   LinearAlgebra*.swift        Double: syrk, Cholesky and solves, Jacobi, power iteration
+//   LinearAlgebra.swift         Double: syrk, Cholesky factor and solves (SGD2's A + λI)
+//   CholeskySolveBlocked.swift  the per-step solve over panels of gradient rows, Float or Double
+//   SymmetricEigen.swift        eigenvalues by Householder tridiagonalisation and implicit QL
+//   LinearAlgebraEigen.swift    the cyclic Jacobi reference and power iteration (σmax)
+//   AnalysisStatistics.swift    the analyses' sums of squares, activation summaries, spectra
 //   VectorMath.swift, SIMDHelpers.swift, ChannelLoops.swift, LibM.swift   shared helpers
 //
 //   WorkerPool.swift            the spinning worker threads that kernels split work over

@@ -193,7 +193,7 @@ import NNCKernels
         var two: [Double] = [2, 1, 1, 2]
         var ev = [Double](repeating: 0, count: 2)
         _ = two.withUnsafeMutableBufferPointer { a in ev.withUnsafeMutableBufferPointer {
-            symmetricEigenvalues(a.baseAddress!, n: 2, lda: 2, eigenvalues: $0.baseAddress!)
+            symmetricEigenvaluesJacobi(a.baseAddress!, n: 2, lda: 2, eigenvalues: $0.baseAddress!)
         } }
         #expect(Swift.abs(ev[0] - 3) < 1e-14 && Swift.abs(ev[1] - 1) < 1e-14)
         for n in [1, 3, 7, 17, 33, 129] {
@@ -218,7 +218,7 @@ import NNCKernels
             }
             var values = [Double](repeating: 0, count: n)
             _ = a.withUnsafeMutableBufferPointer { ap in values.withUnsafeMutableBufferPointer {
-                symmetricEigenvalues(ap.baseAddress!, n: n, lda: n, eigenvalues: $0.baseAddress!)
+                symmetricEigenvaluesJacobi(ap.baseAddress!, n: n, lda: n, eigenvalues: $0.baseAddress!)
             } }
             for i in 0..<n { #expect(Swift.abs(values[i] - Double(n - i)) < 1e-10 * Double(n), "n=\(n) λ\(i)") }
         }
@@ -237,7 +237,7 @@ import NNCKernels
             }
             var ev = [Double](repeating: 0, count: n)
             _ = wtw.withUnsafeMutableBufferPointer { a in ev.withUnsafeMutableBufferPointer {
-                symmetricEigenvalues(a.baseAddress!, n: n, lda: n, eigenvalues: $0.baseAddress!)
+                symmetricEigenvaluesJacobi(a.baseAddress!, n: n, lda: n, eigenvalues: $0.baseAddress!)
             } }
             #expect(Swift.abs(sigma - ev[0].squareRoot()) <= 1e-6 * ev[0].squareRoot(), "\(m)x\(n): \(sigma) vs \(ev[0].squareRoot())")
         }

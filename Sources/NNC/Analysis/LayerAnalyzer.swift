@@ -26,7 +26,7 @@ final class LayerAnalyzer: ExecutorProbe {
         var flat: (low: Float, high: Float, dead: Bool, saturated: Bool)?
         /// The RMS norm in front of the layer: its `d`, `steps` and options.
         var norm: (name: String, history: Double, relativeEpsilon: Double)?
-        /// How often the layer reads an input value in scale-amended SGD's view (ScaleAmend.swift):
+        /// How often the layer reads an input value in scale-amended SGD's view (ScaleAmendWalk.swift):
         /// (k_h·k_w)/(s_h·s_w) for a conv under `conv_hessian: taps`, else 1.
         var inputTaps = 1.0
     }

@@ -4,19 +4,19 @@
 /// residual's skip) reuse the same buffer instead of copying it. Only values that depend on a
 /// parameter get a gradient, so the first layer computes no gradient for the input batch.
 struct Autodiff {
-    private let g: GraphBuilder
+    private let g: Graph
     /// Per forward value, the buffers whose sum is its gradient.
     private var contributions: [BufferID: [BufferID]] = [:]
     /// How many forward ops read each value: one reader's contribution is the gradient itself.
     private var readers: [BufferID: Int] = [:]
     private var parameterGradients: [BufferID: BufferID] = [:]
 
-    static func differentiate(_ g: GraphBuilder) {
+    static func differentiate(_ g: Graph) {
         var pass = Autodiff(g: g)
         pass.run()
     }
 
-    private init(g: GraphBuilder) {
+    private init(g: Graph) {
         self.g = g
         for node in g.nodes { for id in node.op.reads { readers[id, default: 0] += 1 } }
     }
@@ -71,7 +71,7 @@ struct Autodiff {
         return id
     }
 
-    private mutating func differentiate(_ node: GraphBuilder.Node) {
+    private mutating func differentiate(_ node: Graph.Node) {
         let layer = node.layer
         func emit(_ kernel: String, _ op: Op) { g.emit("\(layer).\(kernel)", layer: layer, .backward, op) }
         if case .loss(var p) = node.op {
@@ -99,7 +99,7 @@ struct Autodiff {
             if let dx = contribution(to: p.x, from: layer) {
                 emit("backward_data", .conv2dBackwardData(Conv2DBackwardData(
                     geometry: p.geometry, dy: dy, weight: p.weight, dx: dx,
-                    columns: Graph.columns(p.geometry, "\(layer).columns.backward_data", g))))
+                    columns: ForwardLowering.columns(p.geometry, "\(layer).columns.backward_data", g))))
             }
         case .biasAdd(let p):
             emit("bias_gradient", .biasGradient(BiasGradient(batch: p.batch, channels: p.channels,

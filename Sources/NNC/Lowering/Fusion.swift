@@ -3,7 +3,7 @@
 /// reader (a backward op that needs it, the runtime) keeps it materialised, which is what keeps,
 /// for example, `modu`'s input alive for its derivative.
 enum Fusion {
-    static func run(_ g: GraphBuilder, protected: Set<BufferID>) {
+    static func run(_ g: Graph, protected: Set<BufferID>) {
         mergeLossGradient(g)
         while foldOne(g, protected: protected) {}
     }
@@ -11,7 +11,7 @@ enum Fusion {
     /// Rule: softmax + cross-entropy + its gradient in one kernel (likewise MSE). The gradient
     /// needs the same softmax the loss computes; a separate kernel would re-read the logits and
     /// recompute it.
-    private static func mergeLossGradient(_ g: GraphBuilder) {
+    private static func mergeLossGradient(_ g: Graph) {
         guard let b = g.nodes.firstIndex(where: { if case .lossBackward = $0.op { return true }; return false }),
               case .lossBackward(let grad) = g.nodes[b].op,
               let f = g.nodes.firstIndex(where: { if case .loss = $0.op { return true }; return false }),
@@ -59,7 +59,7 @@ enum Fusion {
     ///   layer's backward-data GEMM or convolution) rather than in its own pass;
     /// - norm + activation (and a residual add after a norm, as in ResNet blocks): applied as the
     ///   normalised value is stored.
-    private static func foldOne(_ g: GraphBuilder, protected: Set<BufferID>) -> Bool {
+    private static func foldOne(_ g: Graph, protected: Set<BufferID>) -> Bool {
         var producer: [BufferID: Int] = [:]
         var readers: [BufferID: Int] = [:]
         for (i, node) in g.nodes.enumerated() {

@@ -16,7 +16,7 @@ public enum Lowering {
         }
 
         // The passes, in order; each rewrites the graph the previous one left.
-        let g = Graph.build(model, batch: batch, mode: mode)          // forward ops, unfused
+        let g = ForwardLowering.build(model, batch: batch, mode: mode)          // forward ops, unfused
         if mode == .train {
             Autodiff.differentiate(g)                                  // backward ops by per-op rules
             UpdateLowering.lower(g, model: model)                      // one update per parameter
@@ -35,7 +35,7 @@ public enum Lowering {
     }
 
     /// Renumbers the surviving buffers and writes the plan's plain data.
-    private static func assemble(_ g: GraphBuilder, _ memory: MemoryPlanner.Result, model: Model,
+    private static func assemble(_ g: Graph, _ memory: MemoryPlanner.Result, model: Model,
                                  trainingSetSize: Int?, bytesSavedByFusion: Int) -> Plan {
         let map = memory.renumbering
         func id(_ old: BufferID) -> BufferID {

@@ -15,7 +15,7 @@ enum MemoryPlanner {
     }
 
     /// `always` are kept even if no kernel touches them; `liveToEnd` are read after the step.
-    static func plan(_ g: GraphBuilder, always: [BufferID], liveToEnd: Set<BufferID>) -> Result {
+    static func plan(_ g: Graph, always: [BufferID], liveToEnd: Set<BufferID>) -> Result {
         let last = max(0, g.nodes.count - 1)
         var first: [BufferID: Int] = [:], lastUse: [BufferID: Int] = [:]
         for (i, node) in g.nodes.enumerated() {

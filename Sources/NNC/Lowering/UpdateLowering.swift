@@ -5,7 +5,7 @@
 /// stay in the model's `OptimizerSpec`; per-parameter learning-rate scale and weight decay
 /// (after the `layer NAME { … }` overrides) are resolved here.
 enum UpdateLowering {
-    static func lower(_ g: GraphBuilder, model: Model) {
+    static func lower(_ g: Graph, model: Model) {
         let spec = model.optimizer
         let family: OptimizerMethod
         switch spec.method {
@@ -27,7 +27,7 @@ enum UpdateLowering {
                 guard let wg = l.weightGrad, let binding = g.parameters.first(where: { $0.buffer == l.weight })
                 else { return nil }
                 let shape = g.shape(l.weight)
-                // A conv reads an interior input pixel once per tap: (k_h·k_w)/(s_h·s_w) (ScaleAmend.swift).
+                // A conv reads an interior input pixel once per tap: (k_h·k_w)/(s_h·s_w) (ScaleAmendWalk.swift).
                 var taps = 1.0
                 if spec.convHessian == .taps, case .conv(_, let k, let s, _, _, _)? = layers.first(where: { $0.name == l.name })?.op {
                     taps = Double(k.h * k.w) / Double(s.h * s.w)
@@ -84,7 +84,7 @@ enum UpdateLowering {
     }
 
     /// SGD2's correction of one linear layer, with the sizes ALGORITHMS.md fixes.
-    private static func precondition(_ l: LinearLayer, _ layer: Layer, _ options: SGD2Options, _ g: GraphBuilder) {
+    private static func precondition(_ l: LinearLayer, _ layer: Layer, _ options: SGD2Options, _ g: Graph) {
         guard let weightGrad = l.weightGrad else { return }
         let w = g.shape(l.weight)
         let isConv = w.count == 4
@@ -105,7 +105,7 @@ enum UpdateLowering {
         let n = inputs + (correctsBias ? 1 : 0)
         let chunk = min(options.chunk(convolution: isConv), n)
         let factor = g.tensor("sgd2.factor.\(l.name)", .optimizerState, [n, chunk], .float64)
-        g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(Precondition(
+        g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(SGD2Correction(
             layer: l.name, isConvolution: isConv, rows: rows, inputs: inputs, columns: columns,
             sampledColumns: sampled, randomColumns: random, chunk: chunk, every: options.every(convolution: isConv), correctsBias: correctsBias,
             x: l.x, weightGrad: weightGrad, biasGrad: l.biasGrad, factor: factor)))

@@ -44,7 +44,7 @@ public enum Op: Hashable, Sendable {
     case rmspropUpdate(ParameterUpdate)
     case adamUpdate(ParameterUpdate)
     /// SGD2: replaces a linear layer's gradient by `G·(A + λI)⁻¹`, `A = X Xᵀ/N` (in place).
-    case sgd2Precondition(Precondition)
+    case sgd2Precondition(SGD2Correction)
     /// Scale-amended SGD: rescales every linear layer's gradient, output to input (in place).
     case scaleAmend(ScaleAmend)
 

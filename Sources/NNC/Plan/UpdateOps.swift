@@ -25,7 +25,7 @@ public struct ParameterUpdate: Hashable, Sendable, BufferVisiting {
 /// forms A = X Xᵀ/N (+ the constant-1 row for the bias) in Double, block by block of at most
 /// `chunk` inputs over a fresh permutation, factors A + λI into `factor` (every `every` steps)
 /// and overwrites the weight (and bias) gradient with the corrected one.
-public struct Precondition: Hashable, Sendable, BufferVisiting {
+public struct SGD2Correction: Hashable, Sendable, BufferVisiting {
     public var layer: String
     /// Dense: G is (out, in), X is (B, in). Conv: G viewed as (F·kh·kw, C_in) — only input
     /// channels are mixed — and X is the raw input (B, C_in, H, W) seen as C_in × (H·W·B).

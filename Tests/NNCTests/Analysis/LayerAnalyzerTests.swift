@@ -42,7 +42,7 @@ import NNCKernels
         }
         var values = [Double](repeating: 0, count: f)
         m.withUnsafeMutableBufferPointer { mp in
-            _ = values.withUnsafeMutableBufferPointer { symmetricEigenvalues(mp.baseAddress!, n: f, lda: f, eigenvalues: $0.baseAddress!) }
+            _ = values.withUnsafeMutableBufferPointer { symmetricEigenvaluesJacobi(mp.baseAddress!, n: f, lda: f, eigenvalues: $0.baseAddress!) }
         }
         return Spectrum(eigenvalues: values)
     }

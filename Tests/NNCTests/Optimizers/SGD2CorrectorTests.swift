@@ -4,7 +4,7 @@ import Testing
 /// SGD2's correction against the math that defines it, on a single linear layer with squared
 /// loss over two outputs (so the mean-squared gradient is exactly R·[1, X]/N and lr 1 takes the
 /// full Newton step of the layer's least-squares problem).
-struct PreconditionTests {
+struct SGD2CorrectorTests {
     static func source(_ options: String, inputs: Int = 4, bias: Bool = true) -> String {
         """
         net ls {
@@ -77,11 +77,11 @@ struct PreconditionTests {
 
     func step(_ options: String, inputs: Int = 4, bias: Bool = true, batch: Int = 16)
         throws -> (after: [Double], problem: Problem) {
-        let s = try RuntimeTests.session(PreconditionTests.source(options, inputs: inputs, bias: bias), batch: batch, seed: 9)
+        let s = try RuntimeTests.session(SGD2CorrectorTests.source(options, inputs: inputs, bias: bias), batch: batch, seed: 9)
         let (input, labels) = RuntimeTests.batch(s, seed: 21)
         let problem = try Problem(s, input, labels, inputs: inputs, bias: bias)
         _ = try s.trainStep(input: input, labels: labels, lr: 1, step: 1)
-        return (try PreconditionTests.weights(s, bias: bias), problem)
+        return (try SGD2CorrectorTests.weights(s, bias: bias), problem)
     }
 
     /// λ → 0, lr 1: one step lands on the least-squares solution [b, W] = T·X(XᵀX)⁻¹.
@@ -100,7 +100,7 @@ struct PreconditionTests {
     /// λ = 0.5 on these unit-scale inputs does, λ = 1e-9 (bound ~1e9) does not.
     @Test func solvePrecisionFollowsTheConditionBound() throws {
         for (lambda, inFloat) in [("0.5", true), ("1e-9", false)] {
-            let s = try RuntimeTests.session(PreconditionTests.source("lambda: \(lambda), chunk: 3"), batch: 16, seed: 9)
+            let s = try RuntimeTests.session(SGD2CorrectorTests.source("lambda: \(lambda), chunk: 3"), batch: 16, seed: 9)
             let (input, labels) = RuntimeTests.batch(s, seed: 21)
             _ = try s.trainStep(input: input, labels: labels, lr: 1, step: 1)
             let chosen = s.train.sgd2Layers.map(\.state.solvesInFloat)
@@ -116,7 +116,7 @@ struct PreconditionTests {
 
     /// Without bias correction the weights see the plain covariance and the bias the plain gradient.
     @Test func biasCorrectionOffUsesThePlainCovariance() throws {
-        let s = try RuntimeTests.session(PreconditionTests.source("lambda: 0.5, bias: false"), batch: 16, seed: 9)
+        let s = try RuntimeTests.session(SGD2CorrectorTests.source("lambda: 0.5, bias: false"), batch: 16, seed: 9)
         let (input, labels) = RuntimeTests.batch(s, seed: 21)
         let augmented = try Problem(s, input, labels, inputs: 4, bias: true)
         _ = try s.trainStep(input: input, labels: labels, lr: 1, step: 1)
@@ -131,7 +131,7 @@ struct PreconditionTests {
             expected.append(augmented.w[o][0] - g[o][0])
             for j in 0..<4 { expected.append(augmented.w[o][j + 1] - p[o][j]) }
         }
-        expectClose(try PreconditionTests.weights(s, bias: true), expected, .float, "weights and bias")
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), expected, .float, "weights and bias")
     }
 
     /// A chunk at least as wide as the layer (inputs + bias row) is the unchunked correction.
@@ -160,14 +160,14 @@ struct PreconditionTests {
 
     /// `every: 2`: the second step reuses the first step's factor.
     @Test func everyReusesTheFactor() throws {
-        let s = try RuntimeTests.session(PreconditionTests.source("lambda: 0.5, every: 2"), batch: 16, seed: 9)
+        let s = try RuntimeTests.session(SGD2CorrectorTests.source("lambda: 0.5, every: 2"), batch: 16, seed: 9)
         let first = RuntimeTests.batch(s, seed: 21), second = RuntimeTests.batch(s, seed: 22)
         let p1 = try Problem(s, first.input, first.labels, inputs: 4, bias: true)
         _ = try s.trainStep(input: first.input, labels: first.labels, lr: 1, step: 1)
         let p2 = try Problem(s, second.input, second.labels, inputs: 4, bias: true)
         _ = try s.trainStep(input: second.input, labels: second.labels, lr: 1, step: 2)
         let expected = p2.stepped(p1.covariance(lambda: 0.5)).flatMap { $0 }
-        expectClose(try PreconditionTests.weights(s, bias: true), expected, .float, "step 2 with step 1's factor")
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), expected, .float, "step 2 with step 1's factor")
     }
 
     /// Convolutions: X is the raw input as C_in × (H·W·B), the kernel gradient is seen as
@@ -224,7 +224,7 @@ struct PreconditionTests {
     }
 }
 
-extension PreconditionTests {
+extension SGD2CorrectorTests {
     /// The solve splits each block's gradient rows over the threads; a step must give the same
     /// weights on any thread count (a wide dense layer, chunked, and a convolution's taps).
     @Test func sameStepOnOneAndTwoThreads() throws {

@@ -1,38 +1,5 @@
 import Foundation
 
-/// Where a run stands besides its tensors: what a checkpoint must hold for `--resume` to
-/// continue exactly as if the run had not stopped.
-public struct TrainingState: Equatable {
-    /// Optimizer steps taken.
-    public var step: Int
-    /// Epochs completed.
-    public var epoch: Int
-    /// Batches of the next epoch already trained (non-zero after an interrupted epoch).
-    public var batchInEpoch: Int
-    /// Sum of the batch losses of those batches, for the epoch's mean.
-    public var epochLossSum: Double
-    /// The learning rate and the schedule's memory.
-    public var schedule: LearningRateSchedule
-    /// The learning-rate search's ceiling: the first rate it chose.
-    public var searchCeiling: Double?
-    public var bestTestError: Double?
-    /// The session's generator (dropout masks).
-    public var sessionRandom: [UInt64]
-
-    public init(step: Int = 0, epoch: Int = 0, batchInEpoch: Int = 0, epochLossSum: Double = 0,
-                schedule: LearningRateSchedule, searchCeiling: Double? = nil, bestTestError: Double? = nil,
-                sessionRandom: [UInt64]) {
-        self.step = step
-        self.epoch = epoch
-        self.batchInEpoch = batchInEpoch
-        self.epochLossSum = epochLossSum
-        self.schedule = schedule
-        self.searchCeiling = searchCeiling
-        self.bestTestError = bestTestError
-        self.sessionRandom = sessionRandom
-    }
-}
-
 /// A checkpoint that does not fit the model: every difference, so the user sees at once
 /// whether it is another model, another optimizer, or a changed layer.
 public struct CheckpointMismatch: Error, Equatable, CustomStringConvertible {
@@ -100,7 +67,7 @@ public enum Checkpoint {
     /// With `optimizerState` (resuming) the optimizer's tensors must be there too; without
     /// it (`--init`, `nnc eval`) only parameters and running statistics are needed, and any
     /// optimizer's state in the file is ignored. SGD2's Double factors and unit orders
-    /// (`SGD2State`) are part of the optimizer's state.
+    /// (`SGD2Checkpoint`) are part of the optimizer's state.
     public static func load(_ file: SafetensorsFile, into session: Session, optimizerState: Bool) throws {
         let wanted = session.persistentTensors.filter { optimizerState || $0.role != .optimizerState }
         let sgd2Names = optimizerState ? session.sgd2TensorNames : []
@@ -119,7 +86,7 @@ public enum Checkpoint {
         for info in file.tensors where !wantedNames.contains(info.name) {
             // Another optimizer's state for this model's parameters is harmless when not resuming.
             let foreignState = !optimizerState && (parameterNames.contains { info.name.hasSuffix("." + $0) }
-                                                   || SGD2State.isSGD2Tensor(info.name))
+                                                   || SGD2Checkpoint.isSGD2Tensor(info.name))
             if !foreignState { mismatch.unexpected.append("\(info.name) \(info.shape)") }
         }
         guard mismatch.missing.isEmpty, mismatch.unexpected.isEmpty, mismatch.wrongShapes.isEmpty else { throw mismatch }

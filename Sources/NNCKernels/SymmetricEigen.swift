@@ -1,7 +1,7 @@
 // Eigenvalues of a symmetric matrix for the layer-wise conditioning analysis, fast enough to
 // run once per epoch on a 785-wide input factor: Householder reduction to tridiagonal form
 // (4n³/3 flops, rows read along contiguous memory) and the implicit QL iteration with Wilkinson
-// shifts (O(n²)). The cyclic Jacobi method (`symmetricEigenvalues`) gives the same values to
+// shifts (O(n²)). The cyclic Jacobi method (`symmetricEigenvaluesJacobi`, LinearAlgebraEigen.swift) gives the same values to
 // round-off and stays the reference the tests compare against; it needs ~10 sweeps of n²/2
 // rotations with strided column updates, seconds at n = 785 where this takes a fraction.
 
@@ -10,7 +10,7 @@
 /// to NaN) when the QL iteration does not converge in 60 steps for some eigenvalue.
 // a (n, n) row stride lda -> eigenvalues (n), descending
 @discardableResult
-public func symmetricEigenvaluesQL(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int,
+public func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int,
                                    eigenvalues d: UnsafeMutablePointer<Double>) -> Bool {
     if n == 0 { return true }
     var e = [Double](repeating: 0, count: n)

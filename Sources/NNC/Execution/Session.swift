@@ -187,7 +187,7 @@ public final class Session {
 
     /// Every persistent float32 tensor by name, for checkpoints: parameters (`dense1.weight`),
     /// optimizer state (`adam.m.dense1.weight`), running statistics (`bn1.mean`). SGD2's Double
-    /// factors are not among them: `Checkpoint` stores those itself (SGD2State.swift).
+    /// factors are not among them: `Checkpoint` stores those itself (SGD2Checkpoint.swift).
     public var persistentTensors: [(name: String, role: BufferRole, shape: [Int])] {
         trainPlan.buffers.filter { $0.role.isPersistent && $0.element == .float32 }.map { ($0.name, $0.role, $0.shape) }
     }

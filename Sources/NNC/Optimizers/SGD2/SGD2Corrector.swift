@@ -29,7 +29,7 @@ import NNCKernels
 /// factor is held and the unit order it belongs to — is `state`; the factor itself is a
 /// persistent tensor of the plan. The column subset is drawn afresh from the same base order
 /// at every re-form (the draw's swaps are undone), so it carries no state between steps.
-final class Preconditioner {
+final class SGD2Corrector {
     let layer: String
     private let lambda: Double
     private let noise: SGD2Options.Noise?
@@ -67,7 +67,7 @@ final class Preconditioner {
 
     /// `batch` is the plan's batch (a convolution's columns are batch × positions), `taps`
     /// the kernel's kh·kw (1 for a dense layer), `threads` what the solve may use.
-    init(_ p: Precondition, options: SGD2Options, batch: Int, taps: Int, threads: Int = 1) {
+    init(_ p: SGD2Correction, options: SGD2Options, batch: Int, taps: Int, threads: Int = 1) {
         self.threads = max(1, threads)
         layer = p.layer
         lambda = options.lambda
@@ -127,7 +127,7 @@ final class Preconditioner {
     func invalidate() { valid = false }
 
     /// Corrects the layer's gradient in place.
-    func apply(_ p: Precondition, _ v: BufferView, _ ctx: inout StepContext) throws {
+    func apply(_ p: SGD2Correction, _ v: BufferView, _ ctx: inout StepContext) throws {
         if let noise {
             let std = Float((noise.eta / pow1p(ctx.step, noise.gamma)).squareRoot())
             let count = p.rows * p.inputs
@@ -149,7 +149,7 @@ final class Preconditioner {
     }
 
     /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`.
-    private func form(_ p: Precondition, _ v: BufferView, _ random: inout Random) throws {
+    private func form(_ p: SGD2Correction, _ v: BufferView, _ random: inout Random) throws {
         if blocks.count > 1 {
             random.shuffle(&order)
             placeBias()
@@ -188,7 +188,7 @@ final class Preconditioner {
 
     /// Chooses each block's precision and rounds the Float blocks' factors, from the factor
     /// alone, so that a restored factor is solved exactly as the uninterrupted run would.
-    private func prepareSolve(_ p: Precondition, _ v: BufferView) {
+    private func prepareSolve(_ p: SGD2Correction, _ v: BufferView) {
         v.double(p.factor) { factor in
             var offset = 0
             for (b, block) in blocks.enumerated() {
@@ -217,7 +217,7 @@ final class Preconditioner {
     }
 
     /// `[g_b, G] ← [g_b, G]·(L Lᵀ)⁻¹`, block by block, the rows of each block split over threads.
-    private func solve(_ p: Precondition, _ v: BufferView) {
+    private func solve(_ p: SGD2Correction, _ v: BufferView) {
         let g = v.f(p.weightGrad)
         let bias = p.biasGrad.map(v.f)
         v.double(p.factor) { factor in

@@ -29,8 +29,8 @@ final class Executor {
     let forward: Range<Int>, backward: Range<Int>, update: Range<Int>
     private let workspace = GEMMWorkspace()
     private let scratch: Scratch
-    /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2State.swift).
-    let preconditioners: [Preconditioner?]
+    /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2Checkpoint.swift).
+    let correctors: [SGD2Corrector?]
     /// Sees every kernel run while set (`nnc time`, `nnc train --analyze`); nil costs nothing.
     var probe: ExecutorProbe?
 
@@ -54,10 +54,10 @@ final class Executor {
             indices = max(indices, need.indices)
         }
         scratch = Scratch(floats: floats, indices: indices)
-        preconditioners = ops.map { op in
+        correctors = ops.map { op in
             guard case .sgd2Precondition(let p) = op else { return nil }
             let shape = plan.buffer(p.weightGrad).shape
-            return Preconditioner(p, options: plan.optimizer.sgd2 ?? SGD2Options(), batch: plan.batch,
+            return SGD2Corrector(p, options: plan.optimizer.sgd2 ?? SGD2Options(), batch: plan.batch,
                                   taps: p.isConvolution && shape.count == 4 ? shape[2] * shape[3] : 1, threads: threads)
         }
         arena = Arena(count: plan.arenaSlots)
@@ -80,7 +80,7 @@ final class Executor {
 
     /// SGD2 forms and factors afresh at its next step (after weights or state were replaced).
     func invalidateFactors() {
-        for p in preconditioners { p?.invalidate() }
+        for p in correctors { p?.invalidate() }
     }
 
     private func execute(_ index: Int, _ v: BufferView, _ ctx: inout StepContext) throws {
@@ -285,7 +285,7 @@ final class Executor {
                        weightDecay: Float(u.weightDecay), threads: threads)
 
         case .sgd2Precondition(let p):
-            guard let pre = preconditioners[index] else { preconditionFailure("SGD2 kernel without its state") }
+            guard let pre = correctors[index] else { preconditionFailure("SGD2 kernel without its state") }
             try pre.apply(p, v, &ctx)
 
         case .scaleAmend(let p):
