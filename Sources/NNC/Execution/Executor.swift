@@ -57,7 +57,7 @@ final class Executor {
         correctors = ops.map { op in
             guard case .sgd2Precondition(let p) = op else { return nil }
             let shape = plan.buffer(p.weightGrad).shape
-            return SGD2Corrector(p, options: plan.optimizer.sgd2 ?? SGD2Options(), batch: plan.batch,
+            return SGD2Corrector(p, batch: plan.batch,
                                   taps: p.isConvolution && shape.count == 4 ? shape[2] * shape[3] : 1, threads: threads)
         }
         arena = Arena(count: plan.arenaSlots)
@@ -250,39 +250,16 @@ final class Executor {
             v.store(Executor.loss(p, rows: p.batch, v, threads: threads), at: p.loss)
 
         case .sgdUpdate(let u):
-            let o = plan.optimizer
-            let lr = Float(ctx.learningRate * u.learningRateScale), wd = Float(u.weightDecay)
-            if u.state.isEmpty {
-                sgdUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), count: u.count,
-                          learningRate: lr, weightDecay: wd, threads: threads)
-            } else if o.nesterov {
-                nesterovUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), velocity: v.f(u.state[0]),
-                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd,
-                               threads: threads)
-            } else {
-                momentumUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), velocity: v.f(u.state[0]),
-                               count: u.count, learningRate: lr, momentum: Float(o.momentum), weightDecay: wd,
-                               threads: threads)
-            }
+            u.sgd(v, learningRate: ctx.learningRate, threads: threads)
 
         case .adagradUpdate(let u):
-            adagradUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), accumulator: v.f(u.state[0]),
-                          count: u.count, learningRate: Float(ctx.learningRate * u.learningRateScale),
-                          epsilon: Float(plan.optimizer.epsilon), weightDecay: Float(u.weightDecay), threads: threads)
+            u.adagrad(v, learningRate: ctx.learningRate, threads: threads)
 
         case .rmspropUpdate(let u):
-            rmspropUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), meanSquare: v.f(u.state[0]),
-                          count: u.count, learningRate: Float(ctx.learningRate * u.learningRateScale),
-                          rho: Float(plan.optimizer.rho), epsilon: Float(plan.optimizer.epsilon),
-                          weightDecay: Float(u.weightDecay), threads: threads)
+            u.rmsprop(v, learningRate: ctx.learningRate, threads: threads)
 
         case .adamUpdate(let u):
-            let o = plan.optimizer
-            adamUpdate(weights: v.f(u.parameter), gradients: v.f(u.gradient), firstMoment: v.f(u.state[0]),
-                       secondMoment: v.f(u.state[1]), count: u.count,
-                       learningRate: Float(ctx.learningRate * u.learningRateScale), beta1: Float(o.beta1),
-                       beta2: Float(o.beta2), epsilon: Float(o.epsilon), step: max(ctx.step, 1),
-                       weightDecay: Float(u.weightDecay), threads: threads)
+            u.adam(v, learningRate: ctx.learningRate, step: ctx.step, threads: threads)
 
         case .sgd2Precondition(let p):
             guard let pre = correctors[index] else { preconditionFailure("SGD2 kernel without its state") }

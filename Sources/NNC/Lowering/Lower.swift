@@ -62,7 +62,7 @@ public enum Lowering {
         return Plan(model: model.name, mode: g.mode, batch: g.batch, buffers: memory.buffers, kernels: kernels,
                     arenaSlots: memory.arenaSlots, persistentSlots: memory.persistentSlots,
                     sharedPrefixSlots: memory.sharedPrefixSlots, bytesSavedByFusion: bytesSavedByFusion,
-                    trainingSetSize: trainingSetSize, optimizer: model.optimizer, input: id(g.input),
+                    trainingSetSize: trainingSetSize, optimizer: OptimizerSummary(model.optimizer), input: id(g.input),
                     labels: id(g.labels), loss: id(g.loss), logits: id(g.logits),
                     parameters: g.parameters.map(binding), runningStatistics: g.runningStatistics.map(binding),
                     linearLayers: linear)

@@ -1,9 +1,10 @@
 /// Pass 3: the optimizer's step as ops of the plan. Every parameter gets one update kernel of its
 /// method's family, reading weight, gradient and state once; SGD2 first corrects each linear
 /// layer's gradient with its input batch X (which keeps X alive until then), and scale-amended
-/// SGD first rescales every linear layer's gradient. Hyperparameters common to all parameters
-/// stay in the model's `OptimizerSpec`; per-parameter learning-rate scale and weight decay
-/// (after the `layer NAME { … }` overrides) are resolved here.
+/// SGD first rescales every linear layer's gradient. Every setting is resolved here into the
+/// ops' payloads — the block's values over the method's defaults, per-layer learning-rate
+/// scale and weight decay after the `layer NAME { … }` overrides — so the plan alone says what
+/// a step does. The second-order methods' ops are built beside their runtime, in `Optimizers/`.
 enum UpdateLowering {
     static func lower(_ g: Graph, model: Model) {
         let spec = model.optimizer
@@ -14,37 +15,22 @@ enum UpdateLowering {
         default: family = spec.method
         }
         let layers = model.allLayers
-        let specs = Dictionary(layers.flatMap { l in l.parameters.map { ("\(l.name).\($0.name)", $0) } },
-                               uniquingKeysWith: { a, _ in a })
+        let decays = Set(layers.flatMap { l in l.parameters.filter(\.decays).map { "\(l.name).\($0.name)" } })
         func decay(_ binding: TensorBinding) -> Double {
-            guard specs["\(binding.layer).\(binding.name)"]?.decays == true else { return 0 }
+            guard decays.contains("\(binding.layer).\(binding.name)") else { return 0 }
             return override(binding.layer, spec)?.weightDecay ?? spec.weightDecay
         }
 
         var amended: Set<BufferID> = []
         if spec.method == .saSGD {
-            let blocks = g.linearLayers.reversed().compactMap { l -> ScaleBlock? in
-                guard let wg = l.weightGrad, let binding = g.parameters.first(where: { $0.buffer == l.weight })
-                else { return nil }
-                let shape = g.shape(l.weight)
-                // A conv reads an interior input pixel once per tap: (k_h·k_w)/(s_h·s_w) (ScaleAmendWalk.swift).
-                var taps = 1.0
-                if spec.convHessian == .taps, case .conv(_, let k, let s, _, _, _)? = layers.first(where: { $0.name == l.name })?.op {
-                    taps = Double(k.h * k.w) / Double(s.h * s.w)
-                }
-                return ScaleBlock(layer: l.name, rows: shape[0], cols: shape.dropFirst().reduce(1, *), inputTaps: taps,
-                                  weightDecay: decay(binding), weight: l.weight, weightGrad: wg, biasGrad: l.biasGrad)
-            }
-            if !blocks.isEmpty {
-                g.emit("optimizer.scale_amend", layer: "optimizer", .update, .scaleAmend(ScaleAmend(blocks: blocks)))
-                amended = Set(blocks.map(\.weight))
-            }
+            amended = ScaleAmendLowering.lower(g, layers: layers, convHessian: spec.convHessian, decay: decay)
         }
-
+        let hyperparameters = UpdateHyperparameters(momentum: spec.momentum, nesterov: spec.nesterov, rho: spec.rho,
+                                                    beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon)
         for layer in layers {
             if spec.method == .sgd2, let options = spec.sgd2,
                let linear = g.linearLayers.first(where: { $0.name == layer.name }) {
-                precondition(linear, layer, options, g)
+                SGD2Lowering.lower(linear, layer, options, g)
             }
             for binding in g.parameters where binding.layer == layer.name {
                 guard let grad = binding.gradient else { continue }
@@ -56,7 +42,7 @@ enum UpdateLowering {
                     name: paramName, count: g.count(binding.buffer),
                     learningRateScale: override(layer.name, spec)?.learningRateScale ?? 1,
                     weightDecay: amended.contains(binding.buffer) ? 0 : decay(binding),
-                    parameter: binding.buffer, gradient: grad, state: state)
+                    hyperparameters: hyperparameters, parameter: binding.buffer, gradient: grad, state: state)
                 let op: Op
                 switch family {
                 case .adagrad: op = .adagradUpdate(update)
@@ -81,33 +67,5 @@ enum UpdateLowering {
         case .adam: return ["m", "v"]
         case .sgd, .sgd2, .saSGD: return spec.momentum != 0 ? ["velocity"] : []
         }
-    }
-
-    /// SGD2's correction of one linear layer, with the sizes ALGORITHMS.md fixes.
-    private static func precondition(_ l: LinearLayer, _ layer: Layer, _ options: SGD2Options, _ g: Graph) {
-        guard let weightGrad = l.weightGrad else { return }
-        let w = g.shape(l.weight)
-        let isConv = w.count == 4
-        let rows = isConv ? w[0] * w[2] * w[3] : w[0]
-        let inputs = w[1]
-        let columns = isConv ? g.batch * layer.inputShape.dims[1] * layer.inputShape.dims[2] : g.batch
-        var sampled = columns
-        var random = false
-        if let s = options.samples(convolution: isConv) {
-            sampled = min(s, columns)
-            random = sampled < columns
-        } else if isConv && columns > 10_000 {
-            // LightNet keeps every k-th column, k = ⌈min(50, cols/10⁴)⌉.
-            let k = Int(min(50, (Double(columns) / 10_000).rounded(.up)))
-            sampled = (columns + k - 1) / k
-        }
-        let correctsBias = options.correctBias && l.biasGrad != nil
-        let n = inputs + (correctsBias ? 1 : 0)
-        let chunk = min(options.chunk(convolution: isConv), n)
-        let factor = g.tensor("sgd2.factor.\(l.name)", .optimizerState, [n, chunk], .float64)
-        g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(SGD2Correction(
-            layer: l.name, isConvolution: isConv, rows: rows, inputs: inputs, columns: columns,
-            sampledColumns: sampled, randomColumns: random, chunk: chunk, every: options.every(convolution: isConv), correctsBias: correctsBias,
-            x: l.x, weightGrad: weightGrad, biasGrad: l.biasGrad, factor: factor)))
     }
 }

@@ -30,7 +30,8 @@ public struct Plan: Hashable, Sendable {
     public var bytesSavedByFusion: Int
     /// Samples in the training set, when known: gives the per-epoch totals.
     public var trainingSetSize: Int?
-    public var optimizer: OptimizerSpec
+    /// The optimizer as the dumps name it; what a step reads of it is in the update ops.
+    public var optimizer: OptimizerSummary
 
     /// The input batch (B, …) and the labels: class indices (B) as int32 for cross-entropy,
     /// targets (B, outputs) for mean squared error. Written by the runtime before kernel 0.
@@ -129,4 +130,20 @@ public struct LinearLayer: Hashable, Sendable {
     public var weightGrad: BufferID?
     public var bias: BufferID?
     public var biasGrad: BufferID?
+}
+
+/// The optimizer block in brief, for the plan's dumps.
+public struct OptimizerSummary: Hashable, Sendable {
+    public var method: OptimizerMethod
+    /// The initial (unscheduled) learning rate.
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+
+    public init(_ spec: OptimizerSpec) {
+        method = spec.method
+        learningRate = spec.learningRate
+        momentum = spec.momentum
+        weightDecay = spec.weightDecay
+    }
 }

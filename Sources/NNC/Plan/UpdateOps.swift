@@ -1,5 +1,29 @@
-// Payloads of the update phase. Hyperparameters shared by every parameter (momentum, β1, β2, ε,
-// SGD2's λ and chunking) are read from `Plan.optimizer`; what differs per parameter is here.
+// Payloads of the update phase. Every setting a step needs is resolved into them at lowering
+// (the optimizer block's values over each method's defaults, per-layer overrides applied), so
+// the executor reads nothing but the plan; only the scheduled learning rate and the step
+// number arrive per step.
+
+/// The settings one family of first-order rules shares across parameters.
+public struct UpdateHyperparameters: Hashable, Sendable {
+    /// Heavy-ball momentum ρ (sgd); 0 is plain SGD.
+    public var momentum: Double = 0
+    public var nesterov: Bool = false
+    /// RMSProp's decay.
+    public var rho: Double = 0.9
+    /// Adam's moment decays.
+    public var beta1: Double = 0.9, beta2: Double = 0.999
+    /// Added to the root of the second moment (adagrad, rmsprop, adam).
+    public var epsilon: Double = 0
+    public init(momentum: Double = 0, nesterov: Bool = false, rho: Double = 0.9, beta1: Double = 0.9,
+                beta2: Double = 0.999, epsilon: Double = 0) {
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.rho = rho
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+}
 
 /// One parameter's update in a single pass over weight, gradient and state.
 /// `state` per family — sgd: [velocity] when momentum is set, else []; adagrad: [sum of g²];
@@ -12,6 +36,7 @@ public struct ParameterUpdate: Hashable, Sendable, BufferVisiting {
     public var learningRateScale: Double
     /// 0 for biases, norm parameters, and parameters whose decay another op already added.
     public var weightDecay: Double
+    public var hyperparameters: UpdateHyperparameters
     public var parameter: BufferID, gradient: BufferID
     public var state: [BufferID]
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
@@ -43,6 +68,10 @@ public struct SGD2Correction: Hashable, Sendable, BufferVisiting {
     public var chunk: Int
     public var every: Int
     public var correctsBias: Bool
+    /// Levenberg–Marquardt damping λ.
+    public var lambda: Double
+    /// Gradient noise η/(1 + t)^γ added before the correction; nil for none.
+    public var noise: SGD2Options.Noise?
     public var x: BufferID, weightGrad: BufferID
     public var biasGrad: BufferID?
     /// Persistent Double Cholesky factors of the blocks (reused between re-factorisations).

@@ -42,14 +42,14 @@ enum ConfigTable {
                   bounds: .greaterThan(0)), methods: [.adagrad, .rmsprop, .adam, .sgd2]),
         Key(.init("weight_decay", .real, .value(.int(0)), "adds `weight_decay·w` to weight gradients (not biases)",
                   bounds: .atLeast(0))),
-        Key(.init("lambda", .real, .value(.real(1)), "SGD2's damping λ", bounds: .atLeast(0)), methods: [.sgd2]),
-        Key(.init("chunk", .int, .derived("dense 128; conv 500"), "largest block of the input covariance solved at once",
+        Key(.init("lambda", .real, .value(.real(SGD2Options().lambda)), "SGD2's damping λ", bounds: .atLeast(0)), methods: [.sgd2]),
+        Key(.init("chunk", .int, .derived("dense \(SGD2Options.dense.chunk); conv \(SGD2Options.convolution.chunk)"), "largest block of the input covariance solved at once",
                   bounds: .size), methods: [.sgd2]),
-        Key(.init("samples", .int, .derived("dense 250; conv every k-th column, ≤ 10 000"), "form the covariance from this many random columns",
+        Key(.init("samples", .int, .derived(sgd2SamplesDefault), "form the covariance from this many random columns",
                   bounds: .size), methods: [.sgd2]),
-        Key(.init("every", .int, .derived("dense 10; conv 1"), "re-form and re-factor the covariance every this many steps",
+        Key(.init("every", .int, .derived("dense \(SGD2Options.dense.every); conv \(SGD2Options.convolution.every)"), "re-form and re-factor the covariance every this many steps",
                   bounds: .size), methods: [.sgd2]),
-        Key(.init("bias", .bool, .value(.bool(true)), "correct the bias with the augmented covariance"),
+        Key(.init("bias", .bool, .value(.bool(SGD2Options().correctBias)), "correct the bias with the augmented covariance"),
             methods: [.sgd2]),
         Key(.init("noise", .form("`noise(eta: 0.3, gamma: 0.55)` / `false`"), .value(.bool(false)),
                   "gradient noise η/(1+t)^γ before the correction"), methods: [.sgd2]),
@@ -79,6 +79,14 @@ enum ConfigTable {
         Key(.init("lr_search", .form("`search(every: 10, steps: 30)` / `true` / `false`"), .value(.bool(false)),
                   "the papers' learning-rate search")),
     ]
+
+    /// "dense 250; conv every k-th column, ≤ 10000", from SGD2Options.
+    private static var sgd2SamplesDefault: String {
+        func text(_ d: SGD2Options.LayerDefaults) -> String {
+            d.samples.map(String.init) ?? "every k-th column, ≤ \(SGD2Options.columnLimit)"
+        }
+        return "dense \(text(SGD2Options.dense)); conv \(text(SGD2Options.convolution))"
+    }
 
     static let optimizerBases: [OptimizerMethod] = [.sgd, .adam, .rmsprop, .adagrad]
 }

@@ -95,8 +95,10 @@ extension ConfigChecker {
     /// `noise(eta: 0.3, gamma: 0.55)`, `noise(0.3)`, or `false` for none.
     private func noise(_ v: Value, _ e: Entries) -> SGD2Options.Noise? {
         if case .bool(false) = v.kind { return nil }
-        let spec = StatementSpec("noise", "", positional: .init("eta", .real, .value(.real(0.3)), "", bounds: .greaterThan(0)),
-                                 options: [.init("gamma", .real, .value(.real(0.55)), "", bounds: .atLeast(0))])
+        let spec = StatementSpec("noise", "", positional: .init("eta", .real, .value(.real(SGD2Options.Noise.defaultEta)), "",
+                                                  bounds: .greaterThan(0)),
+                                 options: [.init("gamma", .real, .value(.real(SGD2Options.Noise.defaultGamma)), "",
+                                                 bounds: .atLeast(0))])
         guard let a = call(v, spec) else {
             evaluator.mismatch(v, phrase("noise", "optimizer"), CheckMessage.noiseExpectation)
             e.failed = true

@@ -65,45 +65,6 @@ public enum OptimizerMethod: String, Hashable, Sendable, CaseIterable {
     case saSGD = "sa_sgd"
 }
 
-/// SGD2's options (ALGORITHMS.md "SGD2").
-public struct SGD2Options: Hashable, Sendable {
-    /// Levenberg–Marquardt damping λ.
-    public var lambda: Double = 1.0
-    // nil options take a default by layer kind. A dense layer's are the cheapest grid point
-    // that keeps SGD2's first-epoch lead on the MNIST MLP (ALGORITHMS.md asks for that;
-    // EXPERIMENTS.md, experiment 1, has the grid). A convolution keeps the exact re-form at
-    // every step with LightNet's column subsampling: there it costs little next to the
-    // convolutions, and re-forming every 10 steps slowed the conv example's first epochs.
-    /// Largest block of the input covariance solved at once (stochastic chunking).
-    public var chunk: Int?
-    /// Form the covariance from this many random columns of X.
-    public var samples: Int?
-    /// Re-form and re-factor the covariance every `every` steps.
-    public var every: Int?
-
-    public func chunk(convolution: Bool) -> Int { chunk ?? (convolution ? 500 : 128) }
-    /// nil: every k-th column up to 10 000 (a convolution's, as LightNet takes them).
-    public func samples(convolution: Bool) -> Int? { samples ?? (convolution ? nil : 250) }
-    public func every(convolution: Bool) -> Int { every ?? (convolution ? 1 : 10) }
-    /// Correct the bias with the augmented covariance.
-    public var correctBias: Bool = true
-    /// Gradient noise `η / (1 + t)^γ`, off when nil.
-    public var noise: Noise?
-    /// The first-order rule the corrected gradient is fed to.
-    public var base: OptimizerMethod = .sgd
-
-    public struct Noise: Hashable, Sendable {
-        public var eta: Double
-        public var gamma: Double
-        public init(eta: Double, gamma: Double = 0.55) {
-            self.eta = eta
-            self.gamma = gamma
-        }
-    }
-
-    public init() {}
-}
-
 /// `layer NAME { lr_scale: 0.1, weight_decay: 0 }` inside an optimizer block.
 public struct LayerOverride: Hashable, Sendable {
     public var layer: String

@@ -67,11 +67,11 @@ final class SGD2Corrector {
 
     /// `batch` is the plan's batch (a convolution's columns are batch × positions), `taps`
     /// the kernel's kh·kw (1 for a dense layer), `threads` what the solve may use.
-    init(_ p: SGD2Correction, options: SGD2Options, batch: Int, taps: Int, threads: Int = 1) {
+    init(_ p: SGD2Correction, batch: Int, taps: Int, threads: Int = 1) {
         self.threads = max(1, threads)
         layer = p.layer
-        lambda = options.lambda
-        noise = options.noise
+        lambda = p.lambda
+        noise = p.noise
         let units = p.inputs + (p.correctsBias ? 1 : 0)
         self.taps = taps
         let order = p.correctsBias ? [p.inputs] + Array(0..<p.inputs) : Array(0..<p.inputs)

@@ -1,0 +1,47 @@
+import NNCKernels
+
+/// The first-order rules (docs/ALGORITHMS.md "First-order updates"): one fused kernel per
+/// parameter, its settings from the op's payload, the learning rate scheduled per step and
+/// multiplied by the parameter's `learningRateScale`.
+extension ParameterUpdate {
+    /// SGD, with heavy-ball or Nesterov momentum when the payload sets it.
+    func sgd(_ v: BufferView, learningRate: Double, threads: Int) {
+        let h = hyperparameters
+        let lr = Float(learningRate * learningRateScale), wd = Float(weightDecay)
+        if state.isEmpty {
+            sgdUpdate(weights: v.f(parameter), gradients: v.f(gradient), count: count,
+                      learningRate: lr, weightDecay: wd, threads: threads)
+        } else if h.nesterov {
+            nesterovUpdate(weights: v.f(parameter), gradients: v.f(gradient), velocity: v.f(state[0]),
+                           count: count, learningRate: lr, momentum: Float(h.momentum), weightDecay: wd,
+                           threads: threads)
+        } else {
+            momentumUpdate(weights: v.f(parameter), gradients: v.f(gradient), velocity: v.f(state[0]),
+                           count: count, learningRate: lr, momentum: Float(h.momentum), weightDecay: wd,
+                           threads: threads)
+        }
+    }
+
+    func adagrad(_ v: BufferView, learningRate: Double, threads: Int) {
+        adagradUpdate(weights: v.f(parameter), gradients: v.f(gradient), accumulator: v.f(state[0]),
+                      count: count, learningRate: Float(learningRate * learningRateScale),
+                      epsilon: Float(hyperparameters.epsilon), weightDecay: Float(weightDecay), threads: threads)
+    }
+
+    func rmsprop(_ v: BufferView, learningRate: Double, threads: Int) {
+        let h = hyperparameters
+        rmspropUpdate(weights: v.f(parameter), gradients: v.f(gradient), meanSquare: v.f(state[0]),
+                      count: count, learningRate: Float(learningRate * learningRateScale),
+                      rho: Float(h.rho), epsilon: Float(h.epsilon), weightDecay: Float(weightDecay), threads: threads)
+    }
+
+    /// Adam, bias-corrected at the 1-based global `step`.
+    func adam(_ v: BufferView, learningRate: Double, step: Int, threads: Int) {
+        let h = hyperparameters
+        adamUpdate(weights: v.f(parameter), gradients: v.f(gradient), firstMoment: v.f(state[0]),
+                   secondMoment: v.f(state[1]), count: count,
+                   learningRate: Float(learningRate * learningRateScale), beta1: Float(h.beta1),
+                   beta2: Float(h.beta2), epsilon: Float(h.epsilon), step: max(step, 1),
+                   weightDecay: Float(weightDecay), threads: threads)
+    }
+}
