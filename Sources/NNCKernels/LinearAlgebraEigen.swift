@@ -1,6 +1,6 @@
-// Spectra for the analyses (ALGORITHMS.md): symmetric eigenvalues by cyclic Jacobi for the
-// layer-wise conditioning, and the largest singular value by power iteration for the
-// operator-norm bound. Both in Double.
+// Spectra in Double: symmetric eigenvalues by cyclic Jacobi, the reference the faster QL solver
+// of the layer-wise conditioning analysis (SymmetricEigen.swift) is tested against, and the
+// largest singular value by power iteration for the operator-norm bound (docs/ALGORITHMS.md).
 
 /// Eigenvalues of a symmetric matrix by the cyclic Jacobi method, largest first. `a` is
 /// overwritten (it ends nearly diagonal). Each rotation updates rows p and q along contiguous

@@ -63,13 +63,13 @@ enum TimeCommand {
             return .failure
         }
         session.initialize(seed: model.training.seed)
-        let (batches, source) = data(for: model, path: path, batch: batch, steps: iterations * 2 + warmup,
+        let (batcher, source) = data(for: model, path: path, batch: batch, steps: iterations * 2 + warmup,
                                      dataDirectory: common.dataDirectory)
         print("\(model.name): batch \(batch), \(common.threads) thread\(common.threads == 1 ? "" : "s"), \(source); "
               + "\(warmup) warm-up step\(warmup == 1 ? "" : "s"), then \(iterations) timed and \(iterations) plain steps interleaved")
         let times: KernelTimes
         do {
-            times = try KernelTimer.measure(session, batches: batches, learningRate: model.optimizer.learningRate,
+            times = try KernelTimer.measure(session, batcher: batcher, learningRate: model.optimizer.learningRate,
                                             iterations: iterations, warmup: warmup)
         } catch {
             writeError("nnc time: the training step failed: \(error)\n")
@@ -79,27 +79,23 @@ enum TimeCommand {
         return .success
     }
 
-    /// Batches of the file's training data when it names some and they load, else random ones:
-    /// features uniform in [0, 1), labels uniform over the classes.
+    /// A batcher over the file's training data when it names some and they load, else over
+    /// random samples: features uniform in [0, 1), labels uniform over the classes. Either way
+    /// the steps load their batches as training does.
     static func data(for model: Model, path: String, batch: Int, steps: Int, dataDirectory: String?)
-        -> (batches: [(input: [Float], labels: [Int32])], source: String) {
-        let features = model.inputShape.count, classes = model.outputShape.count
+        -> (batcher: Batcher, source: String) {
+        let classes = model.outputShape.count
         var why = "the file names no data"
         if let spec = model.data {
             let locator = DataLocator.standard(dataDirectory: dataDirectory, modelFile: path)
             do {
                 let data = try TrainingData.load(spec, locator: locator, trainLimit: batch * min(steps, 8))
-                if data.train.sampleSize == features, data.trainIndices.count >= batch {
-                    var batcher = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: batch,
+                let labelled = data.trainIndices.allSatisfy { data.train.labels[$0] >= 0 && Int(data.train.labels[$0]) < classes }
+                if data.train.sampleSize == model.inputShape.count, data.trainIndices.count >= batch, labelled {
+                    let batcher = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: batch,
                                           preprocessor: data.preprocessor, shuffle: false, seed: 0, dropLast: true)
-                    batcher.start(epoch: 0)
-                    var out: [(input: [Float], labels: [Int32])] = []
-                    for _ in 0..<batcher.batchesPerEpoch {
-                        var x = [Float](repeating: 0, count: batch * features), y = [Int32](repeating: 0, count: batch)
-                        _ = batcher.next(features: &x, labels: &y)
-                        if y.allSatisfy({ $0 >= 0 && Int($0) < classes }) { out.append((x, y)) }
-                    }
-                    if !out.isEmpty { return (out, "real data (\(out.count) batch\(out.count == 1 ? "" : "es") of the training set)") }
+                    let n = batcher.batchesPerEpoch
+                    return (batcher, "real data (\(n) batch\(n == 1 ? "" : "es") of the training set)")
                 }
                 why = "the data does not fit the model"
             } catch {
@@ -108,11 +104,14 @@ enum TimeCommand {
             }
         }
         var random = Random(seed: 1)
-        let batches = (0..<2).map { _ in
-            (input: (0..<(batch * features)).map { _ in random.nextFloat() },
-             labels: (0..<batch).map { _ in Int32(random.nextInt(below: max(classes, 1))) })
-        }
-        return (batches, "random data (\(why))")
+        let samples = 2 * batch
+        let features = (0..<(samples * model.inputShape.count)).map { _ in random.nextFloat() }
+        let labels = (0..<samples).map { _ in Int32(random.nextInt(below: max(classes, 1))) }
+        let dataset = Dataset(features: features, labels: labels, sampleShape: model.inputShape.dims,
+                              classCount: max(classes, 1))
+        let batcher = Batcher(dataset: dataset, batchSize: batch, preprocessor: .identity(for: dataset),
+                              shuffle: false, seed: 0, dropLast: true)
+        return (batcher, "random data (\(why))")
     }
 
     static func table(_ t: KernelTimes) -> String {
@@ -125,7 +124,7 @@ enum TimeCommand {
             rows.append([r.kernel.phase.rawValue, "\(r.kernel.index)", r.kernel.name, op, ms(r.seconds),
                          r.kernel.flops > 0 ? String(format: "%.2f", r.gflops) : "–", share(r.seconds)])
         }
-        rows.append(["–", "", "outside kernels", "batch copy, loss read", ms(t.outsideSeconds), "–", share(t.outsideSeconds)])
+        rows.append(["–", "", "outside kernels", "batch load, loss read", ms(t.outsideSeconds), "–", share(t.outsideSeconds)])
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         let rightAligned: Set<Int> = [1, 4, 5, 6]
         func line(_ row: [String]) -> String {

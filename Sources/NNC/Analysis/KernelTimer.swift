@@ -2,7 +2,7 @@ import Dispatch
 import NNCKernels
 
 /// What `nnc time` measured: per kernel of the train plan, its mean time per step, and the
-/// same steps' time outside the kernels (copying the batch in, reading the loss back), so
+/// same steps' time outside the kernels (loading the batch, reading the loss back), so
 /// that the rows add up to an instrumented step; beside it, the mean of plain steps
 /// measured in the same run, interleaved with the instrumented ones. Both means are over the
 /// faster half of their steps: on a shared machine the slower half carries other processes'
@@ -41,17 +41,22 @@ public struct KernelTimes: Sendable {
 /// puts both kinds under the same load on a shared machine. The clock is read twice per
 /// kernel (tens of nanoseconds), which the comparison with plain steps shows.
 public enum KernelTimer {
-    /// `batches` are cycled through, one per step (real or random data, the caller's choice).
-    public static func measure(_ session: Session, batches: [(input: [Float], labels: [Int32])],
-                               learningRate: Double, iterations: Int, warmup: Int) throws -> KernelTimes {
-        precondition(!batches.isEmpty && iterations > 0, "KernelTimer needs a batch and an iteration")
+    /// Each step trains on `batcher`'s next batch, loaded as training loads it (the epoch
+    /// starts over when it ends), so the step timed is the step trained.
+    public static func measure(_ session: Session, batcher: Batcher, learningRate: Double, iterations: Int,
+                               warmup: Int) throws -> KernelTimes {
+        precondition(batcher.batchesPerEpoch > 0 && iterations > 0, "KernelTimer needs a batch and an iteration")
         let clock = KernelClock(kernels: session.trainPlan.kernels.count)
+        var batcher = batcher
         var step = 0
         func trainStep() throws -> Double {
-            let batch = batches[step % batches.count]
             step += 1
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try session.trainStep(input: batch.input, labels: batch.labels, lr: learningRate, step: step)
+            if try session.loadTrainBatch(from: &batcher) == 0 {
+                batcher.start(epoch: batcher.epoch + 1)
+                _ = try session.loadTrainBatch(from: &batcher)
+            }
+            _ = try session.trainStep(lr: learningRate, step: step)
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         for _ in 0..<warmup { _ = try trainStep() }
@@ -59,9 +64,7 @@ public enum KernelTimer {
         for _ in 0..<iterations {
             plain.append(try trainStep())
             clock.reset()
-            session.train.probe = clock
-            defer { session.train.probe = nil }
-            instrumented.append((try trainStep(), clock.seconds))
+            instrumented.append((try session.observed(by: clock, trainStep), clock.seconds))
         }
         let kept = max(iterations / 2, 1), n = Double(kept)
         let fastPlain = plain.sorted().prefix(kept)

@@ -128,16 +128,14 @@ final class LayerAnalyzer: ExecutorProbe {
     func observe<T>(recording: Bool, _ body: () throws -> T) rethrows -> T {
         self.recording = recording
         probeSeconds = 0
-        session.train.probe = self
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
-            session.train.probe = nil
             let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             analysisSeconds += probeSeconds
             trainingSeconds += max(total - probeSeconds, 0)
             self.recording = false
         }
-        let result = try body()
+        let result = try session.observed(by: self, body)
         steps += 1
         recorded = recording
         return result
@@ -179,7 +177,7 @@ final class LayerAnalyzer: ExecutorProbe {
         var blocks: [(rows: Int, cols: Int, sumOfSquares: Double, taps: Double)] = []
         let batch = session.trainPlan.batch
         let haveStep = recorded
-        session.train.arena.withPlanView(session.train.table) { v in
+        session.withTrainView { v in
             for (i, t) in targets.enumerated() {
                 var a = LayerAnalysis(name: t.layer.name)
                 if residualSteps[i] > 0 { a.residualRMS = residualRMSSum[i] / Double(residualSteps[i]) }

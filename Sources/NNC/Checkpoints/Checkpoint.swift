@@ -67,7 +67,7 @@ public enum Checkpoint {
     /// With `optimizerState` (resuming) the optimizer's tensors must be there too; without
     /// it (`--init`, `nnc eval`) only parameters and running statistics are needed, and any
     /// optimizer's state in the file is ignored. SGD2's Double factors and unit orders
-    /// (`SGD2Checkpoint`) are part of the optimizer's state.
+    /// (`SGD2Tensors`) are part of the optimizer's state.
     public static func load(_ file: SafetensorsFile, into session: Session, optimizerState: Bool) throws {
         let wanted = session.persistentTensors.filter { optimizerState || $0.role != .optimizerState }
         let sgd2Names = optimizerState ? session.sgd2TensorNames : []
@@ -86,7 +86,7 @@ public enum Checkpoint {
         for info in file.tensors where !wantedNames.contains(info.name) {
             // Another optimizer's state for this model's parameters is harmless when not resuming.
             let foreignState = !optimizerState && (parameterNames.contains { info.name.hasSuffix("." + $0) }
-                                                   || SGD2Checkpoint.isSGD2Tensor(info.name))
+                                                   || SGD2Tensors.isSGD2Tensor(info.name))
             if !foreignState { mismatch.unexpected.append("\(info.name) \(info.shape)") }
         }
         guard mismatch.missing.isEmpty, mismatch.unexpected.isEmpty, mismatch.wrongShapes.isEmpty else { throw mismatch }

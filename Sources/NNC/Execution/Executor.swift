@@ -1,14 +1,5 @@
 import NNCKernels
 
-/// What a step needs besides the plan: the learning rate, the step number, the runtime's
-/// random stream (dropout masks, SGD2's permutations, samples and noise).
-struct StepContext {
-    var learningRate: Double
-    /// 1-based global step: Adam's bias correction, SGD2's `every` and noise.
-    var step: Int
-    var random: Random
-}
-
 /// Watches an executor's kernels one at a time: timing and the analyses read buffers between them.
 protocol ExecutorProbe: AnyObject {
     func willRun(_ kernel: Int)
@@ -29,7 +20,7 @@ final class Executor {
     let forward: Range<Int>, backward: Range<Int>, update: Range<Int>
     private let workspace = GEMMWorkspace()
     private let scratch: Scratch
-    /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2Checkpoint.swift).
+    /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2Tensors.swift).
     let correctors: [SGD2Corrector?]
     /// Sees every kernel run while set (`nnc time`, `nnc train --analyze`); nil costs nothing.
     var probe: ExecutorProbe?
@@ -263,7 +254,7 @@ final class Executor {
 
         case .sgd2Precondition(let p):
             guard let pre = correctors[index] else { preconditionFailure("SGD2 kernel without its state") }
-            try pre.apply(p, v, &ctx)
+            guard pre.apply(p, v, &ctx) else { throw RuntimeError.notPositiveDefinite(layer: p.layer) }
 
         case .scaleAmend(let p):
             ScaleAmendWalk.apply(p, v)

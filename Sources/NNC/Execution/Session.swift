@@ -23,6 +23,9 @@ public final class Session {
     /// reused its memory), per train-plan buffer id.
     let survives: [Bool]
     private var predictions: [Int32]
+    /// The labels of the batch in each arena, as class indices, whatever form the plan takes.
+    private var trainLabels: [Int32]
+    private var evalLabels: [Int32]
 
     /// Lowers `model` for training at `batch` and for evaluation at `evalBatch`.
     /// `keepLayerBuffers` keeps each linear layer's X and R readable after a step (`layerBatch`).
@@ -51,6 +54,8 @@ public final class Session {
         byName = Dictionary(trainPlan.buffers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         survives = Session.survivingBuffers(trainPlan)
         predictions = [Int32](repeating: 0, count: evalBatch)
+        trainLabels = [Int32](repeating: 0, count: trainPlan.batch)
+        evalLabels = [Int32](repeating: 0, count: evalPlan.batch)
     }
 
     /// Fills every parameter from its initializer (ALGORITHMS.md "Initialisation"), zeroes the
@@ -79,58 +84,28 @@ public final class Session {
         evalIsStale = true
     }
 
-    /// One training step on a full batch: copies `input` (batch × features, preprocessed) and
-    /// `labels` into the arena, runs forward, backward and update with learning rate `lr` (each
-    /// parameter's lr_scale applied inside) and returns the batch's mean loss. `step` is the
-    /// 1-based global step (Adam's bias correction, SGD2's `every` and noise).
-    public func trainStep(input: [Float], labels: [Int32], lr: Double, step: Int) throws -> Float {
-        try load(input, labels, into: train, rows: trainPlan.batch)
-        return try trainStep(lr: lr, step: step)
-    }
-
-    /// Whether `loadTrainBatch(from:)` can fill the train plan's input: class labels (not
-    /// one-hot targets) and `batcher`'s batch and sample size.
-    public func canLoadTrainBatch(from batcher: Batcher) -> Bool {
-        let plan = trainPlan
-        let x = plan.buffer(plan.input), y = plan.buffer(plan.labels)
-        return y.element == .int32 && batcher.batchSize == plan.batch && batcher.sampleSize * plan.batch == x.count
-    }
-
-    /// Converts `batcher`'s next batch straight into the train plan's input and labels — no
-    /// copy through an array — and returns its rows (0 when the epoch is over; rows past them
-    /// are zeroed). `trainStep(lr:step:)` then trains on it. Check `canLoadTrainBatch` first.
+    /// Converts `batcher`'s next batch straight into the train plan's input — no copy through
+    /// an array — and its labels, and returns its rows (0 when the epoch is over; rows past
+    /// them are zeroed). `trainStep(lr:step:)` then trains on it. Training, the learning-rate
+    /// search and `nnc time` all feed the step this way. Throws when the batcher's batches are
+    /// not the plan's or a label is not a class.
     public func loadTrainBatch(from batcher: inout Batcher) throws -> Int {
-        precondition(canLoadTrainBatch(from: batcher), "loadTrainBatch needs class labels and the plan's batch")
-        let plan = trainPlan
-        let classes = Int32(model.outputShape.count)
-        let (rows, bad) = train.arena.withPlanView(train.table) { v -> (Int, Int32?) in
-            let input = v.floats(plan.input)
-            var features = input.mutableSpan
-            return v.int32Buffer(plan.labels, count: plan.batch) { buffer in
-                var labels = buffer.mutableSpan
-                let rows = batcher.next(into: &features, labels: &labels)
-                if rows < plan.batch {
-                    input[(rows * batcher.sampleSize)...].update(repeating: 0)
-                    for i in rows..<plan.batch { labels[i] = 0 }
-                }
-                for i in 0..<rows where labels[i] < 0 || labels[i] >= classes { return (rows, labels[i]) }
-                return (rows, nil)
-            }
-        }
-        if let bad { throw RuntimeError.shapeMismatch("label \(bad) is outside 0..<\(classes)") }
-        return rows
+        try loadBatch(from: &batcher, into: train, labels: &trainLabels)
     }
 
     /// One training step on the batch `loadTrainBatch(from:)` put in place: forward, backward
-    /// and update with learning rate `lr`; the batch's mean loss.
+    /// and update with learning rate `lr` (each parameter's lr_scale applied inside) and the
+    /// batch's mean loss. `step` is the 1-based global step (Adam's bias correction, SGD2's
+    /// `every` and noise).
     public func trainStep(lr: Double, step: Int) throws -> Float {
-        var ctx = StepContext(learningRate: lr, step: step, random: random)
-        defer { random = ctx.random }
-        try train.run(train.forward, &ctx)
-        try train.run(train.backward, &ctx)
-        try train.run(train.update, &ctx)
-        evalIsStale = true
-        return lossValue()
+        try run([train.forward, train.backward, train.update], learningRate: lr, step: step)
+    }
+
+    /// `loadTrainBatch` from arrays (`input` batch × features, preprocessed), then `trainStep`:
+    /// for tests and gradient checks, which build their batches by hand.
+    func trainStep(input: [Float], labels: [Int32], lr: Double, step: Int) throws -> Float {
+        try load(input, labels, into: train, rows: trainPlan.batch)
+        return try trainStep(lr: lr, step: step)
     }
 
     /// Forward and backward of the train plan without the update: the mean loss, with every
@@ -138,35 +113,30 @@ public final class Session {
     /// training step.
     public func forwardBackward(input: [Float], labels: [Int32], step: Int = 1) throws -> Float {
         try load(input, labels, into: train, rows: trainPlan.batch)
-        var ctx = StepContext(learningRate: 0, step: step, random: random)
-        defer { random = ctx.random }
-        try train.run(train.forward, &ctx)
-        try train.run(train.backward, &ctx)
-        evalIsStale = true
-        return lossValue()
+        return try run([train.forward, train.backward], learningRate: 0, step: step)
     }
 
     /// The train plan's forward pass alone (batch statistics, dropout drawn from the stream):
     /// the batch's mean loss.
     public func forwardLoss(input: [Float], labels: [Int32]) throws -> Float {
         try load(input, labels, into: train, rows: trainPlan.batch)
-        var ctx = StepContext(learningRate: 0, step: 1, random: random)
-        defer { random = ctx.random }
-        try train.run(train.forward, &ctx)
-        evalIsStale = true
-        return lossValue()
+        return try run([train.forward], learningRate: 0, step: 1)
     }
 
-    /// Forward pass with the eval plan on the first `count` ≤ evalBatch samples (rows beyond
-    /// `count` are ignored): their summed loss, the number of correct argmax predictions, and
-    /// the predicted classes.
-    public func evaluate(input: [Float], labels: [Int32], count: Int) throws
-        -> (lossSum: Double, correct: Int, predictions: [Int32]) {
-        guard count >= 0, count <= evalPlan.batch else {
-            throw RuntimeError.shapeMismatch("\(count) samples for an evaluation batch of \(evalPlan.batch)")
+    /// `loadTrainBatch` for the eval plan: `batcher`'s batches must be the eval plan's. Its
+    /// last batch may be partial; `evaluateBatch(rows:)` then evaluates what it loaded.
+    public func loadEvalBatch(from batcher: inout Batcher) throws -> Int {
+        try loadBatch(from: &batcher, into: eval, labels: &evalLabels)
+    }
+
+    /// Forward pass with the eval plan on the first `rows` samples `loadEvalBatch` put in
+    /// place: their summed loss, the number of correct argmax predictions, and the predicted
+    /// classes (with the true ones, for a confusion matrix).
+    public func evaluateBatch(rows: Int) throws -> (lossSum: Double, correct: Int, predictions: [Int32], labels: [Int32]) {
+        guard rows >= 0, rows <= evalPlan.batch else {
+            throw RuntimeError.shapeMismatch("\(rows) samples for an evaluation batch of \(evalPlan.batch)")
         }
         syncEvalArena()
-        try load(input, labels, into: eval, rows: count)
         var ctx = StepContext(learningRate: 0, step: 1, random: random)
         try eval.run(eval.forward, &ctx)
         let plan = evalPlan
@@ -176,18 +146,29 @@ public final class Session {
         let mean = eval.arena.withPlanView(eval.table) { v -> Float in
             var op = lossOp
             op.gradient = nil
-            let mean = count == 0 ? 0 : Executor.loss(op, rows: count, v)
-            rowArgmax(v.f(plan.logits), rows: count, cols: classes, ldx: classes, out: &predictions)
+            let mean = rows == 0 ? 0 : Executor.loss(op, rows: rows, v)
+            rowArgmax(v.f(plan.logits), rows: rows, cols: classes, ldx: classes, out: &predictions)
             return mean
         }
         var correct = 0
-        for i in 0..<count where predictions[i] == labels[i] { correct += 1 }
-        return (Double(mean) * Double(count), correct, Array(predictions[0..<count]))
+        for i in 0..<rows where predictions[i] == evalLabels[i] { correct += 1 }
+        return (Double(mean) * Double(rows), correct, Array(predictions[0..<rows]), Array(evalLabels[0..<rows]))
+    }
+
+    /// `loadEvalBatch` from arrays, then `evaluateBatch`: for tests.
+    func evaluate(input: [Float], labels: [Int32], count: Int) throws
+        -> (lossSum: Double, correct: Int, predictions: [Int32]) {
+        guard count >= 0, count <= evalPlan.batch else {
+            throw RuntimeError.shapeMismatch("\(count) samples for an evaluation batch of \(evalPlan.batch)")
+        }
+        try load(input, labels, into: eval, rows: count)
+        let result = try evaluateBatch(rows: count)
+        return (result.lossSum, result.correct, result.predictions)
     }
 
     /// Every persistent float32 tensor by name, for checkpoints: parameters (`dense1.weight`),
     /// optimizer state (`adam.m.dense1.weight`), running statistics (`bn1.mean`). SGD2's Double
-    /// factors are not among them: `Checkpoint` stores those itself (SGD2Checkpoint.swift).
+    /// factors are not among them: `Checkpoint` stores those itself (SGD2Tensors.swift).
     public var persistentTensors: [(name: String, role: BufferRole, shape: [Int])] {
         trainPlan.buffers.filter { $0.role.isPersistent && $0.element == .float32 }.map { ($0.name, $0.role, $0.shape) }
     }
@@ -226,6 +207,18 @@ public final class Session {
         set { if let r = Random(state: newValue) { random = r } }
     }
 
+    /// Runs `body` with `probe` seeing every train-plan kernel it runs (`nnc time`, `--analyze`).
+    func observed<T>(by probe: ExecutorProbe, _ body: () throws -> T) rethrows -> T {
+        train.probe = probe
+        defer { train.probe = nil }
+        return try body()
+    }
+
+    /// Reads the train arena by buffer id, as the last step left it.
+    func withTrainView<R>(_ body: (BufferView) throws -> R) rethrows -> R {
+        try train.arena.withPlanView(train.table, body)
+    }
+
     /// Slots of the train and eval arenas: fixed when the session is made.
     public var arenaSlots: (train: Int, eval: Int) { (train.arena.count, eval.arena.count) }
 
@@ -235,11 +228,43 @@ public final class Session {
         train.arena.withView { $0.pointer(trainPlan.buffer(trainPlan.loss).offset, 1)[0] }
     }
 
-    /// Copies the batch in: `rows` samples of input (the rest of the buffer zeroed), their labels
-    /// as class indices, or one-hot targets for mean squared error.
+    /// Runs the kernel ranges of the train plan in order with the step's settings and the
+    /// runtime's random stream; the batch's mean loss.
+    private func run(_ ranges: [Range<Int>], learningRate: Double, step: Int) throws -> Float {
+        var ctx = StepContext(learningRate: learningRate, step: step, random: random)
+        defer { random = ctx.random }
+        for range in ranges { try train.run(range, &ctx) }
+        evalIsStale = true
+        return lossValue()
+    }
+
+    /// The one way a batch enters an arena: `batcher` converts its features straight into the
+    /// plan's input (rows past its count zeroed) and its labels into `labels`, which `place`
+    /// checks and writes as the plan takes them.
+    private func loadBatch(from batcher: inout Batcher, into exec: Executor, labels: inout [Int32]) throws -> Int {
+        let plan = exec.plan
+        let features = plan.buffer(plan.input).count / max(plan.batch, 1)
+        guard batcher.batchSize == plan.batch, batcher.sampleSize == features else {
+            throw RuntimeError.shapeMismatch("batches of \(batcher.batchSize) samples of \(batcher.sampleSize) values "
+                                             + "for a plan of \(plan.batch) samples of \(features)")
+        }
+        let rows = exec.arena.withPlanView(exec.table) { v -> Int in
+            let input = v.floats(plan.input)
+            var span = input.mutableSpan
+            var out = labels.mutableSpan
+            let rows = batcher.next(into: &span, labels: &out)
+            if rows < plan.batch { input[(rows * features)...].update(repeating: 0) }
+            return rows
+        }
+        try place(labels, rows: rows, into: exec)
+        return rows
+    }
+
+    /// Copies a batch in from arrays: `rows` samples of input (the rest of the buffer zeroed)
+    /// and their labels.
     private func load(_ input: [Float], _ labels: [Int32], into exec: Executor, rows: Int) throws {
         let plan = exec.plan
-        let x = plan.buffer(plan.input), y = plan.buffer(plan.labels)
+        let x = plan.buffer(plan.input)
         let features = x.count / plan.batch
         guard input.count >= rows * features, input.count <= x.count else {
             throw RuntimeError.shapeMismatch("input holds \(input.count) values, expected \(rows) × \(features)")
@@ -247,13 +272,23 @@ public final class Session {
         guard labels.count >= rows, labels.count <= plan.batch else {
             throw RuntimeError.shapeMismatch("\(labels.count) labels for \(rows) samples")
         }
+        exec.arena.withPlanView(exec.table) { v in v.load(plan.input, from: input, used: rows * features) }
+        if exec === eval {
+            for i in 0..<rows { evalLabels[i] = labels[i] }
+        }
+        try place(labels, rows: rows, into: exec)
+    }
+
+    /// Writes the first `rows` labels into the plan's labels as class indices, or as one-hot
+    /// targets for mean squared error; the rest are zeroed. A label that is not a class throws.
+    private func place(_ labels: [Int32], rows: Int, into exec: Executor) throws {
+        let plan = exec.plan
         let classes = model.outputShape.count
         for i in 0..<rows where labels[i] < 0 || Int(labels[i]) >= classes {
             throw RuntimeError.shapeMismatch("label \(labels[i]) of sample \(i) is outside 0..<\(classes)")
         }
         exec.arena.withPlanView(exec.table) { v in
-            v.load(plan.input, from: input, used: rows * features)
-            if y.element == .int32 {
+            if plan.buffer(plan.labels).element == .int32 {
                 v.int32(plan.labels) { out in
                     for i in 0..<plan.batch { out[i] = i < rows ? labels[i] : 0 }
                 }

@@ -80,12 +80,19 @@ enum ConfigTable {
                   "the papers' learning-rate search")),
     ]
 
-    /// "dense 250; conv every k-th column, ≤ 10000", from SGD2Options.
+    /// "dense 250; conv every k-th column, ≤ 10 000", from SGD2Options.
     private static var sgd2SamplesDefault: String {
         func text(_ d: SGD2Options.LayerDefaults) -> String {
-            d.samples.map(String.init) ?? "every k-th column, ≤ \(SGD2Options.columnLimit)"
+            d.samples.map(String.init) ?? "every k-th column, ≤ \(grouped(SGD2Options.columnLimit))"
         }
         return "dense \(text(SGD2Options.dense)); conv \(text(SGD2Options.convolution))"
+    }
+
+    /// 10000 as "10 000".
+    private static func grouped(_ n: Int) -> String {
+        var digits = Array(String(n)), out = ""
+        while digits.count > 3 { out = " " + String(digits.suffix(3)) + out; digits.removeLast(3) }
+        return String(digits) + out
     }
 
     static let optimizerBases: [OptimizerMethod] = [.sgd, .adam, .rmsprop, .adagrad]

@@ -9,30 +9,27 @@ public struct Evaluation: Equatable {
     public var confusion: [[Int]]?
 
     /// Runs the eval plan over the samples at `indices` (all when nil) in file order,
-    /// `session.evalPlan.batch` at a time. Allocates its batch buffers once per call.
+    /// `session.evalPlan.batch` at a time, each batch converted straight into the eval arena.
     public static func run(_ session: Session, dataset: Dataset, indices: [Int]? = nil, preprocessor: Preprocessor,
                            confusion: Bool = false) throws -> Evaluation {
-        let batch = session.evalPlan.batch
-        var batcher = Batcher(dataset: dataset, indices: indices, batchSize: batch, preprocessor: preprocessor, shuffle: false)
-        var features = [Float](repeating: 0, count: batch * dataset.sampleSize)
-        var labels = [Int32](repeating: 0, count: batch)
+        var batcher = Batcher(dataset: dataset, indices: indices, batchSize: session.evalPlan.batch,
+                              preprocessor: preprocessor, shuffle: false)
         var lossSum = 0.0
         var correct = 0
         var count = 0
         let classes = session.model.outputShape.count
         var matrix = confusion ? [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes) : nil
         while true {
-            let rows = batcher.next(features: &features, labels: &labels)
+            let rows = try session.loadEvalBatch(from: &batcher)
             if rows == 0 { break }
-            let result = try session.evaluate(input: features, labels: labels, count: rows)
+            let result = try session.evaluateBatch(rows: rows)
             lossSum += result.lossSum
             correct += result.correct
             count += rows
             if matrix != nil {
-                for row in 0..<rows {
-                    let truth = Int(labels[row])
-                    let predicted = Int(result.predictions[row])
-                    if truth < classes, predicted >= 0, predicted < classes { matrix![truth][predicted] += 1 }
+                for (truth, predicted) in zip(result.labels, result.predictions) {
+                    let t = Int(truth), p = Int(predicted)
+                    if t < classes, p >= 0, p < classes { matrix![t][p] += 1 }
                 }
             }
         }

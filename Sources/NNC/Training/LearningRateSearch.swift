@@ -18,10 +18,9 @@ public enum LearningRateSearch {
 
     /// Tries each candidate for `steps` mini-batches drawn by `batcher` (every candidate sees
     /// the same batches) starting after global step `step`, and returns each one's final loss
-    /// (infinity when it diverged) and the best rate; nil when every candidate diverged.
-    /// `features` and `labels` are the caller's batch buffers, reused.
-    public static func run(_ session: Session, candidates: [Double], steps: Int, batcher: Batcher, step: Int,
-                           features: inout [Float], labels: inout [Int32]) throws
+    /// (infinity when it diverged) and the best rate; nil when every candidate diverged. The
+    /// trial steps are training's own: batches loaded into the session's arena, then `trainStep`.
+    public static func run(_ session: Session, candidates: [Double], steps: Int, batcher: Batcher, step: Int) throws
         -> (losses: [(learningRate: Double, loss: Float)], best: Double?) {
         let saved = session.persistentTensors.map { ($0.name, session.read($0.name)) }
         let savedRandom = session.rngState
@@ -38,12 +37,12 @@ public enum LearningRateSearch {
             var trial = batcher
             var loss = Float.infinity
             for i in 0..<max(steps, 1) {
-                if trial.next(features: &features, labels: &labels) == 0 {
+                if try session.loadTrainBatch(from: &trial) == 0 {
                     trial.start(epoch: trial.epoch + 1)
-                    _ = trial.next(features: &features, labels: &labels)
+                    _ = try session.loadTrainBatch(from: &trial)
                 }
                 do {
-                    loss = try session.trainStep(input: features, labels: labels, lr: rate, step: step + i + 1)
+                    loss = try session.trainStep(lr: rate, step: step + i + 1)
                 } catch RuntimeError.nonFinite {
                     loss = .infinity
                 }

@@ -56,9 +56,9 @@ public final class Trainer {
     public private(set) var state: TrainingState
 
     private var batcher: Batcher
-    private var features: [Float]
-    private var labels: [Int32]
     private let analyzer: LayerAnalyzer?
+    private var started = Date()
+    private var lastCheckpoint: String?
 
     /// A trainer for a session whose tensors are already set (by `Session.initialize`, or
     /// `Checkpoint.load` for `--init`). The session's batch is the model's batch.
@@ -67,11 +67,8 @@ public final class Trainer {
         self.session = session
         self.data = data
         self.options = options
-        let batch = session.trainPlan.batch
-        batcher = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: batch,
+        batcher = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: session.trainPlan.batch,
                           preprocessor: data.preprocessor, shuffle: true, seed: model.training.seed, dropLast: true)
-        features = [Float](repeating: 0, count: batch * data.train.sampleSize)
-        labels = [Int32](repeating: 0, count: batch)
         analyzer = options.analysis.map { _ in LayerAnalyzer(session: session) }
         state = TrainingState(schedule: LearningRateSchedule(model.training.schedule, learningRate: model.optimizer.learningRate),
                               sessionRandom: session.rngState)
@@ -94,147 +91,171 @@ public final class Trainer {
     /// after emitting a `failed` end.
     @discardableResult
     public func run(events: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> RunEnd {
-        let epochs = model.training.epochs
-        let stepsPerEpoch = batcher.batchesPerEpoch
-        let started = Date()
-        var lastCheckpoint: String?
-        func seconds(since date: Date) -> Double { Date().timeIntervalSince(date) }
-        func end(_ status: RunEnd.Status, _ message: String?) -> RunEnd {
-            RunEnd(status: status, message: message, seconds: seconds(since: started), bestTestError: state.bestTestError,
-                   epoch: state.epoch, step: state.step, checkpoint: lastCheckpoint)
-        }
-        func fail(_ failure: TrainingFailure) -> TrainingFailure {
-            events(.finished(end(.failed, failure.description)))
-            return failure
-        }
-        func checkpoint() throws {
-            guard let url = options.checkpoint else { return }
-            state.sessionRandom = session.rngState
-            if let bad = firstNonFiniteTensor() {
-                throw fail(.nonFinite(step: state.step, epoch: state.epoch + 1, layer: layerName(of: bad), buffer: bad,
-                                      what: "tensor '\(bad)' holds a nan or inf"))
+        started = Date()
+        lastCheckpoint = nil
+        do {
+            events(.started(runStart))
+            guard batcher.batchesPerEpoch > 0 else {
+                throw TrainingFailure.data("the \(data.trainIndices.count) training samples do not fill one batch of \(session.trainPlan.batch)")
             }
-            do {
-                try Checkpoint.write(session, state: state, preprocessor: data.preprocessor, to: url)
-            } catch {
-                throw fail(.checkpoint(error))
+            while state.epoch < model.training.epochs {
+                let epoch = state.epoch + 1
+                let training = try trainEpoch(epoch, events: events, shouldStop: shouldStop)
+                if training.interrupted {
+                    try checkpoint(events)
+                    return finish(.stopped, "interrupted at step \(state.step)", events)
+                }
+                let record = try endEpoch(epoch, training, events: events)
+                let stopping = shouldStop()
+                if epoch % max(model.training.checkpointEvery, 1) == 0 || epoch == model.training.epochs || stopping {
+                    try checkpoint(events)
+                }
+                if stopping && record.epoch < model.training.epochs {
+                    return finish(.stopped, "interrupted after epoch \(epoch)", events)
+                }
             }
-            lastCheckpoint = url.path
-            events(.checkpointed(path: url.path, epoch: state.epoch, step: state.step))
+            return finish(.completed, nil, events)
+        } catch let failure as TrainingFailure {
+            _ = finish(.failed, failure.description, events)
+            throw failure
         }
+    }
 
-        events(.started(RunStart(model: model.name, file: options.file, optimizer: model.optimizer.method.rawValue,
-                                 learningRate: model.optimizer.learningRate, batch: session.trainPlan.batch, epochs: epochs,
-                                 seed: model.training.seed, threads: options.threads, stepsPerEpoch: stepsPerEpoch,
-                                 layers: model.allLayers.map(\.name), label: options.label,
-                                 trainSamples: data.trainIndices.count, validationSamples: data.validation?.indices.count ?? 0,
-                                 testSamples: data.test?.count ?? 0, resumedEpoch: state.epoch, resumedStep: state.step)))
-        guard stepsPerEpoch > 0 else {
-            throw fail(.data("the \(data.trainIndices.count) training samples do not fill one batch of \(session.trainPlan.batch)"))
-        }
+    /// What the epoch's steps did: their samples and time, and whether a stop was asked for
+    /// before its last step.
+    private struct EpochTraining {
+        var samples = 0
+        var seconds = 0.0
+        var rate = 0.0
+        var interrupted = false
+    }
 
-        while state.epoch < epochs {
-            let epoch = state.epoch + 1
-            if state.batchInEpoch == 0 {
-                state.epochLossSum = 0
-                if let search = model.training.lrSearch, state.epoch % max(search.every, 1) == 0 {
-                    try searchLearningRate(search, epoch: epoch, events: events)
-                }
-            }
-            let rate = state.schedule.learningRate
-            batcher.start(epoch: state.epoch)
-            batcher.seek(batch: state.batchInEpoch)
-            let epochStart = Date()
-            var samples = 0
-            // Batches go straight into the session's input where it can take them (class labels).
-            let direct = session.canLoadTrainBatch(from: batcher)
-            while state.batchInEpoch < stepsPerEpoch {
-                if direct {
-                    samples += try session.loadTrainBatch(from: &batcher)
-                } else {
-                    samples += batcher.next(features: &features, labels: &labels)
-                }
-                let step = state.step + 1
-                var loss: Float
-                do {
-                    if let analyzer, let schedule = options.analysis {
-                        let recording = schedule.records(step: step, batchInEpoch: state.batchInEpoch + 1,
-                                                         stepsPerEpoch: stepsPerEpoch)
-                        loss = try analyzer.observe(recording: recording) {
-                            direct ? try session.trainStep(lr: rate, step: step)
-                                   : try session.trainStep(input: features, labels: labels, lr: rate, step: step)
-                        }
-                    } else if direct {
-                        loss = try session.trainStep(lr: rate, step: step)
-                    } else {
-                        loss = try session.trainStep(input: features, labels: labels, lr: rate, step: step)
-                    }
-                } catch RuntimeError.nonFinite(_, let layer, let buffer) {
-                    throw fail(.nonFinite(step: step, epoch: epoch, layer: layer.isEmpty ? nil : layer,
-                                          buffer: buffer.isEmpty ? nil : buffer, what: "loss is nan or inf"))
-                }
-                if !loss.isFinite {
-                    let place = session.firstNonFinite()
-                    throw fail(.nonFinite(step: step, epoch: epoch, layer: place?.layer, buffer: place?.buffer,
-                                          what: "loss is \(loss.isNaN ? "nan" : "inf")"))
-                }
-                state.step = step
-                state.batchInEpoch += 1
-                state.epochLossSum += Double(loss)
-                events(.step(StepRecord(epoch: epoch, step: step, batchInEpoch: state.batchInEpoch, stepsPerEpoch: stepsPerEpoch,
-                                        loss: loss, learningRate: rate, seconds: seconds(since: started),
-                                        epochSeconds: seconds(since: epochStart), epochSamples: samples)))
-                if let analyzer, case .everySteps(let n) = options.analysis, step % max(n, 1) == 0 {
-                    events(.analysis(analyzer.record(epoch: epoch, step: step)))
-                }
-                if shouldStop() && state.batchInEpoch < stepsPerEpoch {
-                    try checkpoint()
-                    let result = end(.stopped, "interrupted at step \(step)")
-                    events(.finished(result))
-                    return result
-                }
-            }
-            let trainSeconds = seconds(since: epochStart)
-            let evaluationStart = Date()
-            let trainLoss = state.epochLossSum / Double(stepsPerEpoch)
-            var record = EpochRecord(epoch: epoch, epochs: epochs, step: state.step, trainLoss: trainLoss, learningRate: rate,
-                                     seconds: trainSeconds, evaluationSeconds: 0,
-                                     samplesPerSecond: trainSeconds > 0 ? Double(samples) / trainSeconds : 0)
-            if let test = data.test, epoch % max(model.training.evaluateEvery, 1) == 0 || epoch == epochs {
-                let result = try Evaluation.run(session, dataset: test, preprocessor: data.preprocessor)
-                record.testLoss = result.loss
-                record.testError = result.error
-                state.bestTestError = min(state.bestTestError ?? result.error, result.error)
-            }
-            if let validation = data.validation {
-                let result = try Evaluation.run(session, dataset: validation.dataset, indices: validation.indices,
-                                                preprocessor: data.preprocessor)
-                record.validationLoss = result.loss
-                record.validationError = result.error
-            }
-            record.evaluationSeconds = seconds(since: evaluationStart)
-            state.epoch = epoch
-            state.batchInEpoch = 0
+    /// Trains epoch `epoch` from where the state stands in it (a resumed run may start
+    /// mid-epoch): the learning-rate search when due, then one step per batch.
+    private func trainEpoch(_ epoch: Int, events: (TrainingEvent) -> Void, shouldStop: () -> Bool) throws -> EpochTraining {
+        if state.batchInEpoch == 0 {
             state.epochLossSum = 0
-            // Without a validation set the plateau schedule watches the training loss, never the test set.
-            state.schedule.epochEnded(epoch, metric: record.validationLoss ?? trainLoss)
-            events(.epoch(record))
-            if let analyzer, options.analysis == .everyEpoch {
+            if let search = model.training.lrSearch, state.epoch % max(search.every, 1) == 0 {
+                try searchLearningRate(search, epoch: epoch, events: events)
+            }
+        }
+        var result = EpochTraining(rate: state.schedule.learningRate)
+        batcher.start(epoch: state.epoch)
+        batcher.seek(batch: state.batchInEpoch)
+        let epochStart = Date()
+        let stepsPerEpoch = batcher.batchesPerEpoch
+        while state.batchInEpoch < stepsPerEpoch {
+            result.samples += try session.loadTrainBatch(from: &batcher)
+            let loss = try step(epoch: epoch, rate: result.rate)
+            state.step += 1
+            state.batchInEpoch += 1
+            state.epochLossSum += Double(loss)
+            events(.step(StepRecord(epoch: epoch, step: state.step, batchInEpoch: state.batchInEpoch,
+                                    stepsPerEpoch: stepsPerEpoch, loss: loss, learningRate: result.rate,
+                                    seconds: Date().timeIntervalSince(started),
+                                    epochSeconds: Date().timeIntervalSince(epochStart), epochSamples: result.samples)))
+            if let analyzer, case .everySteps(let n) = options.analysis, state.step % max(n, 1) == 0 {
                 events(.analysis(analyzer.record(epoch: epoch, step: state.step)))
             }
-            let stopping = shouldStop()
-            if epoch % max(model.training.checkpointEvery, 1) == 0 || epoch == epochs || stopping {
-                try checkpoint()
-            }
-            if stopping && epoch < epochs {
-                let result = end(.stopped, "interrupted after epoch \(epoch)")
-                events(.finished(result))
+            if shouldStop() && state.batchInEpoch < stepsPerEpoch {
+                result.interrupted = true
                 return result
             }
         }
-        let result = end(.completed, nil)
-        events(.finished(result))
+        result.seconds = Date().timeIntervalSince(epochStart)
         return result
+    }
+
+    /// One training step on the loaded batch, under the analyzer when `--analyze` asks; its
+    /// loss, or a `nonFinite` failure naming where the step diverged.
+    private func step(epoch: Int, rate: Double) throws -> Float {
+        let step = state.step + 1
+        let loss: Float
+        do {
+            if let analyzer, let schedule = options.analysis {
+                let recording = schedule.records(step: step, batchInEpoch: state.batchInEpoch + 1,
+                                                 stepsPerEpoch: batcher.batchesPerEpoch)
+                loss = try analyzer.observe(recording: recording) { try session.trainStep(lr: rate, step: step) }
+            } else {
+                loss = try session.trainStep(lr: rate, step: step)
+            }
+        } catch RuntimeError.nonFinite(_, let layer, let buffer) {
+            throw TrainingFailure.nonFinite(step: step, epoch: epoch, layer: layer.isEmpty ? nil : layer,
+                                            buffer: buffer.isEmpty ? nil : buffer, what: "loss is nan or inf")
+        }
+        guard loss.isFinite else {
+            let place = session.firstNonFinite()
+            throw TrainingFailure.nonFinite(step: step, epoch: epoch, layer: place?.layer, buffer: place?.buffer,
+                                            what: "loss is \(loss.isNaN ? "nan" : "inf")")
+        }
+        return loss
+    }
+
+    /// Closes epoch `epoch`: evaluation when due, the schedule, the epoch's record and the
+    /// analysis after it.
+    private func endEpoch(_ epoch: Int, _ training: EpochTraining, events: (TrainingEvent) -> Void) throws -> EpochRecord {
+        let evaluationStart = Date()
+        let trainLoss = state.epochLossSum / Double(batcher.batchesPerEpoch)
+        var record = EpochRecord(epoch: epoch, epochs: model.training.epochs, step: state.step, trainLoss: trainLoss,
+                                 learningRate: training.rate, seconds: training.seconds, evaluationSeconds: 0,
+                                 samplesPerSecond: training.seconds > 0 ? Double(training.samples) / training.seconds : 0)
+        if let test = data.test, epoch % max(model.training.evaluateEvery, 1) == 0 || epoch == model.training.epochs {
+            let result = try Evaluation.run(session, dataset: test, preprocessor: data.preprocessor)
+            record.testLoss = result.loss
+            record.testError = result.error
+            state.bestTestError = min(state.bestTestError ?? result.error, result.error)
+        }
+        if let validation = data.validation {
+            let result = try Evaluation.run(session, dataset: validation.dataset, indices: validation.indices,
+                                            preprocessor: data.preprocessor)
+            record.validationLoss = result.loss
+            record.validationError = result.error
+        }
+        record.evaluationSeconds = Date().timeIntervalSince(evaluationStart)
+        state.epoch = epoch
+        state.batchInEpoch = 0
+        state.epochLossSum = 0
+        // Without a validation set the plateau schedule watches the training loss, never the test set.
+        state.schedule.epochEnded(epoch, metric: record.validationLoss ?? trainLoss)
+        events(.epoch(record))
+        if let analyzer, options.analysis == .everyEpoch {
+            events(.analysis(analyzer.record(epoch: epoch, step: state.step)))
+        }
+        return record
+    }
+
+    /// Writes a checkpoint when the run has a path for one, never of a diverged state.
+    private func checkpoint(_ events: (TrainingEvent) -> Void) throws {
+        guard let url = options.checkpoint else { return }
+        state.sessionRandom = session.rngState
+        if let bad = firstNonFiniteTensor() {
+            throw TrainingFailure.nonFinite(step: state.step, epoch: state.epoch + 1, layer: layerName(of: bad), buffer: bad,
+                                            what: "tensor '\(bad)' holds a nan or inf")
+        }
+        do {
+            try Checkpoint.write(session, state: state, preprocessor: data.preprocessor, to: url)
+        } catch {
+            throw TrainingFailure.checkpoint(error)
+        }
+        lastCheckpoint = url.path
+        events(.checkpointed(path: url.path, epoch: state.epoch, step: state.step))
+    }
+
+    /// Emits the run's end and returns it.
+    private func finish(_ status: RunEnd.Status, _ message: String?, _ events: (TrainingEvent) -> Void) -> RunEnd {
+        let end = RunEnd(status: status, message: message, seconds: Date().timeIntervalSince(started),
+                         bestTestError: state.bestTestError, epoch: state.epoch, step: state.step, checkpoint: lastCheckpoint)
+        events(.finished(end))
+        return end
+    }
+
+    private var runStart: RunStart {
+        RunStart(model: model.name, file: options.file, optimizer: model.optimizer.method.rawValue,
+                 learningRate: model.optimizer.learningRate, batch: session.trainPlan.batch, epochs: model.training.epochs,
+                 seed: model.training.seed, threads: options.threads, stepsPerEpoch: batcher.batchesPerEpoch,
+                 layers: model.allLayers.map(\.name), label: options.label,
+                 trainSamples: data.trainIndices.count, validationSamples: data.validation?.indices.count ?? 0,
+                 testSamples: data.test?.count ?? 0, resumedEpoch: state.epoch, resumedStep: state.step)
     }
 
     private func searchLearningRate(_ search: LRSearch, epoch: Int, events: (TrainingEvent) -> Void) throws {
@@ -245,7 +266,7 @@ public final class Trainer {
                             preprocessor: data.preprocessor, shuffle: true, seed: model.training.seed ^ 0x5EA2_C4ED, dropLast: true)
         trial.start(epoch: state.epoch)
         let outcome = try LearningRateSearch.run(session, candidates: candidates, steps: search.steps, batcher: trial,
-                                                 step: state.step, features: &features, labels: &labels)
+                                                 step: state.step)
         if let best = outcome.best {
             state.schedule.reset(learningRate: best)
             if state.searchCeiling == nil { state.searchCeiling = best }

@@ -20,22 +20,51 @@ import Testing
 
     @Test func rowsSumToATotalThatMatchesPlainSteps() throws {
         let s = try RuntimeTests.session(Self.net, batch: 128)
-        let batches = (1...2).map { RuntimeTests.batch(s, seed: UInt64($0)) }
+        let batcher = Self.batcher()
         var differences: [Double] = []
         // A loaded machine can disturb one measurement; a real accounting gap shows in every one.
         for _ in 0..<3 {
-            let t = try KernelTimer.measure(s, batches: batches, learningRate: 0.01, iterations: 60, warmup: 5)
+            let t = try KernelTimer.measure(s, batcher: batcher, learningRate: 0.01, iterations: 60, warmup: 5)
             #expect(t.rows.map(\.kernel.index) == Array(s.trainPlan.kernels.indices), "one row per kernel, in order")
             #expect(t.rows.allSatisfy { $0.seconds > 0 }, "every kernel ran and was timed")
             let rows = t.rows.reduce(0) { $0 + $1.seconds } + t.outsideSeconds
             #expect(abs(rows - t.total) <= 1e-12 * t.total, "the total is the sum of the rows")
             let phases = Phase.allCases.reduce(0) { $0 + t.subtotal($1) } + t.outsideSeconds
             #expect(abs(phases - t.total) <= 1e-12 * t.total, "the phase subtotals cover every row")
-            #expect(t.outsideSeconds < 0.2 * t.total, "time outside kernels is the batch copy, a small part")
+            #expect(t.outsideSeconds < 0.2 * t.total, "time outside kernels is the batch load, a small part")
             differences.append(abs(t.difference))
             if abs(t.difference) <= 0.05 { break }
         }
         #expect(differences.contains { $0 <= 0.05 }, "total against plain steps: \(differences.map { "\($0 * 100) %" })")
         #expect(s.train.probe == nil, "the timer detaches itself")
+    }
+
+    /// 300 random samples of 64 features: two full batches of 128 and a remainder dropped.
+    static func batcher() -> Batcher {
+        var random = Random(seed: 4)
+        let features = (0..<(300 * 64)).map { _ in random.nextFloat() }
+        let labels = (0..<300).map { _ in Int32(random.nextInt(below: 10)) }
+        let data = Dataset(features: features, labels: labels, sampleShape: [64], classCount: 10)
+        return Batcher(dataset: data, batchSize: 128, preprocessor: .identity(for: data), shuffle: false, dropLast: true)
+    }
+
+    /// The timer's steps are training's: after it, the weights are those of the same number of
+    /// steps taken by hand through `loadTrainBatch` and `trainStep`, bit for bit.
+    @Test func theTimedStepIsTheTrainedStep() throws {
+        let timed = try RuntimeTests.session(Self.net, batch: 128)
+        let trained = try RuntimeTests.session(Self.net, batch: 128)
+        timed.initialize(seed: 1)
+        trained.initialize(seed: 1)
+        _ = try KernelTimer.measure(timed, batcher: Self.batcher(), learningRate: 0.01, iterations: 3, warmup: 1)
+        var batcher = Self.batcher()
+        for step in 1...7 {
+            if try trained.loadTrainBatch(from: &batcher) == 0 {
+                batcher.start(epoch: batcher.epoch + 1)
+                _ = try trained.loadTrainBatch(from: &batcher)
+            }
+            _ = try trained.trainStep(lr: 0.01, step: step)
+        }
+        #expect(timed.read("dense1.weight") == trained.read("dense1.weight"))
+        #expect(timed.read("dense3.bias") == trained.read("dense3.bias"))
     }
 }

@@ -7,9 +7,9 @@ import Testing
 /// AdaGrad, `samples`, gradient noise (the draws reproduced from the seed), and a resumed run
 /// with `every: 3`, chunking and sampling equal to an uninterrupted one.
 struct SGD2OptionTests {
-    typealias Problem = PreconditionTests.Problem
+    typealias Problem = SGD2CorrectorTests.Problem
 
-    /// The session of PreconditionTests' least-squares layer with `optimizer` as the block's body.
+    /// The session of SGD2CorrectorTests' least-squares layer with `optimizer` as the block's body.
     static func session(_ optimizer: String, batch: Int = 16) throws -> Session {
         let text = """
             net ls {
@@ -54,7 +54,7 @@ struct SGD2OptionTests {
                 expectClose(w, p2.w.flatMap { $0 }, .float, "weights after Adam's first corrected step")
             }
         }
-        expectClose(try PreconditionTests.weights(s, bias: true), w, .float, "weights after two steps")
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), w, .float, "weights after two steps")
         // And it is not plain Adam: the correction changed the step.
         let plainFirst = p1.gradient.flatMap { $0 }.map { -0.01 * $0 / (abs($0) + 1e-8) }
         let taken = zip(p2.w.flatMap { $0 }, p1.w.flatMap { $0 }).map { $0 - $1 }
@@ -76,7 +76,7 @@ struct SGD2OptionTests {
             let square = base == "rmsprop" ? 0.1 * g[i] * g[i] : g[i] * g[i]
             return w[i] - 0.01 * g[i] / (square.squareRoot() + eps)
         }
-        expectClose(try PreconditionTests.weights(s, bias: true), expected, .float, "\(base) on the corrected gradient")
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), expected, .float, "\(base) on the corrected gradient")
     }
 
     /// An explicit `lr` and `eps` win over the base's defaults; with `sgd` the defaults stay SGD2's.
@@ -109,10 +109,10 @@ struct SGD2OptionTests {
         var subset = p
         subset.x = Self.sampledRows(seed: 9, batch: 16, samples: 6).map { p.x[$0] }
         let expected = p.stepped(subset.covariance(lambda: 0.5)).flatMap { $0 }
-        expectClose(try PreconditionTests.weights(s, bias: true), expected, .float, "step with the sampled covariance")
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), expected, .float, "step with the sampled covariance")
         // Not the full covariance's step: the subset matters.
         let full = p.stepped(p.covariance(lambda: 0.5)).flatMap { $0 }
-        #expect(zip(try PreconditionTests.weights(s, bias: true), full).contains { !Tolerance.float.accepts($0, $1) })
+        #expect(zip(try SGD2CorrectorTests.weights(s, bias: true), full).contains { !Tolerance.float.accepts($0, $1) })
     }
 
     /// `samples` as large as the batch is the exact correction (in another summation order).
@@ -121,7 +121,7 @@ struct SGD2OptionTests {
         let b = RuntimeTests.batch(s, seed: 21)
         let p = try Problem(s, b.input, b.labels, inputs: 4, bias: true)
         _ = try s.trainStep(input: b.input, labels: b.labels, lr: 1, step: 1)
-        expectClose(try PreconditionTests.weights(s, bias: true), p.stepped(p.covariance(lambda: 0.5)).flatMap { $0 },
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), p.stepped(p.covariance(lambda: 0.5)).flatMap { $0 },
                     .float, "all columns")
     }
 
@@ -159,7 +159,7 @@ struct SGD2OptionTests {
         }
         let step = RuntimeTests.solveRight(g, p.covariance(lambda: 0.5))
         let expected = (0..<2).flatMap { o in (0..<5).map { p.w[o][$0] - step[o][$0] } }
-        expectClose(try PreconditionTests.weights(s, bias: true), expected, .float, "noisy corrected step")
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), expected, .float, "noisy corrected step")
     }
 
     /// The noise decays as (1 + t)^−γ: at step 99 its variance is η/100^γ.
@@ -178,7 +178,7 @@ struct SGD2OptionTests {
         }
         let step = RuntimeTests.solveRight(g, p.covariance(lambda: 0.5))
         let expected = (0..<2).flatMap { o in (0..<5).map { p.w[o][$0] - step[o][$0] } }
-        expectClose(try PreconditionTests.weights(s, bias: true), expected, .float, "noise at step 99")
+        expectClose(try SGD2CorrectorTests.weights(s, bias: true), expected, .float, "noise at step 99")
     }
 
     // MARK: resume

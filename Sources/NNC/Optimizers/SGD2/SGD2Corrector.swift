@@ -126,8 +126,9 @@ final class SGD2Corrector {
     /// Forces a fresh A at the next step (after the weights or the optimizer state were replaced).
     func invalidate() { valid = false }
 
-    /// Corrects the layer's gradient in place.
-    func apply(_ p: SGD2Correction, _ v: BufferView, _ ctx: inout StepContext) throws {
+    /// Corrects the layer's gradient in place; false when a block of A + λI is not positive
+    /// definite (NaN or infinite inputs), the gradient then left as it was.
+    func apply(_ p: SGD2Correction, _ v: BufferView, _ ctx: inout StepContext) -> Bool {
         if let noise {
             let std = Float((noise.eta / pow1p(ctx.step, noise.gamma)).squareRoot())
             let count = p.rows * p.inputs
@@ -137,7 +138,7 @@ final class SGD2Corrector {
             }
         }
         if !valid || (ctx.step - 1) % max(p.every, 1) == 0 {
-            try form(p, v, &ctx.random)
+            guard form(p, v, &ctx.random) else { return false }
             valid = true
             prepared = false
         }
@@ -146,10 +147,12 @@ final class SGD2Corrector {
             prepared = true
         }
         solve(p, v)
+        return true
     }
 
-    /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`.
-    private func form(_ p: SGD2Correction, _ v: BufferView, _ random: inout Random) throws {
+    /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`;
+    /// false when a block is not positive definite.
+    private func form(_ p: SGD2Correction, _ v: BufferView, _ random: inout Random) -> Bool {
         if blocks.count > 1 {
             random.shuffle(&order)
             placeBias()
@@ -183,7 +186,7 @@ final class SGD2Corrector {
             }
             return false
         }
-        if failed { throw RuntimeError.notPositiveDefinite(layer: layer) }
+        return !failed
     }
 
     /// Chooses each block's precision and rounds the Float blocks' factors, from the factor

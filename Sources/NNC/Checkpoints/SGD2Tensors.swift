@@ -8,7 +8,7 @@ import Foundation
 extension Session {
     /// Names of the SGD2 tensors a checkpoint of this session holds (empty without SGD2).
     var sgd2TensorNames: Set<String> {
-        Set(train.sgd2Layers.flatMap { [SGD2Checkpoint.factorName($0.op.layer), SGD2Checkpoint.orderName($0.op.layer)] })
+        Set(train.sgd2Layers.flatMap { [SGD2Tensors.factorName($0.op.layer), SGD2Tensors.orderName($0.op.layer)] })
     }
 
     /// The SGD2 tensors, as `Checkpoint.write` stores them.
@@ -17,8 +17,8 @@ extension Session {
             let b = trainPlan.buffer(layer.op.factor)
             let factor = train.arena.withPlanView(train.table) { $0.doubles(layer.op.factor) }
             let order = layer.state.state
-            return [SGD2Checkpoint.tensor(SGD2Checkpoint.factorName(layer.op.layer), shape: b.shape, factor),
-                    SGD2Checkpoint.tensor(SGD2Checkpoint.orderName(layer.op.layer), shape: [order.count], order)]
+            return [SGD2Tensors.tensor(SGD2Tensors.factorName(layer.op.layer), shape: b.shape, factor),
+                    SGD2Tensors.tensor(SGD2Tensors.orderName(layer.op.layer), shape: [order.count], order)]
         }
     }
 
@@ -29,13 +29,13 @@ extension Session {
             let b = trainPlan.buffer(layer.op.factor)
             // A factor of another size was written with another block size: most likely a run
             // from before the defaults became `chunk: 128`.
-            let factor = try SGD2Checkpoint.doubles(file, SGD2Checkpoint.factorName(layer.op.layer), count: b.count,
+            let factor = try SGD2Tensors.doubles(file, SGD2Tensors.factorName(layer.op.layer), count: b.count,
                                                mismatch: "written with another SGD2 `chunk` (the default was 500 "
                                                    + "before 2026-11-24; name it in the optimizer block to resume)")
-            let order = try SGD2Checkpoint.doubles(file, SGD2Checkpoint.orderName(layer.op.layer), count: nil)
+            let order = try SGD2Tensors.doubles(file, SGD2Tensors.orderName(layer.op.layer), count: nil)
             train.arena.withPlanView(train.table) { $0.setDoubles(layer.op.factor, factor) }
             guard layer.state.restore(order) else {
-                throw CheckpointError.badTensor(file: file.file, tensor: SGD2Checkpoint.orderName(layer.op.layer),
+                throw CheckpointError.badTensor(file: file.file, tensor: SGD2Tensors.orderName(layer.op.layer),
                                                 detail: "not a unit order of layer '\(layer.op.layer)'")
             }
         }
@@ -52,7 +52,7 @@ extension Executor {
     }
 }
 
-enum SGD2Checkpoint {
+enum SGD2Tensors {
     static func factorName(_ layer: String) -> String { "sgd2.factor.\(layer)" }
     static func orderName(_ layer: String) -> String { "sgd2.order.\(layer)" }
 
