@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """SGD2 against SGD on the MNIST MLP (784-128-128-10, batch 500, 120 steps an epoch), in one
 run: nnc's SGD epoch, nnc's SGD2 epoch (exact λ = 1 with chunk 500, the whole batch and a
-re-form every step, and the cheap setting chunk 128 / samples 250 / every 10 of ALGORITHMS.md,
+re-form every step, and the cheap setting chunk 128 / samples 250 / every 10 of docs/ALGORITHMS.md,
 nnc's defaults since 2026-11-24), and the same steps written in
 PyTorch with torch.linalg (Cholesky of the augmented covariance per layer, block-diagonal
 over a fresh random permutation when a layer has more than `chunk` units, momentum after the

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Experiment 1, SGD2's cost levers (ALGORITHMS.md "What it costs, and the levers"): the MNIST
+"""Experiment 1, SGD2's cost levers (docs/ALGORITHMS.md "What it costs, and the levers"): the MNIST
 MLP of experiment 1 trained one epoch with SGD2 (λ 1, momentum 0.9, the learning rate
 searched) over a grid of chunk c, samples s and every k, against SGD with momentum; test error
 after the first epoch and the training time of that epoch, per seed. The defaults should be the

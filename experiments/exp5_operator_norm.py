@@ -3,7 +3,7 @@
 the trained 10-layer modulus-unit MLP (examples/mlp10_modu.net, SGD2, 20 epochs), without and
 with weight decay 0.001. The paper: 1230.6 and 0.27.
 
-The bound (ALGORITHMS.md "Operator-norm upper bound") is computed here from the checkpoint:
+The bound (docs/ALGORITHMS.md "Operator-norm upper bound") is computed here from the checkpoint:
 Π_i σ_max(W_i) · Π_j max_k 1/√(d̂_jk + ε_j), d̂ = d/(1 − 0.1^t) the running mean of x² of each
 RMS normalisation after t updates, ε_j = 0.01·max_k d̂_jk + 1e-6 (what the forward pass uses);
 σ_max by numpy's SVD (exact, in Double) — the modulus unit contributes 1. Every RMS norm the

@@ -9,7 +9,7 @@ CIFAR-10 is not on this machine, and nnc's convolutions run at a few hundred sam
 (2 shared cores), so this is a REDUCED run: examples/vgg_bn_mnist.net (the same net on
 1×28×28 MNIST), the first --limit training samples, --epochs epochs, constant lr, test
 error once at the end. Scale-amended SGD runs with nnc's default `conv_hessian: taps` and once
-with the literal `matrix` view of ALGORITHMS.md. Full run (MNIST, 60 000 samples, 20 epochs):
+with the literal `matrix` view of docs/ALGORITHMS.md. Full run (MNIST, 60 000 samples, 20 epochs):
     python3 experiments/exp6_scale_amended.py --limit 60000 --epochs 20
 
     python3 experiments/exp6_scale_amended.py [--limit 6400] [--epochs 3] [--only sgd_lr0.1,sa_sgd_lr0.005_taps]
@@ -19,7 +19,7 @@ import statistics
 import common
 
 # (label, method, lr, conv_hessian). `taps` is nnc's default (a conv's input Hessian counts each
-# pixel once per kernel tap reading it); `matrix` is ALGORITHMS.md's literal C_out x C_in·k·k view,
+# pixel once per kernel tap reading it); `matrix` is docs/ALGORITHMS.md's literal C_out x C_in·k·k view,
 # which diverged at every rate tried (EXPERIMENTS.md section 6), so one run of it is kept.
 RUNS = [
     ("sgd (momentum 0.9)", "sgd", 0.1, None),

@@ -125,7 +125,7 @@ func runKernels(_ o: Options) {
     let script = openBLASScript
     let timers = openBLASTimers(o)
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    print("machine: \(cores) cores; Zen 4 peak = cores × 3.65 GHz × 32 FLOP/cycle = 116.8 GFLOP/s per core (MACHINE.md)")
+    print("machine: \(cores) cores; Zen 4 peak = cores × 3.65 GHz × 32 FLOP/cycle = 116.8 GFLOP/s per core (docs/MACHINE.md)")
     if let t = timers[o.threads[0]] { print("reference: \(t.info()) via \(script)") }
     print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, GFLOP/s = 2mnk/time"
           + (o.cpuTime ? "; 1-thread runs by thread CPU time" : "; wall clock"))

@@ -1,4 +1,4 @@
-// The per-layer analyses' reductions (ALGORITHMS.md "Gradient energy", "Layer-wise
+// The per-layer analyses' reductions (docs/ALGORITHMS.md "Gradient energy", "Layer-wise
 // conditioning"): sums of squares and activation statistics in Double, and the spectrum of a
 // second-moment matrix. They run once per step or per record, never in a plain training step.
 

@@ -8,7 +8,7 @@
 // Rows at and beyond `mr` re-read row 0 (their results are computed and dropped), so a
 // partial tile reads nothing outside A. They stay separate `@inline(never)` functions:
 // inlined into a caller's larger loops the compiler split the vectors and spilled the
-// accumulators (MACHINE.md).
+// accumulators (docs/MACHINE.md).
 
 @inline(__always)
 private func update16(_ acc: F16, _ p: UnsafeMutablePointer<Float>, _ alpha: Float, _ beta: Float) {

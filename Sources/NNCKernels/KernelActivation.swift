@@ -7,7 +7,7 @@ public enum KernelActivation: Equatable, Sendable {
     case leakyRelu(slope: Float)
     case tanh
     case sigmoid
-    /// The modulus unit `|x|` (ALGORITHMS.md), derivative `sign(x)`, 0 at 0.
+    /// The modulus unit `|x|` (docs/ALGORITHMS.md), derivative `sign(x)`, 0 at 0.
     case abs
 }
 

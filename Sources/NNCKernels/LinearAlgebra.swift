@@ -1,4 +1,4 @@
-// Small dense linear algebra in Double for SGD2's layer-wise correction (ALGORITHMS.md):
+// Small dense linear algebra in Double for SGD2's layer-wise correction (docs/ALGORITHMS.md):
 // the input covariance A = X Xᵀ / N, its Cholesky factorisation, and the solves that apply
 // (A + λI)⁻¹ to the rows of a gradient. Matrices are row-major with a leading dimension.
 // The row-by-row forms run dot products and axpys along contiguous rows, 8 Doubles at a time;

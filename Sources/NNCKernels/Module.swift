@@ -1,5 +1,5 @@
 // NNCKernels: the only module with unsafe pointers and SIMD code. Everything is a free
-// function over explicit pointers and sizes, row-major Float32 (Double where ALGORITHMS.md
+// function over explicit pointers and sizes, row-major Float32 (Double where docs/ALGORITHMS.md
 // says so), each with a one-line shape comment and a plain reference twin that the tests
 // compare it with. The runtime hands out pointers from one `Arena`, by buffer id through
 // `BufferView`, and never names a pointer type itself.
@@ -18,7 +18,7 @@
 //   Loss.swift                  softmax cross-entropy and MSE fused with their gradients
 //   BatchNorm.swift, RMSNorm.swift, LayerNorm.swift
 //   Reductions.swift            sum, mean, mean of squares, column/row sums, argmax
-//   Optimizers.swift            the fused update loops of ALGORITHMS.md
+//   Optimizers.swift            the fused update loops of docs/ALGORITHMS.md
 //   LinearAlgebra.swift         Double: syrk, Cholesky factor and solves (SGD2's A + λI)
 //   CholeskySolveBlocked.swift  the per-step solve over panels of gradient rows, Float or Double
 //   SymmetricEigen.swift        eigenvalues by Householder tridiagonalisation and implicit QL

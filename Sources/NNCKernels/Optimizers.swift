@@ -1,4 +1,4 @@
-// First-order optimizers' update loops, exactly as ALGORITHMS.md writes them, each one fused
+// First-order optimizers' update loops, exactly as docs/ALGORITHMS.md writes them, each one fused
 // pass over weight, gradient and state. Weight decay is added to the gradient first,
 // `g ← g + wd·w`, inside the same pass. Every loop runs 16 lanes at a time, the tail through
 // the same vector code.

@@ -1,4 +1,4 @@
-// RMS normalisation as ALGORITHMS.md defines it (the SGD2 paper's): `y = x / √(d + ε)` per
+// RMS normalisation as docs/ALGORITHMS.md defines it (the SGD2 paper's): `y = x / √(d + ε)` per
 // feature (per channel for a convolution), no mean subtraction, no learned scale or shift.
 // `d` is a running mean of x², `d ← 0.1·d + 0.9·mean_batch(x²)` from d = 0, read with the
 // warm-up bias correction `d / (1 − 0.1^t)` after t updates; ε = 0.01·max_c d̂_c + 1e-6 is relative.

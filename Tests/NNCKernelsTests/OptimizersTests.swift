@@ -60,7 +60,7 @@ import NNCKernels
         }
     }
 
-    /// One element through two steps, values worked out by hand from ALGORITHMS.md.
+    /// One element through two steps, values worked out by hand from docs/ALGORITHMS.md.
     func twoSteps(_ update: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
                              UnsafeMutablePointer<Float>, Int) -> Void) -> (w: Float, s1: Float, s2: Float) {
         var w: Float = 1, s1: Float = 0, s2: Float = 0

@@ -15,7 +15,7 @@ public enum AnalysisSchedule: Equatable, Sendable {
 }
 
 /// One `analysis` record of the log (docs/LOG.md): per dense/conv layer, first to last, the
-/// quantities ALGORITHMS.md defines, and the network's operator-norm bound.
+/// quantities docs/ALGORITHMS.md defines, and the network's operator-norm bound.
 public struct AnalysisRecord: Sendable {
     public var epoch: Int
     public var step: Int

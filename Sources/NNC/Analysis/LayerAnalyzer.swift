@@ -2,7 +2,7 @@ import Foundation
 import NNCKernels
 
 /// `nnc train --analyze`: watches the training steps through an executor probe and turns what
-/// it sees into `AnalysisRecord`s (ALGORITHMS.md; fields in docs/LOG.md).
+/// it sees into `AnalysisRecord`s (docs/ALGORITHMS.md; fields in docs/LOG.md).
 ///
 /// Every observed step adds each layer's residual and weight-gradient RMS, read at the end of
 /// the backward phase (before an update or SGD2 rewrites the gradient). On a recording step

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The operator-norm upper bound (ALGORITHMS.md, SGD2 paper's stability section):
+/// The operator-norm upper bound (docs/ALGORITHMS.md, SGD2 paper's stability section):
 /// `Π_i σ_max(W_i) · Π_j 1 / min_k √(d_jk + ε)` over the dense layers and RMS normalisations
 /// of a chain. Biases do not enter an operator norm; ReLU, leaky ReLU (slope ≤ 1), modulus,
 /// tanh and sigmoid are 1-Lipschitz, so they multiply the bound by at most 1.

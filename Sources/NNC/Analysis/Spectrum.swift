@@ -1,5 +1,5 @@
 /// What the layer-wise conditioning analysis reports of one Kronecker factor's eigenvalues
-/// (ALGORITHMS.md "Layer-wise conditioning analysis").
+/// (docs/ALGORITHMS.md "Layer-wise conditioning analysis").
 public struct Spectrum: Equatable, Sendable {
     public var eigMax: Double
     /// The smallest non-zero eigenvalue.

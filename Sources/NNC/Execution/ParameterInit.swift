@@ -1,4 +1,4 @@
-/// The initialisers of ALGORITHMS.md "Initialisation", drawn from the seeded generator so that
+/// The initialisers of docs/ALGORITHMS.md "Initialisation", drawn from the seeded generator so that
 /// a seed gives the same weights everywhere.
 enum ParameterInit {
     /// (n_in, n_out) of a weight: a dense `[out, in]` gives (in, out); a convolution

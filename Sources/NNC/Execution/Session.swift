@@ -58,7 +58,7 @@ public final class Session {
         evalLabels = [Int32](repeating: 0, count: evalPlan.batch)
     }
 
-    /// Fills every parameter from its initializer (ALGORITHMS.md "Initialisation"), zeroes the
+    /// Fills every parameter from its initializer (docs/ALGORITHMS.md "Initialisation"), zeroes the
     /// optimizer state, sets running statistics to their initial values and seeds the runtime's
     /// random stream (stream 1 of `seed`; the weights draw from stream 0).
     public func initialize(seed: UInt64) {

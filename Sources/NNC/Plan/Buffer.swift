@@ -44,7 +44,7 @@ public enum ElementType: String, Hashable, Sendable {
     case float32
     /// Class labels, pooling and maxout indices.
     case int32
-    /// SGD2's covariance factors, formed and factored in Double (ALGORITHMS.md).
+    /// SGD2's covariance factors, formed and factored in Double (docs/ALGORITHMS.md).
     case float64
 
     /// 4-byte arena slots per element.

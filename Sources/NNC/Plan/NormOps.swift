@@ -40,7 +40,7 @@ public struct BatchNormBackward: Hashable, Sendable, BufferVisiting {
     }
 }
 
-/// RMS norm (ALGORITHMS.md): y = x / √(d + ε) with the running `d` per channel, updated first in
+/// RMS norm (docs/ALGORITHMS.md): y = x / √(d + ε) with the running `d` per channel, updated first in
 /// training (`steps` counts updates for the warm-up correction); `savedScale` keeps 1/√(d + ε)
 /// for the backward pass.
 public struct RMSNorm: Hashable, Sendable, BufferVisiting {

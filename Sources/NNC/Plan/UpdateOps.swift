@@ -46,7 +46,7 @@ public struct ParameterUpdate: Hashable, Sendable, BufferVisiting {
     }
 }
 
-/// SGD2's correction of one linear layer (ALGORITHMS.md "SGD2"): reads the layer's input batch X,
+/// SGD2's correction of one linear layer (docs/ALGORITHMS.md "SGD2"): reads the layer's input batch X,
 /// forms A = X Xᵀ/N (+ the constant-1 row for the bias) in Double, block by block of at most
 /// `chunk` inputs over a fresh permutation, factors A + λI into `factor` (every `every` steps)
 /// and overwrites the weight (and bias) gradient with the corrected one.
@@ -94,7 +94,7 @@ public struct ScaleBlock: Hashable, Sendable {
     public var biasGrad: BufferID?
 }
 
-/// Scale-amended SGD's walk (ALGORITHMS.md, Algorithm 2) over `blocks`, ordered from the output
+/// Scale-amended SGD's walk (docs/ALGORITHMS.md, Algorithm 2) over `blocks`, ordered from the output
 /// back to the input: adds weight decay, then divides each gradient (weight and bias alike) by
 /// m·m_{b,W} and multiplies m by m_{b,z}. The first block is the top one (left unscaled, m starts
 /// at ‖Wᵀ‖²). The updates that follow use plain momentum SGD with no further decay.

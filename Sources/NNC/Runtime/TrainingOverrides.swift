@@ -17,7 +17,7 @@ public struct TrainingOverrides: Equatable {
     }
 
     /// `model` with the overrides applied. Another optimizer starts from its own defaults
-    /// (ALGORITHMS.md) but keeps the file's weight decay and per-layer settings; its learning
+    /// (docs/ALGORITHMS.md) but keeps the file's weight decay and per-layer settings; its learning
     /// rate is `--lr` when given, else the method's default.
     public func apply(to model: Model) -> Model {
         var m = model

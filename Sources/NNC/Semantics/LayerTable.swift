@@ -30,7 +30,7 @@ enum LayerTable {
                       options: [.init("affine", .bool, .value(.bool(true)), "learn a scale and a shift"),
                                 .init("momentum", .real, .value(.real(0.1)), "weight of the new batch in the running statistics", bounds: .openClosed(0, 1)),
                                 .init("eps", .real, .value(.real(1e-5)), "added to the variance", bounds: .greaterThan(0))]),
-        StatementSpec("rmsnorm", "RMS normalisation of ALGORITHMS.md: divide by the running RMS, no parameters",
+        StatementSpec("rmsnorm", "RMS normalisation of docs/ALGORITHMS.md: divide by the running RMS, no parameters",
                       options: [.init("history", .real, .value(.real(0.1)), "weight of the old running mean of x²", bounds: .halfOpen(0, 1)),
                                 .init("eps", .real, .value(.real(0.01)), "relative ε: this times max(d) is added to d", bounds: .atLeast(0))]),
         StatementSpec("layernorm", "layer normalisation over each sample's features",

@@ -114,7 +114,7 @@ public enum LayerOp: Hashable, Sendable {
     case dropout(rate: Double)
     /// `momentum` is the weight of the new batch in the running statistics.
     case batchNorm(affine: Bool, momentum: Double, epsilon: Double)
-    /// ALGORITHMS.md "RMS normalisation": `history` is the weight of the old running value
+    /// docs/ALGORITHMS.md "RMS normalisation": `history` is the weight of the old running value
     /// (0.1), `relativeEpsilon` the factor of `max(d)` added to `d` (0.01).
     case rmsNorm(history: Double, relativeEpsilon: Double)
     case layerNorm(affine: Bool, epsilon: Double)
@@ -160,7 +160,7 @@ public enum Activation: Hashable, Sendable {
     case prelu(initialSlope: Double)
     case tanh
     case sigmoid
-    /// The modulus unit `|x|` (ALGORITHMS.md).
+    /// The modulus unit `|x|` (docs/ALGORITHMS.md).
     case modulus
 
     public var keyword: String {
@@ -175,7 +175,7 @@ public enum Activation: Hashable, Sendable {
     }
 }
 
-/// How a parameter tensor starts (ALGORITHMS.md "Initialisation").
+/// How a parameter tensor starts (docs/ALGORITHMS.md "Initialisation").
 public enum Initializer: Hashable, Sendable {
     case normal(std: Double)
     case uniform(limit: Double)

@@ -1,5 +1,5 @@
 /// The `optimizer NAME { … }` block: the method, its hyperparameters over the defaults of
-/// ALGORITHMS.md, and `layer NAME { … }` overrides.
+/// docs/ALGORITHMS.md, and `layer NAME { … }` overrides.
 extension ConfigChecker {
     /// `layerNames` are the model's layer names, or nil when the net failed (overrides then
     /// go unchecked rather than be reported as unknown).

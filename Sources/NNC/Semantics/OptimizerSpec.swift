@@ -1,4 +1,4 @@
-/// The checked `optimizer NAME { … }` block, every hyperparameter with its ALGORITHMS.md default.
+/// The checked `optimizer NAME { … }` block, every hyperparameter with its docs/ALGORITHMS.md default.
 public struct OptimizerSpec: Hashable, Sendable {
     public var method: OptimizerMethod
     public var learningRate: Double
@@ -37,7 +37,7 @@ public struct OptimizerSpec: Hashable, Sendable {
         self.range = range
     }
 
-    /// The defaults of a method, as ALGORITHMS.md gives them.
+    /// The defaults of a method, as docs/ALGORITHMS.md gives them.
     public static func defaults(for method: OptimizerMethod) -> OptimizerSpec {
         switch method {
         case .sgd: return OptimizerSpec(method: .sgd, learningRate: 0.1, epsilon: 0)
@@ -56,7 +56,7 @@ public enum ConvHessian: String, Hashable, Sendable, CaseIterable {
     /// The conv's actual local Hessian with respect to its input: each input pixel counted once
     /// per kernel tap that reads it, (k_h·k_w)/(s_h·s_w) × ‖Wᵀ‖²_{2,μ}.
     case taps
-    /// ALGORITHMS.md's literal view of the kernel as a C_out × (C_in·k·k) matrix.
+    /// docs/ALGORITHMS.md's literal view of the kernel as a C_out × (C_in·k·k) matrix.
     case matrix
 }
 

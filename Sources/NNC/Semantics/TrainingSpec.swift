@@ -9,7 +9,7 @@ public struct TrainingSpec: Hashable, Sendable {
     public var checkpointEvery: Int = 1
     /// Evaluate on the test set every this many epochs.
     public var evaluateEvery: Int = 1
-    /// The papers' learning-rate search (ALGORITHMS.md), off when nil.
+    /// The papers' learning-rate search (docs/ALGORITHMS.md), off when nil.
     public var lrSearch: LRSearch?
     public var range: SourceRange = .none
 

@@ -1,4 +1,4 @@
-/// The papers' learning-rate search (ALGORITHMS.md): from the current state, train a copy of
+/// The papers' learning-rate search (docs/ALGORITHMS.md): from the current state, train a copy of
 /// the model for a few mini-batches with each candidate rate and keep the one whose loss at
 /// the end is lowest. The session is restored afterwards, so the search leaves no trace but
 /// its choice.

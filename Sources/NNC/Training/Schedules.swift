@@ -1,4 +1,4 @@
-/// The learning rate from epoch to epoch (ALGORITHMS.md "Learning-rate annealing"): constant,
+/// The learning rate from epoch to epoch (docs/ALGORITHMS.md "Learning-rate annealing"): constant,
 /// a step schedule, or a plateau schedule on the validation metric.
 ///
 /// It is a value with all its state in plain fields, so a checkpoint can store it

@@ -184,7 +184,7 @@ struct ExecutorTests {
         #expect(labels.isEmpty)
     }
 
-    /// He-uniform on a convolution uses n_in = C·k·k and n_out = F·k·k (ALGORITHMS.md).
+    /// He-uniform on a convolution uses n_in = C·k·k and n_out = F·k·k (docs/ALGORITHMS.md).
     @Test func convolutionFansFollowTheInitialisationRule() throws {
         let source = """
             net c {

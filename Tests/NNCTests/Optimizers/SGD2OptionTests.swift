@@ -3,7 +3,7 @@ import Testing
 @testable import NNC
 
 /// SGD2's options beyond the exact correction, each against a reference computed here from
-/// the definition (ALGORITHMS.md "SGD2"): the correction in front of Adam, RMSProp and
+/// the definition (docs/ALGORITHMS.md "SGD2"): the correction in front of Adam, RMSProp and
 /// AdaGrad, `samples`, gradient noise (the draws reproduced from the seed), and a resumed run
 /// with `every: 3`, chunking and sampling equal to an uninterrupted one.
 struct SGD2OptionTests {

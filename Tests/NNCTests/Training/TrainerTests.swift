@@ -44,7 +44,7 @@ import Testing
         return (gw, gb)
     }
 
-    /// One first-order rule from ALGORITHMS.md applied to a flat parameter vector.
+    /// One first-order rule from docs/ALGORITHMS.md applied to a flat parameter vector.
     struct Rule {
         var method: String
         var lr: Double

@@ -1,7 +1,7 @@
 import Foundation
 import NNCKernels
 
-/// SGD2's correction of one linear layer (ALGORITHMS.md "SGD2"): the gradient `[g_b, G]`
+/// SGD2's correction of one linear layer (docs/ALGORITHMS.md "SGD2"): the gradient `[g_b, G]`
 /// becomes `[g_b, G]·(A + λI)⁻¹` with `A = X Xᵀ/N` formed in Double from the layer's input
 /// batch, the constant-1 row first when the bias is corrected.
 ///

@@ -1,6 +1,6 @@
 import NNCKernels
 
-/// Scale-amended SGD (ALGORITHMS.md, Algorithm 2 of the local-Hessian paper): every linear
+/// Scale-amended SGD (docs/ALGORITHMS.md, Algorithm 2 of the local-Hessian paper): every linear
 /// block's gradient is divided by the scale of its local Hessian, walking from the output back
 /// to the input. With ‖W‖²_{2,μ} the mean squared row norm and ‖Wᵀ‖²_{2,μ} the mean squared
 /// column norm of a block viewed as rows × cols,
@@ -24,7 +24,7 @@ import NNCKernels
 /// pixels are read by fewer taps when the padding reads zeros (a 3×3 "same" conv on 28×28 reads
 /// the average pixel 8.6 times, not 9); the interior count is used. m_{b,W} is unchanged: each
 /// output reads each weight once. `conv_hessian: matrix` keeps the literal C_out × (C_in·k·k)
-/// view of ALGORITHMS.md (taps = 1), under which the factors grow about ×9 per 3×3 conv going down.
+/// view of docs/ALGORITHMS.md (taps = 1), under which the factors grow about ×9 per 3×3 conv going down.
 enum ScaleAmendWalk {
 
     /// The backward factor `m` as the walk goes down the blocks.
