@@ -1,12 +1,17 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // Kernels are compiled for the build machine's CPU (AVX-512 here) and without
-// bounds checks in release builds: see README "Building". Every other target is
-// safe Swift and keeps the default checks.
+// bounds checks in release builds: see README "Building". They and the C interop
+// (NNCSystem: zlib, POSIX file calls) are the only unsafe code; every other target
+// is checked by the compiler's strict memory safety, its findings errors.
 let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "native"]),
     .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+let memorySafe: [SwiftSetting] = [
+    .strictMemorySafety(),
+    .treatWarning("StrictMemorySafety", as: .error),
 ]
 
 let package = Package(
@@ -19,10 +24,12 @@ let package = Package(
         // zlib from Debian (zlib1g-dev) reads gzip-compressed IDX files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "NNCSystem", dependencies: ["CZlib"], path: "Sources/NNCSystem"),
         .target(name: "NNCKernels", path: "Sources/NNCKernels", swiftSettings: kernelFlags),
-        .target(name: "NNC", dependencies: ["NNCKernels", "CZlib"], path: "Sources/NNC",
-                swiftSettings: [.unsafeFlags(["-target-cpu", "native"])]),
-        .executableTarget(name: "nnc", dependencies: ["NNC"], path: "Sources/nnc"),
+        .target(name: "NNC", dependencies: ["NNCKernels", "NNCSystem"], path: "Sources/NNC",
+                swiftSettings: [.unsafeFlags(["-target-cpu", "native"])] + memorySafe),
+        .executableTarget(name: "nnc", dependencies: ["NNC", "NNCSystem"], path: "Sources/nnc",
+                         swiftSettings: memorySafe),
         .executableTarget(name: "nnc-bench", dependencies: ["NNC", "NNCKernels"],
                           path: "Benchmarks/nnc-bench", swiftSettings: kernelFlags),
         .testTarget(name: "NNCTests", dependencies: ["NNC"], path: "Tests/NNCTests",

@@ -112,9 +112,8 @@ struct CommonOptions {
 /// Returns the model, or nil and the exit code to stop with.
 func loadModel(_ path: String, command: String, color: Bool) -> (model: Model?, code: ExitCode) {
     guard let data = FileManager.default.contents(atPath: path) else {
-        var isDirectory: ObjCBool = false
-        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        let why = !exists ? "no such file" : isDirectory.boolValue ? "it is a directory" : "permission denied"
+        let kind = PathKind.of(path)
+        let why = kind == .missing ? "no such file" : kind == .directory ? "it is a directory" : "permission denied"
         writeError("nnc \(command): cannot read '\(path)': \(why)\n")
         return (nil, .noInput)
     }

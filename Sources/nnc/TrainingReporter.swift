@@ -1,5 +1,6 @@
 import Foundation
 import NNC
+import NNCSystem
 
 /// Renders training events: on a terminal a live progress bar per epoch (on stderr) and one
 /// line per epoch (on stdout); otherwise plain lines only; and every event as a JSON line to
@@ -86,7 +87,7 @@ final class TrainingReporter {
 
     private func output(_ line: String) {
         print(line)
-        fflush(stdout)
+        flushStandardOutput()
     }
 
     private func writeLog(_ event: TrainingEvent) {

@@ -158,11 +158,11 @@ final class LayerAnalyzer: ExecutorProbe {
         guard isEnd else { return }
         for (i, t) in targets.enumerated() {
             if let r = t.layer.r, session.survives[r.rawValue], v.counts[r.rawValue] > 0 {
-                residualRMSSum[i] += (sumOfSquares(v.f(r), count: v.counts[r.rawValue]) / Double(v.counts[r.rawValue])).squareRoot()
+                residualRMSSum[i] += (v.sumOfSquares(r) / Double(v.counts[r.rawValue])).squareRoot()
                 residualSteps[i] += 1
             }
             if let g = t.layer.weightGrad, v.counts[g.rawValue] > 0 {
-                gradientRMSSum[i] += (sumOfSquares(v.f(g), count: v.counts[g.rawValue]) / Double(v.counts[g.rawValue])).squareRoot()
+                gradientRMSSum[i] += (v.sumOfSquares(g) / Double(v.counts[g.rawValue])).squareRoot()
                 gradientSteps[i] += 1
             }
         }
@@ -201,11 +201,10 @@ final class LayerAnalyzer: ExecutorProbe {
                     a.output = spectrum(of: r, channels: t.isConvolution, batch: batch,
                                         scale: Double(batch) * Double(batch), v)
                 }
-                let w = v.f(t.layer.weight), count = t.rows * t.cols
-                let sigma = largestSingularValue(w, rows: t.rows, cols: t.cols, ldw: max(t.cols, 1))
+                let sigma = v.largestSingularValue(t.layer.weight, rows: t.rows, cols: t.cols)
                 a.sigmaMax = sigma
                 sigmas.append(sigma)
-                let squares = sumOfSquares(w, count: count)
+                let squares = v.sumOfSquares(t.layer.weight)
                 blocks.append((t.rows, t.cols, squares, t.inputTaps))
                 if squares > 0 { a.saWeightScale = Double(t.rows) / squares }
                 a.saInputScale = t.inputTaps * Double(t.rows) / Double(max(t.cols, 1))
@@ -250,7 +249,7 @@ final class LayerAnalyzer: ExecutorProbe {
     private func activationSummary(_ t: Target, _ v: BufferView) -> ActivationSummary? {
         guard let id = t.activation else { return nil }
         let (batch, units, spatial) = LayerAnalyzer.layout(session.trainPlan.buffer(id).shape)
-        return NNCKernels.activationSummary(v.f(id), batch: batch, units: units, spatial: spatial,
+        return v.activationSummary(id, batch: batch, units: units, spatial: spatial,
                                             low: t.flat?.low ?? -.infinity, high: t.flat?.high ?? .infinity)
     }
 
@@ -263,13 +262,13 @@ final class LayerAnalyzer: ExecutorProbe {
         guard b == batch, units > 0 else { return nil }
         let eigenvalues: [Double]
         if spatial == 1 {
-            eigenvalues = secondMomentEigenvalues(x: v.f(id), featureStride: 1, sampleStride: units, features: units,
+            eigenvalues = v.secondMomentEigenvalues(x: id, featureStride: 1, sampleStride: units, features: units,
                                                   samples: b, scale: scale)
         } else {
             let columns = b * spatial
             let every = (columns + 9_999) / 10_000
             let indices = stride(from: 0, to: columns, by: every).map { c in (c / spatial) * units * spatial + c % spatial }
-            eigenvalues = secondMomentEigenvalues(x: v.f(id), featureStride: spatial, sampleStride: 1, features: units,
+            eigenvalues = v.secondMomentEigenvalues(x: id, featureStride: spatial, sampleStride: 1, features: units,
                                                   samples: columns, sampleIndices: indices, scale: scale)
         }
         return Spectrum(eigenvalues: eigenvalues)

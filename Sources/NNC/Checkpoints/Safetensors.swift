@@ -1,4 +1,5 @@
 import Foundation
+import NNCSystem
 
 /// Element types of the safetensors format, with their spellings in the header.
 public enum DType: String, CaseIterable, Sendable {

@@ -83,11 +83,11 @@ private func hex32(_ value: UInt32) -> String {
 
 /// Reads a whole file, turning Foundation's errors into a `DataError` that names it.
 func readFileBytes(_ url: URL) throws -> Data {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-        throw DataError.cannotRead(file: url.path, reason: "no such file")
+    switch PathKind.of(url.path) {
+    case .missing: throw DataError.cannotRead(file: url.path, reason: "no such file")
+    case .directory: throw DataError.cannotRead(file: url.path, reason: "is a directory")
+    case .file: break
     }
-    if isDirectory.boolValue { throw DataError.cannotRead(file: url.path, reason: "is a directory") }
     do {
         return try Data(contentsOf: url)
     } catch {

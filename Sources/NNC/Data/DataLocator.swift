@@ -61,8 +61,7 @@ public struct DataLocator {
     /// The first existing file among `candidates(for:)`, or an error naming them all.
     public func locate(_ path: String) throws -> URL {
         let tried = candidates(for: path)
-        var isDirectory: ObjCBool = false
-        for (url, _) in tried where FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue {
+        for (url, _) in tried where PathKind.of(url.path) == .file {
             return url
         }
         throw DataError.notFound(file: path, looked: tried.map { "\($0.url.standardizedFileURL.path) (\($0.reason))" })

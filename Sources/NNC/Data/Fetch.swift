@@ -1,4 +1,5 @@
 import Foundation
+import NNCSystem
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif

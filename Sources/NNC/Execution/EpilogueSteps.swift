@@ -4,12 +4,6 @@ import NNCKernels
 // them all as a `GEMMEpilogue`, applied while the output is in cache; the norms take an
 // activation, and anything after it runs in place over the output, in plan order.
 
-/// A tensor laid out (batch, channels, positions per channel): where a bias goes.
-struct ChannelLayout {
-    var batch: Int, channels: Int, spatial: Int
-    var count: Int { batch * channels * spatial }
-}
-
 extension ActivationFunction {
     /// The kernels' spelling of the function.
     var kernel: KernelActivation {
@@ -31,11 +25,11 @@ enum EpilogueSteps {
         var e = GEMMEpilogue()
         for step in steps {
             switch step {
-            case .bias(let b): e.append(biasPerRow ? .rowBias(v.f(b)) : .columnBias(v.f(b)))
-            case .activation(let f): e.append(.activation(f.kernel))
-            case .add(let other): e.append(.add(v.f(other), ld: ld))
+            case .bias(let b): e.append(biasPerRow ? .rowBias(b) : .columnBias(b), in: v)
+            case .activation(let f): e.append(BufferEpilogueStep<BufferID>.activation(f.kernel), in: v)
+            case .add(let other): e.append(.add(other, ld: ld), in: v)
             case .mask(let f, let saved, let savedIsOutput):
-                e.append(.derivative(f.kernel, saved: v.f(saved), ld: ld, savedIsOutput: savedIsOutput))
+                e.append(.derivative(f.kernel, saved: saved, ld: ld, savedIsOutput: savedIsOutput), in: v)
             }
         }
         return e
@@ -49,20 +43,18 @@ enum EpilogueSteps {
     }
 
     /// Applies `steps[start...]` to `out` in place, in order.
-    static func apply(_ steps: [EpilogueStep], from start: Int, to out: BufferID, _ l: ChannelLayout,
-                      _ v: BufferView) {
+    static func apply(_ steps: [EpilogueStep], from start: Int, to y: BufferID, _ l: ChannelShape, _ v: BufferView) {
         guard start < steps.count else { return }
-        let y = v.f(out)
         for step in steps[start...] {
             switch step {
             case .bias(let b):
-                biasAdd(x: y, bias: v.f(b), y: y, batch: l.batch, channels: l.channels, spatial: l.spatial)
+                v.biasAdd(x: y, bias: b, y: y, batch: l.batch, channels: l.channels, spatial: l.spatial)
             case .activation(let f):
-                activationForward(f.kernel, x: y, y: y, count: l.count)
+                v.activationForward(f.kernel, x: y, y: y, count: l.count)
             case .add(let other):
-                add(y, v.f(other), out: y, count: l.count)
+                v.add(y, other, out: y, count: l.count)
             case .mask(let f, let saved, let savedIsOutput):
-                activationBackward(f.kernel, dy: y, saved: v.f(saved), savedIsOutput: savedIsOutput, dx: y, count: l.count)
+                v.activationBackward(f.kernel, dy: y, saved: saved, savedIsOutput: savedIsOutput, dx: y, count: l.count)
             }
         }
     }

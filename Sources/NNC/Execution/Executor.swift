@@ -77,165 +77,127 @@ final class Executor {
     private func execute(_ index: Int, _ v: BufferView, _ ctx: inout StepContext) throws {
         switch ops[index] {
         case .gemm(let p):
-            gemm(transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k,
-                 a: v.f(p.a), lda: max(p.transA ? p.m : p.k, 1), b: v.f(p.b), ldb: max(p.transB ? p.k : p.n, 1),
-                 c: v.f(p.c), ldc: max(p.n, 1),
-                 epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: false, ld: p.n, v),
-                 threads: threads, workspace: workspace)
+            v.gemm(transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k, a: p.a, b: p.b, c: p.c,
+                   epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: false, ld: p.n, v),
+                   threads: threads, workspace: workspace)
 
         case .conv2d(let p):
             let g = p.geometry
-            conv2dForward(x: v.f(p.x), weight: v.f(p.weight), y: v.f(p.y), shape: g.kernelShape,
-                          epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: true, ld: g.outHeight * g.outWidth, v),
-                          workspace: p.columns.map(v.f), threads: threads)
+            v.conv2dForward(x: p.x, weight: p.weight, y: p.y, shape: g.kernelShape,
+                            epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: true, ld: g.outHeight * g.outWidth, v),
+                            columns: p.columns, threads: threads)
 
         case .conv2dBackwardData(let p):
             let g = p.geometry
-            conv2dBackwardData(dy: v.f(p.dy), weight: v.f(p.weight), dx: v.f(p.dx), shape: g.kernelShape,
-                               epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: true, ld: g.height * g.width, v),
-                               workspace: p.columns.map(v.f), threads: threads)
+            v.conv2dBackwardData(dy: p.dy, weight: p.weight, dx: p.dx, shape: g.kernelShape,
+                                 epilogue: EpilogueSteps.gemm(p.epilogue, biasPerRow: true, ld: g.height * g.width, v),
+                                 columns: p.columns, threads: threads)
 
         case .conv2dBackwardWeights(let p):
-            conv2dBackwardWeights(x: v.f(p.x), dy: v.f(p.dy), dweight: v.f(p.weightGrad),
-                                  shape: p.geometry.kernelShape, threads: threads)
+            v.conv2dBackwardWeights(x: p.x, dy: p.dy, dweight: p.weightGrad, shape: p.geometry.kernelShape, threads: threads)
 
         case .biasAdd(let p):
-            biasAdd(x: v.f(p.x), bias: v.f(p.bias), y: v.f(p.y), batch: p.batch, channels: p.channels, spatial: p.spatial)
+            v.biasAdd(x: p.x, bias: p.bias, y: p.y, batch: p.batch, channels: p.channels, spatial: p.spatial)
 
         case .biasGradient(let p):
-            biasGradient(dy: v.f(p.dy), biasGrad: v.f(p.biasGrad), batch: p.batch, channels: p.channels, spatial: p.spatial,
-                         threads: threads)
+            v.biasGradient(dy: p.dy, biasGrad: p.biasGrad, batch: p.batch, channels: p.channels, spatial: p.spatial,
+                           threads: threads)
 
         case .activation(let p):
-            activationForward(p.function.kernel, x: v.f(p.x), y: v.f(p.y), count: p.count, threads: threads)
+            v.activationForward(p.function.kernel, x: p.x, y: p.y, count: p.count, threads: threads)
 
         case .activationBackward(let p):
-            activationBackward(p.function.kernel, dy: v.f(p.dy), saved: v.f(p.saved), savedIsOutput: p.savedIsOutput,
-                               dx: v.f(p.dx), count: p.count, threads: threads)
+            v.activationBackward(p.function.kernel, dy: p.dy, saved: p.saved, savedIsOutput: p.savedIsOutput,
+                                 dx: p.dx, count: p.count, threads: threads)
 
         case .prelu(let p):
-            preluForward(x: v.f(p.x), slope: v.f(p.slope), y: v.f(p.y),
-                         batch: p.batch, channels: p.channels, spatial: p.spatial)
+            v.preluForward(x: p.x, slope: p.slope, y: p.y, batch: p.batch, channels: p.channels, spatial: p.spatial)
 
         case .preluBackward(let p):
-            preluBackward(x: v.f(p.x), slope: v.f(p.slope), dy: v.f(p.dy), dx: p.dx.map(v.f),
-                          dslope: v.f(p.slopeGrad), batch: p.batch, channels: p.channels, spatial: p.spatial)
+            v.preluBackward(x: p.x, slope: p.slope, dy: p.dy, dx: p.dx, dslope: p.slopeGrad,
+                            batch: p.batch, channels: p.channels, spatial: p.spatial)
 
         case .add(let p):
-            add(v.f(p.a), v.f(p.b), out: v.f(p.out), count: p.count, threads: threads)
+            v.add(p.a, p.b, out: p.out, count: p.count, threads: threads)
 
         case .pool(let p):
             let s = p.geometry.kernelShape
             switch p.kind {
-            case .avg:
-                avgPool2dForward(x: v.f(p.x), y: v.f(p.y), shape: s, threads: threads)
-            case .max:
-                if let indices = p.indices {
-                    v.int32(indices) { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s, threads: threads) }
-                } else {
-                    scratch.withIndices { maxPool2dForward(x: v.f(p.x), y: v.f(p.y), indices: $0, shape: s, threads: threads) }
-                }
+            case .avg: v.avgPool2dForward(x: p.x, y: p.y, shape: s, threads: threads)
+            case .max: v.maxPool2dForward(x: p.x, y: p.y, indices: p.indices, scratch: scratch, shape: s, threads: threads)
             }
 
         case .poolBackward(let p):
             let s = p.geometry.kernelShape
             switch p.kind {
             case .avg:
-                avgPool2dBackward(dy: v.f(p.dy), dx: v.f(p.dx), shape: s, threads: threads)
+                v.avgPool2dBackward(dy: p.dy, dx: p.dx, shape: s, threads: threads)
             case .max:
                 guard let indices = p.indices else { preconditionFailure("max pooling backward without indices") }
-                v.int32(indices) { maxPool2dBackward(dy: v.f(p.dy), indices: $0, dx: v.f(p.dx), shape: s, threads: threads) }
+                v.maxPool2dBackward(dy: p.dy, indices: indices, dx: p.dx, shape: s, threads: threads)
             }
 
         case .globalAvgPool(let p):
-            globalAvgPoolForward(x: v.f(p.x), y: v.f(p.y), batch: p.batch, channels: p.channels, spatial: p.spatial)
+            v.globalAvgPoolForward(x: p.x, y: p.y, batch: p.batch, channels: p.channels, spatial: p.spatial)
 
         case .globalAvgPoolBackward(let p):
-            globalAvgPoolBackward(dy: v.f(p.dy), dx: v.f(p.dx), batch: p.batch, channels: p.channels, spatial: p.spatial)
+            v.globalAvgPoolBackward(dy: p.dy, dx: p.dx, batch: p.batch, channels: p.channels, spatial: p.spatial)
 
         case .dropout(let p):
             // Uniform draws go into the mask buffer, which the kernel turns into the mask in place.
-            v.fill(p.mask, count: p.count) { ctx.random.nextFloat() }
-            dropoutMask(uniform: v.f(p.mask), p: Float(p.rate), mask: v.f(p.mask), count: p.count)
-            dropoutApply(x: v.f(p.x), mask: v.f(p.mask), y: v.f(p.y), count: p.count)
+            v.dropoutMask(p.mask, p: Float(p.rate), count: p.count) { ctx.random.nextFloat() }
+            v.dropoutApply(x: p.x, mask: p.mask, y: p.y, count: p.count)
 
         case .dropoutBackward(let p):
-            dropoutApply(x: v.f(p.dy), mask: v.f(p.mask), y: v.f(p.dx), count: p.count)
+            v.dropoutApply(x: p.dy, mask: p.mask, y: p.dx, count: p.count)
 
         case .batchNorm(let p):
-            let n = p.sizes
+            let n = p.sizes.layout
             let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
             if p.training, let mean = p.savedMean, let invStd = p.savedInvStd {
-                batchNormForwardTraining(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels,
-                                         spatial: n.spatial, gamma: p.scale.map(v.f), beta: p.shift.map(v.f),
-                                         runningMean: v.f(p.runningMean), runningVar: v.f(p.runningVariance),
-                                         momentum: Float(p.momentum), epsilon: Float(p.epsilon),
-                                         activation: activation, saveMean: v.f(mean), saveInvStd: v.f(invStd),
-                                         threads: threads)
+                v.batchNormForwardTraining(x: p.x, y: p.y, n, gamma: p.scale, beta: p.shift,
+                                           runningMean: p.runningMean, runningVar: p.runningVariance,
+                                           momentum: Float(p.momentum), epsilon: Float(p.epsilon),
+                                           activation: activation, saveMean: mean, saveInvStd: invStd, threads: threads)
             } else {
-                batchNormForwardInference(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels,
-                                          spatial: n.spatial, gamma: p.scale.map(v.f), beta: p.shift.map(v.f),
-                                          runningMean: v.f(p.runningMean), runningVar: v.f(p.runningVariance),
-                                          epsilon: Float(p.epsilon), activation: activation, threads: threads)
+                v.batchNormForwardInference(x: p.x, y: p.y, n, gamma: p.scale, beta: p.shift,
+                                            runningMean: p.runningMean, runningVar: p.runningVariance,
+                                            epsilon: Float(p.epsilon), activation: activation, threads: threads)
             }
-            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, n.layout, v)
+            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, p.sizes.layout, v)
 
         case .batchNormBackward(let p):
-            let n = p.sizes
-            batchNormBackward(x: v.f(p.x), dy: v.f(p.dy), dx: p.dx.map(v.f),
-                              batch: n.batch, channels: n.channels, spatial: n.spatial,
-                              gamma: p.scale.map(v.f), saveMean: v.f(p.savedMean), saveInvStd: v.f(p.savedInvStd),
-                              dgamma: p.scaleGrad.map(v.f), dbeta: p.shiftGrad.map(v.f), threads: threads)
+            v.batchNormBackward(x: p.x, dy: p.dy, dx: p.dx, p.sizes.layout, gamma: p.scale, saveMean: p.savedMean,
+                                saveInvStd: p.savedInvStd, dgamma: p.scaleGrad, dbeta: p.shiftGrad, threads: threads)
 
         case .rmsNorm(let p):
-            let n = p.sizes
-            let steps = v.f(p.steps)
             let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
-            scratch.withFloats { spare in
-                rmsNormForward(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels, spatial: n.spatial,
-                               runningD: v.f(p.d), updates: Int(steps[0]), training: p.training,
-                               history: Float(p.history), relativeEpsilon: Float(p.relativeEpsilon),
-                               activation: activation, scale: p.savedScale.map(v.f) ?? spare)
-            }
-            if p.training { steps[0] += 1 }
-            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, n.layout, v)
+            let updates = v.withMutableSpan(p.steps) { Int($0[0]) }
+            v.rmsNormForward(x: p.x, y: p.y, p.sizes.layout, runningD: p.d, updates: updates, training: p.training,
+                             history: Float(p.history), relativeEpsilon: Float(p.relativeEpsilon),
+                             activation: activation, scale: p.savedScale, scratch: scratch)
+            if p.training { v.withMutableSpan(p.steps) { $0[0] += 1 } }
+            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, p.sizes.layout, v)
 
         case .rmsNormBackward(let p):
-            let n = p.sizes
-            rmsNormBackward(dy: v.f(p.dy), scale: v.f(p.savedScale), dx: v.f(p.dx),
-                            batch: n.batch, channels: n.channels, spatial: n.spatial)
+            v.rmsNormBackward(dy: p.dy, scale: p.savedScale, dx: p.dx, p.sizes.layout)
 
         case .layerNorm(let p):
-            let n = p.sizes
             let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
-            layerNormForward(x: v.f(p.x), y: v.f(p.y), batch: n.batch, channels: n.channels, spatial: n.spatial,
-                             gamma: p.scale.map(v.f), beta: p.shift.map(v.f), epsilon: Float(p.epsilon),
-                             activation: activation, saveMean: p.savedMean.map(v.f), saveInvStd: p.savedInvStd.map(v.f))
-            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, n.layout, v)
+            v.layerNormForward(x: p.x, y: p.y, p.sizes.layout, gamma: p.scale, beta: p.shift, epsilon: Float(p.epsilon),
+                               activation: activation, saveMean: p.savedMean, saveInvStd: p.savedInvStd)
+            EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, p.sizes.layout, v)
 
         case .layerNormBackward(let p):
-            let n = p.sizes
-            layerNormBackward(x: v.f(p.x), dy: v.f(p.dy), dx: p.dx.map(v.f),
-                              batch: n.batch, channels: n.channels, spatial: n.spatial, gamma: p.scale.map(v.f),
-                              saveMean: v.f(p.savedMean), saveInvStd: v.f(p.savedInvStd),
-                              dgamma: p.scaleGrad.map(v.f), dbeta: p.shiftGrad.map(v.f))
+            v.layerNormBackward(x: p.x, dy: p.dy, dx: p.dx, p.sizes.layout, gamma: p.scale, saveMean: p.savedMean,
+                                saveInvStd: p.savedInvStd, dgamma: p.scaleGrad, dbeta: p.shiftGrad)
 
         case .maxout(let p):
-            if let indices = p.indices {
-                v.int32(indices) {
-                    maxoutForward(x: v.f(p.x), y: v.f(p.y), indices: $0, batch: p.batch, groups: p.groups,
-                                  k: p.k, spatial: p.spatial)
-                }
-            } else {
-                maxoutForward(x: v.f(p.x), y: v.f(p.y), indices: nil, batch: p.batch, groups: p.groups,
-                              k: p.k, spatial: p.spatial)
-            }
+            v.maxoutForward(x: p.x, y: p.y, indices: p.indices, batch: p.batch, groups: p.groups, k: p.k, spatial: p.spatial)
 
         case .maxoutBackward(let p):
-            v.int32(p.indices) {
-                maxoutBackward(dy: v.f(p.dy), indices: $0, dx: v.f(p.dx), batch: p.batch, groups: p.groups,
-                               k: p.k, spatial: p.spatial)
-            }
+            v.maxoutBackward(dy: p.dy, indices: p.indices, dx: p.dx, batch: p.batch, groups: p.groups, k: p.k,
+                             spatial: p.spatial)
 
         case .loss(let p), .lossBackward(let p):
             v.store(Executor.loss(p, rows: p.batch, v, threads: threads), at: p.loss)
@@ -265,13 +227,10 @@ final class Executor {
     static func loss(_ p: LossOp, rows: Int, _ v: BufferView, threads: Int = 1) -> Float {
         switch p.kind {
         case .crossEntropy:
-            return v.int32(p.labels) {
-                softmaxCrossEntropy(logits: v.f(p.logits), labels: $0, batch: rows, classes: p.classes,
-                                    dlogits: p.gradient.map(v.f), threads: threads)
-            }
+            return v.softmaxCrossEntropy(logits: p.logits, labels: p.labels, rows: rows, classes: p.classes,
+                                         dlogits: p.gradient, threads: threads)
         case .meanSquaredError:
-            return meanSquaredError(prediction: v.f(p.logits), target: v.f(p.labels), count: rows * p.classes,
-                                    grad: p.gradient.map(v.f))
+            return v.meanSquaredError(prediction: p.logits, target: p.labels, count: rows * p.classes, grad: p.gradient)
         }
     }
 }

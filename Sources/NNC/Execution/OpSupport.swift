@@ -68,5 +68,5 @@ extension Executor {
 }
 
 extension NormSizes {
-    var layout: ChannelLayout { ChannelLayout(batch: batch, channels: channels, spatial: spatial) }
+    var layout: ChannelShape { ChannelShape(batch: batch, channels: channels, spatial: spatial) }
 }

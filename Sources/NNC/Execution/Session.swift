@@ -65,18 +65,16 @@ public final class Session {
         var weights = Random(seed: seed, stream: 0)
         let specs = Dictionary(model.allLayers.flatMap { l in l.parameters.map { ("\(l.name).\($0.name)", $0) } },
                                uniquingKeysWith: { a, _ in a })
-        train.arena.withView { v in
+        train.arena.withPlanView(train.table) { v in
             for b in trainPlan.buffers where b.role.isPersistent {
-                let slots = v.buffer(b.offset, b.slots)
-                slots.update(repeating: 0)
                 if b.role == .parameter, let spec = specs[b.name] {
-                    let values = ParameterInit.values(spec.initializer, shape: b.shape, random: &weights)
-                    _ = slots.update(from: values)
+                    v.write(b.id, ParameterInit.values(spec.initializer, shape: b.shape, random: &weights))
+                } else {
+                    Session.zero(b, v)
                 }
             }
             for s in trainPlan.runningStatistics {
-                let b = trainPlan.buffer(s.buffer)
-                v.buffer(b.offset, b.count).update(repeating: Float(s.initialValue ?? 0))
+                v.fill(s.buffer, with: Float(s.initialValue ?? 0))
             }
         }
         random = Random(seed: seed, stream: 1)
@@ -147,7 +145,7 @@ public final class Session {
             var op = lossOp
             op.gradient = nil
             let mean = rows == 0 ? 0 : Executor.loss(op, rows: rows, v)
-            rowArgmax(v.f(plan.logits), rows: rows, cols: classes, ldx: classes, out: &predictions)
+            v.rowArgmax(plan.logits, rows: rows, cols: classes, out: &predictions)
             return mean
         }
         var correct = 0
@@ -177,15 +175,14 @@ public final class Session {
     /// of the train plan); empty for a name the session does not hold.
     public func read(_ name: String) -> [Float] {
         guard let b = byName[name], b.element == .float32 else { return [] }
-        return train.arena.withView { Array($0.buffer(b.offset, b.count)) }
+        return train.arena.withPlanView(train.table) { $0.copy(b.id) }
     }
 
     /// The gradient of parameter `name` (`dense1.weight`) after `forwardBackward` or a step.
     public func gradient(of name: String) -> [Float]? {
         guard let binding = trainPlan.parameters.first(where: { "\($0.layer).\($0.name)" == name }),
               let g = binding.gradient else { return nil }
-        let b = trainPlan.buffer(g)
-        return train.arena.withView { Array($0.buffer(b.offset, b.count)) }
+        return train.arena.withPlanView(train.table) { $0.copy(g) }
     }
 
     /// Replaces the persistent tensor `name`; the count must match its shape.
@@ -196,7 +193,7 @@ public final class Session {
         guard values.count == b.count else {
             throw RuntimeError.shapeMismatch("\(name) holds \(b.count) values, got \(values.count)")
         }
-        train.arena.withView { _ = $0.buffer(b.offset, b.count).update(from: values) }
+        train.arena.withPlanView(train.table) { $0.write(b.id, values) }
         train.invalidateFactors()
         evalIsStale = true
     }
@@ -225,7 +222,7 @@ public final class Session {
     // MARK: - Internals
 
     private func lossValue() -> Float {
-        train.arena.withView { $0.pointer(trainPlan.buffer(trainPlan.loss).offset, 1)[0] }
+        train.arena.withPlanView(train.table) { v in v.withSpan(trainPlan.loss) { $0[0] } }
     }
 
     /// Runs the kernel ranges of the train plan in order with the step's settings and the
@@ -249,12 +246,12 @@ public final class Session {
                                              + "for a plan of \(plan.batch) samples of \(features)")
         }
         let rows = exec.arena.withPlanView(exec.table) { v -> Int in
-            let input = v.floats(plan.input)
-            var span = input.mutableSpan
-            var out = labels.mutableSpan
-            let rows = batcher.next(into: &span, labels: &out)
-            if rows < plan.batch { input[(rows * features)...].update(repeating: 0) }
-            return rows
+            v.withMutableSpan(plan.input) { input in
+                var out = labels.mutableSpan
+                let rows = batcher.next(into: &input, labels: &out)
+                for i in (rows * features)..<input.count { input[i] = 0 }
+                return rows
+            }
         }
         try place(labels, rows: rows, into: exec)
         return rows
@@ -289,24 +286,30 @@ public final class Session {
         }
         exec.arena.withPlanView(exec.table) { v in
             if plan.buffer(plan.labels).element == .int32 {
-                v.int32(plan.labels) { out in
+                v.withMutableInt32Span(plan.labels, count: plan.batch) { out in
                     for i in 0..<plan.batch { out[i] = i < rows ? labels[i] : 0 }
                 }
             } else {
-                let t = v.floats(plan.labels)
-                t.update(repeating: 0)
-                for i in 0..<rows { t[i * classes + Int(labels[i])] = 1 }
+                v.withMutableSpan(plan.labels) { t in
+                    for i in 0..<t.count { t[i] = 0 }
+                    for i in 0..<rows { t[i * classes + Int(labels[i])] = 1 }
+                }
             }
+        }
+    }
+
+    /// Zeroes a persistent buffer whatever its element type.
+    private static func zero(_ b: Buffer, _ v: BufferView) {
+        switch b.element {
+        case .float32: v.fill(b.id, with: 0)
+        case .float64: v.withMutableDoubleSpan(b.id) { for i in 0..<$0.count { $0[i] = 0 } }
+        case .int32: v.withMutableInt32Span(b.id, count: b.count) { for i in 0..<$0.count { $0[i] = 0 } }
         }
     }
 
     private func syncEvalArena() {
         guard evalIsStale else { return }
-        train.arena.withView { t in
-            eval.arena.withView { e in
-                for s in shared { e.mutablePointer(s.eval, s.slots).update(from: t.pointer(s.train, s.slots), count: s.slots) }
-            }
-        }
+        for s in shared { eval.arena.copy(s.slots, from: train.arena, at: s.train, to: s.eval) }
         evalIsStale = false
     }
 }

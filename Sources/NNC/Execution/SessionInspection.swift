@@ -9,9 +9,9 @@ extension Session {
     public func firstNonFinite() -> (layer: String, buffer: String)? {
         let plan = trainPlan
         let ordered = plan.kernels.filter { $0.phase == .forward } + plan.kernels.filter { $0.phase == .backward }
-        return train.arena.withView { v -> (layer: String, buffer: String)? in
+        return train.arena.withPlanView(train.table) { v -> (layer: String, buffer: String)? in
             func bad(_ b: Buffer) -> Bool {
-                b.element == .float32 && v.buffer(b.offset, b.count).contains { !$0.isFinite }
+                b.element == .float32 && v.withSpan(b.id) { span in span.indices.contains { !span[$0].isFinite } }
             }
             for k in ordered {
                 for id in k.outputs where survives[id.rawValue] {
@@ -31,8 +31,7 @@ extension Session {
     public func layerBatch(_ layer: String) -> (x: [Float], r: [Float])? {
         guard let l = trainPlan.linearLayers.first(where: { $0.name == layer }), let r = l.r,
               survives[l.x.rawValue], survives[r.rawValue] else { return nil }
-        let bx = trainPlan.buffer(l.x), br = trainPlan.buffer(r)
-        return train.arena.withView { v in (Array(v.buffer(bx.offset, bx.count)), Array(v.buffer(br.offset, br.count))) }
+        return train.arena.withPlanView(train.table) { v in (v.copy(l.x), v.copy(r)) }
     }
 
     /// Per buffer: true when no kernel after the buffer's last use writes memory it occupies.

@@ -9,39 +9,32 @@ extension ParameterUpdate {
         let h = hyperparameters
         let lr = Float(learningRate * learningRateScale), wd = Float(weightDecay)
         if state.isEmpty {
-            sgdUpdate(weights: v.f(parameter), gradients: v.f(gradient), count: count,
-                      learningRate: lr, weightDecay: wd, threads: threads)
-        } else if h.nesterov {
-            nesterovUpdate(weights: v.f(parameter), gradients: v.f(gradient), velocity: v.f(state[0]),
-                           count: count, learningRate: lr, momentum: Float(h.momentum), weightDecay: wd,
-                           threads: threads)
+            v.sgdUpdate(weights: parameter, gradients: gradient, count: count, learningRate: lr, weightDecay: wd,
+                        threads: threads)
         } else {
-            momentumUpdate(weights: v.f(parameter), gradients: v.f(gradient), velocity: v.f(state[0]),
-                           count: count, learningRate: lr, momentum: Float(h.momentum), weightDecay: wd,
-                           threads: threads)
+            v.momentumUpdate(weights: parameter, gradients: gradient, velocity: state[0], count: count, learningRate: lr,
+                             momentum: Float(h.momentum), weightDecay: wd, nesterov: h.nesterov, threads: threads)
         }
     }
 
     func adagrad(_ v: BufferView, learningRate: Double, threads: Int) {
-        adagradUpdate(weights: v.f(parameter), gradients: v.f(gradient), accumulator: v.f(state[0]),
-                      count: count, learningRate: Float(learningRate * learningRateScale),
-                      epsilon: Float(hyperparameters.epsilon), weightDecay: Float(weightDecay), threads: threads)
+        v.adagradUpdate(weights: parameter, gradients: gradient, accumulator: state[0], count: count,
+                        learningRate: Float(learningRate * learningRateScale), epsilon: Float(hyperparameters.epsilon),
+                        weightDecay: Float(weightDecay), threads: threads)
     }
 
     func rmsprop(_ v: BufferView, learningRate: Double, threads: Int) {
         let h = hyperparameters
-        rmspropUpdate(weights: v.f(parameter), gradients: v.f(gradient), meanSquare: v.f(state[0]),
-                      count: count, learningRate: Float(learningRate * learningRateScale),
-                      rho: Float(h.rho), epsilon: Float(h.epsilon), weightDecay: Float(weightDecay), threads: threads)
+        v.rmspropUpdate(weights: parameter, gradients: gradient, meanSquare: state[0], count: count,
+                        learningRate: Float(learningRate * learningRateScale), rho: Float(h.rho), epsilon: Float(h.epsilon),
+                        weightDecay: Float(weightDecay), threads: threads)
     }
 
     /// Adam, bias-corrected at the 1-based global `step`.
     func adam(_ v: BufferView, learningRate: Double, step: Int, threads: Int) {
         let h = hyperparameters
-        adamUpdate(weights: v.f(parameter), gradients: v.f(gradient), firstMoment: v.f(state[0]),
-                   secondMoment: v.f(state[1]), count: count,
-                   learningRate: Float(learningRate * learningRateScale), beta1: Float(h.beta1),
-                   beta2: Float(h.beta2), epsilon: Float(h.epsilon), step: max(step, 1),
-                   weightDecay: Float(weightDecay), threads: threads)
+        v.adamUpdate(weights: parameter, gradients: gradient, firstMoment: state[0], secondMoment: state[1], count: count,
+                     learningRate: Float(learningRate * learningRateScale), beta1: Float(h.beta1), beta2: Float(h.beta2),
+                     epsilon: Float(h.epsilon), step: max(step, 1), weightDecay: Float(weightDecay), threads: threads)
     }
 }

@@ -170,37 +170,30 @@ final class SGD2Corrector {
         }
         let featureStride = p.isConvolution ? positions : 1
         let sampleStride = p.isConvolution ? 1 : p.inputs
-        let x = v.f(p.x)
-        let failed: Bool = v.double(p.factor) { factor in
-            var offset = 0
-            for block in blocks {
-                let skip = block.hasBias ? 1 : 0
-                let a = factor + offset
-                syrk(x: x, featureStride: featureStride, sampleStride: sampleStride,
-                     features: block.length - skip, samples: p.sampledColumns,
-                     featureIndices: order, from: block.start + skip, sampleIndices: columns,
-                     biasRow: block.hasBias, out: a, ldo: block.length, workspace: &gathered, threads: threads)
-                for i in 0..<block.length { a[i * block.length + i] += lambda }
-                if choleskyFactor(a, n: block.length, lda: block.length) != .success { return true }
-                offset += block.length * block.length
+        var offset = 0
+        for block in blocks {
+            let skip = block.hasBias ? 1 : 0
+            v.syrk(x: p.x, featureStride: featureStride, sampleStride: sampleStride, features: block.length - skip,
+                   samples: p.sampledColumns, featureIndices: order, from: block.start + skip, sampleIndices: columns,
+                   biasRow: block.hasBias, out: p.factor, offset: offset, ldo: block.length, workspace: &gathered,
+                   threads: threads)
+            guard v.choleskyFactor(p.factor, offset: offset, n: block.length, addingToDiagonal: lambda) == .success else {
+                return false
             }
-            return false
+            offset += block.length * block.length
         }
-        return !failed
+        return true
     }
 
     /// Chooses each block's precision and rounds the Float blocks' factors, from the factor
     /// alone, so that a restored factor is solved exactly as the uninterrupted run would.
     private func prepareSolve(_ p: SGD2Correction, _ v: BufferView) {
-        v.double(p.factor) { factor in
-            var offset = 0
-            for (b, block) in blocks.enumerated() {
-                let l = factor + offset
-                let n = block.length
-                floatBlock[b] = conditionBound(factor: l, n: n, ldl: n, lambda: lambda) <= Self.floatSolveLimit
-                if floatBlock[b] { roundFactor(l, n: n, into: &floatFactor, offset: offset) }
-                offset += n * n
-            }
+        var offset = 0
+        for (b, block) in blocks.enumerated() {
+            let n = block.length
+            floatBlock[b] = v.conditionBound(factor: p.factor, offset: offset, n: n, lambda: lambda) <= Self.floatSolveLimit
+            if floatBlock[b] { v.roundFactor(p.factor, offset: offset, n: n, into: &floatFactor) }
+            offset += n * n
         }
     }
 
@@ -221,44 +214,42 @@ final class SGD2Corrector {
 
     /// `[g_b, G] ← [g_b, G]·(L Lᵀ)⁻¹`, block by block, the rows of each block split over threads.
     private func solve(_ p: SGD2Correction, _ v: BufferView) {
-        let g = v.f(p.weightGrad)
-        let bias = p.biasGrad.map(v.f)
-        v.double(p.factor) { factor in
-            var offset = 0
-            for (b, block) in blocks.enumerated() {
-                let skip = block.hasBias ? 1 : 0
-                let l: SolveFactor = floatBlock[b] ? .float(floatFactor, offset: offset) : .double(factor + offset)
-                let start = block.start + skip
-                if !p.isConvolution {
-                    choleskySolveRowsBlocked(factor: l, n: block.length, ldl: block.length, rows: g, count: p.rows,
-                                             ldg: p.inputs, columnIndices: gradColumns, from: start,
-                                             bias: block.hasBias ? bias : nil, threads: threads)
-                } else {
-                    // Every filter's taps at once: `taps` rows at stride 1, filter f's from f·inputs·taps.
-                    let filters = p.rows / taps
-                    if block.hasBias, let bias {
+        var offset = 0
+        for (b, block) in blocks.enumerated() {
+            let skip = block.hasBias ? 1 : 0
+            let l: BufferSolveFactor<BufferID> = floatBlock[b] ? .float(floatFactor, offset: offset) : .double(p.factor, offset: offset)
+            let start = block.start + skip
+            if !p.isConvolution {
+                v.choleskySolveRowsBlocked(factor: l, n: block.length, rows: p.weightGrad, count: p.rows, ldg: p.inputs,
+                                           columnIndices: gradColumns, from: start,
+                                           bias: block.hasBias ? p.biasGrad : nil, threads: threads)
+            } else {
+                // Every filter's taps at once: `taps` rows at stride 1, filter f's from f·inputs·taps.
+                let filters = p.rows / taps
+                if block.hasBias, let bias = p.biasGrad {
+                    v.withMutableSpan(bias) { bias in
                         for f in 0..<filters {
                             let share = bias[f] / Float(taps)
                             for t in 0..<taps { tapBias[f * taps + t] = share }
                         }
-                        choleskySolveRowsBlocked(factor: l, n: block.length, ldl: block.length, rows: g,
-                                                 count: filters * taps, ldg: 1, groupRows: taps,
-                                                 groupStride: p.inputs * taps, columnIndices: gradColumns,
-                                                 from: start, bias: &tapBias, threads: threads)
+                    }
+                    v.choleskySolveRowsBlocked(factor: l, n: block.length, rows: p.weightGrad, count: filters * taps,
+                                               ldg: 1, groupRows: taps, groupStride: p.inputs * taps,
+                                               columnIndices: gradColumns, from: start, bias: &tapBias, threads: threads)
+                    v.withMutableSpan(bias) { bias in
                         for f in 0..<filters {
                             var sum: Float = 0
                             for t in 0..<taps { sum += tapBias[f * taps + t] }
                             bias[f] = sum
                         }
-                    } else {
-                        choleskySolveRowsBlocked(factor: l, n: block.length, ldl: block.length, rows: g,
-                                                 count: filters * taps, ldg: 1, groupRows: taps,
-                                                 groupStride: p.inputs * taps, columnIndices: gradColumns,
-                                                 from: start, threads: threads)
                     }
+                } else {
+                    v.choleskySolveRowsBlocked(factor: l, n: block.length, rows: p.weightGrad, count: filters * taps,
+                                               ldg: 1, groupRows: taps, groupStride: p.inputs * taps,
+                                               columnIndices: gradColumns, from: start, bias: nil, threads: threads)
                 }
-                offset += block.length * block.length
             }
+            offset += block.length * block.length
         }
     }
 

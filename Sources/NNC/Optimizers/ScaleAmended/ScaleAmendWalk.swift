@@ -64,16 +64,16 @@ enum ScaleAmendWalk {
         var walk = Walk()
         for block in p.blocks {
             let count = block.rows * block.cols
-            let w = v.f(block.weight), g = v.f(block.weightGrad)
             if block.weightDecay != 0 {
                 // The SGD kernel with W as the "gradient" and −wd as the rate computes G + wd·W.
-                sgdUpdate(weights: g, gradients: w, count: count, learningRate: Float(-block.weightDecay))
+                v.sgdUpdate(weights: block.weightGrad, gradients: block.weight, count: count,
+                            learningRate: Float(-block.weightDecay))
             }
-            let sumOfSquares = Double(meanOfSquares(w, count: count)) * Double(count)
+            let sumOfSquares = Double(v.meanOfSquares(block.weight, count: count)) * Double(count)
             let factor = walk.next(rows: block.rows, cols: block.cols, sumOfSquares: sumOfSquares, taps: block.inputTaps)
             guard factor != 1 else { continue }
-            scaleInPlace(g, count: count, by: Float(factor))
-            if let b = block.biasGrad { scaleInPlace(v.f(b), count: v.counts[b.rawValue], by: Float(factor)) }
+            v.scale(block.weightGrad, by: Float(factor))
+            if let b = block.biasGrad { v.scale(b, by: Float(factor)) }
         }
     }
 }

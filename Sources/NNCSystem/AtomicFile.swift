@@ -8,15 +8,16 @@ import Darwin
 /// Replaces files all at once: the bytes go to a temporary file in the same directory, are
 /// flushed to disk, then renamed over the target. Killing the process at any moment leaves
 /// the old file or the new one, never a torn one (rename within a file system is atomic).
-enum AtomicFile {
+/// Here, beside zlib, because `rename`, `open` and `fsync` are C calls that take C strings.
+public enum AtomicFile {
     /// Why a write failed, in words; callers wrap it in their own error naming the file.
-    struct Failure: Error {
-        let reason: String
+    public struct Failure: Error {
+        public let reason: String
     }
 
     /// Writes `bytes` to `url` atomically. `beforeRename` lets tests fail a write between
     /// flushing and renaming; the temporary file is removed on any failure.
-    static func write(_ bytes: [UInt8], to url: URL, beforeRename: () throws -> Void = {}) throws {
+    public static func write(_ bytes: [UInt8], to url: URL, beforeRename: () throws -> Void = {}) throws {
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(
             ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
