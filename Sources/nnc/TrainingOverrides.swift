@@ -1,14 +1,16 @@
+import NNC
+
 /// Command-line changes to a model's training settings (`--epochs`, `--lr`, `--batch`,
 /// `--optimizer`, `--seed`), for quick experiments without editing the file.
-public struct TrainingOverrides: Equatable {
-    public var epochs: Int?
-    public var learningRate: Double?
-    public var batch: Int?
-    public var optimizer: OptimizerMethod?
-    public var seed: UInt64?
+struct TrainingOverrides: Equatable {
+    var epochs: Int?
+    var learningRate: Double?
+    var batch: Int?
+    var optimizer: OptimizerMethod?
+    var seed: UInt64?
 
-    public init(epochs: Int? = nil, learningRate: Double? = nil, batch: Int? = nil,
-                optimizer: OptimizerMethod? = nil, seed: UInt64? = nil) {
+    init(epochs: Int? = nil, learningRate: Double? = nil, batch: Int? = nil,
+         optimizer: OptimizerMethod? = nil, seed: UInt64? = nil) {
         self.epochs = epochs
         self.learningRate = learningRate
         self.batch = batch
@@ -19,7 +21,7 @@ public struct TrainingOverrides: Equatable {
     /// `model` with the overrides applied. Another optimizer starts from its own defaults
     /// (ALGORITHMS.md) but keeps the file's weight decay and per-layer settings; its learning
     /// rate is `--lr` when given, else the method's default.
-    public func apply(to model: Model) -> Model {
+    func apply(to model: Model) -> Model {
         var m = model
         if let epochs { m.training.epochs = epochs }
         if let batch { m.training.batch = batch }
