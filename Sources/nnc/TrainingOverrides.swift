@@ -2,20 +2,35 @@ import NNC
 
 /// Command-line changes to a model's training settings (`--epochs`, `--lr`, `--batch`,
 /// `--optimizer`, `--seed`), for quick experiments without editing the file.
-struct TrainingOverrides: Equatable {
+struct TrainingOverrides {
     var epochs: Int?
     var learningRate: Double?
     var batch: Int?
     var optimizer: OptimizerMethod?
     var seed: UInt64?
 
-    init(epochs: Int? = nil, learningRate: Double? = nil, batch: Int? = nil,
-         optimizer: OptimizerMethod? = nil, seed: UInt64? = nil) {
-        self.epochs = epochs
-        self.learningRate = learningRate
-        self.batch = batch
-        self.optimizer = optimizer
-        self.seed = seed
+    /// The options, in the order `nnc train --help` lists them.
+    static let options: [Option] = [
+        .value("--epochs", "N", "train for N epochs instead of the file's count"),
+        .value("--lr", "RATE", "initial learning rate"),
+        .value("--batch", "N", "batch size"),
+        .value("--optimizer", "M", "\(methods.joined(separator: ", ")) (the method's defaults, the file's weight decay)",
+               choices: methods),
+        .value("--seed", "N", "seed for initialisation, shuffling and dropout"),
+    ]
+    private static let methods = OptimizerMethod.allCases.map(\.rawValue)
+
+    init(_ arguments: ParsedArguments) throws {
+        epochs = try arguments.int("--epochs", atLeast: 1)
+        batch = try arguments.int("--batch", atLeast: 1)
+        learningRate = try arguments.positiveDouble("--lr")
+        optimizer = arguments.value("--optimizer").flatMap(OptimizerMethod.init(rawValue:))
+        if let text = arguments.value("--seed") {
+            guard let seed = UInt64(text) else {
+                throw CommandLineError.invalidValue(option: "--seed", value: text, expected: "a whole number from 0")
+            }
+            self.seed = seed
+        }
     }
 
     /// `model` with the overrides applied. Another optimizer starts from its own defaults

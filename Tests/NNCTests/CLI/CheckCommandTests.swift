@@ -53,22 +53,42 @@ import Testing
             """)
     }
 
+    /// One renderer for every command that reads a model: the same located errors and exit 65.
+    @Test func everyModelCommandRendersTheFilesErrorsAsCheckDoes() throws {
+        let url = try CLI.temporaryNet("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let check = try CLI.run(["check", url.path, "--color", "never"])
+        #expect(check.stderr.hasPrefix("\(url.path):3:3: error: unknown layer 'desne'\n"))
+        for command in [["plan"], ["train"], ["time"], ["eval", "--weights", "w.safetensors"]] {
+            let r = try CLI.run(command + [url.path, "--color", "never"])
+            #expect(r.status == 65, "\(command)")
+            #expect(r.stderr == check.stderr, "\(command)")
+        }
+    }
+
     @Test func missingFileIs66() throws {
         let r = try CLI.run(["check", "/nonexistent/model.net"])
         #expect(r.status == 66)
         #expect(r.stdout == "")
-        #expect(r.stderr == "nnc check: cannot read '/nonexistent/model.net': no such file\n")
+        #expect(r.stderr == "nnc check: error: cannot read '/nonexistent/model.net': no such file\n")
     }
 
     @Test func usageErrorsAre64() throws {
         let none = try CLI.run(["check"])
         #expect(none.status == 64)
-        #expect(none.stderr.hasPrefix("nnc check: missing the .net file to check\n\nusage: nnc check"))
+        #expect(none.stderr == """
+            nnc check: error: missing the .net file to check
+            usage: nnc check <model.net> [--color auto|always|never] [--data DIR]
+            run 'nnc check --help' for the options
+
+            """)
         let badColor = try CLI.run(["check", "a.net", "--color", "sometimes"])
         #expect(badColor.status == 64)
-        #expect(badColor.stderr.hasPrefix("nnc check: '--color' must be auto, always or never, got 'sometimes'"))
+        #expect(badColor.stderr.hasPrefix("nnc check: error: '--color' needs auto, always or never, got 'sometimes'\n"))
         let unknown = try CLI.run(["check", "--fast", "a.net"])
-        #expect(unknown.status == 64 && unknown.stderr.hasPrefix("nnc check: unknown option '--fast'"))
+        #expect(unknown.status == 64 && unknown.stderr.hasPrefix("nnc check: error: unknown option '--fast'\n"))
+        let two = try CLI.run(["check", "a.net", "b.net"])
+        #expect(two.status == 64 && two.stderr.hasPrefix("nnc check: error: unexpected argument 'b.net'\n"))
         let help = try CLI.run(["check", "--help"])
         #expect(help.status == 0 && help.stdout.hasPrefix("usage: nnc check <model.net>"))
     }
