@@ -7,7 +7,7 @@ struct Driver {
     let commands: [any Command.Type]
 
     /// The words `nnc` answers besides the commands.
-    static let builtins = ["help", "--help", "-h"]
+    static let builtins = ["help", "version", "--help", "-h", "--version"]
 
     func run(_ arguments: [String]) -> ExitCode {
         guard let first = arguments.first else {
@@ -22,6 +22,9 @@ struct Driver {
             } else {
                 print(usage, terminator: "")
             }
+            return .success
+        case "--version", "version":
+            print("nnc \(version)")
             return .success
         default:
             break
@@ -42,7 +45,7 @@ struct Driver {
 
     /// `nnc --help`: every command with its abstract.
     var usage: String {
-        var s = "usage: nnc <command> [options] <model.net>\n\ncommands:\n"
+        var s = "usage: nnc <command> [options] <model.net>\n       nnc --version\n\ncommands:\n"
         for c in commands { s += "  " + c.spec.name.padding(toLength: 8, withPad: " ", startingAt: 0) + c.spec.abstract + "\n" }
         return s + "\n'nnc <command> --help' describes a command's options.\n"
     }

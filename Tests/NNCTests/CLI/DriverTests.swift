@@ -1,8 +1,18 @@
 import Foundation
 import Testing
+@testable import nnc
 
-/// `nnc` before a command: the command list and a mistyped command.
+/// `nnc` before a command: the version, the command list, and a mistyped command.
 @Suite struct DriverTests {
+    @Test func versionAsFlagAndCommand() throws {
+        for word in ["--version", "version"] {
+            let r = try CLI.run([word])
+            #expect(r.status == 0)
+            #expect(r.stdout == "nnc \(nnc.version)\n")
+            #expect(r.stderr.isEmpty)
+        }
+    }
+
     @Test func mistypedCommandSuggestsTheClosest() throws {
         let r = try CLI.run(["trian", "examples/spirals.net"])
         #expect(r.status == 64)
@@ -11,9 +21,9 @@ import Testing
         let far = try CLI.run(["frobnicate"])
         #expect(far.status == 64)
         #expect(far.stderr == "nnc: error: unknown command 'frobnicate'\nrun 'nnc --help' for the commands\n")
-        let flag = try CLI.run(["--hlep"])
+        let flag = try CLI.run(["--verison"])
         #expect(flag.status == 64)
-        #expect(flag.stderr.hasPrefix("nnc: error: unknown option '--hlep'; did you mean '--help'?\n"))
+        #expect(flag.stderr.hasPrefix("nnc: error: unknown option '--verison'; did you mean '--version'?\n"))
     }
 
     @Test func noCommandPrintsTheListAndIsAUsageError() throws {
