@@ -32,7 +32,9 @@ let package = Package(
                          swiftSettings: memorySafe),
         .executableTarget(name: "nnc-bench", dependencies: ["NNC", "NNCKernels"],
                           path: "Benchmarks/nnc-bench", swiftSettings: kernelFlags),
-        .testTarget(name: "NNCTests", dependencies: ["NNC"], path: "Tests/NNCTests",
+        // nnc too, for the paths of the command line that no command line reaches (lowering's
+        // refusals) and its error-to-status mapping; the rest is tested through the process.
+        .testTarget(name: "NNCTests", dependencies: ["NNC", "nnc"], path: "Tests/NNCTests",
                     exclude: ["Fixtures"]),  // read from #filePath, not bundled
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"],
                     path: "Tests/NNCKernelsTests", swiftSettings: kernelFlags),

@@ -2,84 +2,54 @@ import Foundation
 import NNC
 
 /// `nnc eval FILE --weights CHECKPOINT`: test loss, error and confusion matrix of saved weights.
-enum EvalCommand {
-    static let help = """
-        usage: nnc eval <model.net> --weights FILE [options]
+enum EvalCommand: Command {
+    static let spec = CommandSpec(
+        name: "eval",
+        abstract: "test loss, error and confusion matrix of a checkpoint",
+        discussion: """
+            Loads the weights (and running statistics) from a checkpoint written by 'nnc train' and
+            reports the loss, the error and the confusion matrix on the file's test set, with the
+            preprocessing statistics saved in the checkpoint.
+            """,
+        arguments: [.model("the .net file to evaluate")],
+        options: [
+            .value("--weights", "FILE", "the checkpoint (safetensors) to evaluate", required: true),
+            .value("--batch", "N", "samples per forward pass (default: the file's batch, at least 256)"),
+            .data, .threads, .color,
+        ],
+        exitStatus: """
+            0 evaluated, 64 usage error, 65 errors in the file, the data or the
+            checkpoint (names or shapes that do not match the model), 66 a file is missing
+            """)
 
-        Loads the weights (and running statistics) from a checkpoint written by 'nnc train' and
-        reports the loss, the error and the confusion matrix on the file's test set, with the
-        preprocessing statistics saved in the checkpoint.
-
-        options:
-          --weights FILE   the checkpoint (safetensors) to evaluate
-          --batch N        samples per forward pass (default: the file's batch, at least 256)
-        \(CommonOptions.help)
-          -h, --help       show this help
-
-        exit status: 0 evaluated, 64 usage error, 65 errors in the file, the data or the
-        checkpoint (names or shapes that do not match the model), 66 a file is missing
-
-        """
-
-    static func run(_ args: [String]) -> ExitCode {
-        let parsed: ParsedArguments
-        let common: CommonOptions
-        let batch: Int?
-        do {
-            parsed = try ParsedArguments(args, valued: CommonOptions.valued.union(["--weights", "--batch"]))
-            if parsed.help {
-                print(help, terminator: "")
-                return .success
-            }
-            common = try CommonOptions(parsed)
-            batch = try parsed.int("--batch", atLeast: 1)
-            guard parsed.positional.count == 1 else {
-                throw CommandLineError(parsed.positional.isEmpty ? "missing the .net file" : "only one .net file can be evaluated at a time")
-            }
-            guard parsed.values["--weights"] != nil else { throw CommandLineError("missing --weights FILE") }
-        } catch let e as CommandLineError {
-            writeError("nnc eval: \(e.message)\nrun 'nnc eval --help' for the options\n")
-            return .usage
-        } catch {
-            return .usage
-        }
-        let path = parsed.positional[0]
-        let loaded = loadModel(path, command: "eval", color: common.color)
-        guard let checked = loaded.model else { return loaded.code }
-        let model = checked
+    static func run(_ arguments: ParsedArguments) throws {
+        let threads = try arguments.threads()
+        let batch = try arguments.int("--batch", atLeast: 1)
+        let weights = arguments.value("--weights")!
+        let file = try ModelFile(arguments.modelPath, color: arguments.color())
+        let model = file.model
         guard let spec = model.data, spec.test != nil else {
-            writeError("nnc eval: \(path) names no test set; add data { test: … }\n")
-            return .dataError
+            throw CommandFailure(.dataError, "\(file.path) names no test set; add data { test: … }")
         }
-        do {
-            let file = try Checkpoint.read(URL(fileURLWithPath: parsed.values["--weights"]!))
-            let locator = DataLocator.standard(dataDirectory: common.dataDirectory, modelFile: path)
-            let classes = model.outputShape.count
-            guard let test = try TrainingData.loadTest(spec, locator: locator, classCount: classes) else { return .dataError }
-            guard checkData(model, path: path, classes: test.classCount, features: test.sampleSize, color: common.color) else {
-                return .dataError
-            }
-            // The statistics the weights were trained with; refit from the training set only for files without them.
-            let preprocessor = try Preprocessor(metadata: file.metadata)
-                ?? TrainingData.load(spec, locator: locator).preprocessor
-            // Statistics saved from differently shaped data would index past the samples.
-            guard preprocessor.fits(test) else {
-                writeError("nnc eval: the preprocessing statistics in \(parsed.values["--weights"]!) were computed on samples of another size than the test set's \(test.sampleSize) features\n")
-                return .dataError
-            }
-            let evalBatch = batch ?? max(model.training.batch, 256)
-            let session = try Session(model: model, batch: model.training.batch, evalBatch: evalBatch, threads: common.threads)
-            session.initialize(seed: model.training.seed)
-            try Checkpoint.load(file, into: session, optimizerState: false)
-            let result = try Evaluation.run(session, dataset: test, preprocessor: preprocessor, confusion: true)
-            print("\(model.name) on \(result.count) test samples: loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
-            if let matrix = result.confusion { print(confusionTable(matrix, names: test.classNames), terminator: "") }
-            return .success
-        } catch {
-            let (code, message) = describe(error)
-            writeError("nnc eval: \(message)\n")
-            return code
+        let checkpoint = try Checkpoint.read(URL(fileURLWithPath: weights))
+        let locator = DataLocator.standard(dataDirectory: arguments.value("--data"), modelFile: file.path)
+        // Not nil: the spec names a test set.
+        let test = try TrainingData.loadTest(spec, locator: locator, classCount: model.outputShape.count)!
+        try file.check(against: test)
+        // The statistics the weights were trained with; refit from the training set only for files without them.
+        let preprocessor = try Preprocessor(metadata: checkpoint.metadata)
+            ?? TrainingData.load(spec, locator: locator).preprocessor
+        // Statistics saved from differently shaped data would index past the samples.
+        guard preprocessor.fits(test) else {
+            throw CommandFailure(.dataError, "the preprocessing statistics in \(weights) were computed on samples of another size than the test set's \(test.sampleSize) features")
         }
+        let session = try file.session(model, batch: model.training.batch, evalBatch: batch ?? max(model.training.batch, 256),
+                                       threads: threads)
+        session.initialize(seed: model.training.seed)
+        try Checkpoint.load(checkpoint, into: session, optimizerState: false)
+        let result = try Evaluation.run(session, dataset: test, preprocessor: preprocessor, confusion: true)
+        print("\(model.name) on \(result.count) test samples: loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
+        if let matrix = result.confusion { print(confusionTable(matrix, names: test.classNames), terminator: "") }
     }
 
     /// Rows are true classes, columns predictions, with per-class error at the right.

@@ -3,75 +3,52 @@ import Foundation
 import NNC
 
 /// `nnc fetch NAME…`: download datasets from their usual mirrors and verify their checksums.
-enum FetchCommand {
-    static let help = """
-        usage: nnc fetch <dataset>... [--data DIR] [--mirror URL]
+enum FetchCommand: Command {
+    static let spec = CommandSpec(
+        name: "fetch",
+        abstract: "download mnist, fashion-mnist or cifar10 and verify checksums",
+        discussion: """
+            Downloads the files of each dataset into the data directory (--data, else the first
+            $NNC_DATA directory, else ./data), verifies every checksum, and keeps files that are
+            already there and correct. Datasets: \(names.joined(separator: ", ")).
+            """,
+        arguments: [Argument(name: "<dataset>", missing: "a dataset to fetch", many: true)],
+        options: [
+            .value("--data", "DIR", "the data directory to fill"),
+            .repeated("--mirror", "URL", """
+                fetch from this base URL instead of the dataset's own mirrors; given
+                several times, each is tried in turn
+                """),
+        ],
+        exitStatus: "0 fetched, 64 usage error, 65 a checksum did not match, 74 download or write failed")
 
-        Downloads the files of each dataset into the data directory (--data, else the first
-        $NNC_DATA directory, else ./data), verifies every checksum, and keeps files that are
-        already there and correct. Datasets: \(RemoteDataset.all.map(\.name).joined(separator: ", ")).
+    private static let names = RemoteDataset.all.map(\.name)
 
-        options:
-          --data DIR       the data directory to fill
-          --mirror URL     fetch from this base URL instead of the dataset's own mirrors
-          -h, --help       show this help
-
-        exit status: 0 fetched, 64 usage error, 65 a checksum did not match, 74 download or write failed
-
-        """
-
-    static func run(_ args: [String]) -> ExitCode {
-        let parsed: ParsedArguments
-        var datasets: [RemoteDataset] = []
-        do {
-            parsed = try ParsedArguments(args, valued: ["--data", "--mirror"])
-            if parsed.help {
-                print(help, terminator: "")
-                return .success
+    static func run(_ arguments: ParsedArguments) throws {
+        let datasets = try arguments.positional.map { name in
+            guard let d = RemoteDataset.named(name) else {
+                throw CommandLineError.unknown("dataset", name, candidates: names, listed: true)
             }
-            guard !parsed.positional.isEmpty else { throw CommandLineError("name a dataset to fetch") }
-            for name in parsed.positional {
-                guard let d = RemoteDataset.named(name) else {
-                    throw CommandLineError("unknown dataset '\(name)'; expected one of \(RemoteDataset.all.map(\.name).joined(separator: ", "))")
-                }
-                datasets.append(d)
-            }
-        } catch let e as CommandLineError {
-            writeError("nnc fetch: \(e.message)\nrun 'nnc fetch --help' for the options\n")
-            return .usage
-        } catch {
-            return .usage
+            return d
         }
-        var mirrors: [URL]?
-        if let text = parsed.values["--mirror"] {
+        let mirrors = try arguments.values("--mirror").map { text in
             guard let url = URL(string: text.hasSuffix("/") ? text : text + "/"), url.scheme != nil else {
-                writeError("nnc fetch: '--mirror' needs a URL, got '\(text)'\n")
-                return .usage
+                throw CommandLineError.invalidValue(option: "--mirror", value: text, expected: "a URL")
             }
-            mirrors = [url]
+            return url
         }
-        let directory = DataLocator.standard(dataDirectory: parsed.values["--data"], modelFile: nil).fetchDirectory
+        let directory = DataLocator.standard(dataDirectory: arguments.value("--data"), modelFile: nil).fetchDirectory
         for dataset in datasets {
             print("fetching \(dataset.name) into \(directory.appendingPathComponent(dataset.directory).path)")
-            let outcome = blocking { try await fetch(dataset, into: directory, mirrors: mirrors) }
-            switch outcome {
-            case .success(let files):
-                for f in files {
-                    switch f.outcome {
-                    case .present: print("  \(f.path.lastPathComponent): already present, checksum ok")
-                    case .downloaded(let url): print("  \(f.path.lastPathComponent): downloaded from \(url.absoluteString), checksum ok")
-                    case .unpacked: print("  \(f.path.lastPathComponent): unpacked")
-                    }
+            let files = try blocking { try await fetch(dataset, into: directory, mirrors: mirrors.isEmpty ? nil : mirrors) }.get()
+            for f in files {
+                switch f.outcome {
+                case .present: print("  \(f.path.lastPathComponent): already present, checksum ok")
+                case .downloaded(let url): print("  \(f.path.lastPathComponent): downloaded from \(url.absoluteString), checksum ok")
+                case .unpacked: print("  \(f.path.lastPathComponent): unpacked")
                 }
-            case .failure(let error):
-                writeError("nnc fetch: \(error)\n")
-                // Every mirror served a file with the wrong checksum: the data, not the network, is at fault.
-                if case DataError.fetchFailed(_, let attempts) = error, !attempts.isEmpty,
-                   attempts.allSatisfy({ $0.contains("checksum mismatch") }) { return .dataError }
-                return .ioError
             }
         }
-        return .success
     }
 
     /// Runs an async operation to completion from synchronous command code.

@@ -2,81 +2,50 @@ import Foundation
 import NNC
 
 /// `nnc time FILE`: where a training step's time goes, kernel by kernel.
-enum TimeCommand {
-    static let help = """
-        usage: nnc time <model.net> [--batch N] [--iterations K] [--warmup W] [--threads T]
+enum TimeCommand: Command {
+    static let spec = CommandSpec(
+        name: "time",
+        abstract: "time a training step kernel by kernel: ms, GFLOP/s, share, per phase",
+        discussion: """
+            Runs real training steps of the model and prints, per kernel of its plan (`nnc plan`),
+            the phase, the kernel and its op, milliseconds per step, GFLOP/s (from the plan's FLOP
+            counts) and its share of the step; subtotals per phase; and a total that is the sum of
+            the rows, beside the mean of un-instrumented steps measured in the same run. The data
+            is the file's when it is found, else random data of the right shapes (the first line
+            says which). Warm-up steps are not timed; the means are over the faster half of each
+            kind of step, since on a shared machine the slower half carries other processes' time.
+            """,
+        arguments: [.model("the .net file to time")],
+        options: [
+            .value("--batch", "N", "batch size (default: the file's train { batch })"),
+            .value("--iterations", "K", "timed steps (default 20); as many plain steps run interleaved"),
+            .value("--warmup", "W", "untimed steps first (default 3)"),
+            .data, .threads, .color,
+        ],
+        exitStatus: "0 timed, 64 usage error, 65 errors in the file, 66 file missing, 70 the step failed")
 
-        Runs real training steps of the model and prints, per kernel of its plan (`nnc plan`),
-        the phase, the kernel and its op, milliseconds per step, GFLOP/s (from the plan's FLOP
-        counts) and its share of the step; subtotals per phase; and a total that is the sum of
-        the rows, beside the mean of un-instrumented steps measured in the same run. The data
-        is the file's when it is found, else random data of the right shapes (the first line
-        says which). Warm-up steps are not timed; the means are over the faster half of each
-        kind of step, since on a shared machine the slower half carries other processes' time.
-
-        options:
-          --batch N        batch size (default: the file's train { batch })
-          --iterations K   timed steps (default 20); as many plain steps run interleaved
-          --warmup W       untimed steps first (default 3)
-          --data DIR       look for data files here first
-          --threads N      worker threads (default: the machine's \(ProcessInfo.processInfo.activeProcessorCount) cores)
-          --color WHEN     colour diagnostics: auto, always, never
-          -h, --help       show this help
-
-        exit status: 0 timed, 64 usage error, 65 errors in the file, 66 file missing, 70 the step failed
-
-        """
-
-    static func run(_ args: [String]) -> ExitCode {
-        let parsed: ParsedArguments
-        let common: CommonOptions
-        let batchOverride: Int?, iterations: Int, warmup: Int
-        do {
-            parsed = try ParsedArguments(args, valued: CommonOptions.valued.union(["--batch", "--iterations", "--warmup"]))
-            if parsed.help {
-                print(help, terminator: "")
-                return .success
-            }
-            common = try CommonOptions(parsed)
-            batchOverride = try parsed.int("--batch", atLeast: 1)
-            iterations = try parsed.int("--iterations", atLeast: 1) ?? 20
-            warmup = try parsed.int("--warmup", atLeast: 0) ?? 3
-            guard parsed.positional.count == 1 else {
-                throw CommandLineError(parsed.positional.isEmpty ? "missing the .net file to time" : "only one .net file can be timed at a time")
-            }
-        } catch let e as CommandLineError {
-            writeError("nnc time: \(e.message)\nrun 'nnc time --help' for the options\n")
-            return .usage
-        } catch {
-            return .usage
-        }
-        let path = parsed.positional[0]
-        let loaded = loadModel(path, command: "time", color: common.color)
-        guard let model = loaded.model else { return loaded.code }
+    static func run(_ arguments: ParsedArguments) throws {
+        let threads = try arguments.threads()
+        let batchOverride = try arguments.int("--batch", atLeast: 1)
+        let iterations = try arguments.int("--iterations", atLeast: 1) ?? 20
+        let warmup = try arguments.int("--warmup", atLeast: 0) ?? 3
+        let file = try ModelFile(arguments.modelPath, color: arguments.color())
+        let model = file.model
         let batch = batchOverride ?? model.training.batch
-
-        let session: Session
-        do {
-            session = try Session(model: model, batch: batch, evalBatch: 1, threads: common.threads)
-        } catch {
-            writeError("nnc time: cannot run \(model.name): \(error)\n")
-            return .failure
-        }
+        let session = try file.session(model, batch: batch, evalBatch: 1, threads: threads)
         session.initialize(seed: model.training.seed)
-        let (batcher, source) = data(for: model, path: path, batch: batch, steps: iterations * 2 + warmup,
-                                     dataDirectory: common.dataDirectory)
-        print("\(model.name): batch \(batch), \(common.threads) thread\(common.threads == 1 ? "" : "s"), \(source); "
+        let (batcher, source) = data(for: model, path: file.path, batch: batch, steps: iterations * 2 + warmup,
+                                     dataDirectory: arguments.value("--data"))
+        print("\(model.name): batch \(batch), \(threads) thread\(threads == 1 ? "" : "s"), \(source); "
               + "\(warmup) warm-up step\(warmup == 1 ? "" : "s"), then \(iterations) timed and \(iterations) plain steps interleaved")
         let times: KernelTimes
         do {
             times = try KernelTimer.measure(session, batcher: batcher, learningRate: model.optimizer.learningRate,
                                             iterations: iterations, warmup: warmup)
         } catch {
-            writeError("nnc time: the training step failed: \(error)\n")
-            return .failure
+            throw CommandFailure(.failure, "the training step failed: \(error)")
         }
         print(table(times), terminator: "")
-        return .success
     }
 
     /// A batcher over the file's training data when it names some and they load, else over

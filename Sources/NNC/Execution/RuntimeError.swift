@@ -9,8 +9,9 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
     case unsupported(String)
     /// An input, label array or tensor whose size does not match the plan.
     case shapeMismatch(String)
-    /// Lowering refused the model (its diagnostics, rendered as plain lines).
-    case lowering(String)
+    /// Lowering refused the model; its diagnostics keep their places in the file, so a front
+    /// end can render them as `nnc check` does.
+    case lowering([Diagnostic])
     /// A tensor name that the session does not hold.
     case unknownTensor(String)
     /// SGD2's damped covariance was not positive definite (NaN or infinite inputs).
@@ -23,7 +24,8 @@ public enum RuntimeError: Error, Equatable, CustomStringConvertible {
             return "the loss became non-finite at step \(step); first non-finite values in '\(buffer)' of layer '\(layer)'"
         case .unsupported(let what): return "not supported by the runtime: \(what)"
         case .shapeMismatch(let what): return "size mismatch: \(what)"
-        case .lowering(let what): return "the model could not be lowered: \(what)"
+        case .lowering(let diagnostics):
+            return "the model could not be lowered: " + diagnostics.map(\.message).joined(separator: "; ")
         case .unknownTensor(let name): return "no tensor named '\(name)'"
         case .notPositiveDefinite(let layer):
             return "SGD2: the damped input covariance of layer '\(layer)' is not positive definite"

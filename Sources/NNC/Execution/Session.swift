@@ -37,7 +37,7 @@ public final class Session {
         func lower(_ batch: Int, _ mode: Plan.Mode) throws -> Plan {
             let (plan, diagnostics) = Lowering.lower(model, batch: batch, mode: mode,
                                                      keepLayerBuffers: keepLayerBuffers && mode == .train)
-            guard let plan else { throw RuntimeError.lowering(diagnostics.map(\.message).joined(separator: "; ")) }
+            guard let plan else { throw RuntimeError.lowering(diagnostics) }
             return plan
         }
         trainPlan = try lower(batch, .train)

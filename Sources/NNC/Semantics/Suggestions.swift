@@ -1,8 +1,8 @@
 /// "Did you mean" for misspelt names: the closest known name by edit distance, when close enough.
-enum Suggestions {
+public enum Suggestions {
     /// The candidate nearest to `name`, or nil when none is plausibly what was meant.
     /// Plausible: at most a third of the longer name's characters differ (and at least one may).
-    static func closest(to name: String, among candidates: [String]) -> String? {
+    public static func closest(to name: String, among candidates: [String]) -> String? {
         let lowered = name.lowercased()
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != name {

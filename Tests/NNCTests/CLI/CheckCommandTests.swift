@@ -3,52 +3,9 @@ import Testing
 
 /// `nnc check` run as a user runs it: the built binary, its stdout, stderr and exit status.
 @Suite struct CheckCommandTests {
-    /// The `nnc` executable beside the test bundle in the build products folder.
-    static var binary: URL? {
-        var folders: [URL] = []
-        let argument0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        folders.append(argument0.deletingLastPathComponent())
-        folders.append(Bundle.main.bundleURL)
-        folders.append(Bundle.main.bundleURL.deletingLastPathComponent())
-        if let exe = Bundle.main.executableURL { folders.append(exe.deletingLastPathComponent()) }
-        // Inside an .xctest bundle the products folder is further up.
-        folders += folders.map { $0.deletingLastPathComponent().deletingLastPathComponent() }
-        return folders.map { $0.appendingPathComponent("nnc") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Run {
-        let binary = try #require(Self.binary, "nnc not found beside the tests")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    static func temporaryFile(_ text: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("nnc-check-\(UUID().uuidString).net")
-        try Data(text.utf8).write(to: url)
-        return url
-    }
-
     @Test func cleanFilePrintsTheTable() throws {
         let path = TestPaths.examples.appendingPathComponent("mnist_mlp.net").path
-        let r = try Self.run(["check", path])
+        let r = try CLI.run(["check", path])
         #expect(r.status == 0)
         #expect(r.stderr == "")
         #expect(r.stdout.hasPrefix("net mnist_mlp\nlayer "))
@@ -60,30 +17,30 @@ import Testing
         let spirals = try String(contentsOf: TestPaths.examples.appendingPathComponent("spirals.net"), encoding: .utf8)
         let examples = TestPaths.examples.path
         // Without --data nothing is read; with it, the data agree with the shipped model.
-        let good = try Self.temporaryFile(spirals)
+        let good = try CLI.temporaryNet(spirals)
         defer { try? FileManager.default.removeItem(at: good) }
-        #expect(try Self.run(["check", good.path]).status == 0)
-        let fits = try Self.run(["check", good.path, "--data", examples])
+        #expect(try CLI.run(["check", good.path]).status == 0)
+        let fits = try CLI.run(["check", good.path, "--data", examples])
         #expect(fits.status == 0)
         #expect(fits.stdout.hasSuffix("data    1500 training samples of 2 features, 3 classes: they fit\n"))
         // The output layer is one class short of the data: only --data can tell.
-        let bad = try Self.temporaryFile(spirals.replacingOccurrences(of: "dense 3\n", with: "dense 2\n"))
+        let bad = try CLI.temporaryNet(spirals.replacingOccurrences(of: "dense 3\n", with: "dense 2\n"))
         defer { try? FileManager.default.removeItem(at: bad) }
-        #expect(try Self.run(["check", bad.path]).status == 0)
-        let mismatch = try Self.run(["check", bad.path, "--data", examples])
+        #expect(try CLI.run(["check", bad.path]).status == 0)
+        let mismatch = try CLI.run(["check", bad.path, "--data", examples])
         #expect(mismatch.status == 65)
         #expect(mismatch.stderr.contains("error:"))
         #expect(mismatch.stderr.contains("3"))
         // Missing data files name what was looked for.
-        let missing = try Self.run(["check", good.path, "--data", "/nonexistent-nnc-data"])
+        let missing = try CLI.run(["check", good.path, "--data", "/nonexistent-nnc-data"])
         #expect(missing.status == 66)
         #expect(missing.stderr.contains("spirals.csv"))
     }
 
     @Test func badFileGetsRenderedDiagnosticsAndStatus65() throws {
-        let url = try Self.temporaryFile("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")
+        let url = try CLI.temporaryNet("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")
         defer { try? FileManager.default.removeItem(at: url) }
-        let r = try Self.run(["check", url.path, "--color", "never"])
+        let r = try CLI.run(["check", url.path, "--color", "never"])
         #expect(r.status == 65)
         #expect(r.stdout == "")
         #expect(r.stderr == """
@@ -96,23 +53,43 @@ import Testing
             """)
     }
 
+    /// One renderer for every command that reads a model: the same located errors and exit 65.
+    @Test func everyModelCommandRendersTheFilesErrorsAsCheckDoes() throws {
+        let url = try CLI.temporaryNet("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let check = try CLI.run(["check", url.path, "--color", "never"])
+        #expect(check.stderr.hasPrefix("\(url.path):3:3: error: unknown layer 'desne'\n"))
+        for command in [["plan"], ["train"], ["time"], ["eval", "--weights", "w.safetensors"]] {
+            let r = try CLI.run(command + [url.path, "--color", "never"])
+            #expect(r.status == 65, "\(command)")
+            #expect(r.stderr == check.stderr, "\(command)")
+        }
+    }
+
     @Test func missingFileIs66() throws {
-        let r = try Self.run(["check", "/nonexistent/model.net"])
+        let r = try CLI.run(["check", "/nonexistent/model.net"])
         #expect(r.status == 66)
         #expect(r.stdout == "")
-        #expect(r.stderr == "nnc check: cannot read '/nonexistent/model.net': no such file\n")
+        #expect(r.stderr == "nnc check: error: cannot read '/nonexistent/model.net': no such file\n")
     }
 
     @Test func usageErrorsAre64() throws {
-        let none = try Self.run(["check"])
+        let none = try CLI.run(["check"])
         #expect(none.status == 64)
-        #expect(none.stderr.hasPrefix("nnc check: missing the .net file to check\n\nusage: nnc check"))
-        let badColor = try Self.run(["check", "a.net", "--color", "sometimes"])
+        #expect(none.stderr == """
+            nnc check: error: missing the .net file to check
+            usage: nnc check <model.net> [--color auto|always|never] [--data DIR]
+            run 'nnc check --help' for the options
+
+            """)
+        let badColor = try CLI.run(["check", "a.net", "--color", "sometimes"])
         #expect(badColor.status == 64)
-        #expect(badColor.stderr.hasPrefix("nnc check: '--color' must be auto, always or never, got 'sometimes'"))
-        let unknown = try Self.run(["check", "--fast", "a.net"])
-        #expect(unknown.status == 64 && unknown.stderr.hasPrefix("nnc check: unknown option '--fast'"))
-        let help = try Self.run(["check", "--help"])
+        #expect(badColor.stderr.hasPrefix("nnc check: error: '--color' needs auto, always or never, got 'sometimes'\n"))
+        let unknown = try CLI.run(["check", "--fast", "a.net"])
+        #expect(unknown.status == 64 && unknown.stderr.hasPrefix("nnc check: error: unknown option '--fast'\n"))
+        let two = try CLI.run(["check", "a.net", "b.net"])
+        #expect(two.status == 64 && two.stderr.hasPrefix("nnc check: error: unexpected argument 'b.net'\n"))
+        let help = try CLI.run(["check", "--help"])
         #expect(help.status == 0 && help.stdout.hasPrefix("usage: nnc check <model.net>"))
     }
 }

@@ -3,55 +3,8 @@ import Testing
 @testable import NNC
 
 /// Runs the built `nnc train`, `eval` and `fetch` as a user would and checks exit codes,
-/// messages and files. Skips when the executable is not beside the test bundle.
+/// messages and files.
 @Suite(.serialized) struct TrainCommandTests {
-    static var nnc: URL? {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for folder in [bundle.deletingLastPathComponent(), bundle.deletingLastPathComponent().deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("nnc")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
-
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Output {
-        let process = Process()
-        process.executableURL = try #require(nnc)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes concurrently so neither fills up and blocks the child.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        let errData = errBox.data
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    static func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-train-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     static let spirals = TestPaths.examples.appendingPathComponent("spirals.net").path
 
     static func epochLosses(_ log: URL) throws -> [Double] {
@@ -63,14 +16,14 @@ import Testing
 
     @Test func decayedLearningRateIsPrintedRounded() throws {
         // 0.07 · 0.1 is 0.007000000000000001 in binary; the epoch line says 0.007.
-        let dir = try Self.folder()
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         var text = try String(contentsOfFile: Self.spirals, encoding: .utf8)
         text = text.replacingOccurrences(of: "lr: 0.01", with: "lr: 0.07")
             .replacingOccurrences(of: "epochs: 40", with: "epochs: 2\n  schedule: step(every: 1, factor: 0.1)")
         let model = dir.appendingPathComponent("decay.net")
         try Data(text.utf8).write(to: model)
-        let r = try Self.run(["train", model.path, "--data", TestPaths.examples.path,
+        let r = try CLI.run(["train", model.path, "--data", TestPaths.examples.path,
                               "--checkpoint", dir.appendingPathComponent("decay.safetensors").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("lr 0.07 ") || r.stdout.contains("lr 0.07,"))
@@ -79,11 +32,10 @@ import Testing
     }
 
     @Test func spiralsTrainsAndLossFalls() throws {
-        guard Self.nnc != nil else { print("nnc executable not found beside the test bundle; skipping"); return }
-        let dir = try Self.folder()
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = dir.appendingPathComponent("s.safetensors"), log = dir.appendingPathComponent("s.jsonl")
-        let r = try Self.run(["train", Self.spirals, "--epochs", "6", "--threads", "2", "--checkpoint", checkpoint.path, "--log", log.path])
+        let r = try CLI.run(["train", Self.spirals, "--epochs", "6", "--threads", "2", "--checkpoint", checkpoint.path, "--log", log.path])
         #expect(r.status == 0, "\(r.stderr)")
         // Not a terminal: plain lines, no progress bar.
         #expect(!r.stderr.contains("\u{1B}["))
@@ -97,18 +49,17 @@ import Testing
         let parsed = try RunLog.read(path: log.path)
         #expect(parsed.epochs.count == 6)
 
-        let eval = try Self.run(["eval", Self.spirals, "--weights", checkpoint.path])
+        let eval = try CLI.run(["eval", Self.spirals, "--weights", checkpoint.path])
         #expect(eval.status == 0, "\(eval.stderr)")
         #expect(eval.stdout.contains("confusion matrix"))
     }
 
     @Test func missingDataNamesThePlacesLooked() throws {
-        guard Self.nnc != nil else { return }
-        let dir = try Self.folder()
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("spirals.net")
         try FileManager.default.copyItem(atPath: Self.spirals, toPath: model.path)
-        let r = try Self.run(["train", model.path, "--data", dir.appendingPathComponent("nowhere").path],
+        let r = try CLI.run(["train", model.path, "--data", dir.appendingPathComponent("nowhere").path],
                              environment: ["PATH": "/usr/bin:/bin"])
         #expect(r.status == 66)
         #expect(r.stderr.contains("cannot find data file 'data/spirals.csv'"), "\(r.stderr)")
@@ -117,37 +68,35 @@ import Testing
     }
 
     @Test func corruptCheckpointIsExit65() throws {
-        guard Self.nnc != nil else { return }
-        let dir = try Self.folder()
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.safetensors")
         try Data([0x10, 0, 0, 0, 0, 0, 0, 0] + Array("{\"a\":".utf8)).write(to: bad)
-        let eval = try Self.run(["eval", Self.spirals, "--weights", bad.path])
+        let eval = try CLI.run(["eval", Self.spirals, "--weights", bad.path])
         #expect(eval.status == 65)
         #expect(eval.stderr.contains(bad.path))
-        let resume = try Self.run(["train", Self.spirals, "--resume", bad.path])
+        let resume = try CLI.run(["train", Self.spirals, "--resume", bad.path])
         #expect(resume.status == 65)
-        let missing = try Self.run(["eval", Self.spirals, "--weights", dir.appendingPathComponent("none.safetensors").path])
+        let missing = try CLI.run(["eval", Self.spirals, "--weights", dir.appendingPathComponent("none.safetensors").path])
         #expect(missing.status == 66)
-        #expect(try Self.run(["train", Self.spirals, "--epochs", "0"]).status == 64)
-        #expect(try Self.run(["train", Self.spirals, "--optimizer", "lbfgs"]).status == 64)
-        #expect(try Self.run(["eval", Self.spirals]).status == 64)
-        #expect(try Self.run(["fetch", "imagenet"]).status == 64)
+        #expect(try CLI.run(["train", Self.spirals, "--epochs", "0"]).status == 64)
+        #expect(try CLI.run(["train", Self.spirals, "--optimizer", "lbfgs"]).status == 64)
+        #expect(try CLI.run(["eval", Self.spirals]).status == 64)
+        #expect(try CLI.run(["fetch", "imagenet"]).status == 64)
         // Nothing listens on the discard port: the download fails and says where it tried.
-        let fetch = try Self.run(["fetch", "mnist", "--data", dir.path, "--mirror", "http://127.0.0.1:9/"])
+        let fetch = try CLI.run(["fetch", "mnist", "--data", dir.path, "--mirror", "http://127.0.0.1:9/"])
         #expect(fetch.status == 74)
         #expect(fetch.stderr.contains("127.0.0.1:9"), "\(fetch.stderr)")
     }
 
     @Test func resumeEqualsUninterrupted() throws {
-        guard Self.nnc != nil else { return }
-        let dir = try Self.folder()
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let whole = dir.appendingPathComponent("whole.safetensors"), part = dir.appendingPathComponent("part.safetensors")
         let common = ["--threads", "2", "--seed", "4"]
-        #expect(try Self.run(["train", Self.spirals, "--epochs", "4", "--checkpoint", whole.path] + common).status == 0)
-        #expect(try Self.run(["train", Self.spirals, "--epochs", "2", "--checkpoint", part.path] + common).status == 0)
-        let resumed = try Self.run(["train", Self.spirals, "--epochs", "4", "--resume", part.path] + common)
+        #expect(try CLI.run(["train", Self.spirals, "--epochs", "4", "--checkpoint", whole.path] + common).status == 0)
+        #expect(try CLI.run(["train", Self.spirals, "--epochs", "2", "--checkpoint", part.path] + common).status == 0)
+        let resumed = try CLI.run(["train", Self.spirals, "--epochs", "4", "--resume", part.path] + common)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stdout.contains("resuming after epoch 2"))
         let a = try Checkpoint.read(whole), b = try Checkpoint.read(part)
@@ -159,13 +108,12 @@ import Testing
     }
 
     @Test func divergenceIsExit70AndKeepsCheckpoint() throws {
-        guard Self.nnc != nil else { return }
-        let dir = try Self.folder()
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let checkpoint = dir.appendingPathComponent("c.safetensors")
-        #expect(try Self.run(["train", Self.spirals, "--epochs", "1", "--checkpoint", checkpoint.path]).status == 0)
+        #expect(try CLI.run(["train", Self.spirals, "--epochs", "1", "--checkpoint", checkpoint.path]).status == 0)
         let good = try Data(contentsOf: checkpoint)
-        let r = try Self.run(["train", Self.spirals, "--init", checkpoint.path, "--lr", "1e30", "--optimizer", "sgd",
+        let r = try CLI.run(["train", Self.spirals, "--init", checkpoint.path, "--lr", "1e30", "--optimizer", "sgd",
                               "--epochs", "2", "--checkpoint", checkpoint.path])
         #expect(r.status == 70)
         #expect(r.stderr.contains("at step "), "\(r.stderr)")

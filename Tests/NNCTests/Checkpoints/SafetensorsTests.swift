@@ -148,18 +148,12 @@ import Testing
             values = struct.unpack('<6f', raw[8 + n + begin:8 + n + end])
             print(header['__metadata__']['nnc.step'], header['dense1.weight']['shape'], list(values))
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch {
+        let output: ProcessOutput
+        do { output = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, url.path]) } catch {
             print("python3 not available; skipping the Python interoperability check")
             return
         }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "10 [2, 3] [1.0, -2.0, 3.5, 0.0, inf, -0.0]")
+        #expect(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "10 [2, 3] [1.0, -2.0, 3.5, 0.0, inf, -0.0]")
     }
 
     @Test func checkpointMetadataRoundTrip() throws {

@@ -129,13 +129,10 @@ final class LocalServer {
         defer { served.remove(); target.remove() }
         try served.write("src/batches/data_batch_1.bin", CIFARTests.records(2))
         try served.write("src/batches/test_batch.bin", CIFARTests.records(1))
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "czf", served.directory.appendingPathComponent("set.tar.gz").path, "-C",
-                         served.directory.appendingPathComponent("src").path, "batches"]
-        try tar.run()
-        tar.waitUntilExit()
-        try #require(tar.terminationStatus == 0, "tar not available")
+        let tar = try runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                 ["tar", "czf", served.directory.appendingPathComponent("set.tar.gz").path, "-C",
+                                  served.directory.appendingPathComponent("src").path, "batches"])
+        try #require(tar.status == 0, "tar not available")
         let archive = try Data(contentsOf: served.directory.appendingPathComponent("set.tar.gz"))
         let remote = RemoteDataset(name: "set", directory: "set", mirrors: [], files: [
             RemoteFile(name: "set.tar.gz", checksum: .md5(hexString(MD5.hash([UInt8](archive)))),

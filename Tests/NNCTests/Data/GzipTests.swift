@@ -20,12 +20,8 @@ import Testing
         let files = try DataFixtures()
         defer { files.remove() }
         let raw = try files.write("plain.bin", payload)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-k", "-9", raw.path]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "gzip not available")
+        let gzip = try runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["gzip", "-k", "-9", raw.path])
+        try #require(gzip.status == 0, "gzip not available")
         #expect(try Gzip.readFile(files.directory.appendingPathComponent("plain.bin.gz")) == payload)
     }
 

@@ -3,17 +3,10 @@ import Testing
 @testable import NNC
 
 /// `nnc time` and `nnc train --analyze` run as a user would: exit codes, what they print and
-/// what lands in the log. Skips when the executable is not beside the test bundle.
+/// what lands in the log.
 @Suite(.serialized) struct AnalysisCommandTests {
-    static func temporaryNet(_ text: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-time-\(UUID().uuidString).net")
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
-    }
-
     @Test func timeRowsAddUpAndSayWhichData() throws {
-        guard TrainCommandTests.nnc != nil else { return }
-        let net = try Self.temporaryNet("""
+        let net = try CLI.temporaryNet("""
             net timed {
               input [32]
               dense 64
@@ -25,7 +18,7 @@ import Testing
             train { batch: 16 }
             """)
         defer { try? FileManager.default.removeItem(at: net) }
-        let out = try TrainCommandTests.run(["time", net.path, "--iterations", "6", "--warmup", "1", "--threads", "1"])
+        let out = try CLI.run(["time", net.path, "--iterations", "6", "--warmup", "1", "--threads", "1"])
         #expect(out.status == 0, "\(out.stderr)")
         let lines = out.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.contains("random data (the file names no data)") == true, "\(lines.first ?? "")")
@@ -39,19 +32,18 @@ import Testing
         #expect(abs(ms.reduce(0, +) - total) <= 0.0005 * Double(ms.count) + 1e-9, "rows \(ms) against total \(total)")
         #expect(lines.contains { $0.hasPrefix("plain step") && $0.contains("total differs by") })
 
-        let bad = try TrainCommandTests.run(["time", net.path, "--iterations", "0"])
+        let bad = try CLI.run(["time", net.path, "--iterations", "0"])
         #expect(bad.status == 64 && bad.stderr.contains("--iterations"))
     }
 
     @Test func trainAnalyzeWritesRecordsAndOffWritesNone() throws {
-        guard TrainCommandTests.nnc != nil else { return }
         let spirals = TestPaths.examples.appendingPathComponent("spirals.net").path
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-analyze-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        func train(_ extra: [String], _ name: String) throws -> (TrainCommandTests.Output, [String]) {
+        func train(_ extra: [String], _ name: String) throws -> (ProcessOutput, [String]) {
             let log = folder.appendingPathComponent("\(name).jsonl").path
-            let out = try TrainCommandTests.run(["train", spirals, "--epochs", "2", "--threads", "1", "--log", log,
+            let out = try CLI.run(["train", spirals, "--epochs", "2", "--threads", "1", "--log", log,
                                                  "--checkpoint", folder.appendingPathComponent("\(name).safetensors").path] + extra)
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             return (out, text.split(separator: "\n").map(String.init))
