@@ -98,7 +98,7 @@ public struct DiagnosticRenderer: Sendable {
         var characters: [(offset: Int, length: Int, shown: String)] = []
         var i = 0
         while i < bytes.count {
-            let length = Lexer.scalarLength(bytes, i)
+            let length = UTF8Bytes.scalarLength(bytes, i)
             characters.append((i, length, Self.shown(bytes, i, length)))
             i += length
         }

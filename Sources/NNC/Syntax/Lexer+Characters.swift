@@ -1,31 +1,10 @@
-/// Byte-level character classes and safe display of source bytes, shared by the lexer and the
-/// diagnostic renderer (which must echo the same characters the lexer saw).
+/// Byte-level character classes and safe display of source bytes for the lexer's messages.
 extension Lexer {
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     static func isNameStart(_ b: UInt8) -> Bool {
         (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "z")) || b == UInt8(ascii: "_")
     }
     static func isNameContinue(_ b: UInt8) -> Bool { isNameStart(b) || isDigit(b) }
-
-    /// The length of the valid UTF-8 sequence at `i`, or 1 for a byte that begins none.
-    static func scalarLength(_ bytes: [UInt8], _ i: Int) -> Int {
-        let b = bytes[i]
-        let length: Int
-        switch b {
-        case 0x00...0x7F: return 1
-        case 0xC2...0xDF: length = 2
-        case 0xE0...0xEF: length = 3
-        case 0xF0...0xF4: length = 4
-        default: return 1
-        }
-        guard i + length <= bytes.count else { return 1 }
-        for k in 1..<length where bytes[i + k] & 0xC0 != 0x80 { return 1 }
-        // Reject overlong forms, surrogates and values above U+10FFFF.
-        let second = bytes[i + 1]
-        if b == 0xE0 && second < 0xA0 || b == 0xED && second > 0x9F
-            || b == 0xF0 && second < 0x90 || b == 0xF4 && second > 0x8F { return 1 }
-        return length
-    }
 
     /// Bytes shown safely inside a message: printable text as is, control characters as
     /// `\u{7}`, bytes that are not UTF-8 as `\xFF`; cut after `limit` characters.
@@ -36,7 +15,7 @@ extension Lexer {
         var shown = 0
         while i < array.count {
             if shown == limit { return out + "…" }
-            let length = scalarLength(array, i)
+            let length = UTF8Bytes.scalarLength(array, i)
             if length == 1, array[i] >= 0x80 {
                 out += "\\x" + String(array[i], radix: 16, uppercase: true)
             } else {

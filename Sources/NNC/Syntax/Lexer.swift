@@ -160,7 +160,7 @@ public struct Lexer {
                 case UInt8(ascii: "n"): value.append(0x0A)
                 case UInt8(ascii: "t"): value.append(0x09)
                 default:
-                    let length = Self.scalarLength(bytes, pos + 1)
+                    let length = UTF8Bytes.scalarLength(bytes, pos + 1)
                     value.append(contentsOf: bytes[pos..<(pos + 1 + length)])
                     if !reported {
                         reported = true
@@ -200,7 +200,7 @@ public struct Lexer {
         var count = 0
         var sawInvalidUTF8 = false
         while pos < bytes.count, !beginsToken(at: pos) {
-            let length = Self.scalarLength(bytes, pos)
+            let length = UTF8Bytes.scalarLength(bytes, pos)
             if length == 1, bytes[pos] >= 0x80 { sawInvalidUTF8 = true }
             pos += length
             count += 1

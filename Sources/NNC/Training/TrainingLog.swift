@@ -74,23 +74,3 @@ public enum TrainingLog {
         return o.text
     }
 }
-
-/// A JSON object built field by field, in insertion order.
-struct JSONObject {
-    private var fields: [String] = []
-
-    var text: String { "{" + fields.joined(separator: ",") + "}" }
-
-    mutating func add(_ key: String, raw: String) { fields.append(JSON.quote(key) + ":" + raw) }
-    mutating func add(_ key: String, string: String) { add(key, raw: JSON.quote(string)) }
-    mutating func add(_ key: String, _ value: Int) { add(key, raw: String(value)) }
-    mutating func add(_ key: String, _ value: Double) { add(key, raw: JSONObject.number(value)) }
-
-    /// A finite number as itself; NaN and infinities as the strings LOG.md prescribes.
-    static func number(_ value: Double) -> String {
-        if value.isNaN { return "\"nan\"" }
-        if value.isInfinite { return value > 0 ? "\"inf\"" : "\"-inf\"" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return value.description
-    }
-}
