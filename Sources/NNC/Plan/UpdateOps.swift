@@ -3,26 +3,18 @@
 // the executor reads nothing but the plan; only the scheduled learning rate and the step
 // number arrive per step.
 
-/// The settings one family of first-order rules shares across parameters.
+/// The settings one family of first-order rules shares across parameters, as the optimizer
+/// block resolved them (its defaults are `OptimizerSpec`'s).
 public struct UpdateHyperparameters: Hashable, Sendable {
     /// Heavy-ball momentum ρ (sgd); 0 is plain SGD.
-    public var momentum: Double = 0
-    public var nesterov: Bool = false
+    public var momentum: Double
+    public var nesterov: Bool
     /// RMSProp's decay.
-    public var rho: Double = 0.9
+    public var rho: Double
     /// Adam's moment decays.
-    public var beta1: Double = 0.9, beta2: Double = 0.999
+    public var beta1: Double, beta2: Double
     /// Added to the root of the second moment (adagrad, rmsprop, adam).
-    public var epsilon: Double = 0
-    public init(momentum: Double = 0, nesterov: Bool = false, rho: Double = 0.9, beta1: Double = 0.9,
-                beta2: Double = 0.999, epsilon: Double = 0) {
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.rho = rho
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-    }
+    public var epsilon: Double
 }
 
 /// One parameter's update in a single pass over weight, gradient and state.

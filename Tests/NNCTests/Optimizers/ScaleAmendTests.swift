@@ -40,7 +40,6 @@ struct ScaleAmendTests {
         _ = try s.trainStep(input: input, labels: labels, lr: 0.1, step: 1)
         // The walk written out: top unscaled, m = ‖Wᵀ‖²; then ‖W‖²/m, m ·= rows/cols.
         var m = 0.0
-        var factors: [Double] = []
         for (i, layer) in layers.enumerated() {
             let (rows, cols) = shapes[i]
             let ss = before[i].reduce(0) { $0 + $1 * $1 }
