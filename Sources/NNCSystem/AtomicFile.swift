@@ -19,8 +19,9 @@ public enum AtomicFile {
     /// flushing and renaming; the temporary file is removed on any failure.
     public static func write(_ bytes: [UInt8], to url: URL, beforeRename: () throws -> Void = {}) throws {
         let directory = url.deletingLastPathComponent()
+        removeStaleTemporaries(of: url)
         let temporary = directory.appendingPathComponent(
-            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            "\(temporaryPrefix(of: url))\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
             guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
                 throw Failure(reason: "cannot create \(temporary.path)")
@@ -49,5 +50,30 @@ public enum AtomicFile {
             _ = fsync(directoryHandle)
             _ = close(directoryHandle)
         }
+    }
+
+    /// `.NAME.tmp-`: what every temporary of `url` is named with, before the writer's process id.
+    static func temporaryPrefix(of url: URL) -> String { ".\(url.lastPathComponent).tmp-" }
+
+    /// Removes the temporaries of `url` that a killed writer left (`kill -9` mid-write): those
+    /// whose process no longer runs. A temporary of a live process — another run writing the
+    /// same file now — is left alone. Returns the names removed.
+    @discardableResult
+    public static func removeStaleTemporaries(of url: URL) -> [String] {
+        let directory = url.deletingLastPathComponent()
+        let prefix = temporaryPrefix(of: url)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(prefix) {
+            let parts = name.dropFirst(prefix.count).split(separator: "-")
+            guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt32(parts[1]) != nil, !isRunning(pid) else { continue }
+            if (try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))) != nil { removed.append(name) }
+        }
+        return removed
+    }
+
+    /// Whether process `pid` exists (signal 0 checks without sending anything).
+    static func isRunning(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
     }
 }

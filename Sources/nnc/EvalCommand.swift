@@ -37,8 +37,13 @@ enum EvalCommand: Command {
         let test = try TrainingData.loadTest(spec, locator: locator, classCount: model.outputShape.count)!
         try file.check(against: test)
         // The statistics the weights were trained with; refit from the training set only for files without them.
-        let preprocessor = try Preprocessor(metadata: checkpoint.metadata)
-            ?? TrainingData.load(spec, locator: locator).preprocessor
+        let saved: Preprocessor?
+        do {
+            saved = try Preprocessor(metadata: checkpoint.metadata)
+        } catch let error as DataError {
+            throw CheckpointError.badMetadata(file: weights, detail: "\(error)")
+        }
+        let preprocessor = try saved ?? TrainingData.load(spec, locator: locator).preprocessor
         // Statistics saved from differently shaped data would index past the samples.
         guard preprocessor.fits(test) else {
             throw CommandFailure(.dataError, "the preprocessing statistics in \(weights) were computed on samples of another size than the test set's \(test.sampleSize) features")

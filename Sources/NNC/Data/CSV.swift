@@ -111,6 +111,10 @@ extension Dataset {
             values.reserveCapacity(texts.count)
             for (row, value) in integers.enumerated() {
                 guard let value, value >= 0 else { throw DataError.csvLabel(file: file, line: lines[row], text: String(texts[row])) }
+                guard value < Dataset.maxClasses else {
+                    throw DataError.csvLabelTooLarge(file: file, line: lines[row], text: String(texts[row]),
+                                                     limit: Dataset.maxClasses - 1)
+                }
                 values.append(value)
             }
             let classes = classCount ?? (values.max()! + 1)

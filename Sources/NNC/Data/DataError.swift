@@ -17,6 +17,9 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case csvFieldCount(file: String, line: Int, expected: Int, found: Int)
     case csvNotANumber(file: String, line: Int, column: Int, text: String)
     case csvLabel(file: String, line: Int, text: String)
+    case csvLabelTooLarge(file: String, line: Int, text: String, limit: Int)
+    case zeroExtent(file: String, dimensions: [Int])
+    case badStatistics(String)
     case csvUnknownClass(file: String, line: Int, text: String, classes: [String])
     case csvNoColumn(file: String, column: String)
     case empty(file: String)
@@ -55,6 +58,13 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(file):\(line): field \(column) '\(text)' is not a number"
         case let .csvLabel(file, line, text):
             return "\(file):\(line): label '\(text)' is not a class index (a whole number from 0)"
+        case let .csvLabelTooLarge(file, line, text, limit):
+            return "\(file):\(line): label '\(text)' is above the largest class index nnc takes (\(limit))"
+        case let .zeroExtent(file, dimensions):
+            return "\(file): header declares samples of \(dimensions.dropFirst().map(String.init).joined(separator: "×")): "
+                + "a zero extent leaves every sample empty"
+        case let .badStatistics(detail):
+            return "preprocessing statistics: \(detail)"
         case let .csvUnknownClass(file, line, text, classes):
             return "\(file):\(line): label '\(text)' is not one of the training set's classes (\(classes.joined(separator: ", ")))"
         case let .csvNoColumn(file, column):

@@ -72,6 +72,12 @@ public struct Dataset {
 }
 
 /// Converts raw labels to class indices, rejecting any outside 0..<`classCount`.
+extension Dataset {
+    /// The most classes a dataset may have: far beyond any classifier nnc trains, and small
+    /// enough that a label read from a file always fits the Int32 labels and the class counts.
+    public static let maxClasses = 1 << 20
+}
+
 func checkedLabels<Labels: Sequence>(_ raw: Labels, classCount: Int, file: String) throws -> [Int32] where Labels.Element == Int {
     var labels: [Int32] = []
     labels.reserveCapacity(raw.underestimatedCount)

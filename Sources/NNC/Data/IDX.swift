@@ -46,6 +46,10 @@ public enum IDX {
             dimensions.append(extent)
             if !overflow { (size, overflow) = size.multipliedReportingOverflow(by: extent) }
         }
+        // A sample of no values would pass the size check (0 == 0) and reach nothing that can use it.
+        if rank > 1, dimensions.dropFirst().contains(0) {
+            throw DataError.zeroExtent(file: file, dimensions: dimensions)
+        }
         let available = raw.count - headerSize
         if overflow || size != available {
             let declared = "\(dimensions[0]) items of " + (rank == 1 ? "1 byte" : dimensions.dropFirst().map(String.init).joined(separator: "×"))

@@ -66,7 +66,8 @@ public struct Preprocessor: Equatable {
     /// Whether this map fits `dataset`'s samples. Check it before building a `Batcher` with
     /// statistics read back from a checkpoint: a mismatch is the user's data, not a bug.
     public func fits(_ dataset: Dataset) -> Bool {
-        mean.count * groupSize == dataset.sampleSize
+        let (values, overflow) = mean.count.multipliedReportingOverflow(by: groupSize)
+        return !overflow && values == dataset.sampleSize
     }
 
     /// The statistics as checkpoint metadata strings (`nnc.preprocess.*`).
@@ -79,14 +80,39 @@ public struct Preprocessor: Equatable {
         ]
     }
 
-    /// Reads statistics written by `metadata`; nil if they are missing or malformed.
-    public init?(metadata: [String: String]) {
-        guard let scale = metadata["nnc.preprocess.scale"].flatMap(Float.init),
-              let mean = metadata["nnc.preprocess.mean"].flatMap(floatList),
-              let std = metadata["nnc.preprocess.std"].flatMap(floatList),
-              let groupSize = metadata["nnc.preprocess.group_size"].flatMap(Int.init),
-              mean.count == std.count, !mean.isEmpty, groupSize > 0
-        else { return nil }
+    /// The most values a sample may have (2³⁰): a bound for statistics read back from a file.
+    public static let maxSampleValues = 1 << 30
+
+    /// Reads statistics written by `metadata`: nil when the map holds none of them (a file
+    /// written without preprocessing). Statistics that are there are input like any other:
+    /// each field is checked and the first one out of range throws `DataError.badStatistics`.
+    public init?(metadata: [String: String]) throws {
+        let keys = ["nnc.preprocess.scale", "nnc.preprocess.mean", "nnc.preprocess.std", "nnc.preprocess.group_size"]
+        guard keys.contains(where: { metadata[$0] != nil }) else { return nil }
+        func field<T>(_ key: String, _ what: String, _ parse: (String) -> T?) throws -> T {
+            guard let text = metadata[key] else { throw DataError.badStatistics("'\(key)' is missing") }
+            guard let value = parse(text) else {
+                throw DataError.badStatistics("'\(key)' is not \(what): '\(text.prefix(40))\(text.count > 40 ? "…" : "")'")
+            }
+            return value
+        }
+        let scale = try field(keys[0], "a finite number other than 0") { Float($0).flatMap { $0.isFinite && $0 != 0 ? $0 : nil } }
+        let mean = try field(keys[1], "a list of finite numbers") { text in
+            floatList(text).flatMap { !$0.isEmpty && $0.allSatisfy(\.isFinite) ? $0 : nil }
+        }
+        let std = try field(keys[2], "a list of finite numbers from 0") { text in
+            floatList(text).flatMap { !$0.isEmpty && $0.allSatisfy { $0.isFinite && $0 >= 0 } ? $0 : nil }
+        }
+        let groupSize = try field(keys[3], "a whole number from 1 to \(Self.maxSampleValues)") { text in
+            Int(text).flatMap { (1...Self.maxSampleValues).contains($0) ? $0 : nil }
+        }
+        guard std.count == mean.count else {
+            throw DataError.badStatistics("'\(keys[2])' holds \(std.count) values for \(mean.count) means")
+        }
+        let (values, overflow) = mean.count.multipliedReportingOverflow(by: groupSize)
+        guard !overflow, values <= Self.maxSampleValues else {
+            throw DataError.badStatistics("\(mean.count) groups of \(groupSize) values exceed \(Self.maxSampleValues) per sample")
+        }
         self.init(scale: scale, mean: mean, std: std, groupSize: groupSize)
     }
 }

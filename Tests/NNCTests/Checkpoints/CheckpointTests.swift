@@ -57,7 +57,7 @@ import Testing
         #expect(Set(file.tensors.map(\.name)) == Set(source.persistentTensors.map(\.name)))
         #expect(file.metadata["nnc.model"] == "small")
         #expect(file.metadata["nnc.model_hash"] == Checkpoint.fingerprint(source))
-        #expect(Preprocessor(metadata: file.metadata) == preprocessor)
+        #expect(try Preprocessor(metadata: file.metadata) == preprocessor)
 
         let target = try Self.session(model, seed: 99)
         try Checkpoint.load(file, into: target, optimizerState: true)

@@ -133,6 +133,26 @@ import Testing
         #expect(throws: CheckpointError.cannotRead(file: missing.path, reason: "no such file")) { try Safetensors.read(missing) }
     }
 
+    /// A writer killed mid-write (`kill -9`) leaves `.NAME.tmp-PID-RAND` behind; the next write
+    /// of the same file removes those of processes that no longer run, and nothing else.
+    @Test func staleTemporariesAreRemovedByTheNextWrite() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let url = files.directory.appendingPathComponent("model.safetensors")
+        // No process has an id above the kernel's limit; this one is certainly alive.
+        let limit = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 4_194_304
+        let dead = ".model.safetensors.tmp-\(limit + 1)-17"
+        let live = ".model.safetensors.tmp-\(ProcessInfo.processInfo.processIdentifier)-18"
+        let other = ".other.safetensors.tmp-\(limit + 1)-19"
+        for name in [dead, live, other] {
+            #expect(FileManager.default.createFile(atPath: files.directory.appendingPathComponent(name).path, contents: Data([1])))
+        }
+        try Safetensors.write(tensors, metadata: ["nnc.step": "1"], to: url)
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: files.directory.path))
+        #expect(left == ["model.safetensors", live, other])
+    }
+
     // A Python reader with only the standard library gets the same numbers: the format really is portable.
     @Test func pythonReadsTheWeights() throws {
         let files = try DataFixtures()

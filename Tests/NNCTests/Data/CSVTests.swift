@@ -33,6 +33,20 @@ import Testing
         }
     }
 
+    /// A label past any class count is an error on its line, not an overflow (Int.max + 1) or a
+    /// trap converting it to Int32 (the fuzzer's 33-byte file).
+    @Test func hugeLabelsAreLocatedErrors() throws {
+        #expect(throws: DataError.csvLabelTooLarge(file: "f", line: 2, text: "7777777777777", limit: Dataset.maxClasses - 1)) {
+            try Dataset.parseCSV("labellabel,-.0006\n7777777777777,7", file: "f",
+                                 options: CSVOptions(labelColumn: .first, hasHeader: true))
+        }
+        #expect(throws: DataError.csvLabelTooLarge(file: "f", line: 1, text: "9223372036854775807", limit: Dataset.maxClasses - 1)) {
+            try Dataset.parseCSV("1,9223372036854775807\n", file: "f", options: CSVOptions())
+        }
+        let wide = try Dataset.parseCSV("1,\(Dataset.maxClasses - 1)\n", file: "f", options: CSVOptions())
+        #expect(wide.classCount == Dataset.maxClasses)
+    }
+
     @Test func textLabelsAreNumberedInSortedOrder() throws {
         let dataset = try Dataset.parseCSV("5.1,3.5,setosa\n7.0,3.2,versicolor\n4.9,3.0,setosa\n", file: "iris.csv", options: CSVOptions())
         #expect(dataset.classNames == ["setosa", "versicolor"])

@@ -60,6 +60,9 @@ import Testing
         #expect(throws: DataError.tooShort(file: "e", bytes: 0, needed: 4, what: "an idx magic number")) {
             try IDX.parse([], file: "e")
         }
+        // A zero extent makes the size check pass (0 == 0) with samples of no values.
+        let flat: [UInt8] = [0, 0, 8, 3, 0, 0, 1, 0xf4, 0, 0, 0, 0, 0, 0, 0, 0]
+        #expect(throws: DataError.zeroExtent(file: "flat", dimensions: [500, 0, 0])) { try IDX.parse(flat, file: "flat") }
         // Dimensions whose product overflows must not trap.
         let huge: [UInt8] = [0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1]
         #expect(throws: DataError.self) { try IDX.parse(huge, file: "huge") }

@@ -40,10 +40,35 @@ import Testing
 
     @Test func metadataRoundTrip() throws {
         let p = Preprocessor.fit(images, scale: 1 / 255, center: true, standardize: true)
-        #expect(Preprocessor(metadata: p.metadata) == p)
-        var broken = p.metadata
-        broken["nnc.preprocess.mean"] = "0.5,x"
-        #expect(Preprocessor(metadata: broken) == nil)
-        #expect(Preprocessor(metadata: [:]) == nil)
+        #expect(try Preprocessor(metadata: p.metadata) == p)
+        #expect(try Preprocessor(metadata: [:]) == nil, "a checkpoint without statistics has none")
+    }
+
+    /// Statistics read back from a checkpoint are input: each field out of range is an error
+    /// naming it, never a trap (a group size of Int.max overflowed `fits`) nor a silent refit.
+    @Test(arguments: [
+        ("nnc.preprocess.group_size", "9223372036854775807"), ("nnc.preprocess.group_size", "0"),
+        ("nnc.preprocess.group_size", "-1"), ("nnc.preprocess.std", "nan"), ("nnc.preprocess.std", "1,1,1"),
+        ("nnc.preprocess.mean", "0.5,x"), ("nnc.preprocess.scale", "inf"), ("nnc.preprocess.scale", "0"),
+    ])
+    func malformedStatisticsAreErrors(key: String, value: String) throws {
+        var metadata = Preprocessor.fit(images, scale: 1 / 255, center: true, standardize: true).metadata
+        metadata[key] = value
+        do {
+            _ = try Preprocessor(metadata: metadata)
+            Issue.record("\(key) = \(value) was accepted")
+        } catch let error as DataError {
+            #expect("\(error)".contains(key), "\(error)")
+        }
+        metadata[key] = nil
+        #expect(throws: DataError.self, "a missing field among the others") { try Preprocessor(metadata: metadata) }
+    }
+
+    @Test func groupsTooManyForASampleAreAnError() throws {
+        let metadata = ["nnc.preprocess.scale": "1", "nnc.preprocess.mean": "0,0", "nnc.preprocess.std": "1,1",
+                        "nnc.preprocess.group_size": String(Preprocessor.maxSampleValues)]
+        #expect(throws: DataError.self) { try Preprocessor(metadata: metadata) }
+        let wide = Preprocessor(scale: 1, mean: [0, 0], std: [1, 1], groupSize: Int.max)
+        #expect(!wide.fits(images), "an overflowing size fits nothing")
     }
 }
