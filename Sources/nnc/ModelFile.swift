@@ -31,7 +31,8 @@ struct ModelFile {
     /// Checks the model's input size and output width against the data: warnings are printed
     /// with their count, errors thrown.
     func check(against data: Dataset) throws {
-        let diagnostics = ModelChecker.checkAgainstData(model, classes: data.classCount, features: data.sampleSize)
+        let diagnostics = ModelChecker.checkAgainstData(model, classes: data.classCount, features: data.sampleSize,
+                                                        sampleShape: data.sampleShape)
         let found = DiagnosticsError(file: source, diagnostics: diagnostics, color: color)
         if diagnostics.hasErrors { throw found }
         if !diagnostics.isEmpty { writeError(found.rendered) }

@@ -185,6 +185,10 @@ enum CheckMessage {
     }
     static func featureFix(_ features: Int) -> String { "declare 'input [\(features)]' or a shape with \(features) values" }
     static let netDeclaredHere = "the net is declared here"
+    static func imageShapeMismatch(_ data: String, _ input: String) -> String {
+        "the data's samples are images of shape \(data) but the input is \(input)"
+    }
+    static func imageShapeFix(_ data: String) -> String { "declare 'input \(data)', or flatten the data to match" }
     static func classMismatch(_ classes: Int, _ width: Int, _ layer: String) -> String {
         "the data has \(classes) classes but the net ends with \(width) output\(width == 1 ? "" : "s") ('\(layer)')"
     }

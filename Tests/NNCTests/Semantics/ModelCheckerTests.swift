@@ -88,6 +88,20 @@ import Testing
         let wrongFeatures = ModelChecker.checkAgainstData(m, classes: 10, sampleCount: 3072)
         #expect(wrongFeatures.map(\.message) == ["the data has 3072 values per sample but the input [784] takes 784"])
         #expect(ModelChecker.checkAgainstData(m, classes: 0, features: 784).isEmpty)
+        // A dense net takes images of any shape with its count (flattened).
+        #expect(ModelChecker.checkAgainstData(m, classes: 10, features: 784, sampleShape: [1, 1, 784]).isEmpty)
+    }
+
+    /// A conv net's input is an image: data of the same count in another geometry ([N, 1, 784]
+    /// for `input [1, 28, 28]`) is an error, where only the counts used to be compared.
+    @Test func imageDataMustHaveTheInputsShape() throws {
+        let m = try #require(SemanticSupport.model(
+            "net n { input [1, 28, 28]; conv 4, kernel: 3; flatten; dense 10; loss cross_entropy }\ndata { train: idx(\"a\", \"b\") }"))
+        #expect(ModelChecker.checkAgainstData(m, classes: 10, features: 784, sampleShape: [1, 28, 28]).isEmpty)
+        let wrong = ModelChecker.checkAgainstData(m, classes: 10, features: 784, sampleShape: [1, 1, 784])
+        #expect(wrong.map(\.message) == ["the data's samples are images of shape [1, 1, 784] but the input is [1, 28, 28]"])
+        #expect(ModelChecker.checkAgainstData(m, classes: 10, features: 784, sampleShape: [784]).isEmpty,
+                "a table's rows carry no geometry to compare")
     }
 
     @Test func summaryTable() throws {
