@@ -9,11 +9,16 @@ public enum Zlib {
         case corrupt(String)
         /// The stream stopped early, after this many bytes of output.
         case truncated(decompressedBytes: Int)
+        /// The stream holds more than the `limit` bytes the caller allowed.
+        case tooLarge(limit: Int)
     }
 
-    /// Inflates a gzip (possibly several members back to back) or zlib stream.
-    public static func inflate(_ input: [UInt8]) throws(Failure) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: initialCapacity(input))
+    /// Inflates a gzip (possibly several members back to back) or zlib stream, holding at most
+    /// `limit` bytes of output: past it the stream is `tooLarge`, or with `prefix` its first
+    /// `limit` bytes are the answer (a header read before deciding how much to allow). The
+    /// output grows as the stream delivers, never to a size the stream only claims.
+    public static func inflate(_ input: [UInt8], limit: Int = .max, prefix: Bool = false) throws(Failure) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: max(min(initialCapacity(input), limit), 1))
         var produced = 0
         var stream = z_stream()
         guard inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
@@ -26,7 +31,11 @@ public enum Zlib {
             stream.avail_in = UInt32(source.count)
             while true {
                 if produced == output.count {
-                    output.append(contentsOf: repeatElement(0, count: max(output.count, 1 << 16)))
+                    guard produced < limit else {
+                        if prefix { return }
+                        throw Failure.tooLarge(limit: limit)
+                    }
+                    output.append(contentsOf: repeatElement(0, count: min(max(output.count, 1 << 16), limit - produced)))
                 }
                 let status: Int32 = output.withUnsafeMutableBufferPointer { target in
                     let room = min(target.count - produced, Int(UInt32.max))

@@ -19,6 +19,8 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case csvLabel(file: String, line: Int, text: String)
     case csvLabelTooLarge(file: String, line: Int, text: String, limit: Int)
     case zeroExtent(file: String, dimensions: [Int])
+    case inflatesTooFar(file: String, limit: Int, bound: String)
+    case declaredTooLarge(file: String, declared: String, bytes: Int, limit: Int)
     case badStatistics(String)
     case csvUnknownClass(file: String, line: Int, text: String, classes: [String])
     case csvNoColumn(file: String, column: String)
@@ -63,6 +65,11 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case let .zeroExtent(file, dimensions):
             return "\(file): header declares samples of \(dimensions.dropFirst().map(String.init).joined(separator: "×")): "
                 + "a zero extent leaves every sample empty"
+        case let .inflatesTooFar(file, limit, bound):
+            return "\(file): decompresses to more than \(limit) bytes, \(bound)"
+        case let .declaredTooLarge(file, declared, bytes, limit):
+            return "\(file): header declares \(declared) (\(bytes == Int.max ? "more than \(Int.max)" : String(bytes)) bytes), "
+                + "more than nnc holds in memory (\(limit))"
         case let .badStatistics(detail):
             return "preprocessing statistics: \(detail)"
         case let .csvUnknownClass(file, line, text, classes):

@@ -5,11 +5,14 @@ import Foundation
 /// first bytes, so `train-images-idx3-ubyte` and `train-images-idx3-ubyte.gz` load alike.
 /// zlib itself is reached through `NNCSystem.Zlib`.
 enum Gzip {
-    /// The file's contents, inflated when they start like a gzip or zlib stream.
-    static func readFile(_ url: URL) throws -> [UInt8] {
-        let data = try readFileBytes(url)
-        let bytes = [UInt8](data)
-        return isCompressed(bytes) ? try inflate(bytes, file: url.path) : bytes
+    /// The most a compressed file may inflate to (4 GiB) when its reader knows no tighter bound:
+    /// a few megabytes of zeros must not grow into gigabytes before anything is checked.
+    static let maxInflatedBytes = 1 << 32
+
+    /// The file's contents, inflated when they start like a gzip or zlib stream, to at most `limit` bytes.
+    static func readFile(_ url: URL, limit: Int = maxInflatedBytes) throws -> [UInt8] {
+        let bytes = [UInt8](try readFileBytes(url))
+        return isCompressed(bytes) ? try inflate(bytes, file: url.path, limit: limit) : bytes
     }
 
     /// True for a gzip member (1f 8b) or a zlib header (deflate, check bits, no preset dictionary).
@@ -20,14 +23,17 @@ enum Gzip {
         return bytes[0] & 0x0f == 8 && bytes[0] >> 4 <= 7 && bytes[1] & 0x20 == 0 && header % 31 == 0
     }
 
-    /// Inflates a gzip (possibly several members back to back) or zlib stream read from `file`.
-    static func inflate(_ input: [UInt8], file: String) throws -> [UInt8] {
+    /// Inflates a gzip (possibly several members back to back) or zlib stream read from `file`,
+    /// to at most `limit` bytes; with `prefix`, only its first `limit` bytes.
+    static func inflate(_ input: [UInt8], file: String, limit: Int = maxInflatedBytes, prefix: Bool = false) throws -> [UInt8] {
         do {
-            return try Zlib.inflate(input)
+            return try Zlib.inflate(input, limit: limit, prefix: prefix)
         } catch .corrupt(let detail) {
             throw DataError.corruptGzip(file: file, detail: detail)
         } catch .truncated(let produced) {
             throw DataError.truncatedGzip(file: file, decompressedBytes: produced)
+        } catch .tooLarge(let limit) {
+            throw DataError.inflatesTooFar(file: file, limit: limit, bound: "more than nnc holds in memory")
         }
     }
 

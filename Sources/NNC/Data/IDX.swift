@@ -14,12 +14,38 @@ public struct IDXArray: Equatable {
 public enum IDX {
     /// Reads an IDX file, gzip-compressed or raw. `dimensionCount`, when given, is the number of
     /// dimensions the caller needs (1 for labels, 3 for images); a file with another count is
-    /// reported as having the wrong magic number.
+    /// reported as having the wrong magic number. A compressed file is inflated only as far as
+    /// its header says it holds: the header first, checked, then the data with one byte to spare.
     public static func read(_ url: URL, dimensionCount: Int? = nil) throws -> IDXArray {
-        try parse(Gzip.readFile(url), file: url.path, dimensionCount: dimensionCount)
+        let bytes = [UInt8](try readFileBytes(url))
+        guard Gzip.isCompressed(bytes) else { return try parse(bytes, file: url.path, dimensionCount: dimensionCount) }
+        let longestHeader = 4 + 4 * 255
+        let head = try Gzip.inflate(bytes, file: url.path, limit: longestHeader, prefix: true)
+        guard head.count == longestHeader || (try? header(head, file: url.path, dimensionCount: dimensionCount)) != nil else {
+            // The whole stream is shorter than a header could be: `parse` says what is wrong with it.
+            return try parse(head, file: url.path, dimensionCount: dimensionCount)
+        }
+        let h = try header(head, file: url.path, dimensionCount: dimensionCount)
+        guard h.dataSize <= maxDataBytes else {
+            throw DataError.declaredTooLarge(file: url.path, declared: h.declared, bytes: h.dataSize, limit: maxDataBytes)
+        }
+        let raw: [UInt8]
+        do {
+            raw = try Gzip.inflate(bytes, file: url.path, limit: h.headerSize + h.dataSize + 1)
+        } catch DataError.inflatesTooFar {
+            throw DataError.inflatesTooFar(file: url.path, limit: h.headerSize + h.dataSize,
+                                           bound: "more than its header declares (\(h.declared))")
+        }
+        return try parse(raw, file: url.path, dimensionCount: dimensionCount)
     }
 
-    static func parse(_ raw: consuming [UInt8], file: String, dimensionCount: Int? = nil) throws -> IDXArray {
+    /// The most data an IDX file may hold (4 GiB): nnc keeps datasets in memory.
+    static let maxDataBytes = Gzip.maxInflatedBytes
+
+    /// The header at the start of `raw`: dimensions, header and data sizes (data size `Int.max`
+    /// when the product overflows) and the declared shape in words.
+    static func header(_ raw: [UInt8], file: String, dimensionCount: Int? = nil) throws
+        -> (dimensions: [Int], headerSize: Int, dataSize: Int, declared: String) {
         guard raw.count >= 4 else {
             throw DataError.tooShort(file: file, bytes: raw.count, needed: 4, what: "an idx magic number")
         }
@@ -50,15 +76,20 @@ public enum IDX {
         if rank > 1, dimensions.dropFirst().contains(0) {
             throw DataError.zeroExtent(file: file, dimensions: dimensions)
         }
-        let available = raw.count - headerSize
-        if overflow || size != available {
-            let declared = "\(dimensions[0]) items of " + (rank == 1 ? "1 byte" : dimensions.dropFirst().map(String.init).joined(separator: "×"))
-            throw DataError.sizeMismatch(file: file, declared: declared, expectedBytes: overflow ? Int.max : size, actualBytes: available)
+        let declared = "\(dimensions[0]) items of " + (rank == 1 ? "1 byte" : dimensions.dropFirst().map(String.init).joined(separator: "×"))
+        return (dimensions, headerSize, overflow ? Int.max : size, declared)
+    }
+
+    static func parse(_ raw: consuming [UInt8], file: String, dimensionCount: Int? = nil) throws -> IDXArray {
+        let h = try header(raw, file: file, dimensionCount: dimensionCount)
+        let available = raw.count - h.headerSize
+        if h.dataSize != available {
+            throw DataError.sizeMismatch(file: file, declared: h.declared, expectedBytes: h.dataSize, actualBytes: available)
         }
         // `raw` is consumed, so this moves the 47 MB of MNIST's pixels down in place rather than copying them.
         var bytes = raw
-        bytes.removeSubrange(0..<headerSize)
-        return IDXArray(dimensions: dimensions, bytes: bytes)
+        bytes.removeSubrange(0..<h.headerSize)
+        return IDXArray(dimensions: h.dimensions, bytes: bytes)
     }
 
     /// The IDX encoding of an unsigned-byte array (tests write fixtures with it).

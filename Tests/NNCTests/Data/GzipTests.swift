@@ -15,6 +15,15 @@ import Testing
         #expect(try Gzip.readFile(files.write("a", payload)) == payload)
     }
 
+    @Test func inflatingStopsAtItsLimit() throws {
+        let compressed = Gzip.compress(payload)
+        #expect(try Gzip.inflate(compressed, file: "p", limit: 10, prefix: true) == Array(payload.prefix(10)))
+        #expect(try Gzip.inflate(compressed, file: "p", limit: payload.count + 1) == payload)
+        #expect(throws: DataError.inflatesTooFar(file: "p", limit: 1000, bound: "more than nnc holds in memory")) {
+            try Gzip.inflate(compressed, file: "p", limit: 1000)
+        }
+    }
+
     // The system gzip writes headers with a file name and timestamp, as the MNIST files have.
     @Test func readsFilesWrittenByGzip() throws {
         let files = try DataFixtures()

@@ -68,6 +68,37 @@ import Testing
         #expect(throws: DataError.self) { try IDX.parse(huge, file: "huge") }
     }
 
+    /// A compressed file is inflated only as far as its header allows: a few hundred kilobytes
+    /// of zeros that would inflate to 32 MB behind a header of 1 000 bytes, or behind a magic
+    /// number that is wrong, stop at the header's bound; a header claiming more than nnc holds
+    /// is refused before anything is inflated.
+    @Test func compressedFilesInflateOnlyWhatTheirHeaderDeclares() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let zeros = [UInt8](repeating: 0, count: 32 << 20)
+        let bomb = try files.write("bomb.gz", Gzip.compress([0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 0, 10] + zeros))
+        #expect(throws: DataError.inflatesTooFar(file: bomb.path, limit: 1016,
+                                                 bound: "more than its header declares (10 items of 10×10)")) {
+            try IDX.read(bomb, dimensionCount: 3)
+        }
+        let garbage = try files.write("garbage.gz", Gzip.compress([1, 2, 3, 4] + zeros))
+        #expect(throws: DataError.wrongMagic(file: garbage.path, found: 0x0102_0304,
+                                             expected: "0x00000803 for an idx file with 3 dimensions")) {
+            try IDX.read(garbage, dimensionCount: 3)
+        }
+        // 5 000 × 1 000 × 1 000 bytes: 5 GB declared, a few bytes present.
+        let claim = try files.write("claim.gz", Gzip.compress([0, 0, 8, 3, 0, 0, 0x13, 0x88, 0, 0, 0x03, 0xe8, 0, 0, 0x03, 0xe8, 7]))
+        #expect(throws: DataError.declaredTooLarge(file: claim.path, declared: "5000 items of 1000×1000", bytes: 5_000_000_000,
+                                                   limit: IDX.maxDataBytes)) {
+            try IDX.read(claim, dimensionCount: 3)
+        }
+        // The same bound passes a file that holds exactly what it declares, and a short one says so.
+        let exact = DataFixtures.images(count: 5)
+        #expect(try IDX.read(files.write("exact.gz", Gzip.compress(IDX.encode(exact))), dimensionCount: 3) == exact)
+        let short = try files.write("short.gz", Gzip.compress(Array(IDX.encode(exact).dropLast())))
+        #expect(throws: DataError.self) { try IDX.read(short, dimensionCount: 3) }
+    }
+
     @Test func truncatedGzipIsReportedByName() throws {
         let files = try DataFixtures()
         defer { files.remove() }
