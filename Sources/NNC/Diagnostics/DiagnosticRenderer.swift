@@ -17,12 +17,22 @@ public struct DiagnosticRenderer: Sendable {
         self.color = color
     }
 
-    /// All diagnostics in source order (stable for equal positions), each ending in a newline.
-    public func render(_ diagnostics: [Diagnostic]) -> String {
+    /// How many diagnostics `render` draws: past the first hundred, a file generated wrong
+    /// repeats one mistake, and drawing a million of them takes longer than reading one.
+    public static let shownLimit = 100
+
+    /// The diagnostics in source order (stable for equal positions), each ending in a newline:
+    /// the first `limit` of them, then a line that counts the rest.
+    public func render(_ diagnostics: [Diagnostic], limit: Int = shownLimit) -> String {
         let ordered = diagnostics.enumerated().sorted {
             ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset)
         }
-        return ordered.map { render($0.element) }.joined()
+        var out = ordered.prefix(max(limit, 0)).map { render($0.element) }.joined()
+        if ordered.count > limit {
+            let rest = ordered.count - limit
+            out += "… and \(rest) more diagnostic\(rest == 1 ? "" : "s") not shown\n"
+        }
+        return out
     }
 
     /// One diagnostic: header, source line, caret line, then its fix and notes.

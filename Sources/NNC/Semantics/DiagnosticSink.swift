@@ -11,13 +11,18 @@ final class DiagnosticSink {
 
     var errorCount: Int { diagnostics.filter(\.isError).count }
 
-    func error(_ message: String, at range: SourceRange, fix: String? = nil,
+    /// Past this many diagnostics a fix is no longer worked out: nobody reads the ten
+    /// thousandth "did you mean", and in a generated file of a million misspelt lines the
+    /// suggestions were most of the checker's time.
+    static let fixLimit = 1000
+
+    func error(_ message: String, at range: SourceRange, fix: @autoclosure () -> String? = nil,
                notes: [Diagnostic.Note] = []) {
-        add(.error(message, at: range, fix: fix, notes: notes))
+        add(.error(message, at: range, fix: diagnostics.count < Self.fixLimit ? fix() : nil, notes: notes))
     }
 
-    func warning(_ message: String, at range: SourceRange, fix: String? = nil) {
-        add(.warning(message, at: range, fix: fix))
+    func warning(_ message: String, at range: SourceRange, fix: @autoclosure () -> String? = nil) {
+        add(.warning(message, at: range, fix: diagnostics.count < Self.fixLimit ? fix() : nil))
     }
 
     func add(_ diagnostic: Diagnostic) {

@@ -3,11 +3,15 @@ public enum Suggestions {
     /// The candidate nearest to `name`, or nil when none is plausibly what was meant.
     /// Plausible: at most a third of the longer name's characters differ (and at least one may).
     public static func closest(to name: String, among candidates: [String]) -> String? {
-        let lowered = name.lowercased()
+        let x = Array(name.lowercased().unicodeScalars)
+        let length = name.count
         var best: (name: String, distance: Int)?
         for candidate in candidates where candidate != name {
-            let d = distance(lowered, candidate.lowercased())
-            let limit = max(1, max(lowered.count, candidate.count) / 3)
+            let limit = max(1, max(length, candidate.count) / 3)
+            // The distance is at least the difference in length: most candidates stop here, which
+            // keeps a file of a million misspelt lines from spending its time on suggestions.
+            guard abs(candidate.unicodeScalars.count - x.count) <= limit else { continue }
+            let d = distance(x, Array(candidate.lowercased().unicodeScalars))
             guard d <= limit else { continue }
             if best == nil || d < best!.distance { best = (candidate, d) }
         }
@@ -21,7 +25,10 @@ public enum Suggestions {
 
     /// Levenshtein distance with adjacent transpositions counted as one edit (`desne` → `dense`).
     static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
+        distance(Array(a.unicodeScalars), Array(b.unicodeScalars))
+    }
+
+    static func distance(_ x: [Unicode.Scalar], _ y: [Unicode.Scalar]) -> Int {
         // Very long names (garbage input) are never suggestions; skip the quadratic work.
         if x.isEmpty || y.isEmpty || x.count > 64 || y.count > 64 { return max(x.count, y.count) }
         var previous2 = [Int](repeating: 0, count: y.count + 1)

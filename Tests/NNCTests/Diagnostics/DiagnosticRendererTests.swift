@@ -22,6 +22,21 @@ struct DiagnosticRendererTests {
             """)
     }
 
+    /// A generated file with a hundred thousand mistakes draws the first hundred and counts
+    /// the rest; the summary still counts them all.
+    @Test func aFloodOfDiagnosticsIsCut() {
+        let text = "net n {\n  input [4]\n" + String(repeating: "  desne 4\n", count: 1000) + "  loss mse\n}\n"
+        let f = file(text)
+        let (_, diagnostics) = Frontend.check(f)
+        #expect(diagnostics.count >= 1000)
+        let rendered = DiagnosticRenderer(file: f).render(diagnostics)
+        #expect(rendered.components(separatedBy: ": error: ").count - 1 == DiagnosticRenderer.shownLimit)
+        #expect(rendered.hasSuffix("… and \(diagnostics.count - DiagnosticRenderer.shownLimit) more diagnostics not shown\n"))
+        #expect(rendered.hasPrefix("m.net:3:3: error:"), "the first ones in source order")
+        #expect(DiagnosticRenderer(file: f).render(diagnostics, limit: .max).components(separatedBy: ": error: ").count - 1
+                == diagnostics.count)
+    }
+
     @Test func spanIsUnderlinedAndNotesHaveTheirOwnLine() {
         let f = file("net mnist {\n  relu\n\ndata {\n}\n")
         let (_, diagnostics) = Parser.parse(f)
