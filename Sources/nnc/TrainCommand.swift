@@ -100,8 +100,9 @@ enum TrainCommand: Command {
             if let written = end.checkpoint { print("checkpoint: \(written)") }
             if end.status == .stopped { print("continue with: nnc train \(path) --resume \(end.checkpoint ?? checkpoint.path)") }
         } catch {
-            let kept = FileManager.default.fileExists(atPath: checkpoint.path) ? ["last good checkpoint: \(checkpoint.path)"] : []
-            failure = CommandFailure(error, notes: kept)
+            // Only a checkpoint of this run: whatever else sits at the path is an earlier run's.
+            let kept = trainer.lastCheckpoint ?? resume
+            failure = CommandFailure(error, notes: kept.map { ["last good checkpoint: \($0)"] } ?? [])
         }
         if let logPath {
             if let problem = reporter.logFailure {

@@ -58,7 +58,8 @@ public final class Trainer {
     private var batcher: Batcher
     private let analyzer: LayerAnalyzer?
     private var started = Date()
-    private var lastCheckpoint: String?
+    /// The checkpoint this run wrote last; nil before its first.
+    public private(set) var lastCheckpoint: String?
 
     /// A trainer for a session whose tensors are already set (by `Session.initialize`, or
     /// `Checkpoint.load` for `--init`). The session's batch is the model's batch.

@@ -120,4 +120,19 @@ import Testing
         #expect(r.stderr.contains("in layer '"), "\(r.stderr)")
         #expect(try Data(contentsOf: checkpoint) == good)
     }
+
+    /// A run that diverges before its first checkpoint names none as its last good one: the
+    /// file already at the path is an earlier run's (the message used to name it).
+    @Test func divergenceBeforeAnyCheckpointNamesNone() throws {
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checkpoint = dir.appendingPathComponent("c.safetensors")
+        let earlier = Data("an earlier run's file".utf8)
+        try earlier.write(to: checkpoint)
+        let r = try CLI.run(["train", Self.spirals, "--lr", "1e30", "--optimizer", "sgd", "--epochs", "1",
+                             "--checkpoint", checkpoint.path])
+        #expect(r.status == 70, "\(r.stderr)")
+        #expect(!r.stderr.contains("last good checkpoint"), "\(r.stderr)")
+        #expect(try Data(contentsOf: checkpoint) == earlier)
+    }
 }
