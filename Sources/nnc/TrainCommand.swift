@@ -49,6 +49,12 @@ enum TrainCommand: Command {
         if resume != nil && initial != nil {
             throw CommandLineError.invalid("--resume and --init exclude each other: --resume continues a run, --init starts a new one from weights")
         }
+        // The checkpoint carries the schedule's rate, which a resumed run continues from: a
+        // --lr beside it was printed and then ignored.
+        if resume != nil && arguments.value("--lr") != nil {
+            throw CommandLineError.invalid("--lr cannot change a resumed run: it continues at its checkpoint's learning rate; "
+                                           + "start a new run from the weights with --init FILE --lr RATE")
+        }
         let file = try ModelFile(arguments.modelPath, color: arguments.color())
         let path = file.path
         let model = overrides.apply(to: file.model)
