@@ -10,11 +10,17 @@ bytes, nnc from CIFAR-10-format binary batches this script writes to a temporary
 
 A full CIFAR epoch is 500 steps; by default each tool times --steps 50 (a tenth) per epoch over
 --epochs 3 and the table scales the median to seconds per full epoch (s/epoch = median x 500 /
-steps). The ratio is nnc / peer: below 1 means nnc is faster. Each tool runs in its own process.
+steps). The ratio is nnc / peer: below 1 means nnc is faster. Each tool runs in its own process,
+--rounds times interleaved; the table gives the median over rounds with its range, under the CPU
+model and the load, and marks * a run that started while another task wanted a core (--strict
+refuses the table instead).
 
-  python3 Benchmarks/conv_vs_peers.py [--steps 50] [--epochs 3] [--threads 1,2] [--nnc PATH]
+  python3 Benchmarks/conv_vs_peers.py [--steps 50] [--epochs 3] [--rounds 3] [--threads 1,2]
+                                      [--nnc PATH] [--strict]
 """
 import argparse, json, os, re, statistics, subprocess, sys, tempfile
+
+from bench_common import Rounds, header
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = os.path.join(ROOT, "Benchmarks", "peers")
@@ -75,27 +81,46 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every tool (median reported)")
     ap.add_argument("--threads", default=f"1,{os.cpu_count()}")
     ap.add_argument("--python", default=os.path.join(os.path.dirname(ROOT), ".venv-peers/bin/python"))
+    ap.add_argument("--strict", action="store_true", help="refuse the table when any run started on a busy machine")
     ap.add_argument("--nnc", default=os.path.join(ROOT, ".build/release/nnc"), help="the nnc binary")
     a = ap.parse_args()
     full = 50000 // BATCH
-    rows = []
-    for t in [int(x) for x in a.threads.split(",")]:
-        s, rss = nnc(a.nnc, t, a.steps, a.epochs)
-        rows.append((t, "nnc", s, rss, None))
-        for name, script in [("pytorch", "conv_torch.py"), ("jax (jit/step)", "conv_jax.py")]:
-            try:
-                ps, prss = peer(a.python, script, t, a.steps, a.epochs)
-                rows.append((t, name, ps, prss, s / ps))
-            except Exception as e:  # a missing peer is reported, not fatal
-                print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
-    print(f"CIFAR-style conv net, batch {BATCH}, SGD momentum; median of {a.epochs} x {a.steps} steps, "
-          f"scaled to s per {full}-step epoch; ratio = nnc / peer")
-    print(f"{'threads':>7}  {'tool':<15} {'s/epoch':>8} {'ratio':>6} {'peak RSS MiB':>12}")
-    for t, name, s, rss, ratio in rows:
-        r = f"{ratio:6.2f}" if ratio is not None else "     -"
-        print(f"{t:>7}  {name:<15} {s * full / a.steps:8.2f} {r} {rss:12.0f}")
+    peers = [("pytorch", "conv_torch.py"), ("jax (jit/step)", "conv_jax.py")]
+    print(header(f"CIFAR-style conv net, batch {BATCH}, SGD momentum; {a.rounds} interleaved rounds of "
+                 f"{a.epochs} x {a.steps} steps"), flush=True)
+    rounds, skipped = Rounds(), set()
+    threads = [int(x) for x in a.threads.split(",")]
+    for _ in range(max(a.rounds, 1)):
+        for t in threads:
+            rounds.run((t, "nnc"), lambda: nnc(a.nnc, t, a.steps, a.epochs))
+            for name, script in peers:
+                if (t, name) in skipped:
+                    continue
+                try:
+                    rounds.run((t, name), lambda: peer(a.python, script, t, a.steps, a.epochs))
+                except Exception as e:  # a missing peer is reported, not fatal
+                    skipped.add((t, name))
+                    print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
+    if a.strict and rounds.busy:
+        sys.exit("refused: " + rounds.footer())
+    scale = full / a.steps
+    print(f"median s per {full}-step epoch over rounds, [min-max]; ratio = nnc / peer, of the medians")
+    print(f"{'threads':>7}  {'tool':<15} {'s/epoch':>8} {'range':>15} {'ratio':>6} {'peak RSS MiB':>12}")
+    for t in threads:
+        ours = rounds.median((t, "nnc"))
+        for name in ["nnc"] + [p[0] for p in peers]:
+            key = (t, name)
+            if key not in rounds.values:
+                continue
+            s = rounds.median(key)
+            lo, hi = rounds.spread(key)
+            rss = rounds.last(key)[1]
+            r = "     -" if name == "nnc" else f"{ours / s:6.2f}"
+            print(f"{t:>7}  {name:<15} {s * scale:8.2f}{rounds.flag(key)} {f'[{lo * scale:.2f}-{hi * scale:.2f}]':>15} {r} {rss:12.0f}")
+    print(rounds.footer())
 
 
 if __name__ == "__main__":

@@ -6,14 +6,20 @@ The model, data, batch and optimizer are the peers' (../shared/peers/README.md):
 centred. nnc trains examples/mnist_mlp_sgd.net, which says the same. Each tool runs in its own
 process, one after the other, on 1 thread and on all cores; the table gives the median seconds
 per epoch, the ratio nnc / peer (below 1 means nnc is faster), the test error after the last
-epoch and the peak RSS of the whole process (from /usr/bin/time).
+epoch and the peak RSS of the whole process (from /usr/bin/time). Every tool runs --rounds
+times, interleaved (nnc, the peers, nnc, ...), and the table gives the median over rounds with
+its range; the CPU model and the load head the table, and a run that started while another
+task wanted a core is marked * (--strict refuses the table instead).
 
-  python3 Benchmarks/train_vs_peers.py [--epochs 3] [--python .venv-peers/bin/python] [--no-jax]
+  python3 Benchmarks/train_vs_peers.py [--epochs 3] [--rounds 3] [--python .venv-peers/bin/python]
+                                       [--no-jax] [--strict]
 
 Needs a release build (swift build -c release) and a Python with torch and jax for the peers
 (see ../shared/peers/README.md); a peer whose Python lacks the package is skipped with a note.
 """
 import argparse, json, os, re, statistics, subprocess, sys, tempfile
+
+from bench_common import Rounds, header
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
@@ -53,33 +59,49 @@ def peer(script, python, threads, epochs, data, extra=()):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every tool (median reported)")
     ap.add_argument("--python", default=os.path.join(os.path.dirname(ROOT), ".venv-peers/bin/python"))
     ap.add_argument("--threads", default=f"1,{os.cpu_count()}")
     ap.add_argument("--no-jax", action="store_true")
+    ap.add_argument("--strict", action="store_true", help="refuse the table when any run started on a busy machine")
     ap.add_argument("--nnc", default=os.path.join(ROOT, ".build/release/nnc"), help="the nnc binary")
     a = ap.parse_args()
     data = os.environ.get("NNC_DATA") or os.path.join(SHARED, "data")
     if not os.path.isdir(os.path.join(data, "mnist")):
         sys.exit(f"no mnist/ under {data}: set NNC_DATA (README, 'Data')")
-    rows = []
-    for t in [int(x) for x in a.threads.split(",")]:
-        env = dict(os.environ)
-        s, err, rss = nnc(a.nnc, t, a.epochs, data, env)
-        rows.append((t, "nnc", s, err, rss, None))
-        peers = [("pytorch", "mlp_torch.py", ())]
-        if not a.no_jax:
-            peers += [("jax (jit/step)", "mlp_jax.py", ()), ("jax (scan)", "mlp_jax.py", ("--scan",))]
-        for name, script, extra in peers:
-            try:
-                ps, perr, prss = peer(script, a.python, t, a.epochs, data, extra)
-                rows.append((t, name, ps, perr, prss, s / ps))
-            except Exception as e:  # a missing peer is reported, not fatal
-                print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
-    print(f"MNIST MLP, {a.epochs} epochs, median s/epoch (lower is better); ratio = nnc / peer")
-    print(f"{'threads':>7}  {'tool':<15} {'s/epoch':>8} {'ratio':>6} {'test err %':>10} {'peak RSS MiB':>12}")
-    for t, name, s, err, rss, ratio in rows:
-        r = f"{ratio:6.2f}" if ratio is not None else "     -"
-        print(f"{t:>7}  {name:<15} {s:8.3f} {r} {err:10.2f} {rss:12.0f}")
+    peers = [("pytorch", "mlp_torch.py", ())]
+    if not a.no_jax:
+        peers += [("jax (jit/step)", "mlp_jax.py", ()), ("jax (scan)", "mlp_jax.py", ("--scan",))]
+    print(header(f"MNIST MLP, {a.epochs} epochs, {a.rounds} interleaved rounds"), flush=True)
+    rounds, skipped = Rounds(), set()
+    threads = [int(x) for x in a.threads.split(",")]
+    for _ in range(max(a.rounds, 1)):
+        for t in threads:
+            rounds.run((t, "nnc"), lambda: nnc(a.nnc, t, a.epochs, data, dict(os.environ)))
+            for name, script, extra in peers:
+                if (t, name) in skipped:
+                    continue
+                try:
+                    rounds.run((t, name), lambda: peer(script, a.python, t, a.epochs, data, extra))
+                except Exception as e:  # a missing peer is reported, not fatal
+                    skipped.add((t, name))
+                    print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
+    if a.strict and rounds.busy:
+        sys.exit("refused: " + rounds.footer())
+    print("median s/epoch over rounds (lower is better), [min-max]; ratio = nnc / peer, of the medians")
+    print(f"{'threads':>7}  {'tool':<15} {'s/epoch':>8} {'range':>13} {'ratio':>6} {'test err %':>10} {'peak RSS MiB':>12}")
+    for t in threads:
+        ours = rounds.median((t, "nnc"))
+        for name in ["nnc"] + [p[0] for p in peers]:
+            key = (t, name)
+            if key not in rounds.values:
+                continue
+            s = rounds.median(key)
+            lo, hi = rounds.spread(key)
+            _, err, rss = rounds.last(key)
+            r = "     -" if name == "nnc" else f"{ours / s:6.2f}"
+            print(f"{t:>7}  {name:<15} {s:8.3f}{rounds.flag(key)} {f'[{lo:.3f}-{hi:.3f}]':>13} {r} {err:10.2f} {rss:12.0f}")
+    print(rounds.footer())
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // nnc-bench: kernel benchmarks against their references, measured in the same run.
 // Benchmarks are not tests: `swift test` never runs them.
 import Foundation
+import NNC
 import NNCKernels
 
 let usage = """
@@ -125,7 +126,7 @@ func runKernels(_ o: Options) {
     let script = openBLASScript
     let timers = openBLASTimers(o)
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    print("machine: \(cores) cores; Zen 4 peak = cores × 3.65 GHz × 32 FLOP/cycle = 116.8 GFLOP/s per core (docs/MACHINE.md)")
+    print("machine: \(CPUModel.name), \(cores) cores (peaks per CPU: docs/MACHINE.md; `nnc-bench peak` measures this one's)")
     if let t = timers[o.threads[0]] { print("reference: \(t.info()) via \(script)") }
     print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, GFLOP/s = 2mnk/time"
           + (o.cpuTime ? "; 1-thread runs by thread CPU time" : "; wall clock"))

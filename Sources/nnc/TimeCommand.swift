@@ -36,7 +36,7 @@ enum TimeCommand: Command {
         session.initialize(seed: model.training.seed)
         let (batcher, source) = data(for: model, path: file.path, batch: batch, steps: iterations * 2 + warmup,
                                      dataDirectory: arguments.value("--data"))
-        print("\(model.name): batch \(batch), \(threads) thread\(threads == 1 ? "" : "s"), \(source); "
+        print("\(model.name): batch \(batch), \(threads) thread\(threads == 1 ? "" : "s") on \(CPUModel.name), \(source); "
               + "\(warmup) warm-up step\(warmup == 1 ? "" : "s"), then \(iterations) timed and \(iterations) plain steps interleaved")
         let times: KernelTimes
         do {

@@ -22,6 +22,7 @@ import Testing
         #expect(out.status == 0, "\(out.stderr)")
         let lines = out.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.contains("random data (the file names no data)") == true, "\(lines.first ?? "")")
+        #expect(lines.first?.contains("1 thread on \(CPUModel.name)") == true, "the CPU beside every figure")
         // Kernel rows and the outside row: "phase # kernel op… ms GFLOP/s share%" (the op may hold spaces).
         let rows = lines.map { $0.split(separator: " ").map(String.init) }
             .filter { ["forward", "backward", "update", "–"].contains($0.first ?? "") && ($0.last ?? "").hasSuffix("%") }
