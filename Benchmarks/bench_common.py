@@ -6,7 +6,7 @@ moves an epoch by tens of percent. Before each run this samples how many tasks a
 (the kernel's procs_running, less this script) for half a second; a run that started while
 something else wanted a core is flagged, and with --strict the table is refused.
 """
-import os, platform, re, statistics, subprocess, time
+import os, platform, re, statistics, subprocess, sys, time
 
 
 def cpu_model():
@@ -62,6 +62,22 @@ class Rounds:
         if others >= 1:
             self.busy[key] = max(self.busy.get(key, 0), others)
         return result
+
+    def interleave(self, count, threads, ours, peers):
+        """count rounds of, per thread count t, ours(t) then each peer's measure(t), stored
+        under (t, "nnc") and (t, name). A peer that fails is noted once and skipped after."""
+        skipped = set()
+        for _ in range(max(count, 1)):
+            for t in threads:
+                self.run((t, "nnc"), lambda: ours(t))
+                for name, measure in peers:
+                    if (t, name) in skipped:
+                        continue
+                    try:
+                        self.run((t, name), lambda: measure(t))
+                    except Exception as e:  # a missing peer is reported, not fatal
+                        skipped.add((t, name))
+                        print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
 
     def median(self, key, index=0):
         return statistics.median(v[index] for v in self.values[key])

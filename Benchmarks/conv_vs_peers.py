@@ -91,19 +91,10 @@ def main():
     peers = [("pytorch", "conv_torch.py"), ("jax (jit/step)", "conv_jax.py")]
     print(header(f"CIFAR-style conv net, batch {BATCH}, SGD momentum; {a.rounds} interleaved rounds of "
                  f"{a.epochs} x {a.steps} steps"), flush=True)
-    rounds, skipped = Rounds(), set()
+    rounds = Rounds()
     threads = [int(x) for x in a.threads.split(",")]
-    for _ in range(max(a.rounds, 1)):
-        for t in threads:
-            rounds.run((t, "nnc"), lambda: nnc(a.nnc, t, a.steps, a.epochs))
-            for name, script in peers:
-                if (t, name) in skipped:
-                    continue
-                try:
-                    rounds.run((t, name), lambda: peer(a.python, script, t, a.steps, a.epochs))
-                except Exception as e:  # a missing peer is reported, not fatal
-                    skipped.add((t, name))
-                    print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
+    rounds.interleave(a.rounds, threads, lambda t: nnc(a.nnc, t, a.steps, a.epochs),
+                      [(name, lambda t, s=script: peer(a.python, s, t, a.steps, a.epochs)) for name, script in peers])
     if a.strict and rounds.busy:
         sys.exit("refused: " + rounds.footer())
     scale = full / a.steps

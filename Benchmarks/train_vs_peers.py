@@ -73,19 +73,11 @@ def main():
     if not a.no_jax:
         peers += [("jax (jit/step)", "mlp_jax.py", ()), ("jax (scan)", "mlp_jax.py", ("--scan",))]
     print(header(f"MNIST MLP, {a.epochs} epochs, {a.rounds} interleaved rounds"), flush=True)
-    rounds, skipped = Rounds(), set()
+    rounds = Rounds()
     threads = [int(x) for x in a.threads.split(",")]
-    for _ in range(max(a.rounds, 1)):
-        for t in threads:
-            rounds.run((t, "nnc"), lambda: nnc(a.nnc, t, a.epochs, data, dict(os.environ)))
-            for name, script, extra in peers:
-                if (t, name) in skipped:
-                    continue
-                try:
-                    rounds.run((t, name), lambda: peer(script, a.python, t, a.epochs, data, extra))
-                except Exception as e:  # a missing peer is reported, not fatal
-                    skipped.add((t, name))
-                    print(f"note: {name} on {t} thread(s) skipped: {str(e).splitlines()[0]}", file=sys.stderr)
+    rounds.interleave(a.rounds, threads, lambda t: nnc(a.nnc, t, a.epochs, data, dict(os.environ)),
+                      [(name, lambda t, s=script, x=extra: peer(s, a.python, t, a.epochs, data, x))
+                       for name, script, extra in peers])
     if a.strict and rounds.busy:
         sys.exit("refused: " + rounds.footer())
     print("median s/epoch over rounds (lower is better), [min-max]; ratio = nnc / peer, of the medians")
