@@ -148,7 +148,7 @@ import NNCKernels
             let bound = l.withUnsafeBufferPointer { conditionBound(factor: $0.baseAddress!, n: n, ldl: n, lambda: lambda) }
             #expect(Swift.abs(bound - (1 + trace / lambda)) <= 1e-9 * bound)
             var eigen = [Double](repeating: 0, count: n)
-            a.withUnsafeMutableBufferPointer { ap in eigen.withUnsafeMutableBufferPointer { symmetricEigenvaluesJacobi(ap.baseAddress!, n: n, lda: n, eigenvalues: $0.baseAddress!) } }
+            _ = a.withUnsafeMutableBufferPointer { ap in eigen.withUnsafeMutableBufferPointer { symmetricEigenvaluesJacobi(ap.baseAddress!, n: n, lda: n, eigenvalues: $0.baseAddress!) } }
             #expect(bound >= eigen.max()! / eigen.min()! * (1 - 1e-12), "n \(n)")
             let zero = l.withUnsafeBufferPointer { conditionBound(factor: $0.baseAddress!, n: n, ldl: n, lambda: 0) }
             #expect(zero == .infinity)
