@@ -52,10 +52,7 @@ public enum KernelTimer {
         func trainStep() throws -> Double {
             step += 1
             let start = DispatchTime.now().uptimeNanoseconds
-            if try session.loadTrainBatch(from: &batcher) == 0 {
-                batcher.start(epoch: batcher.epoch + 1)
-                _ = try session.loadTrainBatch(from: &batcher)
-            }
+            _ = try session.loadTrainBatchCycling(from: &batcher)
             _ = try session.trainStep(lr: learningRate, step: step)
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }

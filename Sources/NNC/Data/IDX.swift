@@ -21,10 +21,7 @@ public enum IDX {
         guard Gzip.isCompressed(bytes) else { return try parse(bytes, file: url.path, dimensionCount: dimensionCount) }
         let longestHeader = 4 + 4 * 255
         let head = try Gzip.inflate(bytes, file: url.path, limit: longestHeader, prefix: true)
-        guard head.count == longestHeader || (try? header(head, file: url.path, dimensionCount: dimensionCount)) != nil else {
-            // The whole stream is shorter than a header could be: `parse` says what is wrong with it.
-            return try parse(head, file: url.path, dimensionCount: dimensionCount)
-        }
+        // A stream shorter than the longest header is all in `head`, so a header error here is the file's.
         let h = try header(head, file: url.path, dimensionCount: dimensionCount)
         guard h.dataSize <= maxDataBytes else {
             throw DataError.declaredTooLarge(file: url.path, declared: h.declared, bytes: h.dataSize, limit: maxDataBytes)

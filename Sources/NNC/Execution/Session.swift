@@ -91,6 +91,15 @@ public final class Session {
         try loadBatch(from: &batcher, into: train, labels: &trainLabels)
     }
 
+    /// `loadTrainBatch`, starting the batcher's next epoch when this one is over: the few
+    /// steps of the learning-rate search and of `nnc time`, which may outlast an epoch.
+    public func loadTrainBatchCycling(from batcher: inout Batcher) throws -> Int {
+        let rows = try loadTrainBatch(from: &batcher)
+        guard rows == 0 else { return rows }
+        batcher.start(epoch: batcher.epoch + 1)
+        return try loadTrainBatch(from: &batcher)
+    }
+
     /// One training step on the batch `loadTrainBatch(from:)` put in place: forward, backward
     /// and update with learning rate `lr` (each parameter's lr_scale applied inside) and the
     /// batch's mean loss. `step` is the 1-based global step (Adam's bias correction, SGD2's

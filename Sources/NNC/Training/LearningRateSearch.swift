@@ -37,10 +37,7 @@ public enum LearningRateSearch {
             var trial = batcher
             var loss = Float.infinity
             for i in 0..<max(steps, 1) {
-                if try session.loadTrainBatch(from: &trial) == 0 {
-                    trial.start(epoch: trial.epoch + 1)
-                    _ = try session.loadTrainBatch(from: &trial)
-                }
+                _ = try session.loadTrainBatchCycling(from: &trial)
                 do {
                     loss = try session.trainStep(lr: rate, step: step + i + 1)
                 } catch RuntimeError.nonFinite {
