@@ -42,6 +42,12 @@ public final class GEMMWorkspace {
 
     public init() {}
 
+    /// What one thread's slot takes at the current blocking, for estimating a run's memory.
+    public static var bytesPerThread: Int {
+        let b = GEMMBlocking.current
+        return 4 * (b.mc * b.kc + b.kc * b.nc + b.kc * GEMMBlocking.maxNR + GEMMBlocking.maxTile)
+    }
+
     /// Makes sure `n` slots exist, sized for `blocking`.
     func reserve(slots n: Int, blocking: GEMMBlocking) {
         let aNeed = blocking.mc * blocking.kc

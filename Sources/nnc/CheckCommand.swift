@@ -24,15 +24,27 @@ enum CheckCommand: Command {
 
     static func run(_ arguments: ParsedArguments) throws {
         let file = try ModelFile(arguments.modelPath, color: arguments.color())
-        var dataLine = ""
+        let model = file.model
+        var dataLine = "", dataBytes = 0
         if let directory = arguments.value("--data") {
-            guard let spec = file.model.data else {
+            guard let spec = model.data else {
                 throw CommandFailure(.dataError, "\(file.path) has no data block to check against; add data { train: … }")
             }
-            let train = try TrainingData.load(spec, locator: .standard(dataDirectory: directory, modelFile: file.path)).train
-            try file.check(against: train)
-            dataLine = "data    \(train.count) training samples of \(train.sampleSize) features, \(train.classCount) classes: they fit\n"
+            let data = try TrainingData.load(spec, locator: .standard(dataDirectory: directory, modelFile: file.path))
+            try file.check(against: data.train)
+            try TrainingBatch.check(model.training.batch, fits: data)
+            dataBytes = data.memoryBytes
+            dataLine = "data    \(data.train.count) training samples of \(data.train.sampleSize) features, "
+                + "\(data.train.classCount) classes: they fit\n"
         }
-        print(ModelSummary(file.model).text + dataLine, terminator: "")
+        // What `nnc train` will allocate, so a model too large for the machine shows here first.
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let memory = try file.plans(model, batch: model.training.batch, evalBatch: TrainingBatch.evalBatch(training: model.training.batch)).memory(threads: threads)
+        let total = memory.total + dataBytes
+        let memoryLine = "memory  about \(Units.bytes(total)) to train at batch \(model.training.batch) on \(threads) "
+            + "thread\(threads == 1 ? "" : "s") (\(MemoryCheck.describe(memory))"
+            + (dataBytes > 0 ? ", data \(Units.bytes(dataBytes))" : "") + ")"
+            + (SystemMemory.available().map { total > $0 ? ": more than the \(Units.bytes($0)) available here" : "" } ?? "") + "\n"
+        print(ModelSummary(model).text + dataLine + memoryLine, terminator: "")
     }
 }

@@ -19,7 +19,8 @@ enum EvalCommand: Command {
         ],
         exitStatus: """
             0 evaluated, 64 usage error, 65 errors in the file, the data or the
-            checkpoint (names or shapes that do not match the model), 66 a file is missing
+            checkpoint (names or shapes that do not match the model), 66 a file is missing,
+            69 not enough memory
             """)
 
     static func run(_ arguments: ParsedArguments) throws {
@@ -48,7 +49,8 @@ enum EvalCommand: Command {
         guard preprocessor.fits(test) else {
             throw CommandFailure(.dataError, "the preprocessing statistics in \(weights) were computed on samples of another size than the test set's \(test.sampleSize) features")
         }
-        let session = try file.session(model, batch: model.training.batch, evalBatch: batch ?? max(model.training.batch, 256),
+        // Only the eval plan runs; the train plan holds the weights, whatever its batch.
+        let session = try file.session(model, batch: 1, evalBatch: batch ?? TrainingBatch.evalBatch(training: model.training.batch),
                                        threads: threads)
         session.initialize(seed: model.training.seed)
         try Checkpoint.load(checkpoint, into: session, optimizerState: false)

@@ -9,6 +9,8 @@ enum ExitCode: Int32 {
     case dataError = 65
     /// An input file does not exist or cannot be read.
     case noInput = 66
+    /// The machine lacks what the run needs (memory for its arenas).
+    case unavailable = 69
     /// Training or evaluation failed at run time (a NaN loss, say).
     case failure = 70
     /// Writing an output (a checkpoint, a log, a report, a download) failed.

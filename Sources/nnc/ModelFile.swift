@@ -11,12 +11,22 @@ struct ModelFile {
 
     /// Reads and checks `path`: warnings are printed and the file kept; errors are thrown.
     init(_ path: String, color: Bool) throws {
+        try self.init(path: path, bytes: ModelFile.contents(of: path), color: color)
+    }
+
+    /// The file's bytes, or the error that says why there are none.
+    static func contents(of path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             let kind = PathKind.of(path)
             let why = kind == .missing ? "no such file" : kind == .directory ? "it is a directory" : "permission denied"
             throw CommandFailure(.noInput, "cannot read '\(path)': \(why)")
         }
-        let source = SourceFile(path: path, bytes: [UInt8](data))
+        return [UInt8](data)
+    }
+
+    /// Checks `bytes` as the file at `path` (a checkpoint's copy of it).
+    init(path: String, bytes: [UInt8], color: Bool) throws {
+        let source = SourceFile(path: path, bytes: bytes)
         let (model, diagnostics) = Frontend.check(source)
         guard let model, !diagnostics.hasErrors else {
             throw DiagnosticsError(file: source, diagnostics: diagnostics, color: color)
@@ -38,16 +48,25 @@ struct ModelFile {
         if !diagnostics.isEmpty { writeError(found.rendered) }
     }
 
-    /// A session for `model` (the file's, perhaps with command-line overrides). Lowering's
-    /// refusals are mistakes in this file and come back as its diagnostics.
+    /// A session for `model` (the file's, perhaps with command-line overrides), allocated only
+    /// once the memory it needs is known to be there. Lowering's refusals are mistakes in this
+    /// file and come back as its diagnostics.
     func session(_ model: Model, batch: Int, evalBatch: Int, threads: Int, keepLayerBuffers: Bool = false) throws -> Session {
+        let plans = try self.plans(model, batch: batch, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers)
+        try MemoryCheck.require(plans.memory(threads: threads), for: model, batch: batch)
         do {
-            return try Session(model: model, batch: batch, evalBatch: evalBatch, threads: threads,
-                               keepLayerBuffers: keepLayerBuffers)
-        } catch RuntimeError.lowering(let diagnostics) {
-            throw DiagnosticsError(file: source, diagnostics: diagnostics, color: color)
+            return try Session(plans, threads: threads)
         } catch {
             throw CommandFailure(error, context: "cannot run \(model.name)")
+        }
+    }
+
+    /// The plans of a session for `model`, lowered but not allocated.
+    func plans(_ model: Model, batch: Int, evalBatch: Int, keepLayerBuffers: Bool = false) throws -> SessionPlans {
+        do {
+            return try SessionPlans(model: model, batch: batch, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers)
+        } catch RuntimeError.lowering(let diagnostics) {
+            throw DiagnosticsError(file: source, diagnostics: diagnostics, color: color)
         }
     }
 }

@@ -37,7 +37,17 @@ enum PlanCommand: Command {
                                                  trainingSetSize: trainingSetSize)
         guard let plan = lowered else { throw DiagnosticsError(file: file.source, diagnostics: problems, color: file.color) }
         let shown = mode == .eval ? [.forward] : phases
-        print(arguments.flag("--json") ? PlanJSON.encode(plan, phases: shown) : PlanPrinter.text(plan, phases: shown),
-              terminator: "")
+        if arguments.flag("--json") {
+            print(PlanJSON.encode(plan, phases: shown), terminator: "")
+            return
+        }
+        print(PlanPrinter.text(plan, phases: shown), terminator: "")
+        // A training run holds this plan beside the eval plan and the workspace: its whole size.
+        if mode == .train {
+            let model = file.model, threads = ProcessInfo.processInfo.activeProcessorCount
+            let memory = try file.plans(model, batch: plan.batch, evalBatch: TrainingBatch.evalBatch(training: plan.batch)).memory(threads: threads)
+            print("  " + "memory to train".padding(toLength: 22, withPad: " ", startingAt: 0)
+                  + "about \(Units.bytes(memory.total)) on \(threads) thread\(threads == 1 ? "" : "s") (\(MemoryCheck.describe(memory)))")
+        }
     }
 }

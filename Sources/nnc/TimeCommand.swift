@@ -22,7 +22,7 @@ enum TimeCommand: Command {
             .value("--warmup", "W", "untimed steps first (default 3)"),
             .data, .threads, .color,
         ],
-        exitStatus: "0 timed, 64 usage error, 65 errors in the file, 66 file missing, 70 the step failed")
+        exitStatus: "0 timed, 64 usage error, 65 errors in the file, 66 file missing, 69 not enough memory, 70 the step failed")
 
     static func run(_ arguments: ParsedArguments) throws {
         let threads = try arguments.threads()

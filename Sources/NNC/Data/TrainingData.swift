@@ -82,3 +82,22 @@ extension Dataset {
         }
     }
 }
+
+extension Dataset {
+    /// The bytes its samples and labels take in memory.
+    public var memoryBytes: Int {
+        switch storage {
+        case .bytes(let pixels): return pixels.count + 4 * labels.count
+        case .floats(let features): return 4 * features.count + 4 * labels.count
+        }
+    }
+}
+
+extension TrainingData {
+    /// The bytes of every dataset the run holds. A validation split shares the training set's
+    /// storage; a separate validation source is counted.
+    public var memoryBytes: Int {
+        let split = validation.map { $0.dataset.count == train.count && $0.indices.count + trainIndices.count == train.count } ?? true
+        return train.memoryBytes + (test?.memoryBytes ?? 0) + (split ? 0 : validation?.dataset.memoryBytes ?? 0)
+    }
+}

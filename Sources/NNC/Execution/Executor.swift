@@ -54,6 +54,18 @@ final class Executor {
         arena = Arena(count: plan.arenaSlots)
     }
 
+    /// What an executor of `plan` allocates besides its arena: the scratch, SGD2's correctors
+    /// and the packing buffers of GEMM on every thread (`GEMMWorkspace`).
+    static func workspaceBytes(_ plan: Plan, threads: Int) -> Int {
+        let ops = plan.kernels.map(\.op)
+        let scratch = ops.map(scratchNeed).reduce((floats: 0, indices: 0)) { (max($0.floats, $1.floats), max($0.indices, $1.indices)) }
+        let correctors = ops.reduce(0) { sum, op in
+            guard case .sgd2Precondition(let p) = op else { return sum }
+            return sum + SGD2Corrector.workspaceBytes(p)
+        }
+        return 4 * (scratch.floats + scratch.indices) + correctors + GEMMWorkspace.bytesPerThread * max(1, threads)
+    }
+
     /// Runs the kernels of `range` in order.
     func run(_ range: Range<Int>, _ ctx: inout StepContext) throws {
         try arena.withPlanView(table) { v in

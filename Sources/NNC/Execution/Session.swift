@@ -31,17 +31,17 @@ public final class Session {
     /// `keepLayerBuffers` keeps each linear layer's X and R readable after a step (`layerBatch`).
     /// Throws `RuntimeError.lowering` when lowering refuses the model and
     /// `RuntimeError.unsupported` for an op the kernels cannot run.
-    public init(model: Model, batch: Int, evalBatch: Int, threads: Int, keepLayerBuffers: Bool = false) throws {
-        self.model = model
+    public convenience init(model: Model, batch: Int, evalBatch: Int, threads: Int, keepLayerBuffers: Bool = false) throws {
+        try self.init(SessionPlans(model: model, batch: batch, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers),
+                      threads: threads)
+    }
+
+    /// Allocates a session for plans already lowered (and their `memory` checked).
+    public init(_ plans: SessionPlans, threads: Int) throws {
+        model = plans.model
         self.threads = max(1, threads)
-        func lower(_ batch: Int, _ mode: Plan.Mode) throws -> Plan {
-            let (plan, diagnostics) = Lowering.lower(model, batch: batch, mode: mode,
-                                                     keepLayerBuffers: keepLayerBuffers && mode == .train)
-            guard let plan else { throw RuntimeError.lowering(diagnostics) }
-            return plan
-        }
-        trainPlan = try lower(batch, .train)
-        evalPlan = try lower(evalBatch, .eval)
+        trainPlan = plans.train
+        evalPlan = plans.eval
         train = try Executor(plan: trainPlan, threads: self.threads)
         eval = try Executor(plan: evalPlan, threads: self.threads)
         var evalByName: [String: Buffer] = [:]
@@ -53,7 +53,7 @@ public final class Session {
         }
         byName = Dictionary(trainPlan.buffers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         survives = Session.survivingBuffers(trainPlan)
-        predictions = [Int32](repeating: 0, count: evalBatch)
+        predictions = [Int32](repeating: 0, count: evalPlan.batch)
         trainLabels = [Int32](repeating: 0, count: trainPlan.batch)
         evalLabels = [Int32](repeating: 0, count: evalPlan.batch)
     }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Human units for the text dump: `12.85 MFLOP`, `392.0 KiB`, `101,770`.
-enum Units {
+public enum Units {
     static func flops(_ n: Int) -> String { scaled(Double(n), 1000, ["FLOP", "kFLOP", "MFLOP", "GFLOP", "TFLOP"]) }
-    static func bytes(_ n: Int) -> String { scaled(Double(n), 1024, ["B", "KiB", "MiB", "GiB", "TiB"]) }
+    public static func bytes(_ n: Int) -> String { scaled(Double(n), 1024, ["B", "KiB", "MiB", "GiB", "TiB"]) }
 
     private static func scaled(_ value: Double, _ base: Double, _ units: [String]) -> String {
         var v = value, i = 0
@@ -13,7 +13,7 @@ enum Units {
     }
 
     /// `1,234,567`
-    static func grouped(_ n: Int) -> String {
+    public static func grouped(_ n: Int) -> String {
         let digits = String(abs(n))
         var out = ""
         for (i, c) in digits.enumerated() {

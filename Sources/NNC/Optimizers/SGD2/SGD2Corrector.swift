@@ -105,6 +105,24 @@ final class SGD2Corrector {
         floatBlock = [Bool](repeating: false, count: blocks.count)
     }
 
+    /// What a corrector for `p` allocates besides the plan's arena, known before it is made:
+    /// its scratch, its column and unit lists and the Float copy of the factor.
+    static func workspaceBytes(_ p: SGD2Correction) -> Int {
+        let units = p.inputs + (p.correctsBias ? 1 : 0)
+        let chunk = max(1, min(p.chunk, units))
+        let full = units / chunk, rest = units % chunk
+        let factorFloats = full * chunk * chunk + rest * rest
+        let gathered = syrkWorkspaceCount(features: chunk, samples: p.sampledColumns, biasRow: false)
+        return 8 * (2 * units + p.columns + gathered + (p.randomColumns ? p.sampledColumns : 0))
+            + 4 * (max(p.rows, 1) + factorFloats) + full + (rest > 0 ? 1 : 0)
+    }
+
+    /// What this corrector holds, counted as `workspaceBytes` counts it (a test ties the two).
+    var allocatedBytes: Int {
+        8 * (order.count + gradColumns.count + columns.count + gathered.count + swaps.count)
+            + 4 * (tapBias.count + floatFactor.count) + floatBlock.count
+    }
+
     /// Per block, whether the current factor is solved in Float (for tests and reports).
     var solvesInFloat: [Bool] { prepared ? floatBlock : [] }
 
