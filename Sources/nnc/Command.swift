@@ -30,6 +30,8 @@ struct Argument {
     /// What the usage error says is missing: "the .net file to train".
     var missing: String
     var many = false
+    /// The command can go without it (`nnc train --resume FILE` reads the model from FILE).
+    var optional = false
 
     /// The `.net` file every model command takes.
     static func model(_ missing: String) -> Argument { Argument(name: "<model.net>", missing: missing) }

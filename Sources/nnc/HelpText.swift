@@ -25,7 +25,10 @@ extension CommandSpec {
     /// stands for the optional ones when listing them would take more than two lines.
     var usage: String {
         let lead = "usage: nnc \(name) "
-        let fixed = arguments.map { $0.name + ($0.many ? "..." : "") }
+        let fixed = arguments.map { a in
+            let name = a.name + (a.many ? "..." : "")
+            return a.optional ? "[\(name)]" : name
+        }
             + options.filter(\.required).map(synopsis)
         let optional = options.filter { !$0.required }.map { "[\(synopsis($0))]" + ($0.kind == .repeated ? "..." : "") }
         let lines = Self.wrap(fixed + optional, lead: lead)

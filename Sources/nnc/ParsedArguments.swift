@@ -63,7 +63,7 @@ struct ParsedArguments {
     /// Every declared argument present (a `many` one at least once), no extra ones, and every
     /// required option given.
     private func checkCompleteness() throws {
-        if positional.count < spec.arguments.count {
+        if positional.count < spec.arguments.count, !spec.arguments[positional.count].optional {
             throw CommandLineError.missing(spec.arguments[positional.count].missing)
         }
         if spec.arguments.last?.many != true, positional.count > spec.arguments.count {

@@ -2,7 +2,7 @@ import NNC
 
 /// Command-line changes to a model's training settings (`--epochs`, `--lr`, `--batch`,
 /// `--optimizer`, `--seed`), for quick experiments without editing the file.
-struct TrainingOverrides {
+struct TrainingOverrides: Equatable {
     var epochs: Int?
     var learningRate: Double?
     var batch: Int?
@@ -19,6 +19,8 @@ struct TrainingOverrides {
         .value("--seed", "N", "seed for initialisation, shuffling and dropout"),
     ]
     private static let methods = OptimizerMethod.allCases.map(\.rawValue)
+
+    init() {}
 
     init(_ arguments: ParsedArguments) throws {
         epochs = try arguments.int("--epochs", atLeast: 1)

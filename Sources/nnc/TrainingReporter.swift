@@ -58,7 +58,13 @@ final class TrainingReporter {
             clearBar()
             switch end.status {
             case .completed:
-                output("done in \(String(format: "%.1f", end.seconds)) s" + (end.bestTestError.map { String(format: "; best test error %.2f%%", $0 * 100) } ?? ""))
+                // The test error of the model that was saved, never a minimum picked on the test set.
+                var line = "done in \(String(format: "%.1f", end.seconds)) s"
+                if let e = end.finalTestError { line += String(format: "; final test error %.2f%%", e * 100) }
+                if let b = end.bestValidation {
+                    line += String(format: "; best validation error %.2f%% at epoch %d", b.error * 100, b.epoch)
+                }
+                output(line)
             case .stopped:
                 output("stopped: \(end.message ?? "interrupted"); \(end.epoch) epoch\(end.epoch == 1 ? "" : "s") complete")
             case .failed:

@@ -36,15 +36,19 @@ public enum Checkpoint {
     static let batchKey = "nnc.batch_in_epoch"
     static let lossSumKey = "nnc.epoch_loss_sum"
     static let ceilingKey = "nnc.search_ceiling"
-    static let bestKey = "nnc.best_test_error"
+    static let bestErrorKey = "nnc.best_validation_error"
+    static let bestEpochKey = "nnc.best_validation_epoch"
     static let optimizerKey = "nnc.optimizer"
 
     /// Writes the session's persistent tensors and `state` to `url` atomically.
-    public static func write(_ session: Session, state: TrainingState, preprocessor: Preprocessor?, to url: URL) throws {
+    /// `run` holds what the caller records of the run besides the state (the command line's
+    /// settings, so that `--resume` alone continues it).
+    public static func write(_ session: Session, state: TrainingState, preprocessor: Preprocessor?,
+                             run: [String: String] = [:], to url: URL) throws {
         let tensors = session.persistentTensors.map { t in
             TensorData(name: t.name, shape: t.shape, floats: session.read(t.name))
         } + session.sgd2Tensors()
-        var extra = preprocessor?.metadata ?? [:]
+        var extra = run.merging(preprocessor?.metadata ?? [:]) { $1 }
         extra.merge(state.schedule.metadata) { $1 }
         extra[modelKey] = session.model.name
         extra[fingerprintKey] = fingerprint(session)
@@ -52,7 +56,10 @@ public enum Checkpoint {
         extra[batchKey] = String(state.batchInEpoch)
         extra[lossSumKey] = state.epochLossSum.description
         if let c = state.searchCeiling { extra[ceilingKey] = c.description }
-        if let b = state.bestTestError { extra[bestKey] = b.description }
+        if let best = state.bestValidation {
+            extra[bestErrorKey] = best.error.description
+            extra[bestEpochKey] = String(best.epoch)
+        }
         let metadata = CheckpointMetadata(step: state.step, epoch: state.epoch, learningRate: state.schedule.learningRate,
                                           randomState: state.sessionRandom, extra: extra)
         try Safetensors.write(tensors, metadata: metadata.strings, to: url)
@@ -117,8 +124,19 @@ public enum Checkpoint {
                              epochLossSum: try number(lossSumKey) { Double($0) } ?? 0,
                              schedule: scheduleState,
                              searchCeiling: try number(ceilingKey) { Double($0) },
-                             bestTestError: try number(bestKey) { Double($0) },
+                             bestValidation: try bestValidation(file),
                              sessionRandom: base.randomState)
+    }
+
+    /// The best validation epoch a checkpoint records: both keys or neither.
+    private static func bestValidation(_ file: SafetensorsFile) throws -> BestEpoch? {
+        let error = file.metadata[bestErrorKey], epoch = file.metadata[bestEpochKey]
+        guard error != nil || epoch != nil else { return nil }
+        guard let e = error.flatMap(Double.init), e.isFinite, (0...1).contains(e),
+              let n = epoch.flatMap(Int.init), n >= 1 else {
+            throw CheckpointError.badMetadata(file: file.file, detail: "malformed best validation epoch ('\(bestErrorKey)', '\(bestEpochKey)')")
+        }
+        return BestEpoch(epoch: n, error: e)
     }
 
     /// A hash of the model's parameter and statistic names and shapes: two checkpoints with

@@ -13,12 +13,14 @@ public struct TrainingState: Equatable {
     public var schedule: LearningRateSchedule
     /// The learning-rate search's ceiling: the first rate it chose.
     public var searchCeiling: Double?
-    public var bestTestError: Double?
+    /// The epoch with the lowest validation error so far, and that error; nil without a
+    /// validation set. The test set never picks anything.
+    public var bestValidation: BestEpoch?
     /// The session's generator (dropout masks).
     public var sessionRandom: [UInt64]
 
     public init(step: Int = 0, epoch: Int = 0, batchInEpoch: Int = 0, epochLossSum: Double = 0,
-                schedule: LearningRateSchedule, searchCeiling: Double? = nil, bestTestError: Double? = nil,
+                schedule: LearningRateSchedule, searchCeiling: Double? = nil, bestValidation: BestEpoch? = nil,
                 sessionRandom: [UInt64]) {
         self.step = step
         self.epoch = epoch
@@ -26,7 +28,19 @@ public struct TrainingState: Equatable {
         self.epochLossSum = epochLossSum
         self.schedule = schedule
         self.searchCeiling = searchCeiling
-        self.bestTestError = bestTestError
+        self.bestValidation = bestValidation
         self.sessionRandom = sessionRandom
+    }
+}
+
+/// An epoch and the validation error the model had after it.
+public struct BestEpoch: Equatable {
+    public var epoch: Int
+    /// Fraction 0–1.
+    public var error: Double
+
+    public init(epoch: Int, error: Double) {
+        self.epoch = epoch
+        self.error = error
     }
 }

@@ -24,6 +24,17 @@ public enum Schedule: Hashable, Sendable {
     case plateau(patience: Int, factor: Double)
 }
 
+extension Schedule: CustomStringConvertible {
+    /// As a `.net` file writes it.
+    public var description: String {
+        switch self {
+        case .constant: return "constant"
+        case let .step(every, factor): return "step(every: \(every), factor: \(factor))"
+        case let .plateau(patience, factor): return "plateau(patience: \(patience), factor: \(factor))"
+        }
+    }
+}
+
 /// `lr_search: search(every: 10, steps: 30)`
 public struct LRSearch: Hashable, Sendable {
     public var every: Int = 10

@@ -30,6 +30,14 @@ public final class Trainer {
     public struct Options {
         /// Where checkpoints go; nil writes none.
         public var checkpoint: URL?
+        /// Where the checkpoint of the epoch with the lowest validation error goes, each time
+        /// it improves; nil (or no validation set) writes none.
+        public var bestCheckpoint: URL?
+        /// Recorded in every checkpoint beside the state (`Checkpoint.write`'s `run`).
+        public var runMetadata: [String: String]
+        /// Recorded in the log's `run` record: a hash of the model's source and nnc's version.
+        public var modelHash: String
+        public var version: String
         /// The `.net` file as given, for the log.
         public var file: String
         public var label: String
@@ -38,9 +46,14 @@ public final class Trainer {
         /// costs nothing. The session should keep its layer buffers (`keepLayerBuffers`).
         public var analysis: AnalysisSchedule?
 
-        public init(checkpoint: URL? = nil, file: String = "", label: String = "", threads: Int = 1,
-                    analysis: AnalysisSchedule? = nil) {
+        public init(checkpoint: URL? = nil, bestCheckpoint: URL? = nil, runMetadata: [String: String] = [:],
+                    file: String = "", label: String = "", threads: Int = 1, analysis: AnalysisSchedule? = nil,
+                    modelHash: String = "", version: String = "") {
             self.checkpoint = checkpoint
+            self.bestCheckpoint = bestCheckpoint
+            self.runMetadata = runMetadata
+            self.modelHash = modelHash
+            self.version = version
             self.file = file
             self.label = label
             self.threads = threads
@@ -60,6 +73,11 @@ public final class Trainer {
     private var started = Date()
     /// The checkpoint this run wrote last; nil before its first.
     public private(set) var lastCheckpoint: String?
+    /// The best-validation checkpoint this run wrote last, if any.
+    public private(set) var lastBestCheckpoint: String?
+    /// The test error of the last evaluation of the test set, and the lowest.
+    private var finalTestError: Double?
+    private var lowestTestError: Double?
 
     /// A trainer for a session whose tensors are already set (by `Session.initialize`, or
     /// `Checkpoint.load` for `--init`). The session's batch is the model's batch.
@@ -94,6 +112,7 @@ public final class Trainer {
     public func run(events: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> RunEnd {
         started = Date()
         lastCheckpoint = nil
+        lastBestCheckpoint = nil
         do {
             events(.started(runStart))
             guard batcher.batchesPerEpoch > 0 else {
@@ -107,6 +126,10 @@ public final class Trainer {
                     return finish(.stopped, "interrupted at step \(state.step)", events)
                 }
                 let record = try endEpoch(epoch, training, events: events)
+                if let error = record.validationError, error < state.bestValidation?.error ?? .infinity {
+                    state.bestValidation = BestEpoch(epoch: epoch, error: error)
+                    if let best = options.bestCheckpoint { try checkpoint(to: best, best: true, events) }
+                }
                 let stopping = shouldStop()
                 if epoch % max(model.training.checkpointEvery, 1) == 0 || epoch == model.training.epochs || stopping {
                     try checkpoint(events)
@@ -204,7 +227,8 @@ public final class Trainer {
             let result = try Evaluation.run(session, dataset: test, preprocessor: data.preprocessor)
             record.testLoss = result.loss
             record.testError = result.error
-            state.bestTestError = min(state.bestTestError ?? result.error, result.error)
+            finalTestError = result.error
+            lowestTestError = min(lowestTestError ?? result.error, result.error)
         }
         if let validation = data.validation {
             let result = try Evaluation.run(session, dataset: validation.dataset, indices: validation.indices,
@@ -228,31 +252,38 @@ public final class Trainer {
     /// Writes a checkpoint when the run has a path for one, never of a diverged state.
     private func checkpoint(_ events: (TrainingEvent) -> Void) throws {
         guard let url = options.checkpoint else { return }
+        try checkpoint(to: url, best: false, events)
+    }
+
+    private func checkpoint(to url: URL, best: Bool, _ events: (TrainingEvent) -> Void) throws {
         state.sessionRandom = session.rngState
         if let bad = firstNonFiniteTensor() {
             throw TrainingFailure.nonFinite(step: state.step, epoch: state.epoch + 1, layer: layerName(of: bad), buffer: bad,
                                             what: "tensor '\(bad)' holds a nan or inf")
         }
         do {
-            try Checkpoint.write(session, state: state, preprocessor: data.preprocessor, to: url)
+            try Checkpoint.write(session, state: state, preprocessor: data.preprocessor, run: options.runMetadata, to: url)
         } catch {
             throw TrainingFailure.checkpoint(error)
         }
-        lastCheckpoint = url.path
-        events(.checkpointed(path: url.path, epoch: state.epoch, step: state.step))
+        if best { lastBestCheckpoint = url.path } else { lastCheckpoint = url.path }
+        events(.checkpointed(CheckpointRecord(path: url.path, epoch: state.epoch, step: state.step, best: best)))
     }
 
     /// Emits the run's end and returns it.
     private func finish(_ status: RunEnd.Status, _ message: String?, _ events: (TrainingEvent) -> Void) -> RunEnd {
         let end = RunEnd(status: status, message: message, seconds: Date().timeIntervalSince(started),
-                         bestTestError: state.bestTestError, epoch: state.epoch, step: state.step, checkpoint: lastCheckpoint)
+                         finalTestError: finalTestError, lowestTestError: lowestTestError, bestValidation: state.bestValidation, epoch: state.epoch,
+                         step: state.step, checkpoint: lastCheckpoint, bestCheckpoint: lastBestCheckpoint)
         events(.finished(end))
         return end
     }
 
     private var runStart: RunStart {
-        RunStart(model: model.name, file: options.file, optimizer: model.optimizer.method.rawValue,
-                 learningRate: model.optimizer.learningRate, batch: session.trainPlan.batch, epochs: model.training.epochs,
+        RunStart(model: model.name, file: options.file, modelHash: options.modelHash, version: options.version,
+                 optimizer: model.optimizer.method.rawValue, learningRate: model.optimizer.learningRate,
+                 momentum: model.optimizer.momentum, weightDecay: model.optimizer.weightDecay,
+                 schedule: model.training.schedule.description, batch: session.trainPlan.batch, epochs: model.training.epochs,
                  seed: model.training.seed, threads: options.threads, stepsPerEpoch: batcher.batchesPerEpoch,
                  layers: model.allLayers.map(\.name), label: options.label,
                  trainSamples: data.trainIndices.count, validationSamples: data.validation?.indices.count ?? 0,

@@ -9,7 +9,7 @@ public enum TrainingEvent {
     /// Per-layer analysis (`--analyze`), after an epoch or every N steps.
     case analysis(AnalysisRecord)
     /// A checkpoint was written.
-    case checkpointed(path: String, epoch: Int, step: Int)
+    case checkpointed(CheckpointRecord)
     case finished(RunEnd)
 }
 
@@ -17,8 +17,16 @@ public enum TrainingEvent {
 public struct RunStart {
     public var model: String
     public var file: String
+    /// A hash of the model's source text, so two logs tell whether they ran the same file.
+    public var modelHash: String
+    /// nnc's version.
+    public var version: String
     public var optimizer: String
     public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+    /// The learning-rate schedule, as the file writes it.
+    public var schedule: String
     public var batch: Int
     public var epochs: Int
     public var seed: UInt64
@@ -91,9 +99,25 @@ public struct RunEnd {
     public var status: Status
     public var message: String?
     public var seconds: Double
-    public var bestTestError: Double?
+    /// The test error of the last evaluation, the model the last checkpoint holds.
+    public var finalTestError: Double?
+    /// The lowest test error of this process's evaluations, kept in the log for comparisons
+    /// (docs/LOG.md never drops a field); nothing is chosen by it.
+    public var lowestTestError: Double?
+    /// The epoch with the lowest validation error, when there is a validation set.
+    public var bestValidation: BestEpoch?
     public var epoch: Int
     public var step: Int
     /// The last checkpoint written, if any.
     public var checkpoint: String?
+    /// The checkpoint of the best validation epoch, if this run wrote one.
+    public var bestCheckpoint: String?
+}
+
+/// A checkpoint written: the run's latest, or the best validation epoch's.
+public struct CheckpointRecord {
+    public var path: String
+    public var epoch: Int
+    public var step: Int
+    public var best: Bool
 }

@@ -11,8 +11,13 @@ public enum TrainingLog {
             o.add("type", string: "run")
             o.add("model", string: s.model)
             o.add("file", string: s.file)
+            o.add("model_hash", string: s.modelHash)
+            o.add("nnc_version", string: s.version)
             o.add("optimizer", string: s.optimizer)
             o.add("lr", s.learningRate)
+            o.add("momentum", s.momentum)
+            o.add("weight_decay", s.weightDecay)
+            o.add("schedule", string: s.schedule)
             o.add("batch", s.batch)
             o.add("epochs", s.epochs)
             o.add("seed", raw: String(s.seed))
@@ -59,17 +64,25 @@ public enum TrainingLog {
             o.add("chosen", s.chosen)
         case .analysis(let a):
             return a.logLine
-        case .checkpointed(let path, let epoch, let step):
+        case .checkpointed(let c):
             o.add("type", string: "checkpoint")
-            o.add("path", string: path)
-            o.add("epoch", epoch)
-            o.add("step", step)
+            o.add("path", string: c.path)
+            o.add("epoch", c.epoch)
+            o.add("step", c.step)
+            if c.best { o.add("best", raw: "true") }
         case .finished(let end):
             o.add("type", string: "end")
             o.add("status", string: end.status.rawValue)
             if let m = end.message { o.add("message", string: m) }
             o.add("seconds", end.seconds)
-            if let b = end.bestTestError { o.add("best_test_error", b) }
+            if let e = end.lowestTestError { o.add("best_test_error", e) }
+            if let e = end.finalTestError { o.add("final_test_error", e) }
+            if let best = end.bestValidation {
+                o.add("best_validation_error", best.error)
+                o.add("best_validation_epoch", best.epoch)
+            }
+            if let c = end.checkpoint { o.add("checkpoint", string: c) }
+            if let c = end.bestCheckpoint { o.add("best_checkpoint", string: c) }
         }
         return o.text
     }

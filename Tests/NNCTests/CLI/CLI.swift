@@ -14,9 +14,10 @@ enum CLI {
     }()
 
     /// `nnc arguments…`: its status, stdout and stderr.
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessOutput {
+    static func run(_ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil,
+                    interrupt: ((String) -> Bool)? = nil) throws -> ProcessOutput {
         let nnc = try #require(executable, "nnc is not built beside the test bundle (swift build first)")
-        return try runProcess(nnc, arguments, environment: environment)
+        return try runProcess(nnc, arguments, environment: environment, directory: directory, interrupt: interrupt)
     }
 
     /// A fresh folder under the temporary directory; the caller removes it.

@@ -135,11 +135,4 @@ import Testing
         #expect(!r.stderr.contains("last good checkpoint"), "\(r.stderr)")
         #expect(try Data(contentsOf: checkpoint) == earlier)
     }
-
-    /// `--lr` beside `--resume` was printed in the banner and ignored; it is a usage error.
-    @Test func learningRateWithResumeIsRefused() throws {
-        let r = try CLI.run(["train", Self.spirals, "--resume", "/nonexistent.safetensors", "--lr", "0.5"])
-        #expect(r.status == 64, "\(r.stderr)")
-        #expect(r.stderr.contains("--lr cannot change a resumed run"), "\(r.stderr)")
-    }
 }

@@ -37,7 +37,7 @@ import Testing
         schedule.epochEnded(1, metric: 0.7)
         schedule.epochEnded(2, metric: 0.8)
         return TrainingState(step: 17, epoch: 2, batchInEpoch: 3, epochLossSum: 1.2345678901234567, schedule: schedule,
-                             searchCeiling: 0.01, bestTestError: 0.125, sessionRandom: session.rngState)
+                             searchCeiling: 0.01, bestValidation: BestEpoch(epoch: 2, error: 0.125), sessionRandom: session.rngState)
     }
 
     @Test func roundTrip() throws {
