@@ -8,13 +8,16 @@ enum EvalCommand: Command {
         abstract: "test loss, error and confusion matrix of a checkpoint",
         discussion: """
             Loads the weights (and running statistics) from a checkpoint written by 'nnc train' and
-            reports the loss, the error and the confusion matrix on the file's test set, with the
-            preprocessing statistics saved in the checkpoint.
+            reports the loss, the error, the confusion matrix and each class's precision, recall
+            and F1 on the file's test set, with the preprocessing statistics saved in the
+            checkpoint.
             """,
         arguments: [.model("the .net file to evaluate")],
         options: [
             .value("--weights", "FILE", "the checkpoint (safetensors) to evaluate", required: true),
             .value("--batch", "N", "samples per forward pass (default: the file's batch, at least 256)"),
+            .flag("--normalize", "print the confusion matrix as percentages of each true class"),
+            .value("--predictions", "FILE", "write each test sample's true and predicted class as CSV"),
             .data, .threads, .color,
         ],
         exitStatus: """
@@ -54,23 +57,76 @@ enum EvalCommand: Command {
                                        threads: threads)
         session.initialize(seed: model.training.seed)
         try Checkpoint.load(checkpoint, into: session, optimizerState: false)
-        let result = try Evaluation.run(session, dataset: test, preprocessor: preprocessor, confusion: true)
+        let predictionsPath = arguments.value("--predictions")
+        // Opened before the work, so a bad path costs nothing.
+        let predictionsFile = try predictionsPath.map { path -> FileHandle in
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw CommandFailure(.ioError, "cannot write the predictions '\(path)'")
+            }
+            return handle
+        }
+        defer { try? predictionsFile?.close() }
+        let result = try Evaluation.run(session, dataset: test, preprocessor: preprocessor, confusion: true,
+                                        predictions: predictionsFile != nil)
         print("\(model.name) on \(result.count) test samples: loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
-        if let matrix = result.confusion { print(confusionTable(matrix, names: test.classNames), terminator: "") }
+        if let matrix = result.confusion {
+            print(confusionTable(matrix, names: test.classNames, normalized: arguments.flag("--normalize")), terminator: "")
+            print(metricsTable(ClassMetrics.perClass(matrix), names: test.classNames), terminator: "")
+        }
+        if let predictionsFile, let predictionsPath, let predicted = result.predictions {
+            var csv = "index,label,predicted,correct\n"
+            for (i, p) in predicted.enumerated() {
+                csv += "\(i),\(className(Int(test.labels[i]), test.classNames)),\(className(Int(p), test.classNames)),\(test.labels[i] == p ? 1 : 0)\n"
+            }
+            do {
+                try predictionsFile.write(contentsOf: Data(csv.utf8))
+            } catch {
+                throw CommandFailure(.ioError, "writing the predictions '\(predictionsPath)' failed: \(error.localizedDescription)")
+            }
+            print("predictions: \(predictionsPath)")
+        }
+    }
+
+    private static func className(_ c: Int, _ names: [String]?) -> String {
+        names?.indices.contains(c) == true ? names![c] : String(c)
+    }
+
+    /// Per class: precision, recall, F1 and support, then their unweighted (macro) means.
+    static func metricsTable(_ metrics: [ClassMetrics], names: [String]?) -> String {
+        let labels = metrics.indices.map { className($0, names) }
+        let width = max(labels.map(\.count).max() ?? 1, 5)
+        func cell(_ s: String, _ w: Int = 9) -> String { String(repeating: " ", count: max(w - s.count, 0)) + s }
+        func value(_ v: Double?) -> String { cell(v.map { String(format: "%.4f", $0) } ?? "–") }
+        var out = cell("class", width) + " " + ["precision", "recall", "f1"].map { cell($0) }.joined(separator: " ") + cell("support", 10) + "\n"
+        for (i, m) in metrics.enumerated() {
+            out += cell(labels[i], width) + " " + value(m.precision) + " " + value(m.recall) + " " + value(m.f1) + cell(String(m.support), 10) + "\n"
+        }
+        func mean(_ values: [Double?]) -> Double? {
+            let known = values.compactMap { $0 }
+            return known.isEmpty ? nil : known.reduce(0, +) / Double(known.count)
+        }
+        out += cell("macro", width) + " " + value(mean(metrics.map(\.precision))) + " " + value(mean(metrics.map(\.recall)))
+            + " " + value(mean(metrics.map(\.f1))) + cell(String(metrics.reduce(0) { $0 + $1.support }), 10) + "\n"
+        return out
     }
 
     /// Rows are true classes, columns predictions, with per-class error at the right.
-    static func confusionTable(_ matrix: [[Int]], names: [String]?) -> String {
+    /// `normalized` prints each row as percentages of its true class.
+    static func confusionTable(_ matrix: [[Int]], names: [String]?, normalized: Bool = false) -> String {
         let classes = matrix.count
-        let labels = (0..<classes).map { names?.indices.contains($0) == true ? names![$0] : String($0) }
-        let width = max(matrix.flatMap { $0 }.map { String($0).count }.max() ?? 1, labels.map(\.count).max() ?? 1, 4)
+        let labels = (0..<classes).map { className($0, names) }
+        let cells: [[String]] = matrix.map { row in
+            let total = row.reduce(0, +)
+            return row.map { normalized ? String(format: "%.1f", total > 0 ? Double($0) / Double(total) * 100 : 0) : String($0) }
+        }
+        let width = max(cells.flatMap { $0 }.map(\.count).max() ?? 1, labels.map(\.count).max() ?? 1, 4)
         func cell(_ s: String) -> String { String(repeating: " ", count: max(width - s.count, 0)) + s }
-        var out = "confusion matrix (rows: true class, columns: predicted)\n"
+        var out = "confusion matrix (rows: true class, columns: predicted\(normalized ? ", % of the row" : ""))\n"
         out += cell("") + " " + labels.map(cell).joined(separator: " ") + "   error\n"
         for (i, row) in matrix.enumerated() {
             let total = row.reduce(0, +)
             let error = total > 0 ? Double(total - row[i]) / Double(total) * 100 : 0
-            out += cell(labels[i]) + " " + row.map { cell(String($0)) }.joined(separator: " ") + String(format: "  %5.1f%%", error) + "\n"
+            out += cell(labels[i]) + " " + cells[i].map(cell).joined(separator: " ") + String(format: "  %5.1f%%", error) + "\n"
         }
         return out
     }
