@@ -11,6 +11,10 @@ final class TrainingReporter {
     private let logEvery: Int
     private var lastDraw = Date.distantPast
     private var barShown = false
+    /// The run's epochs, and the wall time of the last whole epoch (steps and evaluation),
+    /// for the run's ETA.
+    private var epochs = 0
+    private var lastEpochSeconds: Double?
     private(set) var logFailure: String?
 
     init(live: Bool, log: FileHandle?, logEvery: Int) {
@@ -23,6 +27,7 @@ final class TrainingReporter {
         writeLog(event)
         switch event {
         case .started(let s):
+            epochs = s.epochs
             var line = "training \(s.model): \(s.trainSamples) samples"
             if s.validationSamples > 0 { line += " (+\(s.validationSamples) validation)" }
             if s.testSamples > 0 { line += ", \(s.testSamples) test" }
@@ -38,8 +43,13 @@ final class TrainingReporter {
             guard s.batchInEpoch == s.stepsPerEpoch || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
             lastDraw = now
             drawBar(s)
+        case .evaluating(let epoch, let set, let samples):
+            guard live else { return }
+            FileHandle.standardError.write(Data("\r\u{1B}[K epoch \(epoch) evaluating \(samples) \(set) samples…".utf8))
+            barShown = true
         case .epoch(let e):
             clearBar()
+            lastEpochSeconds = e.seconds + e.evaluationSeconds
             var line = "epoch \(pad(e.epoch, e.epochs))/\(e.epochs)  train loss \(String(format: "%.4f", e.trainLoss))"
             if let v = e.validationLoss, let err = e.validationError {
                 line += "  val loss \(String(format: "%.4f", v)) error \(String(format: "%.2f", err * 100))%"
@@ -79,8 +89,10 @@ final class TrainingReporter {
         let rate = s.epochSeconds > 0 ? Double(s.epochSamples) / s.epochSeconds : 0
         let perStep = s.epochSeconds / Double(max(s.epochSamples > 0 ? s.batchInEpoch : 1, 1))
         let eta = perStep * Double(s.stepsPerEpoch - s.batchInEpoch)
+        // Later epochs take what the last whole one took (evaluation included), else this one's pace.
+        let later = Double(max(epochs - s.epoch, 0)) * (lastEpochSeconds ?? perStep * Double(s.stepsPerEpoch))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let text = "\r\u{1B}[K epoch \(s.epoch) \(bar) \(s.batchInEpoch)/\(s.stepsPerEpoch)  loss \(String(format: "%.4f", s.loss))  \(Int(rate.rounded())) samples/s  ETA \(String(format: "%.0f", eta)) s"
+        let text = "\r\u{1B}[K epoch \(s.epoch) \(bar) \(s.batchInEpoch)/\(s.stepsPerEpoch)  loss \(String(format: "%.4f", s.loss))  \(Int(rate.rounded())) samples/s  ETA \(duration(eta))\(later > 0 ? ", run \(duration(eta + later))" : "")"
         FileHandle.standardError.write(Data(text.utf8))
         barShown = true
     }
@@ -105,6 +117,14 @@ final class TrainingReporter {
         } catch {
             logFailure = error.localizedDescription
         }
+    }
+
+    /// `42 s`, `12 min 5 s`, `3 h 20 min`.
+    private func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        return "\(s / 3600) h \(s % 3600 / 60) min"
     }
 
     private func pad(_ n: Int, _ of: Int) -> String {

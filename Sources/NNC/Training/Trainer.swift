@@ -224,6 +224,7 @@ public final class Trainer {
                                  learningRate: training.rate, seconds: training.seconds, evaluationSeconds: 0,
                                  samplesPerSecond: training.seconds > 0 ? Double(training.samples) / training.seconds : 0)
         if let test = data.test, epoch % max(model.training.evaluateEvery, 1) == 0 || epoch == model.training.epochs {
+            events(.evaluating(epoch: epoch, set: "test", samples: test.count))
             let result = try Evaluation.run(session, dataset: test, preprocessor: data.preprocessor)
             record.testLoss = result.loss
             record.testError = result.error
@@ -231,6 +232,7 @@ public final class Trainer {
             lowestTestError = min(lowestTestError ?? result.error, result.error)
         }
         if let validation = data.validation {
+            events(.evaluating(epoch: epoch, set: "validation", samples: validation.indices.count))
             let result = try Evaluation.run(session, dataset: validation.dataset, indices: validation.indices,
                                             preprocessor: data.preprocessor)
             record.validationLoss = result.loss

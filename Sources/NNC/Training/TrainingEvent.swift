@@ -5,6 +5,9 @@ public enum TrainingEvent {
     /// The learning-rate search ran before an epoch and chose a rate.
     case searched(SearchRecord)
     case step(StepRecord)
+    /// The epoch's steps are done and `samples` held-out samples (`set`: "validation" or
+    /// "test") are being evaluated: a terminal says so instead of a finished bar.
+    case evaluating(epoch: Int, set: String, samples: Int)
     case epoch(EpochRecord)
     /// Per-layer analysis (`--analyze`), after an epoch or every N steps.
     case analysis(AnalysisRecord)

@@ -64,6 +64,8 @@ public enum TrainingLog {
             o.add("chosen", s.chosen)
         case .analysis(let a):
             return a.logLine
+        case .evaluating:
+            return nil
         case .checkpointed(let c):
             o.add("type", string: "checkpoint")
             o.add("path", string: c.path)

@@ -135,4 +135,18 @@ import Testing
         #expect(!r.stderr.contains("last good checkpoint"), "\(r.stderr)")
         #expect(try Data(contentsOf: checkpoint) == earlier)
     }
+
+    /// On a terminal the bar gives the whole run's ETA and says when the test set is being
+    /// evaluated (run under script(1) for a terminal; skipped where it is missing).
+    @Test func terminalShowsTheRunsETAAndTheEvaluation() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), let nnc = CLI.executable else { return }
+        let dir = try CLI.temporaryFolder("nnc-train-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let command = [nnc.path, "train", Self.spirals, "--epochs", "3", "--checkpoint", dir.appendingPathComponent("c.safetensors").path]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let r = try runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains(", run "), "\(r.stdout)")
+        #expect(r.stdout.contains("evaluating 600 test samples"))
+    }
 }
