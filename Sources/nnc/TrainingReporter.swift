@@ -69,6 +69,7 @@ final class TrainingReporter {
             switch end.status {
             case .completed:
                 // The test error of the model that was saved, never a minimum picked on the test set.
+                if let message = end.message { output(message) }
                 var line = "done in \(String(format: "%.1f", end.seconds)) s"
                 if let e = end.finalTestError { line += String(format: "; final test error %.2f%%", e * 100) }
                 if let b = end.bestValidation {

@@ -93,6 +93,10 @@ public enum ModelChecker {
                 configOK = false
             }
         }
+        if training.earlyStop != nil && data?.validation == nil {
+            sink.error("early_stop watches the validation error, but the data block holds no validation set",
+                       at: training.earlyStopRange, fix: "add 'validation: split(0.1)' to the data block")
+        }
         for (name, block) in blocks.sorted(by: { $0.key < $1.key }) where !expander.aborted && !expander.used.contains(name) {
             sink.warning(CheckMessage.unusedBlock(name), at: block.name.range)
         }

@@ -12,6 +12,9 @@ extension ConfigChecker {
         spec.checkpointEvery = int("checkpoint_every") ?? spec.checkpointEvery
         spec.evaluateEvery = int("eval_every") ?? spec.evaluateEvery
         spec.checkpoint = read(e, "checkpoint", table, "train") { v, w, _ in evaluator.string(v, w) }
+        spec.warmup = int("warmup") ?? spec.warmup
+        spec.earlyStop = int("early_stop")
+        if let v = e.values["early_stop"] { spec.earlyStopRange = v.range }
         if let v = e.values["schedule"] {
             if let s = schedule(v) { spec.schedule = s } else { e.failed = true }
         }
@@ -54,7 +57,20 @@ extension ConfigChecker {
             guard let patience, let f, !a.failed else { return nil }
             return .plateau(patience: patience, factor: f)
         }
-        let kinds = ["constant", "step", "plateau"]
+        let cosine = StatementSpec("cosine", "", options: [.init("min", .real, .value(.real(0)), "", bounds: .atLeast(0))])
+        if let a = call(v, cosine) {
+            guard let minimum = a.real("min"), !a.failed else { return nil }
+            return .cosine(minimum: minimum)
+        }
+        let oneCycle = StatementSpec("one_cycle", "", options: [
+            .init("rise", .real, .value(.real(0.3)), "", bounds: Bounds.openClosed(0, 1)),
+            .init("div", .real, .value(.real(25)), "", bounds: .atLeast(1)),
+            .init("final_div", .real, .value(.real(1e4)), "", bounds: .atLeast(1))])
+        if let a = call(v, oneCycle) {
+            guard let rise = a.real("rise"), let div = a.real("div"), let finalDiv = a.real("final_div"), !a.failed else { return nil }
+            return .oneCycle(rise: rise, divisor: div, finalDivisor: finalDiv)
+        }
+        let kinds = ["constant", "step", "plateau", "cosine", "one_cycle"]
         if let (name, range) = head(v) {
             sink.error(CheckMessage.unknownChoice(name, for: phrase("schedule", "train"), choices: kinds), at: range,
                        fix: Suggestions.fix(for: name, among: kinds))

@@ -11,6 +11,12 @@ public struct TrainingSpec: Hashable, Sendable {
     public var evaluateEvery: Int = 1
     /// The papers' learning-rate search (docs/ALGORITHMS.md), off when nil.
     public var lrSearch: LRSearch?
+    /// Steps over which the learning rate rises linearly to its value (0: none).
+    public var warmup: Int = 0
+    /// Stop when the validation error has not improved for this many epochs; nil never stops early.
+    public var earlyStop: Int?
+    /// Where `early_stop` is written, for the error when there is no validation set.
+    public var earlyStopRange: SourceRange = .none
     public var range: SourceRange = .none
 
     public init() {}
@@ -22,6 +28,12 @@ public enum Schedule: Hashable, Sendable {
     case step(every: Int, factor: Double)
     /// Multiply by `factor` when the validation metric has not improved for `patience` epochs.
     case plateau(patience: Int, factor: Double)
+    /// Cosine annealing over the run's steps from the learning rate to `minimum` (SGDR without restarts).
+    case cosine(minimum: Double)
+    /// Smith's one-cycle policy over the run's steps: from lr/`divisor` up to lr over the first
+    /// `rise` of them, then down to lr/(`divisor`·`finalDivisor`), both halves cosine (as
+    /// PyTorch's OneCycleLR; momentum is not cycled).
+    case oneCycle(rise: Double, divisor: Double, finalDivisor: Double)
 }
 
 extension Schedule: CustomStringConvertible {
@@ -31,6 +43,8 @@ extension Schedule: CustomStringConvertible {
         case .constant: return "constant"
         case let .step(every, factor): return "step(every: \(every), factor: \(factor))"
         case let .plateau(patience, factor): return "plateau(patience: \(patience), factor: \(factor))"
+        case let .cosine(minimum): return "cosine(min: \(minimum))"
+        case let .oneCycle(rise, divisor, finalDivisor): return "one_cycle(rise: \(rise), div: \(divisor), final_div: \(finalDivisor))"
         }
     }
 }

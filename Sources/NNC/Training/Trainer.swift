@@ -119,6 +119,7 @@ public final class Trainer {
                 throw TrainingFailure.data("the \(data.trainIndices.count) training samples do not fill one batch of \(session.trainPlan.batch)")
             }
             while state.epoch < model.training.epochs {
+                if let message = earlyStop() { return finish(.completed, message, events) }
                 let epoch = state.epoch + 1
                 let training = try trainEpoch(epoch, events: events, shouldStop: shouldStop)
                 if training.interrupted {
@@ -131,7 +132,8 @@ public final class Trainer {
                     if let best = options.bestCheckpoint { try checkpoint(to: best, best: true, events) }
                 }
                 let stopping = shouldStop()
-                if epoch % max(model.training.checkpointEvery, 1) == 0 || epoch == model.training.epochs || stopping {
+                if epoch % max(model.training.checkpointEvery, 1) == 0 || epoch == model.training.epochs || stopping
+                    || earlyStop() != nil {
                     try checkpoint(events)
                 }
                 if stopping && record.epoch < model.training.epochs {
@@ -150,7 +152,8 @@ public final class Trainer {
     private struct EpochTraining {
         var samples = 0
         var seconds = 0.0
-        var rate = 0.0
+        /// The rate of the epoch's first step here (step-wise schedules change it within).
+        var rate: Double?
         var interrupted = false
     }
 
@@ -163,19 +166,22 @@ public final class Trainer {
                 try searchLearningRate(search, epoch: epoch, events: events)
             }
         }
-        var result = EpochTraining(rate: state.schedule.learningRate)
+        var result = EpochTraining()
         batcher.start(epoch: state.epoch)
         batcher.seek(batch: state.batchInEpoch)
         let epochStart = Date()
         let stepsPerEpoch = batcher.batchesPerEpoch
         while state.batchInEpoch < stepsPerEpoch {
             result.samples += try session.loadTrainBatch(from: &batcher)
-            let loss = try step(epoch: epoch, rate: result.rate)
+            let rate = state.schedule.rate(step: state.step + 1, totalSteps: model.training.epochs * stepsPerEpoch,
+                                           warmup: model.training.warmup)
+            result.rate = result.rate ?? rate
+            let loss = try step(epoch: epoch, rate: rate)
             state.step += 1
             state.batchInEpoch += 1
             state.epochLossSum += Double(loss)
             events(.step(StepRecord(epoch: epoch, step: state.step, batchInEpoch: state.batchInEpoch,
-                                    stepsPerEpoch: stepsPerEpoch, loss: loss, learningRate: result.rate,
+                                    stepsPerEpoch: stepsPerEpoch, loss: loss, learningRate: rate,
                                     seconds: Date().timeIntervalSince(started),
                                     epochSeconds: Date().timeIntervalSince(epochStart), epochSamples: result.samples)))
             if let analyzer, case .everySteps(let n) = options.analysis, state.step % max(n, 1) == 0 {
@@ -221,7 +227,7 @@ public final class Trainer {
         let evaluationStart = Date()
         let trainLoss = state.epochLossSum / Double(batcher.batchesPerEpoch)
         var record = EpochRecord(epoch: epoch, epochs: model.training.epochs, step: state.step, trainLoss: trainLoss,
-                                 learningRate: training.rate, seconds: training.seconds, evaluationSeconds: 0,
+                                 learningRate: training.rate ?? state.schedule.learningRate, seconds: training.seconds, evaluationSeconds: 0,
                                  samplesPerSecond: training.seconds > 0 ? Double(training.samples) / training.seconds : 0)
         if let test = data.test, epoch % max(model.training.evaluateEvery, 1) == 0 || epoch == model.training.epochs {
             events(.evaluating(epoch: epoch, set: "test", samples: test.count))
@@ -270,6 +276,15 @@ public final class Trainer {
         }
         if best { lastBestCheckpoint = url.path } else { lastCheckpoint = url.path }
         events(.checkpointed(CheckpointRecord(path: url.path, epoch: state.epoch, step: state.step, best: best)))
+    }
+
+    /// Why the run ends before its last epoch under `early_stop`: the validation error has not
+    /// improved for its patience; nil while it has, or without the option.
+    private func earlyStop() -> String? {
+        guard let patience = model.training.earlyStop, let best = state.bestValidation,
+              state.epoch - best.epoch >= patience else { return nil }
+        return "early stop after epoch \(state.epoch): the validation error has not improved for \(state.epoch - best.epoch) "
+            + "epochs since epoch \(best.epoch)"
     }
 
     /// Emits the run's end and returns it.

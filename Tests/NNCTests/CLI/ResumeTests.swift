@@ -155,4 +155,47 @@ import Testing
         #expect(saved.metadata["nnc.epoch"] == String(epoch))
         #expect(r.stdout.contains("best: \(best.path) (epoch \(epoch),"))
     }
+
+    /// early_stop: with the rate so small that nothing changes, the validation error never
+    /// improves on epoch 1's and the run ends after 1 + patience epochs, checkpointed.
+    @Test func earlyStopEndsTheRunWhenValidationStopsImproving() throws {
+        let dir = try CLI.temporaryFolder("nnc-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOfFile: Self.spirals, encoding: .utf8)
+            .replacingOccurrences(of: "  test: csv(", with: "  validation: split(0.2)\n  test: csv(")
+            .replacingOccurrences(of: "  seed: 7", with: "  seed: 7\n  early_stop: 2")
+            .replacingOccurrences(of: "lr: 0.01", with: "lr: 1e-12")
+        let model = dir.appendingPathComponent("e.net"), checkpoint = dir.appendingPathComponent("e.safetensors")
+        try Data(text.utf8).write(to: model)
+        let r = try CLI.run(["train", model.path, "--data", Self.data, "--epochs", "10", "--checkpoint", checkpoint.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("early stop after epoch 3: the validation error has not improved for 2 epochs since epoch 1"), "\(r.stdout)")
+        #expect(!r.stdout.contains("epoch  4/10"))
+        #expect(try Checkpoint.read(checkpoint).metadata["nnc.epoch"] == "3")
+        // Resuming a run that stopped early does not train on.
+        let again = try CLI.run(["train", "--resume", checkpoint.path])
+        #expect(again.status == 0)
+        #expect(!again.stdout.contains("epoch  4/10"))
+    }
+
+    /// A step-wise schedule changes the rate every step: the log shows it.
+    @Test func cosineScheduleShapesEveryStepsRate() throws {
+        let dir = try CLI.temporaryFolder("nnc-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try String(contentsOfFile: Self.spirals, encoding: .utf8)
+            .replacingOccurrences(of: "  seed: 7", with: "  seed: 7\n  schedule: cosine\n  warmup: 5")
+        let model = dir.appendingPathComponent("c.net"), log = dir.appendingPathComponent("c.jsonl")
+        try Data(text.utf8).write(to: model)
+        let r = try CLI.run(["train", model.path, "--data", Self.data, "--epochs", "2", "--log", log.path,
+                             "--checkpoint", dir.appendingPathComponent("c.safetensors").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rates = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").compactMap { line -> Double? in
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return o?["type"] as? String == "step" ? o?["lr"] as? Double : nil
+        }
+        #expect(rates.count == 92)
+        #expect(abs(rates[0] - 0.01 / 5) < 1e-12)
+        #expect(rates[4] < 0.01 && rates[4] > 0.0099)
+        #expect(zip(rates[4...], rates[5...]).allSatisfy { $0 > $1 })
+    }
 }
