@@ -63,6 +63,15 @@ public struct Preprocessor: Equatable {
         return Preprocessor(scale: scale, mean: mean, std: std, groupSize: groupSize)
     }
 
+    /// Maps each group of the samples at `indices` (all when nil) from its [min, max] over them
+    /// to [−1, 1]: x ↦ (x − (min + max)/2) / ((max − min)/2). A constant group is only centred.
+    public static func fitRange(_ dataset: Dataset, indices: [Int]? = nil, grouping: StatisticsGrouping? = nil) -> Preprocessor {
+        let (groups, groupSize) = dataset.groupLayout(grouping ?? dataset.defaultGrouping)
+        let (low, high) = dataset.extremes(indices: indices ?? Array(0..<dataset.count), groups: groups, groupSize: groupSize)
+        return Preprocessor(scale: 1, mean: zip(low, high).map { Float(($0 + $1) / 2) },
+                            std: zip(low, high).map { Float(($1 - $0) / 2) }, groupSize: groupSize)
+    }
+
     /// Whether this map fits `dataset`'s samples. Check it before building a `Batcher` with
     /// statistics read back from a checkpoint: a mismatch is the user's data, not a bug.
     public func fits(_ dataset: Dataset) -> Bool {
@@ -137,6 +146,28 @@ extension Dataset {
         case .feature:
             return (sampleSize, 1)
         }
+    }
+
+    /// Per-group smallest and largest values over the given samples (0 and 0 for none).
+    fileprivate func extremes(indices: [Int], groups: Int, groupSize: Int) -> (low: [Double], high: [Double]) {
+        var low = [Double](repeating: .infinity, count: groups), high = [Double](repeating: -.infinity, count: groups)
+        func scan(_ value: (Int) -> Double) {
+            for index in indices {
+                let start = index * sampleSize
+                for g in 0..<groups {
+                    for i in (start + g * groupSize)..<(start + (g + 1) * groupSize) {
+                        let x = value(i)
+                        low[g] = min(low[g], x)
+                        high[g] = max(high[g], x)
+                    }
+                }
+            }
+        }
+        switch storage {
+        case .bytes(let pixels): scan { Double(pixels[$0]) }
+        case .floats(let features): scan { Double(features[$0]) }
+        }
+        return (low.map { $0.isFinite ? $0 : 0 }, high.map { $0.isFinite ? $0 : 0 })
     }
 
     /// Per-group sums of values and of squares over the given samples, in Double.

@@ -44,8 +44,10 @@ public struct TrainingData {
         }
         let test = try spec.test.map { try load($0, locator: locator, classCount: train.classCount) }
         let scale = spec.scale.map { Float($0) }
-        let preprocessor = Preprocessor.fit(train, indices: trainIndices, scale: scale,
-                                            center: spec.center, standardize: spec.standardize)
+        let preprocessor = spec.minmax
+            ? Preprocessor.fitRange(train, indices: trainIndices)
+            : Preprocessor.fit(train, indices: trainIndices, scale: scale, center: spec.center, standardize: spec.standardize,
+                               grouping: spec.perValue ? .feature : nil)
         return TrainingData(train: train, trainIndices: trainIndices, validation: validation, test: test,
                             preprocessor: preprocessor)
     }

@@ -19,8 +19,11 @@ enum ConfigTable {
         Key(.init("validation", .form("`split(fraction)` or a source"), .derived("none"),
                   "held-out samples for `plateau` and `lr_search`; `split(0.1)` takes the last 10 % of train")),
         Key(.init("scale", .real, .derived("none"), "multiply raw values by this, e.g. `1/255`", bounds: .greaterThan(0))),
-        Key(.init("center", .form("`mean` / `none`"), .value(.symbol("none")), "subtract the training set's mean: per channel for images, per column for CSV")),
+        Key(.init("center", .form("`mean` / `mean_image` / `none`"), .value(.symbol("none")),
+                  "subtract the training set's mean: `mean` per channel for images and per column for CSV, `mean_image` per pixel")),
         Key(.init("standardize", .bool, .value(.bool(false)), "divide by the training set's standard deviation, grouped as for center")),
+        Key(.init("minmax", .bool, .value(.bool(false)),
+                  "map each channel (column) to [−1, 1] by the training set's min and max; instead of scale, center and standardize")),
     ]
 
     private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD]

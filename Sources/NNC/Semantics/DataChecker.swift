@@ -22,10 +22,21 @@ extension ConfigChecker {
         spec.scale = read(e, "scale", table, "data") { evaluator.real($0, $1, $2) }
         if let v = e.values["center"] {
             if case .bool(let b) = v.kind { spec.center = b }
-            else if let s = evaluator.symbol(v, phrase("center", "data"), among: ["mean", "none"]) { spec.center = s == "mean" }
-            else { e.failed = true }
+            else if let s = evaluator.symbol(v, phrase("center", "data"), among: ["mean", "mean_image", "none"]) {
+                spec.center = s != "none"
+                spec.perValue = s == "mean_image"
+            } else { e.failed = true }
         }
         spec.standardize = read(e, "standardize", table, "data") { v, w, _ in evaluator.bool(v, w) } ?? false
+        spec.minmax = read(e, "minmax", table, "data") { v, w, _ in evaluator.bool(v, w) } ?? false
+        if spec.minmax {
+            // Min-max sets the scale and the centre itself; a second map on top would be silently composed.
+            for key in ["scale", "center", "standardize"] where e.keys[key] != nil {
+                sink.error("'\(key)' and 'minmax' both set how values are mapped; keep one", at: e.keys[key]!.range,
+                           fix: "remove '\(key)': minmax already maps each channel to [−1, 1]")
+                e.failed = true
+            }
+        }
         return e.failed ? nil : spec
     }
 

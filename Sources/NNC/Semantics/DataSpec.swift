@@ -10,6 +10,12 @@ public struct DataSpec: Hashable, Sendable {
     public var center: Bool
     /// Divide by the training set's standard deviation (`standardize: true`), grouped likewise.
     public var standardize: Bool
+    /// The statistics of `center` and `standardize` per value position — each pixel's own, the
+    /// mean image (`center: mean_image`) — instead of per channel.
+    public var perValue = false
+    /// Map each channel (or column) to [−1, 1] by the training set's minimum and maximum
+    /// (`minmax: true`); excludes `scale`, `center` and `standardize`.
+    public var minmax = false
     public var range: SourceRange
 
     public init(train: DataSource? = nil, test: DataSource? = nil, validation: Validation? = nil,

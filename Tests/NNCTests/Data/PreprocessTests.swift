@@ -31,6 +31,30 @@ import Testing
         #expect(p.mean == [0, 255, 10, 10])
     }
 
+    @Test func minmaxMapsEachChannelOntoMinusOneToOne() {
+        let p = Preprocessor.fitRange(images)
+        // y = x · multiplier + offset, per channel.
+        func map(_ x: Float, _ g: Int) -> Float { x * p.multiplier[g] + p.offset[g] }
+        #expect(map(0, 0) == -1 && map(255, 0) == 1 && map(127.5, 0) == 0)
+        // A constant channel is centred only.
+        #expect(map(10, 1) == 0)
+        let table = Dataset(features: [-4, 2, 6, 3, 100, 0], labels: [0, 0, 1], sampleShape: [2], classCount: 2)
+        let q = Preprocessor.fitRange(table, indices: [0, 1])
+        #expect(q.mean == [1, 2.5] && q.std == [5, 0.5])
+    }
+
+    @Test func meanImageIsEachPixelsMeanFromTheDataBlock() throws {
+        let net = "net n { input [4]; dense 2; loss cross_entropy }\n"
+        let spec = try #require(SemanticSupport.model(net + "data { train: csv(\"t.csv\"), center: mean_image, standardize: true }")?.data)
+        #expect(spec.center && spec.perValue && spec.standardize && !spec.minmax)
+        #expect(SemanticSupport.model(net + "data { train: csv(\"t.csv\"), center: mean }")?.data?.perValue == false)
+        let both = SemanticSupport.check(net + "data { train: csv(\"t.csv\")\n  scale: 1/255\n  minmax: true }").diagnostics
+        #expect(both.count == 1)
+        #expect(both.first?.message == "'scale' and 'minmax' both set how values are mapped; keep one")
+        #expect(both.first?.range.start.line == 3)
+        #expect(SemanticSupport.model(net + "data { train: csv(\"t.csv\"), minmax: true }")?.data?.minmax == true)
+    }
+
     @Test func fitsChecksTheSampleShape() {
         let p = Preprocessor.fit(images, scale: 1 / 255, center: true, standardize: true)
         #expect(p.fits(images))
