@@ -20,7 +20,10 @@ enum ReportCommand: Command {
                    choices: charts),
             .value("--title", "TITLE", "the report's heading (default: the runs' labels)"),
         ],
-        exitStatus: "0 written, 64 usage error, 65 a log is malformed, 66 a log is missing, 74 cannot write the output")
+        exitStatus: """
+            0 written, 64 usage error, 65 a log is malformed or holds nothing for the chart asked for,
+            66 a log is missing, 74 cannot write the output
+            """)
 
     private static let charts = ReportChart.allCases.map(\.rawValue)
 
@@ -36,7 +39,11 @@ enum ReportCommand: Command {
 
         let runs = try arguments.positional.map { try RunLog.read(path: $0) }
         let page = ReportPage(title: title, runs: runs)
-        let text = ext == "svg" ? page.svg(chart ?? .loss, title: title) : page.html()
+        let kind = chart ?? .loss
+        guard let text = ext == "svg" ? page.svg(kind, title: title) : page.html() else {
+            let hint = [.energy, .conditioning, .bound].contains(kind) ? "; train with --analyze to record it" : ""
+            throw CommandFailure(.dataError, "the logs hold nothing for the '\(kind.rawValue)' chart\(hint)")
+        }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
         } catch {

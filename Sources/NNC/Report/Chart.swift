@@ -16,6 +16,15 @@ struct ChartSeries {
     var inLegend = true
 
     var showsMarkers: Bool { markers ?? (xs.count <= 25) }
+    /// Whether any point can be drawn: a series without one has no place in a legend.
+    var hasData: Bool { zip(xs, ys).contains { $0.0.isFinite && $0.1.isFinite } }
+    /// Whether a value is missing between drawn ones: the line breaks there, which a
+    /// caption explains.
+    var hasGaps: Bool {
+        let drawn = ys.indices.filter { xs[$0].isFinite && ys[$0].isFinite }
+        guard let first = drawn.first, let last = drawn.last else { return false }
+        return drawn.count < last - first + 1
+    }
 }
 
 /// A line chart drawn as SVG: grey grid, labelled axes, a legend beside (or under) the plot.
@@ -32,6 +41,8 @@ struct LineChart {
     var yAlsoCovers: [Double] = []
     /// Names for x = 1, 2, …, n (layers, first to last) instead of numeric ticks.
     var xCategories: [String]? = nil
+    /// Ticks on whole numbers only (epochs, steps): no epoch 1.5.
+    var xIntegers = false
     var width: Double = 560
     var height: Double = 340
 
@@ -39,6 +50,15 @@ struct LineChart {
     static let glyph = 7.0
     static let legendRow = 16.0
     static let maxLegendCharacters = 30
+
+    /// Whether any series has a point to draw.
+    var hasData: Bool { series.contains(where: \.hasData) }
+
+    /// What the page says under the chart about lines that break.
+    var gapNote: String? {
+        series.contains(where: \.hasGaps) ? "A line breaks where a value is missing: not recorded at that point, or not "
+            + "finite (a condition number of a factor with a zero eigenvalue, say), or not positive on a log axis." : nil
+    }
 
     /// The chart as an `<svg>` element, placed at (`x`, `y`) when nested. Inline in HTML it
     /// needs no namespace (the HTML parser supplies it), so the page names no URL at all.

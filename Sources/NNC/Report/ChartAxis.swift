@@ -26,7 +26,8 @@ struct ChartAxis {
 
     /// An axis that holds all finite `values` (positive ones only, on a log axis).
     /// With no usable values it shows 0…1, so an empty chart still draws.
-    init(values: [Double], scale: ChartScale? = nil, maxTicks: Int = 7) {
+    /// `integers` keeps a linear axis's ticks on whole numbers.
+    init(values: [Double], scale: ChartScale? = nil, maxTicks: Int = 7, integers: Bool = false) {
         let scale = scale ?? ChartScale.automatic(for: values)
         let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
         self.scale = scale
@@ -54,7 +55,8 @@ struct ChartAxis {
                 lo -= pad
                 hi += pad
             }
-            let step = ChartAxis.niceStep((hi - lo) / Double(maxTicks - 1))
+            let nice = ChartAxis.niceStep((hi - lo) / Double(maxTicks - 1))
+            let step = integers ? max(nice, 1) : nice
             let first = floor(lo / step + 1e-9)
             let last = ceil(hi / step - 1e-9)
             lower = first * step

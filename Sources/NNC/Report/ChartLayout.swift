@@ -18,7 +18,7 @@ struct ChartLayout {
     init(chart: LineChart) {
         self.chart = chart
         let glyph = LineChart.glyph
-        entries = chart.series.filter { $0.inLegend && !$0.name.isEmpty }
+        entries = chart.series.filter { $0.inLegend && !$0.name.isEmpty && $0.hasData }
         yAxis = ChartAxis(values: chart.series.flatMap(\.ys) + chart.yAlsoCovers, scale: chart.yScale, maxTicks: 6)
         let widestTick = Double(yAxis.labels.map(\.count).max() ?? 1) * glyph
         left = 24 + widestTick + 8
@@ -50,7 +50,7 @@ struct ChartLayout {
         if let names = chart.xCategories {
             xAxis = ChartAxis(categories: names, length: right - left, characterWidth: glyph)
         } else {
-            xAxis = ChartAxis(values: chart.series.flatMap(\.xs), scale: chart.xScale, maxTicks: 7)
+            xAxis = ChartAxis(values: chart.series.flatMap(\.xs), scale: chart.xScale, maxTicks: 7, integers: chart.xIntegers)
         }
     }
 
@@ -116,6 +116,7 @@ struct ChartLayout {
             if !path.isEmpty { out += "<path d=\"\(path)\" \(attributes)/>\n" }
             let dots = series.showsMarkers ? segments.flatMap { $0 } : segments.filter { $0.count == 1 }.flatMap { $0 }
             for (x, y) in dots { out += marker(x, y, series.color) }
+            if series.inLegend { out += hoverTargets(series) }
             out += "</g>\n"
         }
         return out
@@ -142,6 +143,23 @@ struct ChartLayout {
         }
         return out + "</g>\n"
     }
+
+    /// An invisible dot on each point whose title a browser shows on hover: the series and
+    /// the point's values, without a script.
+    private func hoverTargets(_ series: ChartSeries) -> String {
+        var out = ""
+        for (x, y) in zip(series.xs, series.ys) {
+            guard let sx = px(x), let sy = py(y) else { continue }
+            let place = chart.xCategories.flatMap { names in Int(exactly: x).flatMap { names.indices.contains($0 - 1) ? names[$0 - 1] : nil } }
+                ?? "\(chart.xLabel) \(Self.value(x))"
+            out += "<circle cx=\"\(svgNumber(sx))\" cy=\"\(svgNumber(sy))\" r=\"4\" fill=\"transparent\">"
+                + "<title>\(xmlEscape(series.name)): \(xmlEscape(place)), \(xmlEscape(chart.yLabel)) \(Self.value(y))</title></circle>\n"
+        }
+        return out
+    }
+
+    /// A value to four significant digits.
+    static func value(_ v: Double) -> String { String(format: "%.4g", v) }
 
     private func crisp(_ v: Double) -> Double { v.rounded(.down) + 0.5 }
 

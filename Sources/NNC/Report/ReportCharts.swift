@@ -54,9 +54,15 @@ struct ReportCharts {
         for (index, run) in runs.enumerated() {
             let color = ChartPalette.run(index)
             if !run.steps.isEmpty {
-                let (xs, ys) = Self.thin(run.steps.map { time(run, step: $0.step) }, run.steps.map(\.loss), to: 400)
-                series.append(ChartSeries(name: "\(labels[index]) train", xs: xs, ys: ys, color: color,
-                                          width: 1, opacity: 0.75, markers: false))
+                // Step losses are noisy, and two runs' raw curves hide each other: each is drawn
+                // faint, with its smoothed curve over it.
+                let times = run.steps.map { time(run, step: $0.step) }, losses = run.steps.map(\.loss)
+                let (xs, ys) = Self.thin(times, losses, to: 400)
+                series.append(ChartSeries(name: "\(labels[index]) train (raw)", xs: xs, ys: ys, color: color,
+                                          width: 1, opacity: 0.3, markers: false, inLegend: false))
+                let (sx, sy) = Self.thin(times, Self.smooth(losses, window: max(5, Double(losses.count) / 50)), to: 400)
+                series.append(ChartSeries(name: "\(labels[index]) train", xs: sx, ys: sy, color: color,
+                                          width: 1.4, markers: false))
             } else {
                 let epochs = run.epochs.filter { $0.trainLoss != nil }
                 series.append(ChartSeries(name: "\(labels[index]) train", xs: epochs.map { epochTime(run, $0) },
@@ -75,7 +81,7 @@ struct ReportCharts {
                                           stroke: .dotted, width: 1.8, markers: true))
             }
         }
-        return LineChart(title: "Loss", xLabel: timeLabel, yLabel: "loss", series: series)
+        return LineChart(title: "Loss", xLabel: timeLabel, yLabel: "loss", series: series, xIntegers: true)
     }
 
     func error() -> LineChart {
@@ -92,7 +98,7 @@ struct ReportCharts {
                                           stroke: .dashed, width: 1.6))
             }
         }
-        return LineChart(title: "Test error", xLabel: timeLabel, yLabel: "error (%)", series: series)
+        return LineChart(title: "Test error", xLabel: timeLabel, yLabel: "error (%)", series: series, xIntegers: true)
     }
 
     /// Residual RMS (and gradient RMS when logged) per layer: one line per run and epoch,
@@ -138,7 +144,8 @@ struct ReportCharts {
         for (field, factor) in present.isEmpty ? [factors[0]] : present {
             let all = runs.flatMap { $0.analyses.flatMap { $0.layers.compactMap { $0[field] } } }.filter { $0.isFinite && $0 > 0 }
             let range = [all.min(), all.max()].compactMap { $0 }
-            for (index, run) in runs.enumerated() {
+            // A run without analysis records has nothing to draw here: no chart of its own.
+            for (index, run) in runs.enumerated() where !run.analyses.isEmpty {
                 let names = run.analyses.last?.layers.map(\.name) ?? run.header.layers
                 let colors = ChartPalette.sequential(names.count)
                 let series = names.enumerated().map { (k, name) in
@@ -147,7 +154,8 @@ struct ReportCharts {
                                 color: colors[k], width: 1.4)
                 }
                 charts.append(LineChart(title: "Conditioning of \(factor): \(labels[index])", xLabel: timeLabel,
-                                        yLabel: "condition number λmax/λmin", series: series, yAlsoCovers: range))
+                                        yLabel: "condition number λmax/λmin", series: series, yAlsoCovers: range,
+                                        xIntegers: true))
             }
         }
         return charts
@@ -159,7 +167,7 @@ struct ReportCharts {
                         ys: run.analyses.map { $0.operatorNormBound ?? .nan }, color: ChartPalette.run(index), width: 1.6)
         }
         return LineChart(title: "Operator-norm bound", xLabel: timeLabel, yLabel: "Π σmax(W) · Π norm gain",
-                         series: series)
+                         series: series, xIntegers: true)
     }
 
     private func epochTime(_ run: RunLog, _ record: RunLog.Epoch) -> Double {
@@ -183,6 +191,19 @@ struct ReportCharts {
     static func spread<T>(_ items: [T], upTo limit: Int) -> [T] {
         guard items.count > limit, limit > 1 else { return items }
         return (0..<limit).map { items[Int((Double($0) * Double(items.count - 1) / Double(limit - 1)).rounded())] }
+    }
+
+    /// An exponential moving average over about `window` points, debiased at the start (as
+    /// TensorBoard smooths); non-finite values stay gaps and do not enter the average.
+    static func smooth(_ ys: [Double], window: Double) -> [Double] {
+        let keep = 1 - 1 / max(window, 1)
+        var average = 0.0, weight = 0.0
+        return ys.map { y in
+            guard y.isFinite else { return .nan }
+            average = keep * average + (1 - keep) * y
+            weight = keep * weight + (1 - keep)
+            return average / weight
+        }
     }
 
     /// Averages consecutive points into at most `count` buckets; a long run's step losses

@@ -14,8 +14,10 @@ public struct ReportPage {
 
     /// One kind of chart as a standalone SVG document; kinds drawn once per run (conditioning)
     /// are stacked vertically. A `title` replaces a single chart's own, or heads each of several.
-    public func svg(_ kind: ReportChart, title: String? = nil) -> String {
-        var charts = ReportCharts(runs: runs).charts(kind)
+    /// Nil when the logs hold nothing for it to draw.
+    public func svg(_ kind: ReportChart, title: String? = nil) -> String? {
+        var charts = ReportCharts(runs: runs).charts(kind).filter(\.hasData)
+        guard !charts.isEmpty else { return nil }
         if let title {
             for i in charts.indices { charts[i].title = charts.count == 1 ? title : "\(title): \(charts[i].title)" }
         }
@@ -47,9 +49,18 @@ public struct ReportPage {
         section(heading, charts)
     }
 
+    /// The charts that have data, each with a caption when its lines break; a note instead
+    /// when none has.
     private func section(_ heading: String, _ charts: [LineChart]) -> String {
-        var out = "<h2>\(xmlEscape(heading))</h2>\n<div class=\"charts\">\n"
-        for chart in charts { out += "<figure>\n" + chart.svg(namespace: false) + "</figure>\n" }
+        var out = "<h2>\(xmlEscape(heading))</h2>\n"
+        let drawn = charts.filter(\.hasData)
+        guard !drawn.isEmpty else { return out + "<p class=\"note\">Nothing in these logs to draw here.</p>\n" }
+        out += "<div class=\"charts\">\n"
+        for chart in drawn {
+            out += "<figure>\n" + chart.svg(namespace: false)
+            if let note = chart.gapNote { out += "<figcaption>\(xmlEscape(note))</figcaption>\n" }
+            out += "</figure>\n"
+        }
         return out + "</div>\n"
     }
 
@@ -118,6 +129,7 @@ public struct ReportPage {
     .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 7px; border-radius: 2px; }
     .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px 20px; }
     figure { margin: 0; }
+    figcaption { color: #666; font-size: 12px; margin-top: 2px; }
     svg { max-width: 100%; height: auto; }
 
     """

@@ -25,7 +25,7 @@ import Testing
         #expect(ReportFixtures.count("<path ", in: svg) == 2)
         #expect(svg.contains("stroke-dasharray=\"6 3\""))
         #expect(svg.contains(">epoch</text>") && svg.contains(">loss</text>"))
-        #expect(ReportFixtures.count("<circle", in: svg) == 6 + 2, "three markers per short series plus two in the legend")
+        #expect(ReportFixtures.count("r=\"2.6\"", in: svg) == 6 + 2, "three markers per short series plus two in the legend")
     }
 
     @Test func logAxisIsChosenForValuesSpanningDecades() {
@@ -48,7 +48,7 @@ import Testing
     @Test func nonPositiveValuesAreGapsOnALogAxis() {
         let svg = chart([ChartSeries(name: "g", xs: [1, 2, 3], ys: [1, 0, 100], color: "#000", markers: false)], yScale: .log).svg()
         #expect(!svg.contains("<path "), "no two neighbours are drawable, so no line")
-        #expect(ReportFixtures.count("<circle", in: svg) == 2, "isolated points still show as dots")
+        #expect(ReportFixtures.count("r=\"2.6\"", in: svg) == 2, "isolated points still show as dots")
     }
 
     @Test func emptyAndSinglePointSeriesDoNotCrash() {
@@ -60,7 +60,7 @@ import Testing
         let single = chart([ChartSeries(name: "one", xs: [3], ys: [0.25], color: "#000")]).svg()
         #expect(ReportFixtures.xmlProblem(single) == nil)
         #expect(!single.contains(">no data</text>"))
-        #expect(ReportFixtures.count("<circle", in: single) == 2)
+        #expect(ReportFixtures.count("r=\"2.6\"", in: single) == 2)
     }
 
     @Test func textIsEscaped() {

@@ -33,15 +33,15 @@ import Testing
     @Test func eachChartKindIsAStandaloneSVG() throws {
         let page = ReportPage(runs: try ReportFixtures.runs())
         for kind in ReportChart.allCases {
-            let svg = page.svg(kind)
+            let svg = try #require(page.svg(kind), "\(kind)")
             #expect(ReportFixtures.xmlProblem(svg) == nil, "\(kind)")
             #expect(svg.hasPrefix("<?xml"), "\(kind)")
         }
-        #expect(page.svg(.loss).contains(">mlp10/sgd test</text>"))
-        #expect(page.svg(.bound).contains(">10³</text>"), "the bound spans 0.27…1230, so a log axis")
-        #expect(ReportFixtures.count("<title>Conditioning", in: page.svg(.conditioning)) == 6)
-        #expect(page.svg(.loss, title: "SGD vs SGD2").contains(">SGD vs SGD2</text>"))
-        #expect(ReportFixtures.count("<title>Run 7: Conditioning", in: page.svg(.conditioning, title: "Run 7")) == 6)
+        #expect(page.svg(.loss)!.contains(">mlp10/sgd test</text>"))
+        #expect(page.svg(.bound)!.contains(">10³</text>"), "the bound spans 0.27…1230, so a log axis")
+        #expect(ReportFixtures.count("<title>Conditioning", in: page.svg(.conditioning)!) == 6)
+        #expect(page.svg(.loss, title: "SGD vs SGD2")!.contains(">SGD vs SGD2</text>"))
+        #expect(ReportFixtures.count("<title>Run 7: Conditioning", in: page.svg(.conditioning, title: "Run 7")!) == 6)
     }
 
     @Test func logsWithoutAnalysisOrTestSetStillReport() throws {
@@ -57,7 +57,48 @@ import Testing
         #expect(html.contains("train with <code>--analyze</code>"))
         #expect(html.contains("failed: loss is nan at step 2"))
         #expect(html.contains("<td>1 / 3</td>"))
-        #expect(html.contains(">no data</text>"), "the error chart has nothing to show")
+        // The error chart has nothing to show: it is left out with a note, not drawn empty.
+        #expect(!html.contains(">no data</text>"))
+        #expect(!html.contains("<title>Test error</title>"))
+        // Asked for as SVG, a chart with nothing to draw is nil (the command exits 65).
+        let page = ReportPage(runs: [try RunLog.parse(text, source: "a.jsonl")])
+        #expect(page.svg(.energy) == nil && page.svg(.error) == nil && page.svg(.loss) != nil)
+    }
+
+    /// Issue 15's report defects: a run without analysis beside one with it gets no empty
+    /// conditioning chart and no legend entries; epoch ticks are whole; step losses are
+    /// smoothed over a faint raw line; every point carries its values for hovering; a line
+    /// that breaks is explained.
+    @Test func onlySeriesWithDataAreDrawnAndEveryPointHasItsValues() throws {
+        let analysed = try ReportFixtures.runs()[0]
+        let plain = try RunLog.parse("""
+            {"type":"run","model":"m","optimizer":"sgd","epochs":3,"steps_per_epoch":2,"label":"plain"}
+            {"type":"step","epoch":1,"step":1,"loss":2.0}
+            {"type":"step","epoch":1,"step":2,"loss":1.0}
+            {"type":"epoch","epoch":1,"step":2,"train_loss":1.5,"test_error":0.5}
+            {"type":"step","epoch":2,"step":3,"loss":1.5}
+            {"type":"step","epoch":2,"step":4,"loss":0.5}
+            {"type":"epoch","epoch":2,"step":4,"train_loss":1.0,"test_error":0.25}
+            """, source: "b.jsonl")
+        let page = ReportPage(runs: [analysed, plain])
+        let conditioning = try #require(page.svg(.conditioning))
+        #expect(!conditioning.contains("plain"), "a run without analysis gets no conditioning chart")
+        let bound = try #require(page.svg(.bound))
+        #expect(!bound.contains(">plain</text>"), "no legend entry for a run with no line")
+        let error = try #require(page.svg(.error))
+        #expect(!error.contains(">1.5</text>") && !error.contains(">2.5</text>"))
+        let loss = try #require(page.svg(.loss))
+        #expect(loss.contains("opacity=\"0.3\""), "the raw step losses are faint")
+        #expect(loss.contains("<title>plain test: epoch 2, error (%) 25</title>") || error.contains("<title>plain test: epoch 2, error (%) 25</title>"))
+        #expect(ReportCharts.smooth([1, 3], window: 2) == [1, 7.0 / 3])
+        let html = page.html()
+        #expect(ReportFixtures.xmlProblem(html) == nil)
+        #expect(!html.contains(">no data</text>"))
+        let gap = LineChart(title: "t", xLabel: "epoch", yLabel: "y",
+                            series: [ChartSeries(name: "s", xs: [1, 2, 3], ys: [1, .nan, 2], color: "#000")])
+        #expect(gap.gapNote != nil)
+        #expect(LineChart(title: "t", xLabel: "epoch", yLabel: "y",
+                          series: [ChartSeries(name: "s", xs: [1, 2, 3], ys: [.nan, 1, 2], color: "#000")]).gapNote == nil)
     }
 
     @Test func sharedLabelsAreMadeDistinct() throws {
