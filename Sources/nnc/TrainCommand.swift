@@ -62,7 +62,7 @@ enum TrainCommand: Command {
         // Every output is probed before the data is read: a typo must not cost an epoch.
         let checkpoint = try checkpointURL(arguments.value("--checkpoint"), model: model, modelFile: path, resume: resume)
         let best = checkpoint.deletingPathExtension().appendingPathExtension("best.safetensors")
-        var logHandle = try openLog(settings.log, appending: resume != nil)
+        let logHandle = try openLog(settings.log, appending: resume != nil)
         defer { try? logHandle?.close() }
 
         guard let spec = model.data else {
@@ -120,7 +120,6 @@ enum TrainCommand: Command {
                 print("log: \(logPath)")
             }
         }
-        logHandle = nil
         if let failure { throw failure }
     }
 
