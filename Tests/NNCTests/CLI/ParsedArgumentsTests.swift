@@ -30,7 +30,7 @@ import Testing
 
     @Test(arguments: HelpTextTests.commands)
     func missingArgumentIsAUsageError(_ command: String) throws {
-        let missing = ["check": "the .net file to check", "plan": "the .net file to plan", "train": "the .net file to train",
+        let missing = ["check": "the .net file to check", "plan": "the .net file to plan", "train": "the .net file to train (or --resume FILE)",
                        "time": "the .net file to time", "eval": "the .net file to evaluate", "fetch": "a dataset to fetch",
                        "report": "the training logs to report on"]
         Self.expectUsageError(try CLI.run([command]), command, "missing \(missing[command]!)")
