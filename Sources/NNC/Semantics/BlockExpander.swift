@@ -32,6 +32,8 @@ final class BlockExpander {
     private var callStack: [String] = []
     /// Every label given to a layer, with its first place; a second use is an error.
     private(set) var labels: [String: SourceRange] = [:]
+    /// Labels in the order first recorded, so a `repeat` can tell which its body gave.
+    private var labelOrder: [Identifier] = []
     /// Blocks expanded at least once (the others are reported as unused).
     private(set) var used: Set<String> = []
     private var layerCount = 0
@@ -146,10 +148,18 @@ final class BlockExpander {
         var shape = shape
         for i in 0..<times {
             let before = layers.count
+            let labelsBefore = labelOrder.count
             shape = expand(body, from: shape, scope: scope, depth: depth + 1, into: &layers)
             let made = layers.count - before
             // A body that made nothing will make nothing again: stop instead of spinning.
-            if aborted || made == 0 || shape == nil { break }
+            if aborted || made == 0 || shape == nil {
+                // The copies not expanded would repeat the first one's labels: report that now,
+                // not only once the error that stopped the expansion is fixed.
+                if !aborted && i == 0 && times > 1 {
+                    for label in labelOrder[labelsBefore...] { record(label) }
+                }
+                break
+            }
             if i == 0 {
                 let (rest, o1) = made.multipliedReportingOverflow(by: times - 1)
                 let (total, o2) = layerCount.addingReportingOverflow(rest)
@@ -267,6 +277,7 @@ final class BlockExpander {
                        notes: [.init(message: CheckMessage.firstUsedHere, range: first)])
         } else {
             labels[label.name] = label.range
+            labelOrder.append(label)
         }
     }
 

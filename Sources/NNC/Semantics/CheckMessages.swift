@@ -16,6 +16,14 @@ enum CheckMessage {
     }
     static func unknownSource(_ name: String) -> String { "unknown data source '\(name)'; expected \(oneOf(["idx", "cifar10", "csv"]))" }
     static func unknownLayerName(_ name: String) -> String { "no layer named '\(name)' in the net" }
+    static func overrideWithoutParameters(_ name: String) -> String {
+        "layer '\(name)' has no parameters, so its override would change nothing"
+    }
+    static func overrideParametersFix(_ candidates: [String]) -> String {
+        guard !candidates.isEmpty else { return "remove it: the net has no layer with parameters" }
+        let shown = candidates.prefix(4).map { "'\($0)'" }.joined(separator: ", ")
+        return "remove it, or name a layer with parameters: \(shown)\(candidates.count > 4 ? ", …" : "")"
+    }
     static let layerNamesHint = "'nnc check' lists the layer names; a label ('head: dense 10') names a layer"
     static func unknownBlockParameter(_ name: String, of block: String) -> String {
         "block '\(block)' has no parameter '\(name)'"
