@@ -4,7 +4,10 @@ enum CheckMessage {
     // MARK: Names
     static func didYouMean(_ name: String) -> String { "did you mean '\(name)'?" }
     static func unknownLayer(_ name: String) -> String { "unknown layer '\(name)'" }
-    static func unknownName(_ name: String) -> String { "unknown name '\(name)'" }
+    static func unknownConstant(_ name: String, inBlock: Bool) -> String {
+        inBlock ? "unknown constant or block parameter '\(name)'" : "unknown constant '\(name)'"
+    }
+    static func defineConstant(_ name: String) -> String { "define it: 'let \(name) = …'" }
     static func unknownOption(_ name: String, of owner: String) -> String { "unknown option '\(name)' for '\(owner)'" }
     static func unknownKey(_ name: String, in block: String) -> String { "unknown key '\(name)' in '\(block)'" }
     static func unknownSection(_ name: String, in block: String) -> String { "unknown section '\(name)' in '\(block)'" }
