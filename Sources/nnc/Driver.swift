@@ -30,17 +30,30 @@ struct Driver {
             break
         }
         guard let command = command(first) else { return fail(unknownCommand(first), in: nil) }
+        var parsed: ParsedArguments?
         do {
-            let parsed = try ParsedArguments(Array(arguments.dropFirst()), for: command.spec)
-            if parsed.help {
+            parsed = try ParsedArguments(Array(arguments.dropFirst()), for: command.spec)
+            if parsed!.help {
                 print(command.spec.help, terminator: "")
                 return .success
             }
-            try command.run(parsed)
+            try command.run(parsed!)
             return .success
         } catch {
+            if let located = locatedInModel(error, parsed) { writeError(located); return ExitCode(for: error) }
             return fail(error, in: command.spec)
         }
+    }
+
+    /// A data error that a data block entry caused (a file not found), drawn at that entry of
+    /// the model file as `nnc check` draws its errors; nil when it has no place there.
+    private func locatedInModel(_ error: Error, _ parsed: ParsedArguments?) -> String? {
+        guard let e = error as? DataError, let diagnostic = e.diagnostic, let parsed,
+              parsed.spec.arguments.first?.name == Argument.model("").name,
+              let bytes = FileManager.default.contents(atPath: parsed.modelPath) else { return nil }
+        let color = parsed.spec.option(named: "--color") != nil && parsed.color()
+        let renderer = DiagnosticRenderer(file: SourceFile(path: parsed.modelPath, bytes: [UInt8](bytes)), color: color)
+        return renderer.render(diagnostic) + e.lookedIn + DiagnosticRenderer.summary([diagnostic]) + "\n"
     }
 
     /// `nnc --help`: every command with its abstract.
