@@ -20,7 +20,10 @@ enum CheckCommand: Command {
                 check the model against it
                 """),
         ],
-        exitStatus: "0 checked, 64 usage error, 65 errors in the file, 66 file missing or unreadable")
+        exitStatus: """
+            0 checked, 64 usage error, 65 errors in the file (or, with --data, in the data or
+            against it), 66 the file or a data file missing or unreadable
+            """)
 
     static func run(_ arguments: ParsedArguments) throws {
         let file = try ModelFile(arguments.modelPath, color: arguments.color())
@@ -31,7 +34,8 @@ enum CheckCommand: Command {
             }
             let train = try TrainingData.load(spec, locator: .standard(dataDirectory: directory, modelFile: file.path)).train
             try file.check(against: train)
-            dataLine = "data    \(train.count) training samples of \(train.sampleSize) features, \(train.classCount) classes: they fit\n"
+            dataLine = "data    \(counted(train.count, "training sample")) of \(counted(train.sampleSize, "feature")), "
+                + "\(counted(train.classCount, "class")): they fit\n"
         }
         print(ModelSummary(file.model).text + dataLine, terminator: "")
     }

@@ -60,8 +60,16 @@ struct Driver {
     var usage: String {
         var s = "usage: nnc <command> [options] <model.net>\n       nnc --version\n\ncommands:\n"
         for c in commands { s += "  " + c.spec.name.padding(toLength: 8, withPad: " ", startingAt: 0) + c.spec.abstract + "\n" }
-        return s + "\n'nnc <command> --help' describes a command's options.\n"
+        return s + "\n'nnc <command> --help' describes a command's options.\n\n" + Self.exitStatus
     }
+
+    /// Every status nnc exits with (`ExitCode`); each command's help lists the ones it uses.
+    static let exitStatus = """
+        exit status: 0 success, 64 usage error, 65 errors in the input (a .net file, data, a
+        checkpoint, a log), 66 an input missing, 70 training or a step failed, 74 an output could
+        not be written
+
+        """
 
     private func command(_ name: String) -> (any Command.Type)? {
         commands.first { $0.spec.name == name }
