@@ -53,7 +53,7 @@ enum EvalCommand: Command {
         session.initialize(seed: model.training.seed)
         try Checkpoint.load(checkpoint, into: session, optimizerState: false)
         let result = try Evaluation.run(session, dataset: test, preprocessor: preprocessor, confusion: true)
-        print("\(model.name) on \(result.count) test samples: loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
+        print("\(model.name) on \(counted(result.count, "test sample")): loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
         if let matrix = result.confusion { print(confusionTable(matrix, names: test.classNames), terminator: "") }
     }
 

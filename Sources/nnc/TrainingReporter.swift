@@ -23,10 +23,10 @@ final class TrainingReporter {
         writeLog(event)
         switch event {
         case .started(let s):
-            var line = "training \(s.model): \(s.trainSamples) samples"
+            var line = "training \(s.model): \(counted(s.trainSamples, "sample"))"
             if s.validationSamples > 0 { line += " (+\(s.validationSamples) validation)" }
             if s.testSamples > 0 { line += ", \(s.testSamples) test" }
-            line += "; \(s.optimizer) lr \(format(s.learningRate)), batch \(s.batch), \(s.stepsPerEpoch) steps per epoch, \(s.epochs) epochs, seed \(s.seed), \(s.threads) thread\(s.threads == 1 ? "" : "s")"
+            line += "; \(s.optimizer) lr \(format(s.learningRate)), batch \(s.batch), \(counted(s.stepsPerEpoch, "step")) per epoch, \(counted(s.epochs, "epoch")), seed \(s.seed), \(counted(s.threads, "thread"))"
             if s.resumedStep > 0 { line += "\nresuming after epoch \(s.resumedEpoch), step \(s.resumedStep)" }
             output(line)
         case .searched(let s):
@@ -60,7 +60,7 @@ final class TrainingReporter {
             case .completed:
                 output("done in \(String(format: "%.1f", end.seconds)) s" + (end.bestTestError.map { String(format: "; best test error %.2f%%", $0 * 100) } ?? ""))
             case .stopped:
-                output("stopped: \(end.message ?? "interrupted"); \(end.epoch) epoch\(end.epoch == 1 ? "" : "s") complete")
+                output("stopped: \(end.message ?? "interrupted"); \(counted(end.epoch, "epoch")) complete")
             case .failed:
                 break
             }

@@ -53,7 +53,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case let .countMismatch(labelsFile, labels, imagesFile, images):
             return "\(labelsFile): labels file has \(labels) items but images file \(imagesFile) has \(images)"
         case let .labelOutOfRange(file, label, item, classCount):
-            return "\(file): label \(label) at item \(item) is out of range for \(classCount) classes"
+            return "\(file): label \(label) at item \(item) is out of range for \(counted(classCount, "class"))"
         case let .recordSize(file, bytes, record):
             return "\(file): file size \(bytes) is not a whole number of \(record)-byte records"
         case let .csvFieldCount(file, line, expected, found):

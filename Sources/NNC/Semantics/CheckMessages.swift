@@ -192,7 +192,7 @@ enum CheckMessage {
 
     // MARK: Data agreement
     static func featureMismatch(_ features: Int, _ shape: String, _ count: Int) -> String {
-        "the data has \(features) values per sample but the input \(shape) takes \(count)"
+        "the data has \(counted(features, "value")) per sample but the input \(shape) takes \(count)"
     }
     static func featureFix(_ features: Int) -> String { "declare 'input [\(features)]' or a shape with \(features) values" }
     static let netDeclaredHere = "the net is declared here"
@@ -201,7 +201,7 @@ enum CheckMessage {
     }
     static func imageShapeFix(_ data: String) -> String { "declare 'input \(data)', or flatten the data to match" }
     static func classMismatch(_ classes: Int, _ width: Int, _ layer: String) -> String {
-        "the data has \(classes) classes but the net ends with \(width) output\(width == 1 ? "" : "s") ('\(layer)')"
+        "the data has \(counted(classes, "class")) but the net ends with \(counted(width, "output")) ('\(layer)')"
     }
     static func classFix(_ classes: Int) -> String { "make the last layer \(classes) wide" }
     static func lastLayerHere(_ name: String) -> String { "'\(name)' is the last layer" }
