@@ -40,6 +40,9 @@ final class BlockExpander {
     private var work = 0
     /// Set once a limit is hit; expansion then stops everywhere.
     private(set) var aborted = false
+    /// What an unknown layer name may have meant, sorted once: sorting the blocks' names for
+    /// each misspelt line made a file of many blocks and many such lines quadratic.
+    private lazy var layerCandidates = LayerTable.keywords + blocks.keys.sorted()
 
     init(evaluator: Evaluator, blocks: [String: Block]) {
         self.evaluator = evaluator
@@ -85,9 +88,8 @@ final class BlockExpander {
             if let block = blocks[name] {
                 return use(block, s, from: shape, scope: scope, depth: depth, into: &layers)
             }
-            let candidates = LayerTable.keywords + blocks.keys.sorted()
             sink.error(CheckMessage.unknownLayer(name), at: s.name.range,
-                       fix: CheckMessage.aliasFix(name) ?? Suggestions.fix(for: name, among: candidates))
+                       fix: CheckMessage.aliasFix(name) ?? Suggestions.fix(for: name, among: layerCandidates))
             if let body = s.body {
                 var ignored: [Pending] = []
                 _ = expand(body, from: nil, scope: scope, depth: depth + 1, into: &ignored)
