@@ -6,11 +6,44 @@
 # usage: scripts/compare-optimizers.sh [OUT_DIR] [EPOCHS]   (defaults: ./compare, 3)
 # Env: NNC (the nnc binary; default: .build-analysis, then .build/release), NNC_DATA (MNIST).
 # A few minutes on two cores at the defaults; the log files and report.html go to OUT_DIR.
+# Exit: 0 report written, 64 usage, 69 no nnc binary, else nnc's status.
 set -euo pipefail
 
+usage() {
+    cat <<'USAGE'
+usage: scripts/compare-optimizers.sh [OUT_DIR] [EPOCHS]
+
+Trains examples/mlp10_rmsnorm.net with SGD and with SGD2 under --analyze and writes both
+runs' logs, checkpoints and one report side by side: OUT_DIR/report.html.
+
+  OUT_DIR   where the logs, checkpoints and report go (default: ./compare)
+  EPOCHS    epochs per run, a positive integer (default: 3)
+  -h, --help  show this help
+
+environment: NNC (the nnc binary; default .build-analysis, then .build/release),
+             NNC_DATA (where MNIST is)
+exit status: 0 report written, 64 usage error, 69 no nnc binary, else nnc's own status
+USAGE
+}
+
+# Options first: an unknown one would otherwise become the output folder.
+positional=()
+for argument in "$@"; do
+    case "$argument" in
+        -h|--help) usage; exit 0 ;;
+        -*) echo "compare-optimizers: unknown option '$argument'" >&2; usage >&2; exit 64 ;;
+        *) positional+=("$argument") ;;
+    esac
+done
+if [ ${#positional[@]} -gt 2 ]; then
+    echo "compare-optimizers: too many arguments" >&2; usage >&2; exit 64
+fi
 here=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-compare}
-epochs=${2:-3}
+out=${positional[0]:-compare}
+epochs=${positional[1]:-3}
+if ! [[ "$epochs" =~ ^[1-9][0-9]*$ ]]; then
+    echo "compare-optimizers: EPOCHS must be a positive integer, got '$epochs'" >&2; usage >&2; exit 64
+fi
 nnc=${NNC:-}
 if [ -z "$nnc" ]; then
     for candidate in "$here/.build-analysis/release/nnc" "$here/.build/release/nnc"; do

@@ -20,7 +20,10 @@ enum CheckCommand: Command {
                 check the model against it
                 """),
         ],
-        exitStatus: "0 checked, 64 usage error, 65 errors in the file, 66 file missing or unreadable")
+        exitStatus: """
+            0 checked, 64 usage error, 65 errors in the file (or, with --data, in the data or
+            against it), 66 the file or a data file missing or unreadable
+            """)
 
     static func run(_ arguments: ParsedArguments) throws {
         let file = try ModelFile(arguments.modelPath, color: arguments.color())
@@ -34,15 +37,14 @@ enum CheckCommand: Command {
             try file.check(against: data.train)
             try TrainingBatch.check(model.training.batch, fits: data)
             dataBytes = data.memoryBytes
-            dataLine = "data    \(data.train.count) training samples of \(data.train.sampleSize) features, "
-                + "\(data.train.classCount) classes: they fit\n"
+            dataLine = "data    \(counted(data.train.count, "training sample")) of \(counted(data.train.sampleSize, "feature")), "
+                + "\(counted(data.train.classCount, "class")): they fit\n"
         }
         // What `nnc train` will allocate, so a model too large for the machine shows here first.
         let threads = ProcessInfo.processInfo.activeProcessorCount
         let memory = try file.plans(model, batch: model.training.batch, evalBatch: TrainingBatch.evalBatch(training: model.training.batch)).memory(threads: threads)
         let total = memory.total + dataBytes
-        let memoryLine = "memory  about \(Units.bytes(total)) to train at batch \(model.training.batch) on \(threads) "
-            + "thread\(threads == 1 ? "" : "s") (\(MemoryCheck.describe(memory))"
+        let memoryLine = "memory  about \(Units.bytes(total)) to train at batch \(model.training.batch) on \(counted(threads, "thread")) (\(MemoryCheck.describe(memory))"
             + (dataBytes > 0 ? ", data \(Units.bytes(dataBytes))" : "") + ")"
             + (SystemMemory.available().map { total > $0 ? ": more than the \(Units.bytes($0)) available here" : "" } ?? "") + "\n"
         print(ModelSummary(model).text + dataLine + memoryLine, terminator: "")

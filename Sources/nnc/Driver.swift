@@ -30,25 +30,46 @@ struct Driver {
             break
         }
         guard let command = command(first) else { return fail(unknownCommand(first), in: nil) }
+        var parsed: ParsedArguments?
         do {
-            let parsed = try ParsedArguments(Array(arguments.dropFirst()), for: command.spec)
-            if parsed.help {
+            parsed = try ParsedArguments(Array(arguments.dropFirst()), for: command.spec)
+            if parsed!.help {
                 print(command.spec.help, terminator: "")
                 return .success
             }
-            try command.run(parsed)
+            try command.run(parsed!)
             return .success
         } catch {
+            if let located = locatedInModel(error, parsed) { writeError(located); return ExitCode(for: error) }
             return fail(error, in: command.spec)
         }
+    }
+
+    /// A data error that a data block entry caused (a file not found), drawn at that entry of
+    /// the model file as `nnc check` draws its errors; nil when it has no place there.
+    private func locatedInModel(_ error: Error, _ parsed: ParsedArguments?) -> String? {
+        guard let e = error as? DataError, let diagnostic = e.diagnostic, let parsed,
+              parsed.spec.arguments.first?.name == Argument.model("").name,
+              let bytes = FileManager.default.contents(atPath: parsed.modelPath) else { return nil }
+        let color = parsed.spec.option(named: "--color") != nil && parsed.color()
+        let renderer = DiagnosticRenderer(file: SourceFile(path: parsed.modelPath, bytes: [UInt8](bytes)), color: color)
+        return renderer.render(diagnostic) + e.lookedIn + DiagnosticRenderer.summary([diagnostic]) + "\n"
     }
 
     /// `nnc --help`: every command with its abstract.
     var usage: String {
         var s = "usage: nnc <command> [options] <model.net>\n       nnc --version\n\ncommands:\n"
         for c in commands { s += "  " + c.spec.name.padding(toLength: 8, withPad: " ", startingAt: 0) + c.spec.abstract + "\n" }
-        return s + "\n'nnc <command> --help' describes a command's options.\n"
+        return s + "\n'nnc <command> --help' describes a command's options.\n\n" + Self.exitStatus
     }
+
+    /// Every status nnc exits with (`ExitCode`); each command's help lists the ones it uses.
+    static let exitStatus = """
+        exit status: 0 success, 64 usage error, 65 errors in the input (a .net file, data, a
+        checkpoint, a log), 66 an input missing, 70 training or a step failed, 74 an output could
+        not be written
+
+        """
 
     private func command(_ name: String) -> (any Command.Type)? {
         commands.first { $0.spec.name == name }

@@ -68,7 +68,7 @@ enum EvalCommand: Command {
         defer { try? predictionsFile?.close() }
         let result = try Evaluation.run(session, dataset: test, preprocessor: preprocessor, confusion: true,
                                         predictions: predictionsFile != nil)
-        print("\(model.name) on \(result.count) test samples: loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
+        print("\(model.name) on \(counted(result.count, "test sample")): loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
         if let matrix = result.confusion {
             print(confusionTable(matrix, names: test.classNames, normalized: arguments.flag("--normalize")), terminator: "")
             print(metricsTable(ClassMetrics.perClass(matrix), names: test.classNames), terminator: "")

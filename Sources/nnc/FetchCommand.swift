@@ -39,8 +39,9 @@ enum FetchCommand: Command {
         }
         let directory = DataLocator.standard(dataDirectory: arguments.value("--data"), modelFile: nil).fetchDirectory
         for dataset in datasets {
-            print("fetching \(dataset.name) into \(directory.appendingPathComponent(dataset.directory).path)")
             let files = try blocking { try await fetch(dataset, into: directory, mirrors: mirrors.isEmpty ? nil : mirrors) }.get()
+            // Said once the files are there: before, it would stand beside the error of a failed fetch.
+            print("fetched \(dataset.name) into \(directory.appendingPathComponent(dataset.directory).path)")
             for f in files {
                 switch f.outcome {
                 case .present: print("  \(f.path.lastPathComponent): already present, checksum ok")

@@ -36,8 +36,8 @@ enum TimeCommand: Command {
         session.initialize(seed: model.training.seed)
         let (batcher, source) = data(for: model, path: file.path, batch: batch, steps: iterations * 2 + warmup,
                                      dataDirectory: arguments.value("--data"))
-        print("\(model.name): batch \(batch), \(threads) thread\(threads == 1 ? "" : "s") on \(CPUModel.name), \(source); "
-              + "\(warmup) warm-up step\(warmup == 1 ? "" : "s"), then \(iterations) timed and \(iterations) plain steps interleaved")
+        print("\(model.name): batch \(batch), \(counted(threads, "thread")) on \(CPUModel.name), \(source); "
+              + "\(counted(warmup, "warm-up step")), then \(iterations) timed and \(counted(iterations, "plain step")) interleaved")
         let times: KernelTimes
         do {
             times = try KernelTimer.measure(session, batcher: batcher, learningRate: model.optimizer.learningRate,
@@ -64,7 +64,7 @@ enum TimeCommand: Command {
                     let batcher = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: batch,
                                           preprocessor: data.preprocessor, shuffle: false, seed: 0, dropLast: true)
                     let n = batcher.batchesPerEpoch
-                    return (batcher, "real data (\(n) batch\(n == 1 ? "" : "es") of the training set)")
+                    return (batcher, "real data (\(counted(n, "batch")) of the training set)")
                 }
                 why = "the data does not fit the model"
             } catch {

@@ -28,10 +28,10 @@ final class TrainingReporter {
         switch event {
         case .started(let s):
             epochs = s.epochs
-            var line = "training \(s.model): \(s.trainSamples) samples"
+            var line = "training \(s.model): \(counted(s.trainSamples, "sample"))"
             if s.validationSamples > 0 { line += " (+\(s.validationSamples) validation)" }
             if s.testSamples > 0 { line += ", \(s.testSamples) test" }
-            line += "; \(s.optimizer) lr \(format(s.learningRate)), batch \(s.batch), \(s.stepsPerEpoch) steps per epoch, \(s.epochs) epochs, seed \(s.seed), \(s.threads) thread\(s.threads == 1 ? "" : "s")"
+            line += "; \(s.optimizer) lr \(format(s.learningRate)), batch \(s.batch), \(counted(s.stepsPerEpoch, "step")) per epoch, \(counted(s.epochs, "epoch")), seed \(s.seed), \(counted(s.threads, "thread"))"
             if s.resumedStep > 0 { line += "\nresuming after epoch \(s.resumedEpoch), step \(s.resumedStep)" }
             output(line)
         case .searched(let s):
@@ -77,7 +77,7 @@ final class TrainingReporter {
                 }
                 output(line)
             case .stopped:
-                output("stopped: \(end.message ?? "interrupted"); \(end.epoch) epoch\(end.epoch == 1 ? "" : "s") complete")
+                output("stopped: \(end.message ?? "interrupted"); \(counted(end.epoch, "epoch")) complete")
             case .failed:
                 break
             }

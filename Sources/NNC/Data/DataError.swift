@@ -25,7 +25,9 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case csvUnknownClass(file: String, line: Int, text: String, classes: [String])
     case csvNoColumn(file: String, column: String)
     case empty(file: String)
-    case notFound(file: String, looked: [String])
+    /// `nearest`: a file that is there under a near name; `range`: the data block entry that
+    /// names the file, once `TrainingData` knows it (`.none` until then).
+    case notFound(file: String, looked: [String], nearest: String? = nil, range: SourceRange = .none)
     case invalidOption(String)
     case cannotWrite(file: String, reason: String)
     case fetchFailed(file: String, attempts: [String])
@@ -51,7 +53,7 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
         case let .countMismatch(labelsFile, labels, imagesFile, images):
             return "\(labelsFile): labels file has \(labels) items but images file \(imagesFile) has \(images)"
         case let .labelOutOfRange(file, label, item, classCount):
-            return "\(file): label \(label) at item \(item) is out of range for \(classCount) classes"
+            return "\(file): label \(label) at item \(item) is out of range for \(counted(classCount, "class"))"
         case let .recordSize(file, bytes, record):
             return "\(file): file size \(bytes) is not a whole number of \(record)-byte records"
         case let .csvFieldCount(file, line, expected, found):
@@ -78,8 +80,9 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(file): has no column '\(column)'"
         case let .empty(file):
             return "\(file): holds no samples"
-        case let .notFound(file, looked):
+        case let .notFound(file, looked, nearest, _):
             return "cannot find data file '\(file)'; looked in:\n" + looked.map { "  " + $0 }.joined(separator: "\n")
+                + (nearest.map { "\n" + Self.didYouMean($0) } ?? "")
         case let .invalidOption(message):
             return message
         case let .cannotWrite(file, reason):
@@ -92,6 +95,24 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
             return "\(file): bad tar archive: \(detail)"
         }
     }
+}
+
+extension DataError {
+    /// A file the `.net` file names and that is not there, as a diagnostic at the data block
+    /// entry that names it (the places looked in follow it, `lookedIn`); nil for other errors
+    /// and before the entry is known.
+    public var diagnostic: Diagnostic? {
+        guard case let .notFound(file, _, nearest, range) = self, !range.isNone else { return nil }
+        return .error("cannot find data file '\(file)'", at: range, fix: nearest.map(Self.didYouMean))
+    }
+
+    /// The places a missing file was looked for, one a line.
+    public var lookedIn: String {
+        guard case let .notFound(_, looked, _, _) = self else { return "" }
+        return "looked in:\n" + looked.map { "  " + $0 + "\n" }.joined()
+    }
+
+    static func didYouMean(_ path: String) -> String { "did you mean '\(path)'?" }
 }
 
 private func hex32(_ value: UInt32) -> String {

@@ -119,15 +119,37 @@ public struct FetchedFile: Equatable, Sendable {
 /// its checksum (`nnc fetch NAME`). `mirrors` replaces the dataset's own (tests pass a local
 /// server). Files already present and correct are kept; a file that fails its checksum is
 /// never left at its final name: downloads land under a temporary name and are renamed only
-/// once verified, and a corrupt file found in place is deleted.
+/// once verified, and a corrupt file found in place is deleted. When the fetch fails, the
+/// folders it created are removed again if they hold nothing (verified files are kept, so the
+/// next attempt resumes).
 public func fetch(_ dataset: RemoteDataset, into dataDirectory: URL, mirrors: [URL]? = nil,
                   timeout: TimeInterval = 60) async throws -> [FetchedFile] {
     let directory = dataDirectory.appendingPathComponent(dataset.directory, isDirectory: true)
+    // The folders this call makes, innermost first.
+    var created: [URL] = []
+    var missing = directory.standardizedFileURL
+    while PathKind.of(missing.path) == .missing, missing.path != "/" {
+        created.append(missing)
+        missing = missing.deletingLastPathComponent()
+    }
     do {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     } catch {
         throw DataError.cannotWrite(file: directory.path, reason: "cannot create directory: \(error.localizedDescription)")
     }
+    do {
+        return try await fetchFiles(dataset, into: directory, mirrors: mirrors, timeout: timeout)
+    } catch {
+        for folder in created {
+            guard (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty == true else { break }
+            try? FileManager.default.removeItem(at: folder)
+        }
+        throw error
+    }
+}
+
+private func fetchFiles(_ dataset: RemoteDataset, into directory: URL, mirrors: [URL]?,
+                        timeout: TimeInterval) async throws -> [FetchedFile] {
     let session = URLSession(configuration: .ephemeral)
     defer { session.finishTasksAndInvalidate() }
     var report: [FetchedFile] = []

@@ -58,6 +58,15 @@ public struct TrainingData {
     }
 
     static func load(_ source: DataSource, locator: DataLocator, classCount: Int?) throws -> Dataset {
+        do {
+            return try read(source, locator: locator, classCount: classCount)
+        } catch let DataError.notFound(file, looked, nearest, _) {
+            // The path is a mistake in the .net file: say where it is written.
+            throw DataError.notFound(file: file, looked: looked, nearest: nearest, range: source.range)
+        }
+    }
+
+    private static func read(_ source: DataSource, locator: DataLocator, classCount: Int?) throws -> Dataset {
         switch source {
         case .idx(let images, let labels, _):
             return try Dataset.idx(images: locator.locate(images), labels: locator.locate(labels), classCount: classCount ?? 10)

@@ -14,7 +14,7 @@ public enum PlanPrinter {
             for k in kernels { out += kernel(k, plan) }
             let flops = kernels.reduce(0) { $0 + $1.flops }
             let read = kernels.reduce(0) { $0 + $1.bytesRead }, written = kernels.reduce(0) { $0 + $1.bytesWritten }
-            out += "  " + Units.pad("", 4) + "  " + Units.pad("\(phase.rawValue) total: \(kernels.count) kernels", 62)
+            out += "  " + Units.pad("", 4) + "  " + Units.pad("\(phase.rawValue) total: \(counted(kernels.count, "kernel"))", 62)
                 + Units.padLeft(Units.flops(flops), 12) + Units.padLeft(Units.bytes(read), 12)
                 + Units.padLeft(Units.bytes(written), 12) + "\n"
         }
@@ -56,7 +56,7 @@ public enum PlanPrinter {
         s += row("kernels", "\(plan.kernels.count)")
         s += row("FLOPs per step", Units.flops(plan.flopsPerStep))
         if let epoch = plan.flopsPerEpoch, let n = plan.trainingSetSize, let steps = plan.stepsPerEpoch {
-            s += row("FLOPs per epoch", "\(Units.flops(epoch)) (\(Units.grouped(n)) samples, \(steps) steps)")
+            s += row("FLOPs per epoch", "\(Units.flops(epoch)) (\(Units.grouped(n)) sample\(n == 1 ? "" : "s"), \(counted(steps, "step")))")
         } else {
             s += row("FLOPs per epoch", "unknown: the training-set size is not known (per step only)")
         }
@@ -65,7 +65,7 @@ public enum PlanPrinter {
         let paramBytes = plan.parameters.reduce(0) { $0 + plan.buffer($1.buffer).bytes }
         s += row("parameters", "\(Units.grouped(plan.parameterCount)) (\(Units.bytes(paramBytes)))")
         s += row("arena", "\(Units.bytes(plan.arenaBytes)) (\(Units.grouped(plan.arenaSlots)) slots; persistent \(Units.bytes(plan.persistentSlots * 4)))")
-        s += row("sum of all buffers", "\(Units.bytes(plan.naiveSlots * 4)) (\(plan.buffers.count) buffers)")
+        s += row("sum of all buffers", "\(Units.bytes(plan.naiveSlots * 4)) (\(counted(plan.buffers.count, "buffer")))")
         s += row("saved by reuse", Units.bytes(plan.bytesSavedByReuse))
         s += row("saved by fusion", "\(Units.bytes(plan.bytesSavedByFusion)) of memory traffic per step")
         return s

@@ -32,12 +32,17 @@ final class BlockExpander {
     private var callStack: [String] = []
     /// Every label given to a layer, with its first place; a second use is an error.
     private(set) var labels: [String: SourceRange] = [:]
+    /// Labels in the order first recorded, so a `repeat` can tell which its body gave.
+    private var labelOrder: [Identifier] = []
     /// Blocks expanded at least once (the others are reported as unused).
     private(set) var used: Set<String> = []
     private var layerCount = 0
     private var work = 0
     /// Set once a limit is hit; expansion then stops everywhere.
     private(set) var aborted = false
+    /// What an unknown layer name may have meant, sorted once: sorting the blocks' names for
+    /// each misspelt line made a file of many blocks and many such lines quadratic.
+    private lazy var layerCandidates = LayerTable.keywords + blocks.keys.sorted()
 
     init(evaluator: Evaluator, blocks: [String: Block]) {
         self.evaluator = evaluator
@@ -83,9 +88,8 @@ final class BlockExpander {
             if let block = blocks[name] {
                 return use(block, s, from: shape, scope: scope, depth: depth, into: &layers)
             }
-            let candidates = LayerTable.keywords + blocks.keys.sorted()
             sink.error(CheckMessage.unknownLayer(name), at: s.name.range,
-                       fix: CheckMessage.aliasFix(name) ?? Suggestions.fix(for: name, among: candidates))
+                       fix: CheckMessage.aliasFix(name) ?? Suggestions.fix(for: name, among: layerCandidates))
             if let body = s.body {
                 var ignored: [Pending] = []
                 _ = expand(body, from: nil, scope: scope, depth: depth + 1, into: &ignored)
@@ -146,10 +150,18 @@ final class BlockExpander {
         var shape = shape
         for i in 0..<times {
             let before = layers.count
+            let labelsBefore = labelOrder.count
             shape = expand(body, from: shape, scope: scope, depth: depth + 1, into: &layers)
             let made = layers.count - before
             // A body that made nothing will make nothing again: stop instead of spinning.
-            if aborted || made == 0 || shape == nil { break }
+            if aborted || made == 0 || shape == nil {
+                // The copies not expanded would repeat the first one's labels: report that now,
+                // not only once the error that stopped the expansion is fixed.
+                if !aborted && i == 0 && times > 1 {
+                    for label in labelOrder[labelsBefore...] { record(label) }
+                }
+                break
+            }
             if i == 0 {
                 let (rest, o1) = made.multipliedReportingOverflow(by: times - 1)
                 let (total, o2) = layerCount.addingReportingOverflow(rest)
@@ -267,6 +279,7 @@ final class BlockExpander {
                        notes: [.init(message: CheckMessage.firstUsedHere, range: first)])
         } else {
             labels[label.name] = label.range
+            labelOrder.append(label)
         }
     }
 

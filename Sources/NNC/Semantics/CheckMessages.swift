@@ -4,7 +4,10 @@ enum CheckMessage {
     // MARK: Names
     static func didYouMean(_ name: String) -> String { "did you mean '\(name)'?" }
     static func unknownLayer(_ name: String) -> String { "unknown layer '\(name)'" }
-    static func unknownName(_ name: String) -> String { "unknown name '\(name)'" }
+    static func unknownConstant(_ name: String, inBlock: Bool) -> String {
+        inBlock ? "unknown constant or block parameter '\(name)'" : "unknown constant '\(name)'"
+    }
+    static func defineConstant(_ name: String) -> String { "define it: 'let \(name) = …'" }
     static func unknownOption(_ name: String, of owner: String) -> String { "unknown option '\(name)' for '\(owner)'" }
     static func unknownKey(_ name: String, in block: String) -> String { "unknown key '\(name)' in '\(block)'" }
     static func unknownSection(_ name: String, in block: String) -> String { "unknown section '\(name)' in '\(block)'" }
@@ -16,6 +19,14 @@ enum CheckMessage {
     }
     static func unknownSource(_ name: String) -> String { "unknown data source '\(name)'; expected \(oneOf(["idx", "cifar10", "csv"]))" }
     static func unknownLayerName(_ name: String) -> String { "no layer named '\(name)' in the net" }
+    static func overrideWithoutParameters(_ name: String) -> String {
+        "layer '\(name)' has no parameters, so its override would change nothing"
+    }
+    static func overrideParametersFix(_ candidates: [String]) -> String {
+        guard !candidates.isEmpty else { return "remove it: the net has no layer with parameters" }
+        let shown = candidates.prefix(4).map { "'\($0)'" }.joined(separator: ", ")
+        return "remove it, or name a layer with parameters: \(shown)\(candidates.count > 4 ? ", …" : "")"
+    }
     static let layerNamesHint = "'nnc check' lists the layer names; a label ('head: dense 10') names a layer"
     static func unknownBlockParameter(_ name: String, of block: String) -> String {
         "block '\(block)' has no parameter '\(name)'"
@@ -181,7 +192,7 @@ enum CheckMessage {
 
     // MARK: Data agreement
     static func featureMismatch(_ features: Int, _ shape: String, _ count: Int) -> String {
-        "the data has \(features) values per sample but the input \(shape) takes \(count)"
+        "the data has \(counted(features, "value")) per sample but the input \(shape) takes \(count)"
     }
     static func featureFix(_ features: Int) -> String { "declare 'input [\(features)]' or a shape with \(features) values" }
     static let netDeclaredHere = "the net is declared here"
@@ -190,7 +201,7 @@ enum CheckMessage {
     }
     static func imageShapeFix(_ data: String) -> String { "declare 'input \(data)', or flatten the data to match" }
     static func classMismatch(_ classes: Int, _ width: Int, _ layer: String) -> String {
-        "the data has \(classes) classes but the net ends with \(width) output\(width == 1 ? "" : "s") ('\(layer)')"
+        "the data has \(counted(classes, "class")) but the net ends with \(counted(width, "output")) ('\(layer)')"
     }
     static func classFix(_ classes: Int) -> String { "make the last layer \(classes) wide" }
     static func lastLayerHere(_ name: String) -> String { "'\(name)' is the last layer" }

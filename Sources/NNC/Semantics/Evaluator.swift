@@ -171,9 +171,11 @@ final class Evaluator {
         }
     }
 
-    /// A bare name used where a value was needed but bound to nothing.
+    /// A bare name used where a value was needed but bound to nothing: a `let` (or, inside a
+    /// block, a parameter) that does not exist.
     func reportUnknownName(_ name: String, at range: SourceRange) {
-        sink.error(CheckMessage.unknownName(name), at: range,
-                   fix: Suggestions.fix(for: name, among: scopeNames + constantNames))
+        sink.error(CheckMessage.unknownConstant(name, inBlock: !scopeNames.isEmpty), at: range,
+                   fix: Suggestions.fix(for: name, among: scopeNames + constantNames)
+                        ?? CheckMessage.defineConstant(name))
     }
 }

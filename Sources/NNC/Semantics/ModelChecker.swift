@@ -11,12 +11,14 @@ public enum ModelChecker {
         var nets: [(name: Identifier, body: [Statement], range: SourceRange)] = []
         var configs: [String: (keyword: Identifier, name: Identifier?, items: [ConfigItem], range: SourceRange)] = [:]
         var configOrder: [String] = []
+        var blockRanges: [SourceRange] = []
 
         for d in unit.declarations {
             switch d {
             case .constant(let name, let value, _):
                 _ = evaluator.define(name, value)
-            case .block(let name, let parameters, let body, _):
+            case .block(let name, let parameters, let body, let range):
+                blockRanges.append(range)
                 if let first = blocks[name.name] {
                     sink.error(CheckMessage.duplicateBlock(name.name), at: name.range,
                                notes: [.init(message: CheckMessage.firstDefinedHere, range: first.name.range)])
@@ -56,21 +58,28 @@ public enum ModelChecker {
         evaluator.evaluateAllConstants()
 
         let parseErrors = parseDiagnostics.filter(\.isError)
+        func damaged(_ range: SourceRange) -> Bool {
+            parseErrors.contains { $0.range.start.offset >= range.start.offset && $0.range.start.offset <= range.end.offset }
+        }
         let expander = BlockExpander(evaluator: evaluator, blocks: blocks)
         var net: NetChecker.Result?
         if let n = nets.first {
-            let damaged = parseErrors.contains {
-                $0.range.start.offset >= n.range.start.offset && $0.range.start.offset <= n.range.end.offset
-            }
             net = NetChecker(expander: expander, evaluator: evaluator).check(name: n.name, body: n.body,
-                                                                             bodyDamaged: damaged)
+                                                                             bodyDamaged: damaged(n.range))
         } else if parseErrors.isEmpty {
             let start = SourceLocation(line: 1, column: 1, offset: 0)
             sink.error(CheckMessage.missingNet, at: SourceRange(start: start, end: start), fix: CheckMessage.addNet)
         }
 
         let config = ConfigChecker(evaluator: evaluator)
-        let layerNames = net.flatMap { $0.complete ? $0.layers.flatMap(allNames) : nil }
+        // Overrides are checked in the same pass as the net, even when it has errors; only a
+        // net or block the parser could not read, or an expansion cut short, leaves them unchecked.
+        var targets: OverrideTargets?
+        if let net, net.complete {
+            targets = OverrideTargets(layers: net.layers)
+        } else if let n = nets.first, !expander.aborted, !damaged(n.range), !blockRanges.contains(where: damaged) {
+            targets = OverrideTargets(statements: [n.body] + blocks.values.map(\.body), blockNames: Set(blocks.keys))
+        }
         var data: DataSpec?
         var optimizer = OptimizerSpec.defaults(for: .sgd)
         var training = TrainingSpec()
@@ -83,7 +92,7 @@ public enum ModelChecker {
                 if data == nil { configOK = false }
             case "optimizer":
                 guard let name = c.name else { configOK = false; continue }
-                if let o = config.optimizer(name, c.items, range: c.range, layerNames: layerNames) {
+                if let o = config.optimizer(name, c.items, range: c.range, targets: targets) {
                     optimizer = o
                 } else { configOK = false }
             case "train":
@@ -109,10 +118,5 @@ public enum ModelChecker {
         let model = Model(name: n.name.name, inputShape: input, layers: net.layers, loss: loss, data: data,
                           optimizer: optimizer, training: training, range: n.range)
         return (model, diagnostics)
-    }
-
-    private static func allNames(_ layer: Layer) -> [String] {
-        if case .residual(let body) = layer.op { return [layer.name] + body.flatMap(allNames) }
-        return [layer.name]
     }
 }

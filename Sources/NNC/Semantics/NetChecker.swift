@@ -110,7 +110,7 @@ struct NetChecker {
         case .list(let list): items = list
         case .int: items = [v]
         default:
-            evaluator.mismatch(v, what, CheckMessage.shapeExpectation)
+            evaluator.valueMismatch(v, what, CheckMessage.shapeExpectation)
             return nil
         }
         guard items.count == 1 || items.count == 3 else {

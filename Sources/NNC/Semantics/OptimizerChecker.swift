@@ -1,10 +1,10 @@
 /// The `optimizer NAME { … }` block: the method, its hyperparameters over the defaults of
 /// docs/ALGORITHMS.md, and `layer NAME { … }` overrides.
 extension ConfigChecker {
-    /// `layerNames` are the model's layer names, or nil when the net failed (overrides then
-    /// go unchecked rather than be reported as unknown).
+    /// `targets` are what the overrides may name, or nil when that cannot be told (the net
+    /// is missing or did not parse; overrides then go unchecked rather than be called unknown).
     func optimizer(_ methodName: Identifier, _ items: [ConfigItem], range: SourceRange,
-                   layerNames: [String]?) -> OptimizerSpec? {
+                   targets: OverrideTargets?) -> OptimizerSpec? {
         guard let method = OptimizerMethod(rawValue: methodName.name) else {
             sink.error(CheckMessage.unknownOptimizer(methodName.name), at: methodName.range,
                        fix: Suggestions.fix(for: methodName.name, among: OptimizerMethod.allCases.map(\.rawValue)))
@@ -76,9 +76,16 @@ extension ConfigChecker {
                 e.failed = true
             }
             seen[name.name] = name.range
-            if let layerNames, !layerNames.contains(name.name) {
+            if let targets, !targets.contains(name.name) {
                 sink.error(CheckMessage.unknownLayerName(name.name), at: name.range,
-                           fix: Suggestions.fix(for: name.name, among: layerNames) ?? CheckMessage.layerNamesHint)
+                           fix: Suggestions.fix(for: name.name, among: targets.names) ?? CheckMessage.layerNamesHint)
+                e.failed = true
+            } else if let targets, !targets.hasParameters(name.name) {
+                // Its settings would change nothing, which is never what the file's author meant.
+                let candidates = targets.layersWithParameters
+                sink.error(CheckMessage.overrideWithoutParameters(name.name), at: name.range,
+                           fix: Suggestions.fix(for: name.name, among: candidates)
+                                ?? CheckMessage.overrideParametersFix(candidates))
                 e.failed = true
             }
             let sub = entries(section.items, ConfigTable.layerOverride, block: "layer")

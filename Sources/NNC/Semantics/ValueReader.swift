@@ -14,13 +14,13 @@ extension Evaluator {
                    fix: CheckMessage.writeAsInteger(Int(x)))
             return nil
         default:
-            mismatch(v, what, "an integer")
+            valueMismatch(v, what, "an integer")
             return nil
         }
     }
 
     func real(_ v: Value, _ what: String, _ bounds: Bounds? = nil) -> Double? {
-        guard let x = v.number else { mismatch(v, what, "a number"); return nil }
+        guard let x = v.number else { valueMismatch(v, what, "a number"); return nil }
         if let b = bounds, let req = b.violation(x) {
             report(CheckMessage.outOfRange(what, requirement: req, got: v.quoted), v)
             return nil
@@ -67,8 +67,18 @@ extension Evaluator {
         if case .int = v.kind {
             return int(v, what, bounds).map { Size2(square: $0) }
         }
-        mismatch(v, what, "a size or an [height, width] pair")
+        valueMismatch(v, what, "a size or an [height, width] pair")
         return nil
+    }
+
+    /// The error for a value of the wrong type where no bare name is ever right (a number, a
+    /// size, a shape): a name there can only be a constant, so one not defined is said to be that.
+    func valueMismatch(_ v: Value, _ what: String, _ expected: String) {
+        if case .symbol(let name) = v.kind {
+            reportUnknownName(name, at: v.range)
+        } else {
+            mismatch(v, what, expected)
+        }
     }
 
     /// The error for a value of the wrong type; for a misspelt constant, the likely name.

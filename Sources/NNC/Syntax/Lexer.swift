@@ -6,10 +6,25 @@
 public struct Lexer {
     /// Tokenizes a whole file; the last token is always `endOfFile`.
     public static func tokenize(_ file: SourceFile) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+        // A binary file (an executable, a data file given by mistake) read as text would echo
+        // garbage as a hundred errors; one error at its first NUL byte says what happened.
+        if let nul = file.bytes.prefix(binaryProbeLength).firstIndex(of: 0) {
+            let line = file.bytes[..<nul].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+            let lineStart = file.bytes[..<nul].lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+            let at = SourceLocation(line: line, column: nul - lineStart + 1, offset: nul)
+            let end = SourceLocation(line: line, column: at.column + 1, offset: nul + 1)
+            let eof = SourceLocation(line: file.lineStarts.count,
+                                     column: file.bytes.count - file.lineStarts.last! + 1, offset: file.bytes.count)
+            return ([Token(kind: .endOfFile, range: SourceRange(start: eof, end: eof), text: "")],
+                    [.error(ParseMessage.notText, at: SourceRange(start: at, end: end), fix: ParseMessage.notTextFix)])
+        }
         var lexer = Lexer(bytes: file.bytes)
         lexer.run()
         return (lexer.tokens, lexer.diagnostics)
     }
+
+    /// A NUL byte this early marks a binary file, as git decides (text never holds one).
+    static let binaryProbeLength = 8000
 
     private let bytes: [UInt8]
     private var pos = 0
@@ -140,8 +155,27 @@ public struct Lexer {
         var value: [UInt8] = []
         var reported = false
         var terminated = false
+        /// The last ',' inside the string: its offset and how much of the value precedes it.
+        var lastComma: (offset: Int, valueCount: Int)?
         while pos < bytes.count, bytes[pos] != 0x0A {
             let c = bytes[pos]
+            if c == quote && !curly && !reported && closesTooEarly(at: pos) {
+                // `idx("a.gz, "b.gz")`: this quote opens the next string, so the one begun at
+                // `start` was never closed. Said there, and lexed as if closed before its last
+                // comma (or here), so the rest of the line reads as written.
+                let end = lastComma?.offset ?? pos
+                if let comma = lastComma { value.removeSubrange(comma.valueCount...) }
+                while let last = value.last, last == 0x20 || last == 0x09 { value.removeLast() }
+                let shown = String(decoding: value, as: UTF8.self)
+                report(.error(ParseMessage.unterminatedString, at: range(start, end),
+                              fix: ParseMessage.insertQuote(after: shown)))
+                pos = end
+                var token = Token(kind: .string, range: range(start, end), text: text(start, end))
+                token.string = shown
+                tokens.append(token)
+                return
+            }
+            if c == UInt8(ascii: ",") { lastComma = (pos, value.count) }
             // A string opened with a curly quote may be closed by either kind of quote.
             if curly && (c == UInt8(ascii: "\"") || curlyQuoteLength(at: pos) > 0) {
                 pos += c == UInt8(ascii: "\"") ? 1 : 3
@@ -192,6 +226,16 @@ public struct Lexer {
         var token = Token(kind: .string, range: range(start, pos), text: text(start, pos))
         token.string = String(decoding: value, as: UTF8.self)
         tokens.append(token)
+    }
+
+    /// Whether the quote at `i` is glued to what follows it (`"b.gz`, `"/data`): then it opens
+    /// a string rather than closes one, since nothing may follow a string without a space,
+    /// operator or separator.
+    private func closesTooEarly(at i: Int) -> Bool {
+        guard i + 1 < bytes.count else { return false }
+        let next = bytes[i + 1]
+        return Self.isNameStart(next) || Self.isDigit(next) || next == UInt8(ascii: ".") || next == UInt8(ascii: "/")
+            || next == UInt8(ascii: "~") || next == UInt8(ascii: "\\")
     }
 
     /// Groups a run of characters that begin no token into one `invalid` token and one message.

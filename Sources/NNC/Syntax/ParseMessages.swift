@@ -10,9 +10,14 @@ enum ParseMessage {
                    : "unexpected bytes '\(shown)' (the file is not valid UTF-8 here)"
     }
     static let unterminatedString = "unterminated string"
+    static let notText = "not a UTF-8 text file: it holds a NUL byte (is it binary, or UTF-16?)"
+    static let notTextFix = "give nnc the .net file; data files are named in its 'data' block"
     static let slashComment = "comments start with '#', not '//'"
     static let separateStatements = "put each statement on its own line, or separate them with ';'"
     static let insertQuote = "insert '\"' at the end of the string"
+    static func insertQuote(after text: String) -> String {
+        text.isEmpty ? insertQuote : "insert '\"' after '\(text)'"
+    }
     static func invalidEscape(_ escape: String) -> String { "invalid escape '\(escape)' in string" }
     static let escapeBackslash = "write '\\\\' for a backslash, or use '/' in paths"
     static let singleQuotedString = "strings are written in double quotes"

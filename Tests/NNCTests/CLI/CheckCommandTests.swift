@@ -37,6 +37,54 @@ import Testing
         #expect(missing.stderr.contains("spirals.csv"))
     }
 
+    /// A data file that is not there is a mistake in the .net file: drawn at the data block
+    /// entry that names it, with the nearest file that is there, then the places looked in.
+    /// `train` reads its data the same way and says the same.
+    @Test func missingDataFileIsLocatedWithTheNearestName() throws {
+        let folder = try CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("mnist"), withIntermediateDirectories: true)
+        try Data([1]).write(to: folder.appendingPathComponent("mnist/train-images-idx3-ubyte.gz"))
+        let net = folder.appendingPathComponent("m.net")
+        try Data("""
+            net m { input [784]; dense 10; loss cross_entropy }
+            data {
+              train: idx("mnsit/train-images.gz", "mnist/train-labels.gz")
+            }
+
+            """.utf8).write(to: net)
+        let environment = ProcessInfo.processInfo.environment.merging(["NNC_DATA": ""]) { $1 }
+        let expected = """
+            \(net.path):3:10: error: cannot find data file 'mnsit/train-images.gz'
+              train: idx("mnsit/train-images.gz", "mnist/train-labels.gz")
+                     ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+            fix: did you mean 'mnist/train-images-idx3-ubyte.gz'?
+            looked in:
+              \(folder.path)/mnsit/train-images.gz (next to the .net file)
+              \(folder.path)/mnsit/train-images (next to the .net file)
+
+            """
+        let check = try CLI.run(["check", net.path, "--data", folder.path, "--color", "never"], environment: environment)
+        #expect(check.status == 66)
+        #expect(check.stderr.hasPrefix(expected.replacingOccurrences(of: "(next to the .net file)", with: "(--data)")))
+        #expect(check.stderr.hasSuffix("(default data directory)\n1 error\n"))
+        let train = try CLI.run(["train", net.path, "--color", "never"], environment: environment)
+        #expect(train.status == 66)
+        #expect(train.stderr.hasPrefix(expected))
+    }
+
+    /// A binary file given as the model is one located error, not a screenful of garbage.
+    @Test func binaryFileIsOneError() throws {
+        let url = try CLI.temporaryNet("")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x01, 0x00] + Array(repeating: 0xFF, count: 3000)).write(to: url)
+        let r = try CLI.run(["check", url.path, "--color", "never"])
+        #expect(r.status == 65)
+        #expect(r.stderr.hasPrefix("\(url.path):1:8: error: not a UTF-8 text file"))
+        #expect(r.stderr.hasSuffix("\n1 error\n"))
+        #expect(r.stderr.components(separatedBy: "\n").count == 6)
+    }
+
     @Test func badFileGetsRenderedDiagnosticsAndStatus65() throws {
         let url = try CLI.temporaryNet("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")
         defer { try? FileManager.default.removeItem(at: url) }

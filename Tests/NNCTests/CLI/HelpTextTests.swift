@@ -23,6 +23,39 @@ import Testing
         try compare(r.stdout, golden: "nnc.txt")
     }
 
+    /// `nnc --help` and every command's help end with the statuses it exits with, from 0 to
+    /// the usage error, so a script can tell what went wrong.
+    @Test func everyHelpListsTheExitStatuses() throws {
+        for arguments in [["--help"], ["help"]] + Self.commands.map({ [$0, "--help"] }) {
+            let help = try CLI.run(arguments).stdout
+            let statuses = try #require(help.range(of: "\nexit status: "), "\(arguments) lists no exit status")
+            let listed = help[statuses.upperBound...]
+            #expect(listed.hasPrefix("0 ") && listed.contains("64 usage error"), "\(arguments)")
+        }
+    }
+
+    /// The README's table of commands shows every option each command's help lists (but
+    /// `--color`, which the sentence under the table names once for all).
+    @Test func readmeShowsEveryOption() throws {
+        let readme = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        for command in Self.commands {
+            let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `nnc \(command) ") }.joined(separator: "\n")
+            #expect(!rows.isEmpty, "README has no row for nnc \(command)")
+            let help = try CLI.run([command, "--help"]).stdout
+            // `  -o, --output FILE  help…`: the names, long and short, before the value's.
+            let options = help.split(separator: "\n").compactMap { line -> [String]? in
+                guard line.hasPrefix("  -") else { return nil }
+                let names = line.split(separator: " ").prefix { $0.hasPrefix("-") }.map { String($0.filter { $0 != "," }) }
+                return names.contains("--help") || names.contains("--color") ? nil : names
+            }
+            #expect(!options.isEmpty)
+            for names in options {
+                #expect(names.contains { rows.contains($0 + " ") || rows.contains($0 + "]") || rows.contains($0 + "`") },
+                        "README's nnc \(command) lacks \(names.joined(separator: ", "))")
+            }
+        }
+    }
+
     /// The thread count's default names this machine's cores; the golden says `<cores>`.
     private func compare(_ output: String, golden: String) throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount

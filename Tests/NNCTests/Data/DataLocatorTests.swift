@@ -41,6 +41,33 @@ import Testing
             """)
     }
 
+    /// A typo in a folder or a file name, or a short name for a long one, gets the file that is
+    /// there, written as the model wrote the path; nothing near gets no suggestion.
+    @Test func failureSuggestsTheNearestFileThatIsThere() throws {
+        let files = try DataFixtures()
+        defer { files.remove() }
+        let env = files.directory.appendingPathComponent("env")
+        try files.write("env/mnist/train-images-idx3-ubyte.gz", [1])
+        try files.write("env/mnist/train-labels-idx1-ubyte.gz", [1])
+        try files.write("models/spirals.csv", [1])
+        let locator = DataLocator(modelDirectory: files.directory.appendingPathComponent("models"), environment: env.path,
+                                  currentDirectory: files.directory.appendingPathComponent("cwd"))
+        func nearest(_ path: String) throws -> String? {
+            let error = try #require(throws: DataError.self) { try locator.locate(path) }
+            guard case let .notFound(_, _, nearest, range) = error else { Issue.record("\(error)"); return nil }
+            #expect(range.isNone, "the locator knows no .net file")
+            return nearest
+        }
+        #expect(try nearest("mnsit/train-images-idx3-ubyte.gz") == "mnist/train-images-idx3-ubyte.gz")
+        #expect(try nearest("mnist/train-images.gz") == "mnist/train-images-idx3-ubyte.gz")
+        #expect(try nearest("mnist/train-lables-idx1-ubyte") == "mnist/train-labels-idx1-ubyte.gz")
+        #expect(try nearest("spiral.csv") == "spirals.csv")
+        #expect(try nearest("cifar/data_batch_1.bin") == nil)
+        #expect(try nearest("mnist/test.gz") == nil)
+        let error = try #require(throws: DataError.self) { try locator.locate("spiral.csv") }
+        #expect(error.description.hasSuffix("\ndid you mean 'spirals.csv'?"))
+    }
+
     @Test func fetchDirectoryPrefersDataOptionThenEnvironment() {
         let cwd = URL(fileURLWithPath: "/w")
         #expect(DataLocator(dataDirectory: URL(fileURLWithPath: "/d"), environment: "/e", currentDirectory: cwd).fetchDirectory.path == "/d")

@@ -97,8 +97,10 @@ final class LocalServer {
             cannot fetch 'a.bin':
               \(url): sha-256 checksum mismatch: expected \(hexString(SHA256.hash(good))), got \(hexString(SHA256.hash(damaged)))
             """)
-        // Nothing at the final name, and no temporary file either.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: target.directory.appendingPathComponent("tiny").path).isEmpty)
+        // Nothing at the final name, and no temporary file either: the folder the fetch made
+        // held nothing, so it is gone; the one that was there stays.
+        #expect(PathKind.of(target.directory.appendingPathComponent("tiny").path) == .missing)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target.directory.path).isEmpty)
     }
 
     @Test func corruptFileInPlaceIsReplacedAndMirrorsAreTriedInOrder() async throws {

@@ -44,7 +44,7 @@ import Testing
                      "1 / 0": "division by zero",
                      "1.5 / 0": "division by zero",
                      "\"a\" + 1": "'+' needs numbers, got the string \"a\"",
-                     "nope * 2": "unknown name 'nope'"]
+                     "nope * 2": "unknown constant 'nope'"]
         for (text, message) in cases {
             let (v, d) = Self.evaluate(text)
             #expect(v == nil, "\(text)")
