@@ -43,25 +43,38 @@ extension Dataset {
         var pixels: [UInt8] = []
         var labels: [Int32] = []
         for file in files {
-            let raw = try Gzip.readFile(file)
-            let record = layout.recordBytes
-            guard raw.count % record == 0 else {
-                throw DataError.recordSize(file: file.path, bytes: raw.count, recordBytes: record)
-            }
-            let count = raw.count / record
-            guard count > 0 else { throw DataError.empty(file: file.path) }
-            pixels.reserveCapacity(pixels.count + count * layout.imageBytes)
-            labels.reserveCapacity(labels.count + count)
-            for item in 0..<count {
-                let start = item * record
-                let label = Int(raw[start + layout.labelIndex])
-                guard label < layout.classCount else {
-                    throw DataError.labelOutOfRange(file: file.path, label: label, item: item, classCount: layout.classCount)
-                }
-                labels.append(Int32(label))
-                pixels.append(contentsOf: raw[(start + layout.labelBytes)..<(start + record)])
-            }
+            try appendCIFARRecords(Gzip.readFile(file), file: file.path, layout: layout, pixels: &pixels, labels: &labels)
         }
         return Dataset(pixels: pixels, labels: labels, sampleShape: layout.imageShape, classCount: layout.classCount)
+    }
+
+    /// `cifar(files:layout:)` for one batch file's contents (raw or gzip-compressed); `file`
+    /// names it in errors.
+    public static func cifar(bytes: [UInt8], file: String, layout: CIFAR.Layout = .cifar10) throws -> Dataset {
+        var pixels: [UInt8] = []
+        var labels: [Int32] = []
+        try appendCIFARRecords(Gzip.contents(bytes, file: file), file: file, layout: layout, pixels: &pixels, labels: &labels)
+        return Dataset(pixels: pixels, labels: labels, sampleShape: layout.imageShape, classCount: layout.classCount)
+    }
+
+    private static func appendCIFARRecords(_ raw: [UInt8], file: String, layout: CIFAR.Layout,
+                                           pixels: inout [UInt8], labels: inout [Int32]) throws {
+        let record = layout.recordBytes
+        guard raw.count % record == 0 else {
+            throw DataError.recordSize(file: file, bytes: raw.count, recordBytes: record)
+        }
+        let count = raw.count / record
+        guard count > 0 else { throw DataError.empty(file: file) }
+        pixels.reserveCapacity(pixels.count + count * layout.imageBytes)
+        labels.reserveCapacity(labels.count + count)
+        for item in 0..<count {
+            let start = item * record
+            let label = Int(raw[start + layout.labelIndex])
+            guard label < layout.classCount else {
+                throw DataError.labelOutOfRange(file: file, label: label, item: item, classCount: layout.classCount)
+            }
+            labels.append(Int32(label))
+            pixels.append(contentsOf: raw[(start + layout.labelBytes)..<(start + record)])
+        }
     }
 }

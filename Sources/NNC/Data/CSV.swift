@@ -40,8 +40,13 @@ extension Dataset {
     /// label column holding either class indices (0, 1, …) or class names, which are then
     /// numbered in sorted order and kept in `classNames`. Fields are not quoted.
     public static func csv(_ url: URL, options: CSVOptions = CSVOptions()) throws -> Dataset {
-        let text = String(decoding: try Gzip.readFile(url), as: UTF8.self)
-        return try parseCSV(text, file: url.path, options: options)
+        try csv(bytes: [UInt8](try readFileBytes(url)), file: url.path, options: options)
+    }
+
+    /// `csv(_:options:)` from a file's contents (raw or gzip-compressed); `file` names it in errors.
+    public static func csv(bytes: [UInt8], file: String, options: CSVOptions = CSVOptions()) throws -> Dataset {
+        let text = String(decoding: try Gzip.contents(bytes, file: file), as: UTF8.self)
+        return try parseCSV(text, file: file, options: options)
     }
 
     static func parseCSV(_ text: String, file: String, options: CSVOptions) throws -> Dataset {

@@ -11,8 +11,12 @@ enum Gzip {
 
     /// The file's contents, inflated when they start like a gzip or zlib stream, to at most `limit` bytes.
     static func readFile(_ url: URL, limit: Int = maxInflatedBytes) throws -> [UInt8] {
-        let bytes = [UInt8](try readFileBytes(url))
-        return isCompressed(bytes) ? try inflate(bytes, file: url.path, limit: limit) : bytes
+        try contents([UInt8](try readFileBytes(url)), file: url.path, limit: limit)
+    }
+
+    /// A file's bytes as `readFile` returns them: inflated when compressed, else as they are.
+    static func contents(_ bytes: [UInt8], file: String, limit: Int = maxInflatedBytes) throws -> [UInt8] {
+        isCompressed(bytes) ? try inflate(bytes, file: file, limit: limit) : bytes
     }
 
     /// True for a gzip member (1f 8b) or a zlib header (deflate, check bits, no preset dictionary).

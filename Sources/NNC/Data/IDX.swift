@@ -17,23 +17,28 @@ public enum IDX {
     /// reported as having the wrong magic number. A compressed file is inflated only as far as
     /// its header says it holds: the header first, checked, then the data with one byte to spare.
     public static func read(_ url: URL, dimensionCount: Int? = nil) throws -> IDXArray {
-        let bytes = [UInt8](try readFileBytes(url))
-        guard Gzip.isCompressed(bytes) else { return try parse(bytes, file: url.path, dimensionCount: dimensionCount) }
+        try decode([UInt8](try readFileBytes(url)), file: url.path, dimensionCount: dimensionCount)
+    }
+
+    /// Decodes the contents of an IDX file, gzip-compressed or raw, as `read` does; `file`
+    /// names it in errors. For contents that do not come from a file (the fuzz harnesses).
+    public static func decode(_ bytes: [UInt8], file: String, dimensionCount: Int? = nil) throws -> IDXArray {
+        guard Gzip.isCompressed(bytes) else { return try parse(bytes, file: file, dimensionCount: dimensionCount) }
         let longestHeader = 4 + 4 * 255
-        let head = try Gzip.inflate(bytes, file: url.path, limit: longestHeader, prefix: true)
+        let head = try Gzip.inflate(bytes, file: file, limit: longestHeader, prefix: true)
         // A stream shorter than the longest header is all in `head`, so a header error here is the file's.
-        let h = try header(head, file: url.path, dimensionCount: dimensionCount)
+        let h = try header(head, file: file, dimensionCount: dimensionCount)
         guard h.dataSize <= maxDataBytes else {
-            throw DataError.declaredTooLarge(file: url.path, declared: h.declared, bytes: h.dataSize, limit: maxDataBytes)
+            throw DataError.declaredTooLarge(file: file, declared: h.declared, bytes: h.dataSize, limit: maxDataBytes)
         }
         let raw: [UInt8]
         do {
-            raw = try Gzip.inflate(bytes, file: url.path, limit: h.headerSize + h.dataSize + 1)
+            raw = try Gzip.inflate(bytes, file: file, limit: h.headerSize + h.dataSize + 1)
         } catch DataError.inflatesTooFar {
-            throw DataError.inflatesTooFar(file: url.path, limit: h.headerSize + h.dataSize,
+            throw DataError.inflatesTooFar(file: file, limit: h.headerSize + h.dataSize,
                                            bound: "more than its header declares (\(h.declared))")
         }
-        return try parse(raw, file: url.path, dimensionCount: dimensionCount)
+        return try parse(raw, file: file, dimensionCount: dimensionCount)
     }
 
     /// The most data an IDX file may hold (4 GiB): nnc keeps datasets in memory.
@@ -110,15 +115,32 @@ extension Dataset {
     ///
     /// Samples have shape [1, rows, cols]. Labels must lie in 0..<`classCount`.
     public static func idx(images: URL, labels: URL, classCount: Int = 10) throws -> Dataset {
-        let imageArray = try IDX.read(images, dimensionCount: 3)
-        let labelArray = try IDX.read(labels, dimensionCount: 1)
+        try idx(images: IDX.read(images, dimensionCount: 3), imagesFile: images.path,
+                labels: IDX.read(labels, dimensionCount: 1), labelsFile: labels.path, classCount: classCount)
+    }
+
+    /// `idx(images:labels:classCount:)` from the contents of the two files (gzip-compressed or
+    /// raw); the file names are for messages.
+    public static func idx(imageBytes: [UInt8], imagesFile: String, labelBytes: [UInt8], labelsFile: String,
+                           classCount: Int = 10) throws -> Dataset {
+        try idx(images: IDX.decode(imageBytes, file: imagesFile, dimensionCount: 3), imagesFile: imagesFile,
+                labels: IDX.decode(labelBytes, file: labelsFile, dimensionCount: 1), labelsFile: labelsFile,
+                classCount: classCount)
+    }
+
+    private static func idx(images imageArray: @autoclosure () throws -> IDXArray, imagesFile: String,
+                            labels labelArray: @autoclosure () throws -> IDXArray, labelsFile: String,
+                            classCount: Int) throws -> Dataset {
+        // Images first, so a broken images file is reported before the labels are even read.
+        let imageArray = try imageArray()
+        let labelArray = try labelArray()
         let count = imageArray.dimensions[0]
         guard labelArray.dimensions[0] == count else {
-            throw DataError.countMismatch(labelsFile: labels.path, labels: labelArray.dimensions[0],
-                                          imagesFile: images.path, images: count)
+            throw DataError.countMismatch(labelsFile: labelsFile, labels: labelArray.dimensions[0],
+                                          imagesFile: imagesFile, images: count)
         }
-        guard count > 0 else { throw DataError.empty(file: images.path) }
-        let classLabels = try checkedLabels(labelArray.bytes.lazy.map(Int.init), classCount: classCount, file: labels.path)
+        guard count > 0 else { throw DataError.empty(file: imagesFile) }
+        let classLabels = try checkedLabels(labelArray.bytes.lazy.map(Int.init), classCount: classCount, file: labelsFile)
         return Dataset(pixels: imageArray.bytes, labels: classLabels,
                        sampleShape: [1, imageArray.dimensions[1], imageArray.dimensions[2]], classCount: classCount)
     }

@@ -24,12 +24,19 @@ struct ChartAxis {
     /// categories).
     let minorTicks: [Double]
 
-    /// An axis that holds all finite `values` (positive ones only, on a log axis).
+    /// Values beyond this magnitude are left off the chart, as infinities are: a log may hold
+    /// any number, and an axis from -1e308 to 1e308 spans more than a Double holds (its step
+    /// overflowed and the ticks never ended). No metric nnc logs comes near it.
+    static let drawableMagnitude = 1e300
+
+    static func drawable(_ value: Double) -> Bool { value.isFinite && abs(value) <= drawableMagnitude }
+
+    /// An axis that holds all drawable `values` (positive ones only, on a log axis).
     /// With no usable values it shows 0…1, so an empty chart still draws.
     /// `integers` keeps a linear axis's ticks on whole numbers.
     init(values: [Double], scale: ChartScale? = nil, maxTicks: Int = 7, integers: Bool = false) {
         let scale = scale ?? ChartScale.automatic(for: values)
-        let usable = values.filter { $0.isFinite && (scale == .linear || $0 > 0) }
+        let usable = values.filter { ChartAxis.drawable($0) && (scale == .linear || $0 > 0) }
         self.scale = scale
         if scale == .log, let lo = usable.min(), let hi = usable.max() {
             let first = Int(floor(log10(lo) + 1e-9))
@@ -86,9 +93,9 @@ struct ChartAxis {
     }
 
     /// Where `value` falls along the axis, 0 at `lower` and 1 at `upper`; nil when the
-    /// value cannot be drawn (not finite, or not positive on a log axis).
+    /// value cannot be drawn (not `drawable`, or not positive on a log axis).
     func fraction(_ value: Double) -> Double? {
-        guard value.isFinite else { return nil }
+        guard ChartAxis.drawable(value) else { return nil }
         switch scale {
         case .linear:
             return (value - lower) / (upper - lower)

@@ -107,6 +107,8 @@ public struct ReportPage {
     static func duration(_ seconds: Double?) -> String {
         guard let seconds, seconds.isFinite, seconds >= 0 else { return "–" }
         if seconds < 60 { return String(format: "%.1f s", seconds) }
+        // A log may claim any duration; beyond a million hours whole seconds would not fit an Int.
+        if seconds >= 3600e6 { return String(format: "%.3g h", seconds / 3600) }
         let whole = Int(seconds.rounded())
         if whole < 3600 { return String(format: "%d min %02d s", whole / 60, whole % 60) }
         return String(format: "%d h %02d min", whole / 3600, (whole % 3600) / 60)

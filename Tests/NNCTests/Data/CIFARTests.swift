@@ -13,6 +13,14 @@ import Testing
         return bytes
     }
 
+    @Test func readsOneBatchFromBytes() throws {
+        let dataset = try Dataset.cifar(bytes: Gzip.compress(Self.records(2)), file: "b.bin.gz")
+        #expect(dataset.labels == [0, 1] && dataset.count == 2)
+        #expect(throws: DataError.recordSize(file: "b.bin", bytes: 3072, recordBytes: 3073)) {
+            try Dataset.cifar(bytes: [UInt8](repeating: 0, count: 3072), file: "b.bin")
+        }
+    }
+
     @Test func loadsBatchesInOrder() throws {
         let files = try DataFixtures()
         defer { files.remove() }

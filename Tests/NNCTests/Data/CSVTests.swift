@@ -83,6 +83,7 @@ import Testing
         defer { files.remove() }
         let url = try files.write("t.csv.gz", Gzip.compress(Array("1,2,1\n3,4,0\n".utf8)))
         #expect(try Dataset.csv(url).labels == [1, 0])
+        #expect(try Dataset.csv(bytes: Gzip.compress(Array("1,2,1\n3,4,0\n".utf8)), file: "t.csv.gz").labels == [1, 0])
     }
 }
 

@@ -24,6 +24,18 @@ import Testing
         }
     }
 
+    // The fuzz harness reads contents, not files: the same reader, the same names in errors.
+    @Test func bytesReadAsTheFileWould() throws {
+        let images = DataFixtures.images(count: 3), labels = DataFixtures.labels(count: 3)
+        let dataset = try Dataset.idx(imageBytes: Gzip.compress(IDX.encode(images)), imagesFile: "i.gz",
+                                      labelBytes: IDX.encode(labels), labelsFile: "l")
+        #expect(dataset.labels == [0, 1, 2] && dataset.sampleShape == [1, 4, 3])
+        #expect(throws: DataError.countMismatch(labelsFile: "l", labels: 2, imagesFile: "i", images: 3)) {
+            try Dataset.idx(imageBytes: IDX.encode(images), imagesFile: "i",
+                            labelBytes: IDX.encode(DataFixtures.labels(count: 2)), labelsFile: "l")
+        }
+    }
+
     @Test func wrongMagicNumber() throws {
         let files = try DataFixtures()
         defer { files.remove() }

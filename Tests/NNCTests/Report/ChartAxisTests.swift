@@ -67,6 +67,18 @@ import Testing
         #expect(empty.lower == 0 && empty.upper == 1)
     }
 
+    // Found by Fuzz/fuzz-runlog: losses of ±1e308 made the range infinite, the step 1, and the
+    // ticks a stride of 10³⁰⁸ values that never ended. Such values are left off, like infinities.
+    @Test func valuesBeyondDrawableAreLeftOffLikeInfinities() {
+        let axis = ChartAxis(values: [-1e308, 1e308, 0.5, 2])
+        #expect(axis.ticks == ChartAxis(values: [0.5, 2]).ticks)
+        #expect(axis.fraction(1e308) == nil && axis.fraction(-1e301) == nil && axis.fraction(2) == 1)
+        let flat = ChartAxis(values: [1e300, 1e300])
+        #expect(flat.upper.isFinite && flat.ticks.count <= 8)
+        let log = ChartAxis(values: [1e308], scale: .log)
+        #expect(log.lower == 0 && log.upper == 1)
+    }
+
     @Test func largeAndTinyLinearValuesUseExponents() {
         #expect(ChartAxis(values: [0, 2e6]).labels == ["0", "5×10⁵", "10⁶", "1.5×10⁶", "2×10⁶"])
         #expect(ChartAxis(values: [1e-5, 5e-5]).labels.first == "10⁻⁵")

@@ -127,11 +127,25 @@ import Testing
         #expect(gaps[1].isNaN && gaps[0] == 1)
     }
 
+    // The fuzzer's two findings as whole logs: each must still make a page and every chart.
+    @Test func hostileNumbersStillReport() throws {
+        let logs = ["{\"type\":\"step\",\"step\":1,\"loss\":-1e308}\n{\"type\":\"step\",\"step\":2,\"loss\":1e308}\n",
+                    "{\"type\":\"step\",\"step\":1,\"loss\":1}\n{\"type\":\"end\",\"seconds\":1e155}\n"]
+        for text in logs {
+            let page = ReportPage(runs: [try RunLog.parse(text, source: "hostile.jsonl")])
+            #expect(ReportFixtures.xmlProblem(page.html()) == nil)
+            for chart in ReportChart.allCases { #expect(ReportFixtures.xmlProblem(page.svg(chart)) == nil) }
+        }
+    }
+
     @Test func durationsAndPercentages() {
         #expect(ReportPage.duration(12.34) == "12.3 s")
         #expect(ReportPage.duration(125) == "2 min 05 s")
         #expect(ReportPage.duration(7260) == "2 h 01 min")
         #expect(ReportPage.duration(nil) == "–")
+        // Found by Fuzz/fuzz-runlog: a log's `"seconds": 1e155` trapped converting to Int.
+        #expect(ReportPage.duration(1e155) == "2.78e+151 h")
+        #expect(ReportPage.duration(3599e6) == "999722 h 13 min")
         #expect(ReportPage.percent(0.0123) == "1.23 %")
     }
 }
