@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NNC
+import NNCSystem
 
 /// `nnc train FILE`: train a model as its file says, with command-line overrides.
 enum TrainCommand: Command {
@@ -146,6 +147,10 @@ enum TrainCommand: Command {
             throw CommandFailure(.ioError, "cannot write the checkpoint '\(url.path)': the folder '\(folder.path)' is not writable")
         }
         try? FileManager.default.removeItem(at: probe)
+        // A writer killed mid-checkpoint left its temporary: gone at the start, not at the first save.
+        for path in [url, url.deletingPathExtension().appendingPathExtension("best.safetensors")] {
+            AtomicFile.removeStaleTemporaries(of: path)
+        }
         return url
     }
 

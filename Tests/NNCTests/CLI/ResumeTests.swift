@@ -198,4 +198,20 @@ import Testing
         #expect(rates[4] < 0.01 && rates[4] > 0.0099)
         #expect(zip(rates[4...], rates[5...]).allSatisfy { $0 > $1 })
     }
+
+    /// A temporary a killed writer left beside the checkpoint goes when the next run starts,
+    /// even one that never saves (it diverges at its first step).
+    @Test func staleTemporariesGoAtTheStart() throws {
+        let dir = try CLI.temporaryFolder("nnc-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checkpoint = dir.appendingPathComponent("x.safetensors")
+        // No process has id 4 194 303 (above Linux's default pid_max).
+        let stale = dir.appendingPathComponent(".x.safetensors.tmp-4194303-12345")
+        try Data(count: 1000).write(to: stale)
+        let r = try CLI.run(["train", Self.spirals, "--lr", "1e30", "--optimizer", "sgd", "--epochs", "1",
+                             "--checkpoint", checkpoint.path])
+        #expect(r.status == 70, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+    }
 }
