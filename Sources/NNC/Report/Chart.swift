@@ -93,9 +93,12 @@ struct LineChart {
     }
 }
 
-/// Coordinates with one decimal: enough for a screen, short in the file.
+/// Coordinates with one decimal: enough for a screen, short in the file. A coordinate far off
+/// any screen (a point a hostile log puts 10³⁰⁰ plot widths away) is pinned to ±10⁶, where it
+/// is still off the chart, instead of trapping on its way to an Int.
 func svgNumber(_ value: Double) -> String {
-    let rounded = (value * 10).rounded() / 10
+    let pinned = value.isNaN ? 0 : min(max(value, -1e6), 1e6)
+    let rounded = (pinned * 10).rounded() / 10
     return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
 }
 

@@ -130,7 +130,11 @@ import Testing
     // The fuzzer's two findings as whole logs: each must still make a page and every chart.
     @Test func hostileNumbersStillReport() throws {
         let logs = ["{\"type\":\"step\",\"step\":1,\"loss\":-1e308}\n{\"type\":\"step\",\"step\":2,\"loss\":1e308}\n",
-                    "{\"type\":\"step\",\"step\":1,\"loss\":1}\n{\"type\":\"end\",\"seconds\":1e155}\n"]
+                    "{\"type\":\"step\",\"step\":1,\"loss\":1}\n{\"type\":\"end\",\"seconds\":1e155}\n",
+                    // CI's fuzz run: an epoch at step 2 222 222 222 224 puts a marker ~10³⁰⁸ pixels out.
+                    "{\"type\":\"run\",\"model\":\"m\"}\n{\"type\":\"analysis\",\"epoch\":1,\"step\":2,\"operator_norm_bound\":3.5,"
+                        + "\"layers\":[{\"name\":\"d\",\"input_condition\":10,\"output_condition\":\"inf\"}]}\n"
+                        + "{\"type\":\"epoch\",\"epoch\":2,\"step\":2222222222224,\"train_loss\":0.5,\"test_error\":0.2}\n"]
         for text in logs {
             let page = ReportPage(runs: [try RunLog.parse(text, source: "hostile.jsonl")])
             #expect(ReportFixtures.xmlProblem(page.html()) == nil)
