@@ -13,7 +13,9 @@
 # /tmp) and fuzzes that copy, niced, so the repository is left as it was. Exits 0 when nothing
 # was found, 1 on a crash, timeout or out-of-memory report (printing the reproducer's path, which
 # `.build-fuzz/release/fuzz-TARGET FILE` replays), 64 on a usage error.
-# Env: FUZZ_JOBS is not used: the machine has two cores shared with others; one harness at a time.
+# Env: FUZZ_SEED fixes libFuzzer's random seed (CI: 1, so two runs on one binary explore the
+#   same inputs in the same order and a red run is the code's, not the dice's).
+# FUZZ_JOBS is not used: the machine has two cores shared with others; one harness at a time.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +92,7 @@ for t in "${run[@]}"; do
     # Swift's lazily created globals live until exit, which LeakSanitizer reports as leaks; and
     # Swift's own crash backtracer reads memory that ASan reports in place of the real trap.
     (cd "$scratch" && ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" SWIFT_BACKTRACE=enable=no nice -n 10 timeout $((seconds + 120)) "$binary" \
-        -max_total_time="$seconds" -max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 \
+        -max_total_time="$seconds" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048 \
         -detect_leaks=0 -dict="$here/Fuzz/dict/$t.dict" -artifact_prefix="$scratch/" \
         -print_final_stats=1 "$corpus" > "$log" 2>&1) || rc=$?
     after=$(find "$corpus" -type f | wc -l)
