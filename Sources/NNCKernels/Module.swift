@@ -21,6 +21,7 @@
 //   Optimizers.swift            the fused update loops of docs/ALGORITHMS.md
 //   LinearAlgebra.swift         Double: syrk, Cholesky factor and solves (SGD2's A + λI)
 //   CholeskySolveBlocked.swift  the per-step solve over panels of gradient rows, Float or Double
+//   KFAC.swift                  K-FAC: factor moving averages by GEMM, damped inverses, G⁻¹·∇·A⁻¹
 //   SymmetricEigen.swift        eigenvalues by Householder tridiagonalisation and implicit QL
 //   LinearAlgebraEigen.swift    the cyclic Jacobi reference and power iteration (σmax)
 //   AnalysisStatistics.swift    the analyses' sums of squares, activation summaries, spectra

@@ -22,6 +22,8 @@ final class Executor {
     private let scratch: Scratch
     /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2Tensors.swift).
     let correctors: [SGD2Corrector?]
+    /// What K-FAC did about its damping since the trainer last took these (`takeDampingEvents`).
+    private(set) var dampingEvents: [KFACDampingEvent] = []
     /// Sees every kernel run while set (`nnc time`, `nnc train --analyze`); nil costs nothing.
     var probe: ExecutorProbe?
 
@@ -79,6 +81,12 @@ final class Executor {
                 probe.didRun(i, v)
             }
         }
+    }
+
+    /// The damping events since the last call, oldest first.
+    func takeDampingEvents() -> [KFACDampingEvent] {
+        defer { dampingEvents.removeAll() }
+        return dampingEvents
     }
 
     /// SGD2 forms and factors afresh at its next step (after weights or state were replaced).
@@ -232,6 +240,12 @@ final class Executor {
 
         case .scaleAmend(let p):
             ScaleAmendWalk.apply(p, v)
+
+        case .kfacPrecondition(let p):
+            KFACStep.apply(p, v, step: ctx.step, threads: threads, workspace: workspace, events: &dampingEvents)
+
+        case .kfacClip(let p):
+            KFACStep.clip(p, v, learningRate: ctx.learningRate)
         }
     }
 

@@ -152,7 +152,8 @@ struct Autodiff {
         case .loss, .lossBackward, .conv2dBackwardData, .conv2dBackwardWeights, .biasGradient,
              .activationBackward, .preluBackward, .poolBackward, .globalAvgPoolBackward, .dropoutBackward,
              .batchNormBackward, .rmsNormBackward, .layerNormBackward, .maxoutBackward, .sgdUpdate,
-             .adagradUpdate, .rmspropUpdate, .adamUpdate, .sgd2Precondition, .scaleAmend:
+             .adagradUpdate, .rmspropUpdate, .adamUpdate, .sgd2Precondition, .scaleAmend,
+             .kfacPrecondition, .kfacClip:
             preconditionFailure("\(node.op.kind) is not a forward op")
         }
     }

@@ -1,7 +1,8 @@
 /// Pass 3: the optimizer's step as ops of the plan. Every parameter gets one update kernel of its
 /// method's family, reading weight, gradient and state once; SGD2 first corrects each linear
-/// layer's gradient with its input batch X (which keeps X alive until then), and scale-amended
-/// SGD first rescales every linear layer's gradient. Every setting is resolved here into the
+/// layer's gradient with its input batch X (which keeps X alive until then), scale-amended
+/// SGD first rescales every linear layer's gradient, and K-FAC first preconditions every linear
+/// layer's gradient with its Kronecker factors (keeping X and R alive). Every setting is resolved here into the
 /// ops' payloads — the block's values over the method's defaults, per-layer learning-rate
 /// scale and weight decay after the `layer NAME { … }` overrides — so the plan alone says what
 /// a step does. The second-order methods' ops are built beside their runtime, in `Optimizers/`.
@@ -11,7 +12,7 @@ enum UpdateLowering {
         let family: OptimizerMethod
         switch spec.method {
         case .sgd2: family = spec.sgd2?.base ?? .sgd
-        case .saSGD: family = .sgd
+        case .saSGD, .kfac: family = .sgd
         default: family = spec.method
         }
         let layers = model.allLayers
@@ -25,6 +26,7 @@ enum UpdateLowering {
         if spec.method == .saSGD {
             amended = ScaleAmendLowering.lower(g, layers: layers, convHessian: spec.convHessian, decay: decay)
         }
+        if spec.method == .kfac, let options = spec.kfac { KFACLowering.lower(g, options) }
         let hyperparameters = UpdateHyperparameters(momentum: spec.momentum, nesterov: spec.nesterov, rho: spec.rho,
                                                     beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon)
         for layer in layers {
@@ -48,7 +50,7 @@ enum UpdateLowering {
                 case .adagrad: op = .adagradUpdate(update)
                 case .rmsprop: op = .rmspropUpdate(update)
                 case .adam: op = .adamUpdate(update)
-                case .sgd, .sgd2, .saSGD: op = .sgdUpdate(update)
+                case .sgd, .sgd2, .saSGD, .kfac: op = .sgdUpdate(update)
                 }
                 g.emit("update.\(paramName)", layer: layer.name, .update, op)
             }
@@ -65,7 +67,7 @@ enum UpdateLowering {
         case .adagrad: return ["sum"]
         case .rmsprop: return ["mean_square"]
         case .adam: return ["m", "v"]
-        case .sgd, .sgd2, .saSGD: return spec.momentum != 0 ? ["velocity"] : []
+        case .sgd, .sgd2, .saSGD, .kfac: return spec.momentum != 0 ? ["velocity"] : []
         }
     }
 }

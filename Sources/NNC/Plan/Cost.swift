@@ -56,6 +56,16 @@ extension Op {
             return (form + factor) / max(1, p.every) + 2 * p.rows * n * p.chunk
         case .scaleAmend(let p):
             return p.blocks.reduce(0) { $0 + (4 + ($1.weightDecay != 0 ? 2 : 0)) * $1.rows * $1.cols }
+        case .kfacPrecondition(let p):
+            // Every step two GEMMs, G⁻¹·∇ and (G⁻¹·∇)·A⁻¹; every `factorEvery` steps the two
+            // factors' GEMMs (A over every patch of a conv); every `inverseEvery` steps a
+            // Cholesky factor, a triangular inverse and L⁻ᵀL⁻¹ per factor, n³ in all.
+            let n = p.n, m = p.rows, columns = p.batch * p.positions
+            let factors = 2 * n * n * columns + 2 * m * m * columns
+            let inverses = n * n * n + m * m * m
+            return 2 * m * m * n + 2 * m * n * n + factors / max(1, p.factorEvery) + inverses / max(1, p.inverseEvery)
+        case .kfacClip(let p):
+            return p.layers.count
         }
     }
 
@@ -124,6 +134,13 @@ extension Op {
                      ("every", "\(p.every)"), ("bias", "\(p.correctsBias)")]
         case .scaleAmend(let p):
             pairs = [("blocks", p.blocks.map(\.layer).joined(separator: ","))]
+        case .kfacPrecondition(let p):
+            pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("bias", "\(p.biasGrad != nil)"),
+                     ("positions", "\(p.positions)"), ("damping", "\(p.damping)"), ("factor_decay", "\(p.factorDecay)"),
+                     ("factor_every", "\(p.factorEvery)"), ("inverse_every", "\(p.inverseEvery)"),
+                     ("inverse", "cholesky")]
+        case .kfacClip(let p):
+            pairs = [("limit", "\(p.limit)"), ("layers", "\(p.layers.count)")]
         }
         return pairs.map { (key: $0.0, value: $0.1) }
     }

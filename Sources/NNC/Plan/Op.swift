@@ -47,6 +47,10 @@ public enum Op: Hashable, Sendable {
     case sgd2Precondition(SGD2Correction)
     /// Scale-amended SGD: rescales every linear layer's gradient, output to input (in place).
     case scaleAmend(ScaleAmend)
+    /// K-FAC: replaces a linear layer's gradient by `G⁻¹·∇·A⁻¹` of its damped factors (in place).
+    case kfacPrecondition(KFACPreconditioning)
+    /// K-FAC: scales every preconditioned gradient so the step's KL change stays bounded.
+    case kfacClip(KFACClip)
 
     /// The op's name in dumps and JSON: `gemm`, `conv2d_backward_data`, `adam_update`.
     public var kind: String {
@@ -85,6 +89,8 @@ public enum Op: Hashable, Sendable {
         case .adamUpdate: return "adam_update"
         case .sgd2Precondition: return "sgd2_precondition"
         case .scaleAmend: return "scale_amend"
+        case .kfacPrecondition: return "kfac_precondition"
+        case .kfacClip: return "kfac_clip"
         }
     }
 
@@ -125,6 +131,8 @@ public enum Op: Hashable, Sendable {
         case .adamUpdate(var p): p.visit(f); self = .adamUpdate(p)
         case .sgd2Precondition(var p): p.visit(f); self = .sgd2Precondition(p)
         case .scaleAmend(var p): p.visit(f); self = .scaleAmend(p)
+        case .kfacPrecondition(var p): p.visit(f); self = .kfacPrecondition(p)
+        case .kfacClip(var p): p.visit(f); self = .kfacClip(p)
         }
     }
 

@@ -99,3 +99,61 @@ public struct ScaleAmend: Hashable, Sendable, BufferVisiting {
         }
     }
 }
+
+/// K-FAC's preconditioning of one dense or conv layer (docs/ALGORITHMS.md "K-FAC"): on steps
+/// 1, 1 + factorEvery, … the moving averages A (the input with its constant 1; a conv's patches,
+/// as KFC forms them) and G (the per-sample output gradients B·R) take the batch's statistics;
+/// on steps 1, 1 + inverseEvery, … the π-damped factors are inverted in Double; every step the
+/// gradient [∇W ∇b] becomes G⁻¹·[∇W ∇b]·A⁻¹ in place.
+public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
+    public var layer: String
+    /// The convolution whose patches form A; nil for a dense layer.
+    public var convolution: ConvGeometry?
+    public var batch: Int
+    /// Rows of the gradient (units or filters): G is rows × rows.
+    public var rows: Int
+    /// Inputs per row (features, or C·kh·kw): A is (inputs + 1) × (inputs + 1) with a bias.
+    public var inputs: Int
+    /// Output positions per sample (Ho·Wo; 1 for a dense layer).
+    public var positions: Int
+    public var damping: Double
+    public var factorDecay: Double
+    public var factorEvery: Int, inverseEvery: Int
+    public var x: BufferID, r: BufferID, weightGrad: BufferID
+    public var biasGrad: BufferID?
+    /// The factors' moving averages and their damped inverses (optimizer state).
+    public var a: BufferID, g: BufferID, aInverse: BufferID, gInverse: BufferID
+    /// [factor formations so far, inverses held (0 or 1), the damping λ they were made with,
+    /// ⟨V, ∇⟩ of this step's preconditioned gradient V (for KL clipping)] (optimizer state).
+    public var state: BufferID
+    /// Float scratch: the gradient and a half-product (2·rows·n), or a conv's patch columns.
+    public var work: BufferID
+    /// Double scratch for one inversion: 2·max(n, rows)².
+    public var inverseWork: BufferID
+
+    /// Units of A: the inputs and the bias's constant 1.
+    public var n: Int { inputs + (biasGrad == nil ? 0 : 1) }
+
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&x, .read); f(&r, .read)
+        f(&a, .update); f(&g, .update); f(&aInverse, .update); f(&gInverse, .update); f(&state, .update)
+        f(&work, .write); f(&inverseWork, .write)
+        f(&weightGrad, .update); biasGrad.visit(.update, f)
+    }
+}
+
+/// K-FAC's KL clipping over every preconditioned layer (Ba et al. 2017): with s = lr²·Σ⟨V, ∇⟩,
+/// each V is scaled by min(1, √(limit / s)).
+public struct KFACClip: Hashable, Sendable, BufferVisiting {
+    public struct Layer: Hashable, Sendable {
+        public var state: BufferID, weightGrad: BufferID
+        public var biasGrad: BufferID?
+    }
+    public var limit: Double
+    public var layers: [Layer]
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        for i in layers.indices {
+            f(&layers[i].state, .read); f(&layers[i].weightGrad, .update); layers[i].biasGrad.visit(.update, f)
+        }
+    }
+}

@@ -183,6 +183,11 @@ enum CheckMessage {
     static func keyAppliesTo(_ methods: [String]) -> String { "it applies to \(methods.map { "'\($0)'" }.joined(separator: ", "))" }
     static let nesterovNeedsMomentum = "'nesterov' needs a momentum greater than 0"
     static let setMomentum = "add 'momentum: 0.9'"
+    static func inverseBeforeFactors(_ inverse: Int, _ factors: Int) -> String {
+        "'inverse_every' (\(inverse)) is less than 'factor_every' (\(factors)): the factors would be inverted again before they change"
+    }
+    static func inverseEveryFix(_ factors: Int) -> String { "write 'inverse_every: \(factors)' or more" }
+    static let klClipExpectation = "a positive number or 'false'"
     static let overrideNeedsName = "'layer' needs the name of a layer"
     static let overrideFix = "write e.g. 'layer dense1 { lr_scale: 0.1 }'"
     static let idxNeedsTwoFiles = "'idx' needs an image file and a label file"

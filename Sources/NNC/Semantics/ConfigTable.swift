@@ -26,12 +26,12 @@ enum ConfigTable {
                   "map each channel (column) to [−1, 1] by the training set's min and max; instead of scale, center and standardize")),
     ]
 
-    private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD]
+    private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD, .kfac]
 
     static let optimizer: [Key] = [
-        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd 0.1; adagrad 0.01; rmsprop, adam 0.001; sgd2 with an adaptive base: the base's"),
+        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd, kfac 0.1; adagrad 0.01; rmsprop, adam 0.001; sgd2 with an adaptive base: the base's"),
                   "learning rate", bounds: .greaterThan(0))),
-        Key(.init("momentum", .real, .derived("sgd 0; sgd2, sa_sgd 0.9"), "heavy-ball momentum ρ",
+        Key(.init("momentum", .real, .derived("sgd 0; sgd2, sa_sgd, kfac 0.9"), "heavy-ball momentum ρ",
                   bounds: .halfOpen(0, 1)), methods: momentumMethods),
         Key(.init("nesterov", .bool, .value(.bool(false)), "Nesterov's look-ahead; needs momentum > 0"),
             methods: momentumMethods),
@@ -61,6 +61,18 @@ enum ConfigTable {
         Key(.init("conv_hessian", .choice(ConvHessian.allCases.map(\.rawValue)), .value(.symbol("taps")),
                   "a conv's input Hessian: `taps` counts each input pixel once per kernel tap reading it, (k_h·k_w)/(s_h·s_w) × the `matrix` view C_out × C_in·k·k"),
             methods: [.saSGD]),
+        Key(.init("damping", .real, .value(.real(KFACOptions().damping)),
+                  "K-FAC's Tikhonov damping λ, split over the two factors by the π-adjustment", bounds: .greaterThan(0)),
+            methods: [.kfac]),
+        Key(.init("factor_decay", .real, .value(.real(KFACOptions().factorDecay)),
+                  "weight of the old factors in their moving averages", bounds: .halfOpen(0, 1)), methods: [.kfac]),
+        Key(.init("factor_every", .int, .value(.int(KFACOptions().factorEvery)),
+                  "form the factors A and G from the batch every this many steps", bounds: .size), methods: [.kfac]),
+        Key(.init("inverse_every", .int, .value(.int(KFACOptions().inverseEvery)),
+                  "invert the damped factors every this many steps; at least factor_every", bounds: .size),
+            methods: [.kfac]),
+        Key(.init("kl_clip", .form("a positive number / `false`"), .value(.real(KFACOptions().klClip ?? 0)),
+                  "bound on lr²·Σ⟨V, ∇⟩, the step's squared Fisher norm; `false` turns it off"), methods: [.kfac]),
     ]
 
     /// `layer NAME { … }` inside `optimizer`.

@@ -57,6 +57,7 @@ extension ConfigChecker {
                 if e.values["eps"] == nil { spec.epsilon = base.epsilon }
             }
         }
+        if method == .kfac { spec.kfac = kfac(e, real: real, int: int) }
         if method == .saSGD, let v = e.values["conv_hessian"] {
             let choices = ConvHessian.allCases.map(\.rawValue)
             if let s = evaluator.symbol(v, phrase("conv_hessian", "optimizer"), among: choices) {
@@ -97,6 +98,33 @@ extension ConfigChecker {
             spec.overrides.append(o)
         }
         return e.failed ? nil : spec
+    }
+
+    /// K-FAC's keys over KFACOptions' defaults; `inverse_every` below `factor_every` is an error.
+    private func kfac(_ e: Entries, real: (String) -> Double?, int: (String) -> Int?) -> KFACOptions {
+        var o = KFACOptions()
+        o.damping = real("damping") ?? o.damping
+        o.factorDecay = real("factor_decay") ?? o.factorDecay
+        o.factorEvery = int("factor_every") ?? o.factorEvery
+        o.inverseEvery = int("inverse_every") ?? o.inverseEvery
+        if let v = e.values["kl_clip"] {
+            if case .bool(false) = v.kind {
+                o.klClip = nil
+            } else if case .bool = v.kind {
+                evaluator.mismatch(v, phrase("kl_clip", "optimizer"), CheckMessage.klClipExpectation)
+                e.failed = true
+            } else if let x = evaluator.real(v, phrase("kl_clip", "optimizer"), .greaterThan(0)) {
+                o.klClip = x
+            } else {
+                e.failed = true
+            }
+        }
+        if o.inverseEvery < o.factorEvery, let key = e.keys["inverse_every"] ?? e.keys["factor_every"] {
+            sink.error(CheckMessage.inverseBeforeFactors(o.inverseEvery, o.factorEvery), at: key.range,
+                       fix: CheckMessage.inverseEveryFix(o.factorEvery))
+            e.failed = true
+        }
+        return o
     }
 
     /// `noise(eta: 0.3, gamma: 0.55)`, `noise(0.3)`, or `false` for none.

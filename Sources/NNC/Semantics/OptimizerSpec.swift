@@ -2,7 +2,7 @@
 public struct OptimizerSpec: Hashable, Sendable {
     public var method: OptimizerMethod
     public var learningRate: Double
-    /// Heavy-ball momentum ρ (sgd, sgd2, sa_sgd); 0 turns it off.
+    /// Heavy-ball momentum ρ (sgd, sgd2, sa_sgd, kfac); 0 turns it off.
     public var momentum: Double
     public var nesterov: Bool
     /// RMSProp's decay ρ.
@@ -13,6 +13,8 @@ public struct OptimizerSpec: Hashable, Sendable {
     public var weightDecay: Double
     /// Present for `sgd2`.
     public var sgd2: SGD2Options?
+    /// Present for `kfac`.
+    public var kfac: KFACOptions?
     /// sa_sgd: how a conv's local Hessian with respect to its input is scaled.
     public var convHessian: ConvHessian = .taps
     /// Per-layer changes, by layer name.
@@ -22,7 +24,7 @@ public struct OptimizerSpec: Hashable, Sendable {
     public init(method: OptimizerMethod, learningRate: Double, momentum: Double = 0,
                 nesterov: Bool = false, rho: Double = 0.9, beta1: Double = 0.9,
                 beta2: Double = 0.999, epsilon: Double, weightDecay: Double = 0,
-                sgd2: SGD2Options? = nil, overrides: [LayerOverride] = [], range: SourceRange = .none) {
+                sgd2: SGD2Options? = nil, kfac: KFACOptions? = nil, overrides: [LayerOverride] = [], range: SourceRange = .none) {
         self.method = method
         self.learningRate = learningRate
         self.momentum = momentum
@@ -33,6 +35,7 @@ public struct OptimizerSpec: Hashable, Sendable {
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.sgd2 = sgd2
+        self.kfac = kfac
         self.overrides = overrides
         self.range = range
     }
@@ -47,6 +50,7 @@ public struct OptimizerSpec: Hashable, Sendable {
         case .sgd2: return OptimizerSpec(method: .sgd2, learningRate: 0.1, momentum: 0.9,
                                          epsilon: 0, sgd2: SGD2Options())
         case .saSGD: return OptimizerSpec(method: .saSGD, learningRate: 0.1, momentum: 0.9, epsilon: 0)
+        case .kfac: return OptimizerSpec(method: .kfac, learningRate: 0.1, momentum: 0.9, epsilon: 0, kfac: KFACOptions())
         }
     }
 }
@@ -63,6 +67,7 @@ public enum ConvHessian: String, Hashable, Sendable, CaseIterable {
 public enum OptimizerMethod: String, Hashable, Sendable, CaseIterable {
     case sgd, adagrad, rmsprop, adam, sgd2
     case saSGD = "sa_sgd"
+    case kfac
 }
 
 /// `layer NAME { lr_scale: 0.1, weight_decay: 0 }` inside an optimizer block.

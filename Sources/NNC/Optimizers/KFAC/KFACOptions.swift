@@ -1,0 +1,21 @@
+/// K-FAC's options (docs/ALGORITHMS.md "K-FAC") and their defaults, written here once: the
+/// checker, the option table behind `nnc check --reference` and lowering all read them.
+public struct KFACOptions: Hashable, Sendable {
+    /// Tikhonov damping λ of the Kronecker-factored Fisher, split over the two factors by
+    /// Martens & Grosse's π-adjustment: A + π√λ·I and G + (√λ/π)·I.
+    public var damping: Double = 1e-3
+    /// Weight of the old factor in the exponential moving averages of A and G.
+    public var factorDecay: Double = 0.95
+    /// Form A and G from the batch every this many steps.
+    public var factorEvery: Int = 10
+    /// Invert the damped factors every this many steps (a multiple of `factorEvery` is natural).
+    public var inverseEvery: Int = 100
+    /// Scale the preconditioned step so that its squared Fisher norm, lr²·Σ⟨V, ∇⟩, stays at most
+    /// this (Ba et al.'s KL clipping, as kfac-pytorch does); nil turns it off.
+    public var klClip: Double? = 1e-3
+
+    /// How many times a factorisation that fails is retried, each with ten times the damping.
+    public static let dampingRetries = 6
+
+    public init() {}
+}

@@ -1,0 +1,130 @@
+import Foundation
+import NNCKernels
+
+/// What K-FAC did about its damping at one inversion, for the log: a factor that could not be
+/// inverted at the configured λ and needed more, or that could not be inverted at all.
+public struct KFACDampingEvent: Hashable, Sendable {
+    public enum Outcome: String, Hashable, Sendable {
+        /// Inverted with a larger λ than configured (`damping` holds it).
+        case raised
+        /// Not invertible even at the largest λ tried: the layer takes its plain gradient until
+        /// the next inversion.
+        case failed
+        /// A factor held a non-finite entry: it is formed afresh from the next batch that
+        /// forms factors, and the layer takes its plain gradient until then.
+        case nonFinite = "non_finite"
+        /// The preconditioned gradient had a non-finite entry: the plain gradient was used.
+        case nonFiniteStep = "non_finite_step"
+    }
+    public var step: Int
+    public var layer: String
+    public var damping: Double
+    public var outcome: Outcome
+}
+
+/// One K-FAC preconditioning (docs/ALGORITHMS.md "K-FAC") as the executor runs it. Everything
+/// a resumed run needs lives in the plan's optimizer state (factors, inverses, `state`), so a
+/// checkpoint taken between two inversions resumes bit for bit and nothing is kept here.
+enum KFACStep {
+    /// `state`'s slots.
+    private static let formations = 0, held = 1, usedDamping = 2, dot = 3
+
+    static func apply(_ p: KFACPreconditioning, _ v: BufferView, step: Int, threads: Int, workspace: GEMMWorkspace,
+                      events: inout [KFACDampingEvent]) {
+        var state = v.withSpan(p.state) { s in (0..<4).map { s[$0] } }
+        if (step - 1) % max(p.factorEvery, 1) == 0 {
+            formFactors(p, v, first: state[formations] == 0, threads: threads, workspace: workspace)
+            state[formations] += 1
+        }
+        if state[formations] > 0 && (state[held] == 0 || (step - 1) % max(p.inverseEvery, 1) == 0) {
+            switch invert(p, v) {
+            case .inverted(let lambda):
+                state[held] = 1
+                state[usedDamping] = Float(lambda)
+                if lambda > p.damping { events.append(.init(step: step, layer: p.layer, damping: lambda, outcome: .raised)) }
+            case .notInvertible(let lambda):
+                state[held] = 0
+                events.append(.init(step: step, layer: p.layer, damping: lambda, outcome: .failed))
+            case .nonFinite:
+                state[held] = 0
+                state[formations] = 0
+                events.append(.init(step: step, layer: p.layer, damping: p.damping, outcome: .nonFinite))
+            }
+        }
+        state[dot] = 0
+        if state[held] == 1 {
+            if let d = v.kfacPrecondition(weightGrad: p.weightGrad, biasGrad: p.biasGrad, rows: p.rows, inputs: p.inputs,
+                                          aInverse: p.aInverse, gInverse: p.gInverse, work: p.work, threads: threads,
+                                          workspace: workspace) {
+                state[dot] = Float(d)
+            } else {
+                events.append(.init(step: step, layer: p.layer, damping: Double(state[usedDamping]),
+                                    outcome: .nonFiniteStep))
+            }
+        }
+        v.withMutableSpan(p.state) { s in for i in 0..<4 { s[i] = state[i] } }
+    }
+
+    /// The batch's statistics into the moving averages; the first formation replaces them.
+    private static func formFactors(_ p: KFACPreconditioning, _ v: BufferView, first: Bool, threads: Int,
+                                    workspace: GEMMWorkspace) {
+        let keep = first ? 0 : Float(p.factorDecay), add = first ? 1 : 1 - Float(p.factorDecay)
+        if let c = p.convolution {
+            v.kfacConvInputFactor(x: p.x, shape: c.kernelShape, bias: p.biasGrad != nil, a: p.a, keep: keep, add: add,
+                                  columns: p.work, threads: threads, workspace: workspace)
+        } else {
+            v.kfacDenseInputFactor(x: p.x, batch: p.batch, features: p.inputs, bias: p.biasGrad != nil, a: p.a,
+                                   keep: keep, add: add, threads: threads, workspace: workspace)
+        }
+        v.kfacOutputFactor(r: p.r, batch: p.batch, units: p.rows, positions: p.positions, g: p.g, keep: keep, add: add,
+                           threads: threads, workspace: workspace)
+    }
+
+    enum Inversion: Equatable {
+        case inverted(lambda: Double)
+        case notInvertible(lambda: Double)
+        case nonFinite
+    }
+
+    /// Inverts A + π√λ·I and G + (√λ/π)·I (Martens & Grosse's factored Tikhonov damping), with
+    /// π² the ratio of the factors' mean eigenvalues; a failed factorisation is retried with ten
+    /// times the λ, up to `KFACOptions.dampingRetries` times.
+    static func invert(_ p: KFACPreconditioning, _ v: BufferView) -> Inversion {
+        let n = p.n, m = p.rows
+        guard allFinite(p.a, v) && allFinite(p.g, v) else { return .nonFinite }
+        let meanA = v.trace(p.a, n: n) / Double(n), meanG = v.trace(p.g, n: m) / Double(m)
+        // A factor of zeros (a dead layer, a zero gradient) leaves π undefined: split λ evenly.
+        let ratio = (meanA / meanG).squareRoot()
+        let pi = ratio.isFinite && ratio > 0 ? ratio : 1
+        var lambda = p.damping
+        for _ in 0...KFACOptions.dampingRetries {
+            let root = lambda.squareRoot()
+            if v.dampedInverse(p.a, n: n, damping: pi * root, work: p.inverseWork, inverse: p.aInverse)
+                && v.dampedInverse(p.g, n: m, damping: root / pi, work: p.inverseWork, inverse: p.gInverse) {
+                return .inverted(lambda: lambda)
+            }
+            lambda *= 10
+        }
+        return .notInvertible(lambda: lambda / 10)
+    }
+
+    private static func allFinite(_ id: BufferID, _ v: BufferView) -> Bool {
+        v.withSpan(id) { s in
+            for i in s.indices where !s[i].isFinite { return false }
+            return true
+        }
+    }
+
+    /// KL clipping: scales every gradient preconditioned this step by min(1, √(limit / (lr²·Σ⟨V, ∇⟩))).
+    static func clip(_ p: KFACClip, _ v: BufferView, learningRate: Double) {
+        let sum = p.layers.reduce(0.0) { total, l in total + v.withSpan(l.state) { Double($0[dot]) } }
+        let s = learningRate * learningRate * abs(sum)
+        guard s > 0, s.isFinite else { return }
+        let nu = min(1, (p.limit / s).squareRoot())
+        guard nu < 1 else { return }
+        for l in p.layers where v.withSpan(l.state, { $0[held] }) == 1 {
+            v.scale(l.weightGrad, by: Float(nu))
+            if let b = l.biasGrad { v.scale(b, by: Float(nu)) }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+// K-FAC's kernels (docs/ALGORITHMS.md "K-FAC"): the Kronecker factors' moving averages formed
+// with GEMM, a damped factor's inverse in Double, and the preconditioned gradient G⁻¹·∇·A⁻¹.
+// Factors are n × n row-major Float with the bias unit (the input's appended constant 1) last.
+// Each factor update is `F ← keep·F + add·(batch statistic)`: keep = 0, add = 1 forms it afresh
+// (F is then not read, so it may hold anything).
+
+/// A dense layer's input factor: `A ← keep·A + add·[x 1]ᵀ[x 1]/B`.
+// x (B, f) -> a (n, n), n = f + (bias ? 1 : 0)
+public func kfacDenseInputFactor(x: UnsafePointer<Float>, batch: Int, features f: Int, bias: Bool,
+                                 a: UnsafeMutablePointer<Float>, keep: Float, add: Float,
+                                 threads: Int, workspace: GEMMWorkspace?) {
+    let n = f + (bias ? 1 : 0), scale = add / Float(max(batch, 1))
+    gemm(transA: true, transB: false, m: f, n: f, k: batch, alpha: scale, a: x, lda: max(f, 1), b: x, ldb: max(f, 1),
+         beta: keep, c: a, ldc: n, threads: threads, workspace: workspace)
+    guard bias else { return }
+    // The bias row and column: the mean of each input unit, and 1 in the corner.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: max(f, 1)) { sums in
+        let s = sums.baseAddress!
+        s.update(repeating: 0, count: f)
+        for b in 0..<batch {
+            let row = x + b * f
+            for j in 0..<f { s[j] += row[j] }
+        }
+        updateBiasBorder(a, n: n, sums: s, keep: keep, add: scale, corner: add)
+    }
+}
+
+/// A convolution's input factor (Grosse & Martens' KFC): the patches' second moment summed
+/// over output positions and averaged over the batch, `A ← keep·A + add·Σ_t ā_t ā_tᵀ/B` with
+/// ā_t a patch (C·kh·kw values) and its constant 1. `columns` holds `kfacColumnCount(s)` floats:
+/// samples are laid side by side so that each product is at least ~512 deep.
+// x (B, C, H, W) -> a (n, n), n = C·kh·kw + (bias ? 1 : 0)
+public func kfacConvInputFactor(x: UnsafePointer<Float>, shape s: Conv2dShape, bias: Bool,
+                                a: UnsafeMutablePointer<Float>, keep: Float, add: Float,
+                                columns: UnsafeMutablePointer<Float>, threads: Int, workspace: GEMMWorkspace?) {
+    let k = s.patchSize, p = s.outPositions, n = k + (bias ? 1 : 0)
+    let group = kfacSampleGroup(s), scale = add / Float(max(s.batch, 1))
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: max(k, 1)) { sums in
+        let sum = sums.baseAddress!
+        sum.update(repeating: 0, count: k)
+        var first = 0
+        while first < s.batch {
+            let count = min(group, s.batch - first), width = count * p
+            for j in 0..<count {
+                im2col(x: x + (first + j) * s.inPlane, col: columns + j * p, shape: s, ldcol: width)
+            }
+            gemm(transA: false, transB: true, m: k, n: k, k: width, alpha: scale, a: columns, lda: width,
+                 b: columns, ldb: width, beta: first == 0 ? keep : 1, c: a, ldc: n, threads: threads, workspace: workspace)
+            if bias {
+                for r in 0..<k {
+                    let row = columns + r * width
+                    var t: Float = 0
+                    for c in 0..<width { t += row[c] }
+                    sum[r] += t
+                }
+            }
+            first += count
+        }
+        if s.batch == 0 { scaleFactor(a, count: k * n, keep: keep) }
+        if bias { updateBiasBorder(a, n: n, sums: sum, keep: keep, add: scale, corner: add * Float(p)) }
+    }
+}
+
+/// Floats of scratch `kfacConvInputFactor` needs.
+public func kfacColumnCount(_ s: Conv2dShape) -> Int { s.patchSize * s.outPositions * kfacSampleGroup(s) }
+
+/// Samples side by side per product: enough for a depth of ~512, at most the batch.
+private func kfacSampleGroup(_ s: Conv2dShape) -> Int {
+    max(1, min(s.batch, (512 + s.outPositions - 1) / max(s.outPositions, 1)))
+}
+
+/// A layer's output factor from the gradient R = ∂L/∂Y of the batch's mean loss: the
+/// per-sample gradients are B·r, so `G ← keep·G + add·(B/P)·Σ_{b,t} r_{b,t} r_{b,t}ᵀ` with P the
+/// output positions (1 for a dense layer; KFC's 1/|T| for a convolution).
+// r (B, u, P) -> g (u, u)
+public func kfacOutputFactor(r: UnsafePointer<Float>, batch: Int, units u: Int, positions p: Int,
+                             g: UnsafeMutablePointer<Float>, keep: Float, add: Float,
+                             threads: Int, workspace: GEMMWorkspace?) {
+    let scale = add * Float(batch) / Float(max(p, 1))
+    if p == 1 {
+        gemm(transA: true, transB: false, m: u, n: u, k: batch, alpha: scale, a: r, lda: max(u, 1), b: r, ldb: max(u, 1),
+             beta: keep, c: g, ldc: max(u, 1), threads: threads, workspace: workspace)
+        return
+    }
+    if batch == 0 { scaleFactor(g, count: u * u, keep: keep) }
+    for b in 0..<batch {
+        let rb = r + b * u * p
+        gemm(transA: false, transB: true, m: u, n: u, k: p, alpha: scale, a: rb, lda: p, b: rb, ldb: p,
+             beta: b == 0 ? keep : 1, c: g, ldc: max(u, 1), threads: threads, workspace: workspace)
+    }
+}
+
+/// The bias row and column of a factor: `keep·F + add·sums`, and `keep·F + corner` at (n−1, n−1).
+private func updateBiasBorder(_ a: UnsafeMutablePointer<Float>, n: Int, sums: UnsafePointer<Float>,
+                              keep: Float, add: Float, corner: Float) {
+    let last = n - 1
+    for j in 0..<last {
+        let value = add * sums[j]
+        a[j * n + last] = keep == 0 ? value : keep * a[j * n + last] + value
+        a[last * n + j] = keep == 0 ? value : keep * a[last * n + j] + value
+    }
+    a[last * n + last] = keep == 0 ? corner : keep * a[last * n + last] + corner
+}
+
+private func scaleFactor(_ a: UnsafeMutablePointer<Float>, count: Int, keep: Float) {
+    for i in 0..<count { a[i] = keep == 0 ? 0 : keep * a[i] }
+}
+
+/// Σ of the diagonal of an n × n Float matrix, in Double.
+public func trace(_ a: UnsafePointer<Float>, n: Int) -> Double {
+    var t = 0.0
+    for i in 0..<n { t += Double(a[i * n + i]) }
+    return t
+}
+
+/// `(F + δI)⁻¹` of a symmetric n × n Float factor, computed in Double (Cholesky, the triangular
+/// inverse, then L⁻ᵀL⁻¹) and rounded to Float, both triangles written. Only F's lower triangle is
+/// read. `work` holds `2·n²` Doubles. False, `inverse` untouched, when F has a non-finite entry
+/// or F + δI is not positive definite.
+// factor (n, n) -> inverse (n, n)
+public func dampedInverse(_ factor: UnsafePointer<Float>, n: Int, damping: Double,
+                          work: UnsafeMutablePointer<Double>, inverse: UnsafeMutablePointer<Float>) -> Bool {
+    let l = work, s = work + n * n
+    for i in 0..<n {
+        for j in 0...i {
+            let x = Double(factor[i * n + j])
+            guard x.isFinite else { return false }
+            l[i * n + j] = x
+        }
+        l[i * n + i] += damping
+    }
+    guard choleskyFactor(l, n: n, lda: n) == .success else { return false }
+    invertLowerInPlace(l, n: n, row: s)
+    // S = Xᵀ X with X = L⁻¹ lower triangular: row k of X adds x_k[i]·x_k[0...i] to row i of S.
+    for i in 0..<n { (s + i * n).update(repeating: 0, count: i + 1) }
+    for k in 0..<n {
+        let xk = l + k * n
+        for i in 0...k {
+            let c = xk[i], si = s + i * n
+            if c == 0 { continue }
+            for j in 0...i { si[j] += c * xk[j] }
+        }
+    }
+    for i in 0..<n {
+        for j in 0...i {
+            let v = Float(s[i * n + j])
+            guard v.isFinite else { return false }
+            inverse[i * n + j] = v
+            inverse[j * n + i] = v
+        }
+    }
+    return true
+}
+
+/// Replaces the lower-triangular L (lower triangle of `l`) by L⁻¹, row by row:
+/// x_i = (e_i − Σ_{k<i} L[i,k]·x_k)/L[i,i], each x_k nonzero up to column k. `row` holds n Doubles.
+private func invertLowerInPlace(_ l: UnsafeMutablePointer<Double>, n: Int, row t: UnsafeMutablePointer<Double>) {
+    for i in 0..<n {
+        let li = l + i * n, d = li[i]
+        t.update(from: li, count: i)
+        li.update(repeating: 0, count: i)
+        li[i] = 1
+        for k in 0..<i {
+            let c = t[k], xk = l + k * n
+            if c == 0 { continue }
+            for j in 0...k { li[j] -= c * xk[j] }
+        }
+        let r = 1 / d
+        for j in 0...i { li[j] *= r }
+    }
+}
+
+/// K-FAC's step direction for one layer, in place: `[∇W ∇b] ← G⁻¹·[∇W ∇b]·A⁻¹` where ∇W is
+/// (m, f) and ∇b (m) the bias column. `work` holds `2·m·n` floats. Returns ⟨V, ∇⟩ (in Double) for
+/// KL clipping, or nil, the gradient left as it was, when V has a non-finite entry.
+// weightGrad (m, f), biasGrad (m), aInverse (n, n), gInverse (m, m) -> weightGrad, biasGrad
+public func kfacPrecondition(weightGrad: UnsafeMutablePointer<Float>, biasGrad: UnsafeMutablePointer<Float>?,
+                             rows m: Int, inputs f: Int, aInverse: UnsafePointer<Float>, gInverse: UnsafePointer<Float>,
+                             work: UnsafeMutablePointer<Float>, threads: Int, workspace: GEMMWorkspace?) -> Double? {
+    let n = f + (biasGrad == nil ? 0 : 1)
+    let grad = work, half = work + m * n
+    for i in 0..<m {
+        (grad + i * n).update(from: weightGrad + i * f, count: f)
+        if let biasGrad { grad[i * n + f] = biasGrad[i] }
+    }
+    gemm(transA: false, transB: false, m: m, n: n, k: m, a: gInverse, lda: max(m, 1), b: grad, ldb: max(n, 1),
+         c: half, ldc: max(n, 1), threads: threads, workspace: workspace)
+    gemm(transA: false, transB: false, m: m, n: n, k: n, a: half, lda: max(n, 1), b: aInverse, ldb: max(n, 1),
+         c: grad, ldc: max(n, 1), threads: threads, workspace: workspace)
+    var dot = 0.0
+    for i in 0..<m {
+        let v = grad + i * n, w = weightGrad + i * f
+        var t: Float = 0
+        for j in 0..<f { t += v[j] * w[j] }
+        if let biasGrad { t += v[f] * biasGrad[i] }
+        dot += Double(t)
+    }
+    guard dot.isFinite else { return nil }
+    for i in 0..<m {
+        (weightGrad + i * f).update(from: grad + i * n, count: f)
+        if let biasGrad { biasGrad[i] = grad[i * n + f] }
+    }
+    return dot
+}

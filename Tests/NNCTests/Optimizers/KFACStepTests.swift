@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+@testable import NNC
+
+/// K-FAC's step against the definition (docs/ALGORITHMS.md "K-FAC") computed here in Double on
+/// one dense softmax layer: the factors A = [X 1]ᵀ[X 1]/B and G = B·RᵀR, the π-adjusted damping,
+/// V = (G + γ_G I)⁻¹·[∇W ∇b]·(A + γ_A I)⁻¹, the moving averages, the inverses reused between
+/// inversions, KL clipping, a factor that cannot be inverted, and a resumed run.
+struct KFACStepTests {
+    static let inputs = 5, classes = 3, batch = 8
+
+    static func session(_ options: String) throws -> Session {
+        let text = """
+            net soft {
+              input [\(inputs)]
+              dense \(classes), init: normal(0.5)
+              loss cross_entropy
+            }
+            optimizer kfac { momentum: 0, \(options) }
+            """
+        return try RuntimeTests.session(text, batch: batch, seed: 9)
+    }
+
+    /// One batch at the layer's current weights: the factors of the batch and the gradient
+    /// [∇W ∇b] (classes × (inputs + 1)).
+    struct Batch {
+        var a: [[Double]], g: [[Double]], gradient: [[Double]]
+
+        init(_ s: Session, _ input: [Float], _ labels: [Int32]) throws {
+            let w = try RuntimeTests.read(s, "dense1.weight").map(Double.init)
+            let b = try RuntimeTests.read(s, "dense1.bias").map(Double.init)
+            let (n, m, bs) = (inputs + 1, classes, Double(batch))
+            let x = (0..<batch).map { r in (0..<inputs).map { Double(input[r * inputs + $0]) } + [1] }
+            var rows: [[Double]] = []
+            for r in 0..<batch {
+                let z = (0..<m).map { o in (0..<inputs).reduce(b[o]) { $0 + w[o * inputs + $1] * x[r][$1] } }
+                let top = z.max()!, e = z.map { exp($0 - top) }, sum = e.reduce(0, +)
+                rows.append((0..<m).map { (e[$0] / sum - (Int(labels[r]) == $0 ? 1 : 0)) / bs })
+            }
+            a = (0..<n).map { i in (0..<n).map { j in x.reduce(0) { $0 + $1[i] * $1[j] } / bs } }
+            g = (0..<m).map { i in (0..<m).map { j in rows.reduce(0) { $0 + $1[i] * $1[j] } * bs } }
+            gradient = (0..<m).map { o in (0..<n).map { j in (0..<batch).reduce(0) { $0 + rows[$1][o] * x[$1][j] } } }
+        }
+    }
+
+    /// (G + γ_G I)⁻¹·M·(A + γ_A I)⁻¹ with the π-adjusted split of λ.
+    static func direction(a: [[Double]], g: [[Double]], _ m: [[Double]], lambda: Double) -> [[Double]] {
+        let meanA = (0..<a.count).reduce(0) { $0 + a[$1][$1] } / Double(a.count)
+        let meanG = (0..<g.count).reduce(0) { $0 + g[$1][$1] } / Double(g.count)
+        let pi = (meanA / meanG).squareRoot(), root = lambda.squareRoot()
+        let da = damped(a, pi * root), dg = damped(g, root / pi)
+        let right = RuntimeTests.solveRight(m, da)                    // M·(A + γ_A I)⁻¹
+        let left = RuntimeTests.solveRight(transpose(right), dg)      // (…)ᵀ·(G + γ_G I)⁻¹, G symmetric
+        return transpose(left)
+    }
+
+    static func damped(_ f: [[Double]], _ d: Double) -> [[Double]] {
+        f.indices.map { i in f[i].indices.map { j in f[i][j] + (i == j ? d : 0) } }
+    }
+
+    static func transpose(_ x: [[Double]]) -> [[Double]] { x[0].indices.map { j in x.indices.map { x[$0][j] } } }
+
+    /// [W b] row by row, as the session holds it.
+    static func parameters(_ s: Session) throws -> [[Double]] {
+        let w = try RuntimeTests.read(s, "dense1.weight").map(Double.init)
+        let b = try RuntimeTests.read(s, "dense1.bias").map(Double.init)
+        return (0..<classes).map { o in (0..<inputs).map { w[o * inputs + $0] } + [b[o]] }
+    }
+
+    static func minus(_ p: [[Double]], _ v: [[Double]], scale: Double = 1) -> [Double] {
+        zip(p, v).flatMap { zip($0, $1).map { $0 - scale * $1 } }
+    }
+
+    static let tolerance = Tolerance(name: "K-FAC in Float vs Double", relative: 2e-3, absolute: 2e-5)
+
+    /// lr 1, no momentum, no clipping: one step is w − V of the batch's own factors.
+    @Test func firstStepIsTheDampedNaturalGradient() throws {
+        let s = try Self.session("lr: 1, damping: 0.1, kl_clip: false")
+        let (input, labels) = RuntimeTests.batch(s, seed: 21)
+        let before = try Self.parameters(s), p = try Batch(s, input, labels)
+        _ = try s.trainStep(input: input, labels: labels, lr: 1, step: 1)
+        let v = Self.direction(a: p.a, g: p.g, p.gradient, lambda: 0.1)
+        expectClose(try Self.parameters(s).flatMap { $0 }, Self.minus(before, v), Self.tolerance, "weights after one step")
+        expectClose(try RuntimeTests.read(s, "kfac.a.dense1").map(Double.init), p.a.flatMap { $0 }, .float, "A")
+        expectClose(try RuntimeTests.read(s, "kfac.g.dense1").map(Double.init), p.g.flatMap { $0 }, .float, "G")
+    }
+
+    /// factor_every 1, inverse_every 2, decay 0.8: step 2 averages the factors (0.8·old + 0.2·new)
+    /// but preconditions with step 1's inverses; step 3 inverts the averaged factors.
+    @Test func movingAveragesAndInversesBetweenInversions() throws {
+        let s = try Self.session("lr: 0.5, damping: 0.05, factor_every: 1, inverse_every: 2, factor_decay: 0.8, kl_clip: false")
+        let batches = [21, 22, 23].map { RuntimeTests.batch(s, seed: UInt64($0)) }
+        var a: [[Double]] = [], g: [[Double]] = [], inverted: (a: [[Double]], g: [[Double]]) = ([], [])
+        for (i, b) in batches.enumerated() {
+            let before = try Self.parameters(s), p = try Batch(s, b.input, b.labels)
+            if i == 0 {
+                (a, g) = (p.a, p.g)
+            } else {
+                a = zip(a, p.a).map { zip($0, $1).map { 0.8 * $0 + 0.2 * $1 } }
+                g = zip(g, p.g).map { zip($0, $1).map { 0.8 * $0 + 0.2 * $1 } }
+            }
+            if i != 1 { inverted = (a, g) }
+            _ = try s.trainStep(input: b.input, labels: b.labels, lr: 0.5, step: i + 1)
+            let v = Self.direction(a: inverted.a, g: inverted.g, p.gradient, lambda: 0.05)
+            expectClose(try Self.parameters(s).flatMap { $0 }, Self.minus(before, v, scale: 0.5), Self.tolerance,
+                        "weights after step \(i + 1)")
+            expectClose(try RuntimeTests.read(s, "kfac.a.dense1").map(Double.init), a.flatMap { $0 }, .float,
+                        "A after step \(i + 1)")
+        }
+    }
+
+    /// kl_clip: the step is ν·V with ν = min(1, √(c / (lr²·⟨V, ∇⟩))), here well below 1.
+    @Test func klClipScalesTheStep() throws {
+        let s = try Self.session("lr: 0.5, damping: 0.1, kl_clip: 1e-6")
+        let (input, labels) = RuntimeTests.batch(s, seed: 21)
+        let before = try Self.parameters(s), p = try Batch(s, input, labels)
+        _ = try s.trainStep(input: input, labels: labels, lr: 0.5, step: 1)
+        let v = Self.direction(a: p.a, g: p.g, p.gradient, lambda: 0.1)
+        let vg = zip(v.flatMap { $0 }, p.gradient.flatMap { $0 }).reduce(0) { $0 + $1.0 * $1.1 }
+        let nu = min(1, (1e-6 / (0.25 * vg)).squareRoot())
+        #expect(nu < 0.5)
+        expectClose(try Self.parameters(s).flatMap { $0 }, Self.minus(before, v, scale: 0.5 * nu), Self.tolerance,
+                    "weights after a clipped step")
+    }
+
+    /// A factor that is not positive definite at the configured λ is inverted with ten times
+    /// more until it is, and the event says with how much.
+    @Test func failedFactorisationRetriesWithMoreDamping() throws {
+        let s = try Self.session("lr: 0.1, damping: 0.001, factor_every: 100, inverse_every: 100")
+        let (input, labels) = RuntimeTests.batch(s, seed: 21)
+        _ = try s.trainStep(input: input, labels: labels, lr: 0.1, step: 1)
+        #expect(s.train.takeDampingEvents().isEmpty)
+        // −5·I: π is undefined (negative trace), so each factor gets √λ; √λ > 5 first at λ = 100.
+        let n = Self.inputs + 1
+        let minusFive: [Float] = (0..<(n * n)).map { k in k % (n + 1) == 0 ? -5 : 0 }
+        try s.write("kfac.a.dense1", minusFive)
+        try s.write("kfac.state.dense1", [1, 0, 0, 0])
+        _ = try s.trainStep(input: input, labels: labels, lr: 0.1, step: 2)
+        let events = s.train.takeDampingEvents()
+        #expect(events.map(\.outcome) == [.raised])
+        #expect(abs((events.first?.damping ?? 0) - 100) < 1e-9)
+        #expect(try RuntimeTests.read(s, "kfac.state.dense1")[1] == 1)
+        #expect(try Self.parameters(s).flatMap { $0 }.allSatisfy(\.isFinite))
+    }
+
+    /// A factor with a NaN: the layer takes its plain gradient, and the factors start afresh.
+    @Test func nonFiniteFactorFallsBackToThePlainGradient() throws {
+        let s = try Self.session("lr: 0.1, factor_every: 100, inverse_every: 100, kl_clip: false")
+        let b1 = RuntimeTests.batch(s, seed: 21), b2 = RuntimeTests.batch(s, seed: 22)
+        _ = try s.trainStep(input: b1.input, labels: b1.labels, lr: 0.1, step: 1)
+        var a = try RuntimeTests.read(s, "kfac.a.dense1")
+        a[3] = .nan
+        try s.write("kfac.a.dense1", a)
+        try s.write("kfac.state.dense1", [1, 0, 0, 0])
+        let before = try Self.parameters(s), p = try Batch(s, b2.input, b2.labels)
+        _ = try s.trainStep(input: b2.input, labels: b2.labels, lr: 0.1, step: 2)
+        #expect(s.train.takeDampingEvents().map(\.outcome) == [.nonFinite])
+        expectClose(try Self.parameters(s).flatMap { $0 }, Self.minus(before, p.gradient, scale: 0.1), .float,
+                    "plain SGD step")
+        #expect(try RuntimeTests.read(s, "kfac.state.dense1")[0] == 0)
+    }
+
+    /// A run stopped between inversions and resumed from its checkpoint takes the same steps as
+    /// one that never stopped: the factors, inverses and their bookkeeping are in the checkpoint.
+    @Test func resumeBetweenInversionsEqualsUninterrupted() throws {
+        let model = try TrainerTests.spirals(epochs: 2, optimizer: "kfac { lr: 0.05, factor_every: 2, inverse_every: 6 }")
+        let whole = try TrainerTests.trainer(model)
+        var wholeLosses: [Float] = []
+        try whole.run(events: { if case .step(let s) = $0 { wholeLosses.append(s.loss) } })
+
+        let file = TrainerTests.temporaryFile("kfac-resume.safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let first = try TrainerTests.trainer(model, checkpoint: file)
+        var stopAt = first.data.trainIndices.count / 32 + 3
+        while stopAt % 6 == 0 || stopAt % 2 == 0 { stopAt += 1 }
+        var losses: [Float] = []
+        let stopped = try first.run(events: { if case .step(let s) = $0 { losses.append(s.loss) } },
+                                    shouldStop: { losses.count >= stopAt })
+        #expect(stopped.status == .stopped)
+
+        let checkpoint = try Checkpoint.read(file)
+        #expect(checkpoint.info("kfac.a_inverse.dense1") != nil)
+        let second = try TrainerTests.trainer(model, checkpoint: file)
+        try second.resume(from: checkpoint)
+        var resumed = losses
+        try second.run(events: { if case .step(let s) = $0 { resumed.append(s.loss) } })
+        #expect(resumed == wholeLosses)
+        for t in whole.session.persistentTensors {
+            #expect(whole.session.read(t.name) == second.session.read(t.name), "\(t.name) differs after resume")
+        }
+    }
+}
