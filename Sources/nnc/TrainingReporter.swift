@@ -62,6 +62,9 @@ final class TrainingReporter {
         case .analysis(let a):
             clearBar()
             output(a.table())
+        case .damping(_, let d):
+            clearBar()
+            output("K-FAC, step \(d.step), layer '\(d.layer)': " + d.outcome.explanation(damping: format(d.damping)))
         case .checkpointed:
             break
         case .finished(let end):

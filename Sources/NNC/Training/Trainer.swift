@@ -184,6 +184,7 @@ public final class Trainer {
                                     stepsPerEpoch: stepsPerEpoch, loss: loss, learningRate: rate,
                                     seconds: Date().timeIntervalSince(started),
                                     epochSeconds: Date().timeIntervalSince(epochStart), epochSamples: result.samples)))
+            for e in session.train.takeDampingEvents() { events(.damping(epoch: epoch, e)) }
             if let analyzer, case .everySteps(let n) = options.analysis, state.step % max(n, 1) == 0 {
                 events(.analysis(analyzer.record(epoch: epoch, step: state.step)))
             }

@@ -11,6 +11,9 @@ public enum TrainingEvent {
     case epoch(EpochRecord)
     /// Per-layer analysis (`--analyze`), after an epoch or every N steps.
     case analysis(AnalysisRecord)
+    /// K-FAC needed more damping than configured to invert a layer's factors, or gave up on
+    /// them for a while (docs/LOG.md `damping`).
+    case damping(epoch: Int, KFACDampingEvent)
     /// A checkpoint was written.
     case checkpointed(CheckpointRecord)
     case finished(RunEnd)

@@ -66,6 +66,13 @@ public enum TrainingLog {
             return a.logLine
         case .evaluating:
             return nil
+        case .damping(let epoch, let d):
+            o.add("type", string: "damping")
+            o.add("epoch", epoch)
+            o.add("step", d.step)
+            o.add("layer", string: d.layer)
+            o.add("damping", d.damping)
+            o.add("outcome", string: d.outcome.rawValue)
         case .checkpointed(let c):
             o.add("type", string: "checkpoint")
             o.add("path", string: c.path)

@@ -3,7 +3,7 @@
 public struct KFACOptions: Hashable, Sendable {
     /// Tikhonov damping λ of the Kronecker-factored Fisher, split over the two factors by
     /// Martens & Grosse's π-adjustment: A + π√λ·I and G + (√λ/π)·I.
-    public var damping: Double = 1e-3
+    public var damping: Double = 0.01
     /// Weight of the old factor in the exponential moving averages of A and G.
     public var factorDecay: Double = 0.95
     /// Form A and G from the batch every this many steps.

@@ -15,6 +15,16 @@ public struct KFACDampingEvent: Hashable, Sendable {
         case nonFinite = "non_finite"
         /// The preconditioned gradient had a non-finite entry: the plain gradient was used.
         case nonFiniteStep = "non_finite_step"
+
+        /// One line for the terminal; `damping` as the reporter formats numbers.
+        public func explanation(damping: String) -> String {
+            switch self {
+            case .raised: return "its factors needed damping \(damping) to be inverted"
+            case .failed: return "its factors could not be inverted even with damping \(damping); plain gradient until the next inversion"
+            case .nonFinite: return "a factor held nan or inf; factors formed afresh, plain gradient until then"
+            case .nonFiniteStep: return "the preconditioned gradient held nan or inf; plain gradient this step"
+            }
+        }
     }
     public var step: Int
     public var layer: String
