@@ -202,3 +202,27 @@ public func kfacPrecondition(weightGrad: UnsafeMutablePointer<Float>, biasGrad: 
     }
     return dot
 }
+
+/// `⟨δ, G·δ·A⟩ = vec(δ)ᵀ (A ⊗ G) vec(δ)`, in Double: the curvature K-FAC's factors give a step δ
+/// (adaptive damping's quadratic model). Arrays, since the runtime calls it on copies it made.
+// delta (m, n), a (n, n), g (m, m) -> scalar
+public func kroneckerQuadratic(_ delta: [Float], rows m: Int, cols n: Int, a: [Float], g: [Float], threads: Int) -> Double {
+    precondition(delta.count == m * n && a.count == n * n && g.count == m * m, "kroneckerQuadratic: sizes")
+    if m == 0 || n == 0 { return 0 }
+    return withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * m * n) { buffer in
+        let t = buffer.baseAddress!, u = t + m * n
+        return delta.withUnsafeBufferPointer { d in
+            a.withUnsafeBufferPointer { ap in
+                g.withUnsafeBufferPointer { gp in
+                    gemm(transA: false, transB: false, m: m, n: n, k: m, a: gp.baseAddress!, lda: m, b: d.baseAddress!,
+                         ldb: n, c: t, ldc: n, threads: threads)
+                    gemm(transA: false, transB: false, m: m, n: n, k: n, a: t, lda: n, b: ap.baseAddress!, ldb: n,
+                         c: u, ldc: n, threads: threads)
+                }
+            }
+            var sum = 0.0
+            for i in 0..<(m * n) { sum += Double(d[i]) * Double(u[i]) }
+            return sum
+        }
+    }
+}

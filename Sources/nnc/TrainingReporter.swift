@@ -63,6 +63,8 @@ final class TrainingReporter {
             clearBar()
             output(a.table())
         case .damping(_, let d):
+            // Adaptation happens every few steps: the log has it, the terminal would drown in it.
+            guard d.outcome != .adapted else { return }
             clearBar()
             output("K-FAC, step \(d.step), layer '\(d.layer)': " + d.outcome.explanation(damping: format(d.damping)))
         case .checkpointed:

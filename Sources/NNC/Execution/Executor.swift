@@ -83,6 +83,9 @@ final class Executor {
         }
     }
 
+    /// Adds an event from outside the kernels (adaptive damping runs around a whole step).
+    func record(_ event: KFACDampingEvent) { dampingEvents.append(event) }
+
     /// The damping events since the last call, oldest first.
     func takeDampingEvents() -> [KFACDampingEvent] {
         defer { dampingEvents.removeAll() }

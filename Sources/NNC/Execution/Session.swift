@@ -105,7 +105,10 @@ public final class Session {
     /// batch's mean loss. `step` is the 1-based global step (Adam's bias correction, SGD2's
     /// `every` and noise).
     public func trainStep(lr: Double, step: Int) throws -> Float {
-        try run([train.forward, train.backward, train.update], learningRate: lr, step: step)
+        if let adaptive = model.optimizer.kfac?.adaptive, step % max(adaptive.every, 1) == 0 {
+            return try adaptDampingStep(lr: lr, step: step, adaptive)
+        }
+        return try run([train.forward, train.backward, train.update], learningRate: lr, step: step)
     }
 
     /// `loadTrainBatch` from arrays (`input` batch × features, preprocessed), then `trainStep`:
@@ -236,7 +239,7 @@ public final class Session {
 
     /// Runs the kernel ranges of the train plan in order with the step's settings and the
     /// runtime's random stream; the batch's mean loss.
-    private func run(_ ranges: [Range<Int>], learningRate: Double, step: Int) throws -> Float {
+    func run(_ ranges: [Range<Int>], learningRate: Double, step: Int) throws -> Float {
         var ctx = StepContext(learningRate: learningRate, step: step, random: random)
         defer { random = ctx.random }
         for range in ranges { try train.run(range, &ctx) }

@@ -124,7 +124,8 @@ public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
     /// The factors' moving averages and their damped inverses (optimizer state).
     public var a: BufferID, g: BufferID, aInverse: BufferID, gInverse: BufferID
     /// [factor formations so far, inverses held (0 or 1), the damping λ they were made with,
-    /// ⟨V, ∇⟩ of this step's preconditioned gradient V (for KL clipping)] (optimizer state).
+    /// ⟨V, ∇⟩ of this step's preconditioned gradient V (for KL clipping), the λ adaptive damping
+    /// has moved to (0 until it moves)] (optimizer state).
     public var state: BufferID
     /// Float scratch: the gradient and a half-product (2·rows·n), or a conv's patch columns.
     public var work: BufferID

@@ -188,6 +188,10 @@ enum CheckMessage {
     }
     static func inverseEveryFix(_ factors: Int) -> String { "write 'inverse_every: \(factors)' or more" }
     static let klClipExpectation = "a positive number or 'false'"
+    static let dampingExpectation = "a positive number or 'adaptive(0.01, every: 5, min: 1e-6, max: 100)'"
+    static func dampingBoundsOrder(_ low: Double, _ high: Double) -> String {
+        "the damping bounds are out of order: min \(low) is not below max \(high)"
+    }
     static let overrideNeedsName = "'layer' needs the name of a layer"
     static let overrideFix = "write e.g. 'layer dense1 { lr_scale: 0.1 }'"
     static let idxNeedsTwoFiles = "'idx' needs an image file and a label file"

@@ -103,7 +103,7 @@ extension ConfigChecker {
     /// K-FAC's keys over KFACOptions' defaults; `inverse_every` below `factor_every` is an error.
     private func kfac(_ e: Entries, real: (String) -> Double?, int: (String) -> Int?) -> KFACOptions {
         var o = KFACOptions()
-        o.damping = real("damping") ?? o.damping
+        if let v = e.values["damping"] { damping(v, e, into: &o) }
         o.factorDecay = real("factor_decay") ?? o.factorDecay
         o.factorEvery = int("factor_every") ?? o.factorEvery
         o.inverseEvery = int("inverse_every") ?? o.inverseEvery
@@ -125,6 +125,35 @@ extension ConfigChecker {
             e.failed = true
         }
         return o
+    }
+
+    /// `damping: 0.01` or `damping: adaptive(0.01, every: 5, min: 1e-6, max: 100)`.
+    private func damping(_ v: Value, _ e: Entries, into o: inout KFACOptions) {
+        let what = phrase("damping", "optimizer")
+        if v.number != nil {
+            if let x = evaluator.real(v, what, .greaterThan(0)) { o.damping = x } else { e.failed = true }
+            return
+        }
+        typealias D = KFACOptions.AdaptiveDamping
+        let spec = StatementSpec("adaptive", "", positional: .init("start", .real, .value(.real(KFACOptions().damping)), "",
+                                                     bounds: .greaterThan(0)),
+                                 options: [.init("every", .int, .value(.int(D.defaultEvery)), "", bounds: .size),
+                                           .init("min", .real, .value(.real(D.defaultMinimum)), "", bounds: .greaterThan(0)),
+                                           .init("max", .real, .value(.real(D.defaultMaximum)), "", bounds: .greaterThan(0))])
+        guard let a = call(v, spec) else {
+            evaluator.mismatch(v, what, CheckMessage.dampingExpectation)
+            e.failed = true
+            return
+        }
+        let start = a.real("start"), every = a.int("every"), low = a.real("min"), high = a.real("max")
+        guard let start, let every, let low, let high, !a.failed else { e.failed = true; return }
+        guard low < high else {
+            sink.error(CheckMessage.dampingBoundsOrder(low, high), at: v.range)
+            e.failed = true
+            return
+        }
+        o.damping = min(max(start, low), high)
+        o.adaptive = D(every: every, minimum: low, maximum: high)
     }
 
     /// `noise(eta: 0.3, gamma: 0.55)`, `noise(0.3)`, or `false` for none.

@@ -70,9 +70,10 @@ public enum TrainingLog {
             o.add("type", string: "damping")
             o.add("epoch", epoch)
             o.add("step", d.step)
-            o.add("layer", string: d.layer)
+            if !d.layer.isEmpty { o.add("layer", string: d.layer) }
             o.add("damping", d.damping)
             o.add("outcome", string: d.outcome.rawValue)
+            if let rho = d.rho { o.add("rho", rho) }
         case .checkpointed(let c):
             o.add("type", string: "checkpoint")
             o.add("path", string: c.path)

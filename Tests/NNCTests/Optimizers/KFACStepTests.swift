@@ -134,7 +134,7 @@ struct KFACStepTests {
         let n = Self.inputs + 1
         let minusFive: [Float] = (0..<(n * n)).map { k in k % (n + 1) == 0 ? -5 : 0 }
         try s.write("kfac.a.dense1", minusFive)
-        try s.write("kfac.state.dense1", [1, 0, 0, 0])
+        try s.write("kfac.state.dense1", [1, 0, 0, 0, 0])
         _ = try s.trainStep(input: input, labels: labels, lr: 0.1, step: 2)
         let events = s.train.takeDampingEvents()
         #expect(events.map(\.outcome) == [.raised])
@@ -151,7 +151,7 @@ struct KFACStepTests {
         var a = try RuntimeTests.read(s, "kfac.a.dense1")
         a[3] = .nan
         try s.write("kfac.a.dense1", a)
-        try s.write("kfac.state.dense1", [1, 0, 0, 0])
+        try s.write("kfac.state.dense1", [1, 0, 0, 0, 0])
         let before = try Self.parameters(s), p = try Batch(s, b2.input, b2.labels)
         _ = try s.trainStep(input: b2.input, labels: b2.labels, lr: 0.1, step: 2)
         #expect(s.train.takeDampingEvents().map(\.outcome) == [.nonFinite])
@@ -160,10 +160,61 @@ struct KFACStepTests {
         #expect(try RuntimeTests.read(s, "kfac.state.dense1")[0] == 0)
     }
 
+    /// The batch's mean cross-entropy at parameters [W b] (rows), in Double.
+    static func loss(_ params: [[Double]], _ input: [Float], _ labels: [Int32]) -> Double {
+        var total = 0.0
+        for r in 0..<batch {
+            let z = (0..<classes).map { o in
+                (0..<inputs).reduce(params[o][inputs]) { $0 + params[o][$1] * Double(input[r * inputs + $1]) }
+            }
+            let top = z.max()!, sum = z.reduce(0) { $0 + exp($1 - top) }
+            total += log(sum) + top - z[Int(labels[r])]
+        }
+        return total / Double(batch)
+    }
+
+    /// Adaptive damping on step 1 (every: 1): ρ = (L(θ+δ) − L(θ)) / M(δ) with
+    /// M(δ) = ½⟨δ, GδA⟩ + ½λ‖δ‖² + ⟨Ḡ, δ⟩, all computed here from the definition; λ then moves by
+    /// ω = 19/20 in the direction ρ asks for, and the log's event carries ρ.
+    @Test func adaptiveDampingFollowsTheReductionRatio() throws {
+        for lr in [0.2, 10.0] {
+            let (classes, inputs) = (Self.classes, Self.inputs)
+            let s = try Self.session("lr: \(lr), damping: adaptive(0.1, every: 1, min: 1e-4, max: 10), kl_clip: false")
+            let (input, labels) = RuntimeTests.batch(s, seed: 21)
+            let before = try Self.parameters(s), p = try Batch(s, input, labels)
+            _ = try s.trainStep(input: input, labels: labels, lr: lr, step: 1)
+            let after = try Self.parameters(s)
+            let delta = zip(after, before).map { zip($0, $1).map { $0 - $1 } }
+            let gDelta = (0..<classes).map { i in (0..<(inputs + 1)).map { j in
+                (0..<classes).reduce(0.0) { $0 + p.g[i][$1] * delta[$1][j] } } }
+            var curvature = 0.0, squared = 0.0, linear = 0.0
+            for i in 0..<classes {
+                for j in 0..<(inputs + 1) {
+                    let gda = (0..<(inputs + 1)).reduce(0.0) { $0 + gDelta[i][$1] * p.a[$1][j] }
+                    curvature += delta[i][j] * gda
+                    squared += delta[i][j] * delta[i][j]
+                    linear += p.gradient[i][j] * delta[i][j]
+                }
+            }
+            let model = 0.5 * curvature + 0.5 * 0.1 * squared + linear
+            let rho = (Self.loss(after, input, labels) - Self.loss(before, input, labels)) / model
+            let expected = rho > 0.75 ? 0.1 * 0.95 : rho < 0.25 ? 0.1 / 0.95 : 0.1
+            let events = s.train.takeDampingEvents()
+            #expect(events.map(\.outcome) == [.adapted])
+            let reported = try #require(events.first?.rho)
+            #expect(abs(reported - rho) <= 1e-3 * max(abs(rho), 1), "lr \(lr): ρ \(reported) vs \(rho)")
+            let state = try RuntimeTests.read(s, "kfac.state.dense1")
+            #expect(abs(Double(state[KFACStep.adaptedDamping]) - expected) <= 1e-6, "lr \(lr): λ after ρ = \(rho)")
+            // The two rates land on both sides of the rule, so both directions are exercised.
+            #expect(lr < 1 ? rho > 0.75 : rho < 0.25, "lr \(lr): ρ = \(rho)")
+        }
+    }
+
     /// A run stopped between inversions and resumed from its checkpoint takes the same steps as
-    /// one that never stopped: the factors, inverses and their bookkeeping are in the checkpoint.
+    /// one that never stopped: the factors, inverses, adapted λ and their bookkeeping are in the
+    /// checkpoint.
     @Test func resumeBetweenInversionsEqualsUninterrupted() throws {
-        let model = try TrainerTests.spirals(epochs: 2, optimizer: "kfac { lr: 0.05, factor_every: 2, inverse_every: 6 }")
+        let model = try TrainerTests.spirals(epochs: 2, optimizer: "kfac { lr: 0.05, factor_every: 2, inverse_every: 6, damping: adaptive(0.01, every: 4) }")
         let whole = try TrainerTests.trainer(model)
         var wholeLosses: [Float] = []
         try whole.run(events: { if case .step(let s) = $0 { wholeLosses.append(s.loss) } })

@@ -18,7 +18,7 @@ enum KFACLowering {
             let positions = geometry.map { $0.outHeight * $0.outWidth } ?? 1
             let n = inputs + (l.biasGrad == nil ? 0 : 1)
             let columns = geometry.map { kfacColumnCount($0.kernelShape) } ?? 0
-            let state = g.tensor("kfac.state.\(l.name)", .optimizerState, [4])
+            let state = g.tensor("kfac.state.\(l.name)", .optimizerState, [KFACStep.slots])
             let p = KFACPreconditioning(
                 layer: l.name, convolution: geometry, batch: g.batch, rows: rows, inputs: inputs, positions: positions,
                 damping: options.damping, factorDecay: options.factorDecay, factorEvery: options.factorEvery,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// K-FAC's options (docs/ALGORITHMS.md "K-FAC") and their defaults, written here once: the
 /// checker, the option table behind `nnc check --reference` and lowering all read them.
 public struct KFACOptions: Hashable, Sendable {
@@ -13,6 +15,27 @@ public struct KFACOptions: Hashable, Sendable {
     /// Scale the preconditioned step so that its squared Fisher norm, lr²·Σ⟨V, ∇⟩, stays at most
     /// this (Ba et al.'s KL clipping, as kfac-pytorch does); nil turns it off.
     public var klClip: Double? = 1e-3
+
+    /// `damping: adaptive(…)`: λ starts at `damping` and follows the Levenberg–Marquardt rule
+    /// every `every` steps; nil keeps it fixed.
+    public var adaptive: AdaptiveDamping?
+
+    /// Martens & Grosse §6.5, as docs/ALGORITHMS.md "K-FAC" states it.
+    public struct AdaptiveDamping: Hashable, Sendable {
+        public static let defaultEvery = 5
+        public static let defaultMinimum = 1e-6
+        public static let defaultMaximum = 100.0
+        public var every = defaultEvery
+        public var minimum = defaultMinimum
+        public var maximum = defaultMaximum
+        /// ω = (19/20)^every: λ's factor per adaptation.
+        public var omega: Double { pow(19.0 / 20.0, Double(every)) }
+        public init(every: Int = defaultEvery, minimum: Double = defaultMinimum, maximum: Double = defaultMaximum) {
+            self.every = every
+            self.minimum = minimum
+            self.maximum = maximum
+        }
+    }
 
     /// How many times a factorisation that fails is retried, each with ten times the damping.
     public static let dampingRetries = 6

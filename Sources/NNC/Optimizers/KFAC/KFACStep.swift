@@ -15,6 +15,8 @@ public struct KFACDampingEvent: Hashable, Sendable {
         case nonFinite = "non_finite"
         /// The preconditioned gradient had a non-finite entry: the plain gradient was used.
         case nonFiniteStep = "non_finite_step"
+        /// Adaptive damping moved λ (for every layer; `rho` is the step's reduction ratio).
+        case adapted
 
         /// One line for the terminal; `damping` as the reporter formats numbers.
         public func explanation(damping: String) -> String {
@@ -23,13 +25,17 @@ public struct KFACDampingEvent: Hashable, Sendable {
             case .failed: return "its factors could not be inverted even with damping \(damping); plain gradient until the next inversion"
             case .nonFinite: return "a factor held nan or inf; factors formed afresh, plain gradient until then"
             case .nonFiniteStep: return "the preconditioned gradient held nan or inf; plain gradient this step"
+            case .adapted: return "adaptive damping set λ to \(damping)"
             }
         }
     }
     public var step: Int
+    /// Empty for `adapted`, which concerns every layer.
     public var layer: String
     public var damping: Double
     public var outcome: Outcome
+    /// `adapted`: ρ, the actual over the predicted loss change of the step.
+    public var rho: Double? = nil
 }
 
 /// One K-FAC preconditioning (docs/ALGORITHMS.md "K-FAC") as the executor runs it. Everything
@@ -37,21 +43,23 @@ public struct KFACDampingEvent: Hashable, Sendable {
 /// checkpoint taken between two inversions resumes bit for bit and nothing is kept here.
 enum KFACStep {
     /// `state`'s slots.
-    private static let formations = 0, held = 1, usedDamping = 2, dot = 3
+    static let formations = 0, held = 1, usedDamping = 2, dot = 3, adaptedDamping = 4, slots = 5
 
     static func apply(_ p: KFACPreconditioning, _ v: BufferView, step: Int, threads: Int, workspace: GEMMWorkspace,
                       events: inout [KFACDampingEvent]) {
-        var state = v.withSpan(p.state) { s in (0..<4).map { s[$0] } }
+        var state = v.withSpan(p.state) { s in (0..<slots).map { s[$0] } }
         if (step - 1) % max(p.factorEvery, 1) == 0 {
             formFactors(p, v, first: state[formations] == 0, threads: threads, workspace: workspace)
             state[formations] += 1
         }
         if state[formations] > 0 && (state[held] == 0 || (step - 1) % max(p.inverseEvery, 1) == 0) {
-            switch invert(p, v) {
+            // Adaptive damping keeps the current λ in the state; 0 until it first moves.
+            let current = state[adaptedDamping] > 0 ? Double(state[adaptedDamping]) : p.damping
+            switch invert(p, v, lambda: current) {
             case .inverted(let lambda):
                 state[held] = 1
                 state[usedDamping] = Float(lambda)
-                if lambda > p.damping { events.append(.init(step: step, layer: p.layer, damping: lambda, outcome: .raised)) }
+                if lambda > current { events.append(.init(step: step, layer: p.layer, damping: lambda, outcome: .raised)) }
             case .notInvertible(let lambda):
                 state[held] = 0
                 events.append(.init(step: step, layer: p.layer, damping: lambda, outcome: .failed))
@@ -72,7 +80,7 @@ enum KFACStep {
                                     outcome: .nonFiniteStep))
             }
         }
-        v.withMutableSpan(p.state) { s in for i in 0..<4 { s[i] = state[i] } }
+        v.withMutableSpan(p.state) { s in for i in 0..<slots { s[i] = state[i] } }
     }
 
     /// The batch's statistics into the moving averages; the first formation replaces them.
@@ -99,14 +107,14 @@ enum KFACStep {
     /// Inverts A + π√λ·I and G + (√λ/π)·I (Martens & Grosse's factored Tikhonov damping), with
     /// π² the ratio of the factors' mean eigenvalues; a failed factorisation is retried with ten
     /// times the λ, up to `KFACOptions.dampingRetries` times.
-    static func invert(_ p: KFACPreconditioning, _ v: BufferView) -> Inversion {
+    static func invert(_ p: KFACPreconditioning, _ v: BufferView, lambda configured: Double) -> Inversion {
         let n = p.n, m = p.rows
         guard allFinite(p.a, v) && allFinite(p.g, v) else { return .nonFinite }
         let meanA = v.trace(p.a, n: n) / Double(n), meanG = v.trace(p.g, n: m) / Double(m)
         // A factor of zeros (a dead layer, a zero gradient) leaves π undefined: split λ evenly.
         let ratio = (meanA / meanG).squareRoot()
         let pi = ratio.isFinite && ratio > 0 ? ratio : 1
-        var lambda = p.damping
+        var lambda = configured
         for _ in 0...KFACOptions.dampingRetries {
             let root = lambda.squareRoot()
             if v.dampedInverse(p.a, n: n, damping: pi * root, work: p.inverseWork, inverse: p.aInverse)
