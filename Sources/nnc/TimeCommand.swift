@@ -114,6 +114,16 @@ enum TimeCommand: Command {
         out += "total     \(String(format: "%9.3f", stepMs)) ms  (sum of the rows: one timed step, mean of the faster \(t.kept) of \(t.iterations))\n"
         out += "plain step\(String(format: "%9.3f", t.plainStepSeconds * 1000)) ms  (un-instrumented, mean of the faster \(t.kept) of \(t.iterations)); "
             + "total differs by \(String(format: "%+.1f", t.difference * 100)) %\n"
+        if !t.periodic.isEmpty {
+            // The timed steps' means leave these out; an epoch pays them on average.
+            out += "\nK-FAC's periodic work, timed once each:\n"
+            for c in t.periodic {
+                out += "  \(c.layer): factors \(ms(c.formSeconds)) ms every \(counted(c.factorEvery, "step")), "
+                    + "inverses \(ms(c.invertSeconds)) ms every \(counted(c.inverseEvery, "step")) → \(ms(c.amortisedSeconds)) ms per step\n"
+            }
+            let amortised = t.periodic.reduce(0) { $0 + $1.amortisedSeconds }
+            out += "total with them \(String(format: "%9.3f", (t.total + amortised) * 1000)) ms per step on average\n"
+        }
         return out
     }
 }

@@ -39,6 +39,24 @@ import Testing
         #expect(s.train.probe == nil, "the timer detaches itself")
     }
 
+    /// K-FAC's formations and inversions, which the faster half of the steps leaves out, are
+    /// timed once per covered layer and amortised over their periods; SGD has none.
+    @Test func kfacPeriodicWorkIsTimedAndAmortised() throws {
+        let text = Self.net.replacingOccurrences(of: "optimizer sgd { lr: 0.01, momentum: 0.9 }",
+                                                 with: "optimizer kfac { lr: 0.01, factor_every: 4, inverse_every: 20 }")
+        let s = try RuntimeTests.session(text, batch: 128)
+        let t = try KernelTimer.measure(s, batcher: Self.batcher(), learningRate: 0.01, iterations: 4, warmup: 1)
+        #expect(t.periodic.map(\.layer) == ["dense1", "dense2", "dense3"])
+        for c in t.periodic {
+            #expect(c.formSeconds > 0 && c.invertSeconds > 0, "\(c.layer) timed")
+            #expect(c.factorEvery == 4 && c.inverseEvery == 20)
+            #expect(abs(c.amortisedSeconds - (c.formSeconds / 4 + c.invertSeconds / 20)) <= 1e-15)
+        }
+        let sgd = try KernelTimer.measure(try RuntimeTests.session(Self.net, batch: 128), batcher: Self.batcher(),
+                                          learningRate: 0.01, iterations: 2, warmup: 1)
+        #expect(sgd.periodic.isEmpty)
+    }
+
     /// 300 random samples of 64 features: two full batches of 128 and a remainder dropped.
     static func batcher() -> Batcher {
         var random = Random(seed: 4)

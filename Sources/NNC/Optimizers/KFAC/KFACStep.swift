@@ -84,7 +84,7 @@ enum KFACStep {
     }
 
     /// The batch's statistics into the moving averages; the first formation replaces them.
-    private static func formFactors(_ p: KFACPreconditioning, _ v: BufferView, first: Bool, threads: Int,
+    static func formFactors(_ p: KFACPreconditioning, _ v: BufferView, first: Bool, threads: Int,
                                     workspace: GEMMWorkspace) {
         let keep = first ? 0 : Float(p.factorDecay), add = first ? 1 : 1 - Float(p.factorDecay)
         if let c = p.convolution {

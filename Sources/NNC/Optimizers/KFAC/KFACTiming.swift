@@ -1,0 +1,43 @@
+import Dispatch
+import NNCKernels
+
+/// What K-FAC does only every few steps, timed once per layer for `nnc time`, whose means over
+/// the faster half of its steps would otherwise leave it out: forming the factors (every
+/// `factorEvery` steps) and inverting them (every `inverseEvery`).
+public struct PeriodicCost: Sendable {
+    public var layer: String
+    public var formSeconds: Double, factorEvery: Int
+    public var invertSeconds: Double, inverseEvery: Int
+    /// What the two add to an average step.
+    public var amortisedSeconds: Double {
+        formSeconds / Double(max(factorEvery, 1)) + invertSeconds / Double(max(inverseEvery, 1))
+    }
+}
+
+extension Session {
+    /// Runs forward and backward on the batch just loaded (so X and R hold a real step's values),
+    /// then forms and inverts every layer's factors once each, timed; the update is not run.
+    /// The factors and inverses are left changed: for a session that only measures.
+    func timePeriodicKFACWork(learningRate: Double, step: Int) throws -> [PeriodicCost] {
+        let layers = trainPlan.kernels.compactMap { k -> KFACPreconditioning? in
+            if case .kfacPrecondition(let p) = k.op { return p }
+            return nil
+        }
+        guard !layers.isEmpty else { return [] }
+        _ = try run([train.forward, train.backward], learningRate: learningRate, step: step)
+        func seconds(_ body: () -> Void) -> Double {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        let threads = train.threads, workspace = GEMMWorkspace()
+        return train.arena.withPlanView(train.table) { v in
+            layers.map { p in
+                let form = seconds { KFACStep.formFactors(p, v, first: false, threads: threads, workspace: workspace) }
+                let invert = seconds { _ = KFACStep.invert(p, v, lambda: p.damping) }
+                return PeriodicCost(layer: p.layer, formSeconds: form, factorEvery: p.factorEvery,
+                                    invertSeconds: invert, inverseEvery: p.inverseEvery)
+            }
+        }
+    }
+}
