@@ -12,6 +12,8 @@ public enum ReportChart: String, CaseIterable, Sendable {
     case conditioning
     /// The network's operator-norm upper bound over training.
     case bound
+    /// K-FAC's damping λ over training (adaptive damping, or raised for a layer).
+    case damping
 }
 
 /// Builds `LineChart`s from run logs. Time runs along x in epochs when every run says how
@@ -46,6 +48,7 @@ struct ReportCharts {
         case .energy: return energy()
         case .conditioning: return conditioning()
         case .bound: return [bound()]
+        case .damping: return [damping()]
         }
     }
 
@@ -168,6 +171,25 @@ struct ReportCharts {
         }
         return LineChart(title: "Operator-norm bound", xLabel: timeLabel, yLabel: "Π σmax(W) · Π norm gain",
                          series: series, xIntegers: true)
+    }
+
+    /// λ of every run's adaptive damping (the records without a layer), on a log scale; a layer's
+    /// raised λ, which holds for one inversion, is a marker-sized series of its own.
+    func damping() -> LineChart {
+        var series: [ChartSeries] = []
+        for (index, run) in runs.enumerated() {
+            let whole = run.damping.filter { $0.layer == nil }
+            if !whole.isEmpty {
+                series.append(ChartSeries(name: labels[index], xs: whole.map { time(run, step: $0.step) },
+                                          ys: whole.map(\.damping), color: ChartPalette.run(index), width: 1.6))
+            }
+            let raised = run.damping.filter { $0.layer != nil && $0.outcome == "raised" }
+            if !raised.isEmpty {
+                series.append(ChartSeries(name: "\(labels[index]): raised for a layer", xs: raised.map { time(run, step: $0.step) },
+                                          ys: raised.map(\.damping), color: ChartPalette.run(index), width: 0.8))
+            }
+        }
+        return LineChart(title: "K-FAC damping", xLabel: timeLabel, yLabel: "λ", series: series, yScale: .log)
     }
 
     private func epochTime(_ run: RunLog, _ record: RunLog.Epoch) -> Double {

@@ -31,6 +31,9 @@ public struct ReportPage {
         body += "<p class=\"meta\">From " + runs.map { "<code>\(xmlEscape($0.source))</code>" }.joined(separator: ", ") + ".</p>\n"
         body += "<h2>Runs</h2>\n" + summaryTable(labels: charts.labels)
         body += section("Loss and test error", charts.loss(), charts.error())
+        if runs.contains(where: { !$0.damping.isEmpty }) {
+            body += section("K-FAC damping", [charts.damping()])
+        }
         if analysed {
             body += section("Gradient energy across layers", charts.energy())
             body += section("Conditioning per layer", charts.conditioning())

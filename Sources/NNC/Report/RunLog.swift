@@ -11,6 +11,8 @@ public struct RunLog {
     public var steps: [Step] = []
     public var epochs: [Epoch] = []
     public var analyses: [Analysis] = []
+    /// K-FAC's `damping` records that carry a λ for the whole net or one layer.
+    public var damping: [Damping] = []
     public var end: End?
 
     public init(source: String, header: Header = Header()) {
@@ -68,6 +70,15 @@ extension RunLog {
     }
 
     /// A `step` record: one training step's batch loss.
+    /// A `damping` record (docs/LOG.md): the λ K-FAC uses from `step` on, for `layer` or (nil)
+    /// every layer.
+    public struct Damping {
+        public var step: Int
+        public var layer: String?
+        public var damping: Double
+        public var outcome: String
+    }
+
     public struct Step {
         public var epoch: Int
         public var step: Int

@@ -67,6 +67,10 @@ extension RunLog {
                     epoch: try fields.integer("epoch") ?? 0, step: try fields.integer("step") ?? 0,
                     layers: try fields.objects("layers").map(layer),
                     operatorNormBound: try fields.number("operator_norm_bound")))
+            case "damping":
+                log.damping.append(RunLog.Damping(
+                    step: try fields.requiredInteger("step"), layer: try fields.string("layer"),
+                    damping: try fields.requiredNumber("damping"), outcome: try fields.string("outcome") ?? ""))
             case "end":
                 log.end = RunLog.End(
                     status: try fields.string("status") ?? "completed", message: try fields.string("message"),

@@ -54,6 +54,31 @@ import Testing
         #expect(html.contains(">spirals/adam test</text>"))
     }
 
+    /// K-FAC's `damping` records: adaptive damping's λ (no layer) is a line on a log axis, a
+    /// layer's raised λ a series of its own; a log without them draws no damping chart.
+    @Test func dampingRecordsBecomeTheDampingChart() throws {
+        let text = """
+        {"type":"run","model":"m","optimizer":"kfac","steps_per_epoch":10}
+        {"type":"damping","epoch":1,"step":5,"damping":0.0077,"outcome":"adapted","rho":1.7}
+        {"type":"damping","epoch":1,"step":10,"damping":0.0059,"outcome":"adapted"}
+        {"type":"damping","epoch":2,"step":12,"layer":"dense1","damping":10,"outcome":"raised"}
+        {"type":"damping","epoch":2,"step":15,"damping":0.0001,"outcome":"adapted","rho":0.8}
+        """
+        let log = try RunLog.parse(text, source: "kfac.jsonl")
+        #expect(log.damping.map(\.step) == [5, 10, 12, 15])
+        #expect(log.damping.map(\.layer) == [nil, nil, "dense1", nil])
+        let chart = ReportCharts(runs: [log]).damping()
+        #expect(chart.series.map(\.name) == ["m/kfac", "m/kfac: raised for a layer"])
+        #expect(chart.series[0].xs == [0.5, 1.0, 1.5])
+        let page = ReportPage(runs: [log])
+        let svg = try #require(page.svg(.damping))
+        #expect(svg.contains(">10⁻²</text>") || svg.contains(">10⁻³</text>"), "a log axis")
+        #expect(page.html().contains("K-FAC damping"))
+        let plain = try RunLog.parse("{\"type\":\"run\",\"model\":\"m\"}", source: "plain.jsonl")
+        #expect(ReportPage(runs: [plain]).svg(.damping) == nil)
+        #expect(!ReportPage(runs: [plain]).html().contains("K-FAC damping"))
+    }
+
     @Test func nonFiniteStringsAndNullsAndUnknownsAreTolerated() throws {
         let text = """
         {"type":"run","model":"m","optimizer":"sgd","seed":18446744073709551615,"future_field":{"x":[1,2]}}
