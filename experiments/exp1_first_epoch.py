@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Experiment 1 (SGD2 paper, section 3.1, Table 1 column 3, Fig. 2a): the MNIST MLP
 784-128-128-10, ReLU, N(0, 0.01²) weights, batch 500; test error after the first epoch for
-SGD with momentum, Adam, RMSProp, AdaGrad and SGD2, each at the best learning rate of the
+SGD with momentum, Adam, RMSProp, AdaGrad, SGD2 and K-FAC, each at the best learning rate of the
 papers' search (30 mini-batches per candidate). The paper: SGD2 clearly lowest.
 
     python3 experiments/exp1_first_epoch.py [--seeds 1 2 3] [--sgd2 "lambda: 1"]
@@ -17,6 +17,9 @@ METHODS = [
     ("adagrad", "optimizer adagrad { }"),
     # The exact correction (whole batch, re-formed every step); nnc's defaults are the cheap setting.
     ("sgd2 (λ 1, exact)", "optimizer sgd2 { momentum: 0.9, lambda: 1, chunk: 500, samples: 500, every: 1 }"),
+    # K-FAC at its defaults (docs/ALGORITHMS.md "K-FAC"): λ 0.01, factors every 10 steps,
+    # inverses every 100, KL clipping 0.001.
+    ("kfac (defaults)", "optimizer kfac { momentum: 0.9 }"),
 ]
 
 
