@@ -388,3 +388,20 @@ extension BufferView {
                                            work: out(work, 2 * m * n), threads: threads, workspace: workspace)
     }
 }
+
+extension BufferView {
+    /// Eigenvalues (largest first) of the symmetric n × n float32 buffer `a`, computed in Double
+    /// from its lower triangle (K-FAC's factors, for `--analyze`).
+    public func symmetricEigenvalues<K: BufferKey>(ofFloat a: K, n: Int) -> [Double] {
+        let p = input(a, n * n)
+        var copy = [Double](repeating: 0, count: n * n)
+        for i in 0..<(n * n) { copy[i] = Double(p[i]) }
+        var values = [Double](repeating: 0, count: n)
+        copy.withUnsafeMutableBufferPointer { c in
+            values.withUnsafeMutableBufferPointer { e in
+                _ = NNCKernels.symmetricEigenvalues(c.baseAddress!, n: n, lda: n, eigenvalues: e.baseAddress!)
+            }
+        }
+        return values
+    }
+}

@@ -53,6 +53,12 @@ public struct LayerAnalysis: Sendable {
     public var saInputScale: Double?
     public var saGradientFactor: Double?
 
+    /// K-FAC's moving-average factors A and G as its last step held them, and the λ of the
+    /// inverses in use (optimizer kfac only).
+    public var kfacA: Spectrum?
+    public var kfacG: Spectrum?
+    public var kfacDamping: Double?
+
     public init(name: String) { self.name = name }
 
     /// cond(A ⊗ S) = cond(A) · cond(S): the product's eigenvalues are the pairwise products.
@@ -77,6 +83,9 @@ public struct LayerAnalysis: Sendable {
             ("product_condition", productCondition), ("norm_min_factor", normMinFactor),
             ("sa_weight_scale", saWeightScale), ("sa_input_scale", saInputScale),
             ("sa_gradient_factor", saGradientFactor),
+            ("kfac_a_condition", kfacA?.condition), ("kfac_a_general_condition", kfacA?.generalCondition),
+            ("kfac_g_condition", kfacG?.condition), ("kfac_g_general_condition", kfacG?.generalCondition),
+            ("kfac_damping", kfacDamping),
         ]
         return all.compactMap { name, value in value.map { (name, $0) } }
     }

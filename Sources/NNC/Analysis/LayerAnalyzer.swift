@@ -44,6 +44,8 @@ final class LayerAnalyzer: ExecutorProbe {
     /// itself, whose memory the plan may reuse), so A is formed right after the layer reads it.
     private let inputsAfter: [[Int]]
     private let endOfBackward: Int?
+    /// K-FAC's preconditioning of each layer, by name (optimizer kfac only).
+    private let kfac: [String: KFACPreconditioning]
 
     private var residualRMSSum: [Double]
     private var gradientRMSSum: [Double]
@@ -68,6 +70,10 @@ final class LayerAnalyzer: ExecutorProbe {
         var lastWriter: [Int: Int] = [:]
         for k in plan.kernels where k.phase == .forward { for b in k.outputs { lastWriter[b.rawValue] = k.index } }
 
+        kfac = Dictionary(plan.kernels.compactMap { k -> (String, KFACPreconditioning)? in
+            if case .kfacPrecondition(let p) = k.op { return (p.layer, p) }
+            return nil
+        }, uniquingKeysWith: { a, _ in a })
         let convHessian = model.optimizer.convHessian
         targets = plan.linearLayers.map { l in
             let w = plan.buffer(l.weight)
@@ -209,6 +215,7 @@ final class LayerAnalyzer: ExecutorProbe {
                 if squares > 0 { a.saWeightScale = Double(t.rows) / squares }
                 a.saInputScale = t.inputTaps * Double(t.rows) / Double(max(t.cols, 1))
                 if let norm = t.norm { a.normMinFactor = normMinFactor(norm) }
+                if let p = kfac[t.layer.name] { kfacFactors(p, v, into: &a) }
                 layers.append(a)
             }
         }
@@ -225,6 +232,15 @@ final class LayerAnalyzer: ExecutorProbe {
                                     analysisSeconds: analysisSeconds, trainingSeconds: trainingSeconds)
         reset()
         return record
+    }
+
+    /// The spectra of K-FAC's averaged factors once formed, and the λ of the inverses held.
+    private func kfacFactors(_ p: KFACPreconditioning, _ v: BufferView, into a: inout LayerAnalysis) {
+        let state = v.withSpan(p.state) { s in (0..<KFACStep.slots).map { Double(s[$0]) } }
+        guard state[KFACStep.formations] > 0 else { return }
+        a.kfacA = Spectrum(eigenvalues: v.symmetricEigenvalues(ofFloat: p.a, n: p.n))
+        a.kfacG = Spectrum(eigenvalues: v.symmetricEigenvalues(ofFloat: p.g, n: p.rows))
+        if state[KFACStep.held] == 1 { a.kfacDamping = state[KFACStep.usedDamping] }
     }
 
     private func reset() {

@@ -52,6 +52,38 @@ import NNCKernels
     // Spectra by syrk + QL against plain sums + Jacobi.
     static let spectra = Tolerance(name: "spectra", relative: 1e-8, absolute: 1e-14)
 
+    /// `optimizer kfac`: each layer's record carries the spectra of K-FAC's averaged factors, as
+    /// the Jacobi reference gives them from the session's own factor tensors, and the λ in use.
+    @Test func kfacFactorsAreAnalysed() throws {
+        let text = Self.tinyNet.replacingOccurrences(of: "optimizer sgd { lr: 0.1 }",
+                                                     with: "optimizer kfac { lr: 0.1, damping: 0.02, factor_every: 1 }")
+        let s = try Self.session(text, batch: 8)
+        let analyzer = LayerAnalyzer(session: s)
+        for step in 1...2 {
+            let (input, labels) = RuntimeTests.batch(s, seed: UInt64(step))
+            _ = try analyzer.observe(recording: step == 2) { try s.trainStep(input: input, labels: labels, lr: 0.1, step: step) }
+        }
+        let record = analyzer.record(epoch: 1, step: 2)
+        for (i, (layer, n, m)) in [("dense1", 5, 3), ("dense2", 4, 2)].enumerated() {
+            func spectrum(_ name: String, _ size: Int) throws -> Spectrum? {
+                var f = try RuntimeTests.read(s, name).map(Double.init)
+                var values = [Double](repeating: 0, count: size)
+                f.withUnsafeMutableBufferPointer { fp in
+                    _ = values.withUnsafeMutableBufferPointer {
+                        symmetricEigenvaluesJacobi(fp.baseAddress!, n: size, lda: size, eigenvalues: $0.baseAddress!)
+                    }
+                }
+                return Spectrum(eigenvalues: values)
+            }
+            let a = try #require(try spectrum("kfac.a.\(layer)", n)), g = try #require(try spectrum("kfac.g.\(layer)", m))
+            let got = record.layers[i]
+            expectClose([try #require(got.kfacA?.condition), try #require(got.kfacG?.condition)], [a.condition, g.condition],
+                        Tolerance(name: "QL vs Jacobi on a Float factor", relative: 1e-6, absolute: 0), "\(layer) factors")
+            #expect(got.kfacDamping.map { abs($0 - 0.02) < 1e-8 } == true)
+            #expect(got.fields.contains { $0.0 == "kfac_g_general_condition" })
+        }
+    }
+
     @Test func rmsActivationsAndSpectraMatchDirectComputation() throws {
         let s = try Self.session(Self.tinyNet, batch: 8)
         let analyzer = LayerAnalyzer(session: s)
