@@ -25,7 +25,8 @@ extension ConfigChecker {
         spec.nesterov = bool("nesterov") ?? spec.nesterov
         spec.rho = real("rho") ?? spec.rho
         spec.beta1 = real("beta1") ?? spec.beta1
-        spec.beta2 = real("beta2") ?? spec.beta2
+        // Shampoo's `beta2` is its statistics' decay, read (once) with its options.
+        if method != .shampoo { spec.beta2 = real("beta2") ?? spec.beta2 }
         spec.epsilon = real("eps") ?? spec.epsilon
         spec.weightDecay = real("weight_decay") ?? spec.weightDecay
         let momentumFailed = e.values["momentum"] != nil && momentum == nil
@@ -58,6 +59,14 @@ extension ConfigChecker {
             }
         }
         if method == .kfac { spec.kfac = kfac(e, real: real, int: int) }
+        if method == .shampoo {
+            let o = shampoo(e, real: real, int: int)
+            spec.shampoo = o
+            // An adaptive graft's step is ~1 per entry, not the gradient's size: its own rate.
+            if e.values["lr"] == nil && o.graft != .sgd {
+                spec.learningRate = OptimizerSpec.defaults(for: o.graft == .adam ? .adam : .adagrad).learningRate
+            }
+        }
         if method == .saSGD, let v = e.values["conv_hessian"] {
             let choices = ConvHessian.allCases.map(\.rawValue)
             if let s = evaluator.symbol(v, phrase("conv_hessian", "optimizer"), among: choices) {
@@ -123,6 +132,23 @@ extension ConfigChecker {
             sink.error(CheckMessage.inverseBeforeFactors(o.inverseEvery, o.factorEvery), at: key.range,
                        fix: CheckMessage.inverseEveryFix(o.factorEvery))
             e.failed = true
+        }
+        return o
+    }
+
+    /// Shampoo's keys over ShampooOptions' defaults.
+    private func shampoo(_ e: Entries, real: (String) -> Double?, int: (String) -> Int?) -> ShampooOptions {
+        var o = ShampooOptions()
+        o.blockSize = int("block_size") ?? o.blockSize
+        o.beta2 = real("beta2") ?? o.beta2
+        o.epsilon = real("epsilon") ?? o.epsilon
+        o.preconditionEvery = int("precondition_every") ?? o.preconditionEvery
+        o.startStep = int("start_step") ?? o.startStep
+        if let v = e.values["graft"] {
+            let choices = ShampooOptions.Graft.allCases.map(\.rawValue)
+            if let s = evaluator.symbol(v, phrase("graft", "optimizer"), among: choices) {
+                o.graft = ShampooOptions.Graft(rawValue: s)!
+            } else { e.failed = true }
         }
         return o
     }
