@@ -65,31 +65,48 @@ import NNCKernels
         }
     }
 
-    /// A·q = λ·q for every pair, and the vectors orthonormal.
-    @Test func jacobiEigenvectors() {
-        for n in [1, 2, 5, 17, 40] {
+    /// A·q = λ·q for every pair and the vectors orthonormal, for both solvers; QL's eigenvalues
+    /// are Jacobi's. Random matrices, a rank-deficient statistic, and repeated eigenvalues.
+    @Test func eigenvectorsJacobiAndQL() {
+        var cases: [(String, Int, [Double])] = []
+        for n in [1, 2, 5, 17, 40, 130] {
             var g = SplitMix(UInt64(n) + 100)
             let r = g.floats(n * n)
-            let a = (0..<(n * n)).map { e in Double(r[e / n * n + e % n]) + Double(r[e % n * n + e / n]) }
-            var work = a, vectors = [Double](repeating: .nan, count: n * n)
-            let ok = work.withUnsafeMutableBufferPointer { w in vectors.withUnsafeMutableBufferPointer {
+            cases.append(("random \(n)", n, (0..<(n * n)).map { e in Double(r[e / n * n + e % n]) + Double(r[e % n * n + e / n]) }))
+        }
+        cases.append(("rank 3 of 20", 20, statistic(20, rank: 3, seed: 4).map(Double.init)))
+        cases.append(("identity", 6, (0..<36).map { $0 % 7 == 0 ? 1 : 0 }))
+        cases.append(("zero", 4, [Double](repeating: 0, count: 16)))
+        for (name, n, a) in cases {
+            var jacobi = a, jacobiVectors = [Double](repeating: .nan, count: n * n)
+            let jacobiOK = jacobi.withUnsafeMutableBufferPointer { w in jacobiVectors.withUnsafeMutableBufferPointer {
                 symmetricEigenJacobi(w.baseAddress!, n: n, vectors: $0.baseAddress!)
             } }
-            #expect(ok, "n \(n) converged")
-            var residual = 0.0, orthogonality = 0.0
-            for k in 0..<n {
-                let lambda = work[k * n + k]
-                for i in 0..<n {
-                    let aq = (0..<n).reduce(0.0) { $0 + a[i * n + $1] * vectors[k * n + $1] }
-                    residual = max(residual, abs(aq - lambda * vectors[k * n + i]))
+            var ql = a, qlVectors = [Double](repeating: .nan, count: n * n), qlValues = [Double](repeating: .nan, count: n)
+            let qlOK = ql.withUnsafeMutableBufferPointer { w in qlVectors.withUnsafeMutableBufferPointer { v in
+                qlValues.withUnsafeMutableBufferPointer {
+                    symmetricEigenQL(w.baseAddress!, n: n, vectors: v.baseAddress!, eigenvalues: $0.baseAddress!)
+                } } }
+            #expect(jacobiOK && qlOK, "\(name): converged")
+            let jacobiValues = (0..<n).map { jacobi[$0 * n + $0] }
+            let scale = max(a.map(abs).max() ?? 0, 1)
+            for (solver, values, vectors) in [("Jacobi", jacobiValues, jacobiVectors), ("QL", qlValues, qlVectors)] {
+                var residual = 0.0, orthogonality = 0.0
+                for k in 0..<n {
+                    for i in 0..<n {
+                        let aq = (0..<n).reduce(0.0) { $0 + a[i * n + $1] * vectors[k * n + $1] }
+                        residual = max(residual, abs(aq - values[k] * vectors[k * n + i]))
+                    }
+                    for l in 0..<n {
+                        let dot = (0..<n).reduce(0.0) { $0 + vectors[k * n + $1] * vectors[l * n + $1] }
+                        orthogonality = max(orthogonality, abs(dot - (k == l ? 1 : 0)))
+                    }
                 }
-                for l in 0..<n {
-                    let dot = (0..<n).reduce(0.0) { $0 + vectors[k * n + $1] * vectors[l * n + $1] }
-                    orthogonality = max(orthogonality, abs(dot - (k == l ? 1 : 0)))
-                }
+                #expect(residual < 1e-10 * scale, "\(name), \(solver): |A q − λ q| \(residual)")
+                #expect(orthogonality < 1e-12, "\(name), \(solver): |QᵀQ − I| \(orthogonality)")
             }
-            #expect(residual < 1e-10, "n \(n): |A q − λ q| \(residual)")
-            #expect(orthogonality < 1e-12, "n \(n): |QᵀQ − I| \(orthogonality)")
+            let difference = zip(jacobiValues.sorted(), qlValues.sorted()).map { abs($0 - $1) }.max() ?? 0
+            #expect(difference < 1e-11 * scale, "\(name): eigenvalues differ by \(difference)")
         }
     }
 

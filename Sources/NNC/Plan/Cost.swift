@@ -68,15 +68,15 @@ extension Op {
             return p.layers.count
         case .shampooPrecondition(let p):
             // Per block every step the statistics (2·r²·c + 2·c²·r) and the direction (the same
-            // again, plus the norms); every `preconditionEvery` steps each statistic's root: ~8
-            // Jacobi sweeps of n²/2 rotations of 3 pairs of rows (≈ 24·n³), then Q·diag·Qᵀ (2·n³).
+            // again, plus the norms); every `preconditionEvery` steps each statistic's root:
+            // Householder and QL with the vectors (≈ 9·n³), then Q·diag·Qᵀ (2·n³).
             let b = max(p.blockSize, 1)
             var perStep = 0, roots = 0
             for row in stride(from: 0, to: p.rows, by: b) {
                 for col in stride(from: 0, to: p.cols, by: b) {
                     let r = min(b, p.rows - row), c = min(b, p.cols - col)
                     perStep += 4 * r * c * (r + c) + 4 * r * c
-                    roots += 26 * (r * r * r + c * c * c)
+                    roots += 11 * (r * r * r + c * c * c)
                 }
             }
             let graft = p.graft == .sgd ? 0 : 6 * p.rows * p.cols
@@ -164,7 +164,7 @@ extension Op {
             pairs = [("rows", "\(p.rows)"), ("cols", "\(p.cols)"), ("block_size", "\(p.blockSize)"),
                      ("blocks", "\(blocks)"), ("beta2", "\(p.beta2)"), ("epsilon", "\(p.epsilon)"),
                      ("precondition_every", "\(p.preconditionEvery)"), ("start_step", "\(p.startStep)"),
-                     ("graft", p.graft.rawValue), ("roots", "jacobi")]
+                     ("graft", p.graft.rawValue), ("roots", "householder_ql")]
         case .shampooGraft(let p):
             pairs = [("count", "\(p.count)"), ("graft", p.graft.rawValue)]
         }
