@@ -29,7 +29,7 @@ enum ConfigTable {
     private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD, .kfac, .shampoo]
 
     static let optimizer: [Key] = [
-        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd, kfac 0.1; adagrad 0.01; rmsprop, adam 0.001; sgd2 with an adaptive base: the base's; shampoo 0.1, grafting adagrad 0.01, adam 0.001"),
+        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd, kfac 0.1; adagrad 0.01; rmsprop, adam 0.001; sgd2 with an adaptive base: the base's; shampoo its graft's: adagrad 0.01, sgd 0.1, adam 0.001"),
                   "learning rate", bounds: .greaterThan(0))),
         Key(.init("momentum", .real, .derived("sgd 0; sgd2, sa_sgd, kfac, shampoo 0.9"), "heavy-ball momentum ρ",
                   bounds: .halfOpen(0, 1)), methods: momentumMethods),

@@ -62,9 +62,10 @@ extension ConfigChecker {
         if method == .shampoo {
             let o = shampoo(e, real: real, int: int)
             spec.shampoo = o
-            // An adaptive graft's step is ~1 per entry, not the gradient's size: its own rate.
-            if e.values["lr"] == nil && o.graft != .sgd {
-                spec.learningRate = OptimizerSpec.defaults(for: o.graft == .adam ? .adam : .adagrad).learningRate
+            // The step is as long as the graft's, so the rate the user did not give is the graft's.
+            if e.values["lr"] == nil {
+                let rule: OptimizerMethod = o.graft == .sgd ? .sgd : o.graft == .adam ? .adam : .adagrad
+                spec.learningRate = OptimizerSpec.defaults(for: rule).learningRate
             }
         }
         if method == .saSGD, let v = e.values["conv_hessian"] {

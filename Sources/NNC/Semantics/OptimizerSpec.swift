@@ -55,7 +55,7 @@ public struct OptimizerSpec: Hashable, Sendable {
                                          epsilon: 0, sgd2: SGD2Options())
         case .saSGD: return OptimizerSpec(method: .saSGD, learningRate: 0.1, momentum: 0.9, epsilon: 0)
         case .kfac: return OptimizerSpec(method: .kfac, learningRate: 0.1, momentum: 0.9, epsilon: 0, kfac: KFACOptions())
-        case .shampoo: return OptimizerSpec(method: .shampoo, learningRate: 0.1, momentum: 0.9, epsilon: 0,
+        case .shampoo: return OptimizerSpec(method: .shampoo, learningRate: 0.01, momentum: 0.9, epsilon: 0,
                                             shampoo: ShampooOptions())
         }
     }

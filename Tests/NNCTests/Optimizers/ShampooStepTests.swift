@@ -110,7 +110,7 @@ struct ShampooStepTests {
     /// preconditions with them at SGD's norm per block; step 3 adds statistics but reuses step
     /// 2's roots. The bias takes SGD's step throughout.
     @Test func blocksRootsAndReuseBetweenComputations() throws {
-        let s = try Self.session("lr: 0.5, block_size: 2, beta2: 0.9, epsilon: 1e-3, start_step: 2, precondition_every: 2")
+        let s = try Self.session("lr: 0.5, graft: sgd, block_size: 2, beta2: 0.9, epsilon: 1e-3, start_step: 2, precondition_every: 2")
         var reference = Reference(size: 2, beta2: 0.9, epsilon: 1e-3)
         for (i, seed) in [21, 22, 23].enumerated() {
             let step = i + 1, b = RuntimeTests.batch(s, seed: UInt64(seed))
@@ -185,7 +185,7 @@ struct ShampooStepTests {
     /// A statistic with a NaN: its block keeps the roots it had; with none yet, it takes the
     /// graft's step (here SGD's). Nothing non-finite reaches the weights.
     @Test func nonFiniteStatisticKeepsThePreviousRoots() throws {
-        let s = try Self.session("lr: 0.1, start_step: 1, precondition_every: 1")
+        let s = try Self.session("lr: 0.1, graft: sgd, start_step: 1, precondition_every: 1")
         let b1 = RuntimeTests.batch(s, seed: 21), b2 = RuntimeTests.batch(s, seed: 22)
         _ = try s.trainStep(input: b1.input, labels: b1.labels, lr: 0.1, step: 1)
         let roots = try RuntimeTests.read(s, "shampoo.left_root.dense1")
@@ -198,13 +198,23 @@ struct ShampooStepTests {
         #expect(try RuntimeTests.read(s, "shampoo.left_root.dense1") == roots)
         #expect(try Self.weights(s).allSatisfy(\.isFinite))
 
-        let fresh = try Self.session("lr: 0.1, start_step: 1, precondition_every: 1")
+        let fresh = try Self.session("lr: 0.1, graft: sgd, start_step: 1, precondition_every: 1")
         try fresh.write("shampoo.left.dense1", [Float](repeating: .nan, count: Self.classes * Self.classes))
         let before = try KFACStepTests.parameters(fresh), p = try KFACStepTests.Batch(fresh, b1.input, b1.labels)
         _ = try fresh.trainStep(input: b1.input, labels: b1.labels, lr: 0.1, step: 1)
         #expect(try RuntimeTests.read(fresh, "shampoo.state.dense1") == [0])
         expectClose(try KFACStepTests.parameters(fresh).flatMap { $0 }, KFACStepTests.minus(before, p.gradient, scale: 0.1),
                     .float, "plain SGD step")
+    }
+
+    /// The step is as long as the graft's, so an unwritten rate is the graft's own default.
+    @Test func learningRateDefaultsToTheGraftsRate() throws {
+        for (graft, lr) in [("", 0.01), ("graft: adagrad", 0.01), ("graft: sgd", 0.1), ("graft: adam", 0.001)] {
+            let text = "net n {\n input [4]\n dense 2\n loss cross_entropy\n}\noptimizer shampoo { \(graft) }\n"
+            let (model, diagnostics) = Frontend.check(SourceFile(path: "lr.net", text: text))
+            #expect(!diagnostics.hasErrors, "\(diagnostics)")
+            #expect(model?.optimizer.learningRate == lr, "\(graft)")
+        }
     }
 
     /// A run stopped between two root computations and resumed from its checkpoint takes the
