@@ -402,13 +402,14 @@ extension BufferView {
                                      threads: threads, workspace: workspace)
     }
 
-    /// The inverse fourth root of the n × n statistic at `offset` into `root` at `rootOffset`;
-    /// `work` is a float64 buffer of 2·n² elements.
-    public func inverseFourthRoot<K: BufferKey>(_ statistic: K, offset: Int, n: Int, epsilon: Double, work: K,
-                                                root: K, rootOffset: Int) -> Bool {
-        let s = input(statistic, offset + n * n) + offset, r = out(root, rootOffset + n * n) + rootOffset
-        assert(2 * n * n <= counts[work.rawValue], "inverseFourthRoot: work buffer too small")
-        return double(work) { NNCKernels.inverseFourthRoot(s, n: n, epsilon: epsilon, work: $0, root: r) }
+    /// Every block's pair of roots from `left` and `right` into `leftRoot` and `rightRoot`,
+    /// committed per block when both succeed (`held[i]` set); `fresh` holds left + right floats.
+    public func shampooRoots<K: BufferKey>(left: K, right: K, blocks: [ShampooBlock], epsilon: Double, fresh: K,
+                                           leftRoot: K, rightRoot: K, held: inout [Bool], threads: Int) {
+        let (l, r) = shampooStatisticCounts(blocks)
+        NNCKernels.shampooRoots(left: input(left, l), right: input(right, r), blocks: blocks, epsilon: epsilon,
+                                fresh: out(fresh, l + r), leftRoot: out(leftRoot, l), rightRoot: out(rightRoot, r),
+                                held: &held, threads: threads)
     }
 
     // gradient (count), accumulator (count) -> accumulator, out (count)

@@ -320,6 +320,42 @@ public func inverseFourthRoot(_ statistic: UnsafePointer<Float>, n: Int, epsilon
     }
 }
 
+/// Every block's two roots at once, spread over `threads` (each root is one part, largest first;
+/// who computes a part never changes its bits). Each root is computed into `fresh` (the left
+/// statistics' layout, then the right's) and a block's pair is copied into `leftRoot` and
+/// `rightRoot` only when both succeeded; `held[i]` becomes true for those blocks and is left as
+/// it was for the others, which keep their previous pair.
+// left, right (packed statistics) -> leftRoot, rightRoot (packed), held (blocks)
+public func shampooRoots(left: UnsafePointer<Float>, right: UnsafePointer<Float>, blocks: [ShampooBlock],
+                         epsilon: Double, fresh: UnsafeMutablePointer<Float>,
+                         leftRoot: UnsafeMutablePointer<Float>, rightRoot: UnsafeMutablePointer<Float>,
+                         held: inout [Bool], threads: Int) {
+    let leftCount = shampooStatisticCounts(blocks).left
+    // (statistic, side, destination) per root: 2i the left of block i, 2i + 1 its right.
+    var roots: [(UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>)] = []
+    for b in blocks {
+        roots.append((left + b.leftOffset, b.rows, fresh + b.leftOffset))
+        roots.append((right + b.rightOffset, b.cols, fresh + leftCount + b.rightOffset))
+    }
+    let order = roots.indices.sorted { roots[$0].1 > roots[$1].1 }
+    let done = UnsafeMutableBufferPointer<Bool>.allocate(capacity: max(roots.count, 1))
+    defer { done.deallocate() }
+    done.initialize(repeating: false)
+    if !roots.isEmpty {
+        WorkerPool.shared.run(parts: roots.count, threads: threads) { part in
+            let (statistic, n, destination) = roots[order[part]]
+            let work = UnsafeMutablePointer<Double>.allocate(capacity: max(2 * n * n, 1))
+            defer { work.deallocate() }
+            done[order[part]] = inverseFourthRoot(statistic, n: n, epsilon: epsilon, work: work, root: destination)
+        }
+    }
+    for (i, b) in blocks.enumerated() where done[2 * i] && done[2 * i + 1] {
+        (leftRoot + b.leftOffset).update(from: fresh + b.leftOffset, count: b.rows * b.rows)
+        (rightRoot + b.rightOffset).update(from: fresh + leftCount + b.rightOffset, count: b.cols * b.cols)
+        held[i] = true
+    }
+}
+
 /// An adaptive graft's direction, element by element: `v ← keep·v + add·g²`, then
 /// `out = g / (√(v / correction) + ε)` — AdaGrad with keep = add = correction = 1, Adam's second
 /// moment with keep = β, add = 1 − β, correction = 1 − βᵗ. `out` may be `g`.

@@ -158,6 +158,43 @@ import NNCKernels
         }
     }
 
+    /// All roots of a split on two threads equal the roots one by one; a block with a NaN in
+    /// one statistic keeps both its previous roots and its flag.
+    @Test func rootsOfEveryBlockCommittedInPairs() {
+        let blocks = shampooBlocks(rows: 9, cols: 14, size: 5)
+        let (l, r) = shampooStatisticCounts(blocks)
+        var left = [Float](), right = [Float]()
+        for (i, b) in blocks.enumerated() {
+            left += statistic(b.rows, rank: b.rows + 2, seed: UInt64(2 * i + 1))
+            right += statistic(b.cols, rank: b.cols + 2, seed: UInt64(2 * i + 2))
+        }
+        let poisoned = 3
+        left[blocks[poisoned].leftOffset] = .nan
+        var leftRoot = [Float](repeating: 7, count: l), rightRoot = [Float](repeating: 7, count: r)
+        var fresh = [Float](repeating: .nan, count: l + r), held = [Bool](repeating: false, count: blocks.count)
+        left.withPtr { lp in right.withPtr { rp in fresh.withMutPtr { fp in leftRoot.withMutPtr { lr in
+            rightRoot.withMutPtr {
+                shampooRoots(left: lp, right: rp, blocks: blocks, epsilon: 1e-6, fresh: fp, leftRoot: lr, rightRoot: $0,
+                             held: &held, threads: 2)
+            } } } } }
+        #expect(held == blocks.indices.map { $0 != poisoned })
+        for (i, b) in blocks.enumerated() {
+            for (stats, offset, n, roots) in [(left, b.leftOffset, b.rows, leftRoot), (right, b.rightOffset, b.cols, rightRoot)] {
+                let got = Array(roots[offset..<(offset + n * n)])
+                if i == poisoned {
+                    #expect(got.allSatisfy { $0 == 7 }, "block \(i) keeps its previous roots")
+                    continue
+                }
+                var one = [Float](repeating: .nan, count: n * n), work = [Double](repeating: 0, count: 2 * n * n)
+                let statistic = Array(stats[offset..<(offset + n * n)])
+                _ = statistic.withPtr { sp in one.withMutPtr { op in work.withUnsafeMutableBufferPointer {
+                    inverseFourthRoot(sp, n: n, epsilon: 1e-6, work: $0.baseAddress!, root: op)
+                } } }
+                #expect(got == one, "block \(i): the same bits as one by one")
+            }
+        }
+    }
+
     /// AdaGrad (v + g²) and Adam's second moment (β·v + (1 − β)·g², bias-corrected), in place too.
     @Test func grafts() {
         var g = SplitMix(11)

@@ -178,15 +178,16 @@ public struct ShampooPreconditioning: Hashable, Sendable, BufferVisiting {
     /// An adaptive graft's running sum of g² (optimizer state) and its direction (scratch); nil
     /// when grafting SGD, whose direction is the gradient.
     public var graftSum: BufferID?, graftDirection: BufferID?
-    /// Float scratch for one block's two products (2·r·c), or a fresh left root (n² for the largest side n).
+    /// Float scratch for one block's two products: 2·r·c for the largest block.
     public var work: BufferID
-    /// Double scratch for one root: 2·n² for the largest block side n.
-    public var rootWork: BufferID
+    /// Float scratch for the roots being computed, before a block's pair is committed: the
+    /// sizes of `left` and `right` together.
+    public var freshRoots: BufferID
 
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
         f(&left, .update); f(&right, .update); f(&leftRoot, .update); f(&rightRoot, .update); f(&state, .update)
         graftSum.visit(.update, f); graftDirection.visit(.write, f)
-        f(&work, .write); f(&rootWork, .write)
+        f(&work, .write); f(&freshRoots, .write)
         f(&weightGrad, .update)
     }
 }

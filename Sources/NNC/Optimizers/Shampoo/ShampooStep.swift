@@ -18,20 +18,9 @@ enum ShampooStep {
         }
         var held = v.withSpan(p.state) { s in blocks.indices.map { s[$0] == 1 } }
         if step >= p.startStep && (step - p.startStep) % max(p.preconditionEvery, 1) == 0 {
-            for (i, b) in blocks.enumerated() {
-                // Both roots or neither: a failed one keeps the block's previous pair.
-                if v.inverseFourthRoot(p.left, offset: b.leftOffset, n: b.rows, epsilon: p.epsilon, work: p.rootWork,
-                                       root: p.work, rootOffset: 0) {
-                    let leftRoot = v.withSpan(p.work) { s in (0..<(b.rows * b.rows)).map { s[$0] } }
-                    if v.inverseFourthRoot(p.right, offset: b.rightOffset, n: b.cols, epsilon: p.epsilon,
-                                           work: p.rootWork, root: p.rightRoot, rootOffset: b.rightOffset) {
-                        v.withMutableSpan(p.leftRoot) { s in
-                            for k in leftRoot.indices { s[b.leftOffset + k] = leftRoot[k] }
-                        }
-                        held[i] = true
-                    }
-                }
-            }
+            // Both roots or neither: a block whose root fails keeps its previous pair.
+            v.shampooRoots(left: p.left, right: p.right, blocks: blocks, epsilon: p.epsilon, fresh: p.freshRoots,
+                           leftRoot: p.leftRoot, rightRoot: p.rightRoot, held: &held, threads: threads)
             v.withMutableSpan(p.state) { s in for i in held.indices { s[i] = held[i] ? 1 : 0 } }
         }
         if let sum = p.graftSum, let direction = p.graftDirection {
