@@ -9,7 +9,7 @@ struct ConfigChecker {
     final class Entries {
         var values: [String: Value] = [:]
         var keys: [String: Identifier] = [:]
-        /// Each written key's range, from the row of the block's method.
+        /// Each written key's bounds, from the row of the block's method.
         var bounds: [String: Bounds?] = [:]
         var sections: [(keyword: Identifier, name: Identifier?, items: [ConfigItem], range: SourceRange)] = []
         var failed = false
