@@ -249,6 +249,12 @@ final class Executor {
 
         case .kfacClip(let p):
             KFACStep.clip(p, v, learningRate: ctx.learningRate)
+
+        case .shampooPrecondition(let p):
+            ShampooStep.apply(p, v, step: ctx.step, threads: threads, workspace: workspace)
+
+        case .shampooGraft(let p):
+            ShampooStep.graft(p, v, step: ctx.step)
         }
     }
 

@@ -1,18 +1,19 @@
 /// Pass 3: the optimizer's step as ops of the plan. Every parameter gets one update kernel of its
 /// method's family, reading weight, gradient and state once; SGD2 first corrects each linear
 /// layer's gradient with its input batch X (which keeps X alive until then), scale-amended
-/// SGD first rescales every linear layer's gradient, and K-FAC first preconditions every linear
-/// layer's gradient with its Kronecker factors (keeping X and R alive). Every setting is resolved here into the
-/// ops' payloads — the block's values over the method's defaults, per-layer learning-rate
-/// scale and weight decay after the `layer NAME { … }` overrides — so the plan alone says what
-/// a step does. The second-order methods' ops are built beside their runtime, in `Optimizers/`.
+/// SGD first rescales every linear layer's gradient, K-FAC first preconditions every linear
+/// layer's gradient with its Kronecker factors (keeping X and R alive), and Shampoo first
+/// replaces every gradient by its grafted, block-preconditioned direction. Every setting is
+/// resolved here into the ops' payloads — the block's values over the method's defaults,
+/// per-layer learning-rate scale and weight decay after the `layer NAME { … }` overrides — so
+/// the plan alone says what a step does. The second-order methods' ops are built beside their runtime, in `Optimizers/`.
 enum UpdateLowering {
     static func lower(_ g: Graph, model: Model) {
         let spec = model.optimizer
         let family: OptimizerMethod
         switch spec.method {
         case .sgd2: family = spec.sgd2?.base ?? .sgd
-        case .saSGD, .kfac: family = .sgd
+        case .saSGD, .kfac, .shampoo: family = .sgd
         default: family = spec.method
         }
         let layers = model.allLayers
@@ -27,6 +28,7 @@ enum UpdateLowering {
             amended = ScaleAmendLowering.lower(g, layers: layers, convHessian: spec.convHessian, decay: decay)
         }
         if spec.method == .kfac, let options = spec.kfac { KFACLowering.lower(g, options) }
+        if spec.method == .shampoo, let options = spec.shampoo { ShampooLowering.lower(g, options) }
         let hyperparameters = UpdateHyperparameters(momentum: spec.momentum, nesterov: spec.nesterov, rho: spec.rho,
                                                     beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon)
         for layer in layers {
@@ -50,7 +52,7 @@ enum UpdateLowering {
                 case .adagrad: op = .adagradUpdate(update)
                 case .rmsprop: op = .rmspropUpdate(update)
                 case .adam: op = .adamUpdate(update)
-                case .sgd, .sgd2, .saSGD, .kfac: op = .sgdUpdate(update)
+                case .sgd, .sgd2, .saSGD, .kfac, .shampoo: op = .sgdUpdate(update)
                 }
                 g.emit("update.\(paramName)", layer: layer.name, .update, op)
             }
@@ -67,7 +69,7 @@ enum UpdateLowering {
         case .adagrad: return ["sum"]
         case .rmsprop: return ["mean_square"]
         case .adam: return ["m", "v"]
-        case .sgd, .sgd2, .saSGD, .kfac: return spec.momentum != 0 ? ["velocity"] : []
+        case .sgd, .sgd2, .saSGD, .kfac, .shampoo: return spec.momentum != 0 ? ["velocity"] : []
         }
     }
 }

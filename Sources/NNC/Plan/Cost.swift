@@ -66,6 +66,23 @@ extension Op {
             return 2 * m * m * n + 2 * m * n * n + factors / max(1, p.factorEvery) + inverses / max(1, p.inverseEvery)
         case .kfacClip(let p):
             return p.layers.count
+        case .shampooPrecondition(let p):
+            // Per block every step the statistics (2·r²·c + 2·c²·r) and the direction (the same
+            // again, plus the norms); every `preconditionEvery` steps each statistic's root:
+            // Householder and QL with the vectors (≈ 9·n³), then Q·diag·Qᵀ (2·n³).
+            let b = max(p.blockSize, 1)
+            var perStep = 0, roots = 0
+            for row in stride(from: 0, to: p.rows, by: b) {
+                for col in stride(from: 0, to: p.cols, by: b) {
+                    let r = min(b, p.rows - row), c = min(b, p.cols - col)
+                    perStep += 4 * r * c * (r + c) + 4 * r * c
+                    roots += 11 * (r * r * r + c * c * c)
+                }
+            }
+            let graft = p.graft == .sgd ? 0 : 6 * p.rows * p.cols
+            return perStep + graft + roots / max(1, p.preconditionEvery)
+        case .shampooGraft(let p):
+            return 6 * p.count
         }
     }
 
@@ -141,6 +158,15 @@ extension Op {
                      ("inverse", "cholesky")]
         case .kfacClip(let p):
             pairs = [("limit", "\(p.limit)"), ("layers", "\(p.layers.count)")]
+        case .shampooPrecondition(let p):
+            let b = max(p.blockSize, 1)
+            let blocks = ((p.rows + b - 1) / b) * ((p.cols + b - 1) / b)
+            pairs = [("rows", "\(p.rows)"), ("cols", "\(p.cols)"), ("block_size", "\(p.blockSize)"),
+                     ("blocks", "\(blocks)"), ("beta2", "\(p.beta2)"), ("epsilon", "\(p.epsilon)"),
+                     ("precondition_every", "\(p.preconditionEvery)"), ("start_step", "\(p.startStep)"),
+                     ("graft", p.graft.rawValue), ("roots", "householder_ql")]
+        case .shampooGraft(let p):
+            pairs = [("count", "\(p.count)"), ("graft", p.graft.rawValue)]
         }
         return pairs.map { (key: $0.0, value: $0.1) }
     }

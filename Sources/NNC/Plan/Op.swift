@@ -51,6 +51,11 @@ public enum Op: Hashable, Sendable {
     case kfacPrecondition(KFACPreconditioning)
     /// K-FAC: scales every preconditioned gradient so the step's KL change stays bounded.
     case kfacClip(KFACClip)
+    /// Shampoo: replaces a dense or conv weight's gradient by its grafted, block-preconditioned
+    /// direction L^{-1/4}·G·R^{-1/4} (in place).
+    case shampooPrecondition(ShampooPreconditioning)
+    /// Shampoo: replaces another parameter's gradient by its graft's direction (in place).
+    case shampooGraft(ShampooGraft)
 
     /// The op's name in dumps and JSON: `gemm`, `conv2d_backward_data`, `adam_update`.
     public var kind: String {
@@ -91,6 +96,8 @@ public enum Op: Hashable, Sendable {
         case .scaleAmend: return "scale_amend"
         case .kfacPrecondition: return "kfac_precondition"
         case .kfacClip: return "kfac_clip"
+        case .shampooPrecondition: return "shampoo_precondition"
+        case .shampooGraft: return "shampoo_graft"
         }
     }
 
@@ -133,6 +140,8 @@ public enum Op: Hashable, Sendable {
         case .scaleAmend(var p): p.visit(f); self = .scaleAmend(p)
         case .kfacPrecondition(var p): p.visit(f); self = .kfacPrecondition(p)
         case .kfacClip(var p): p.visit(f); self = .kfacClip(p)
+        case .shampooPrecondition(var p): p.visit(f); self = .shampooPrecondition(p)
+        case .shampooGraft(var p): p.visit(f); self = .shampooGraft(p)
         }
     }
 

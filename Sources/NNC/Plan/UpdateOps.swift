@@ -158,3 +158,50 @@ public struct KFACClip: Hashable, Sendable, BufferVisiting {
         }
     }
 }
+
+/// Shampoo's preconditioning of one dense or conv weight (docs/ALGORITHMS.md "Shampoo"), the
+/// gradient viewed as rows × cols (a conv's F × C·kh·kw) and cut into blocks of at most
+/// blockSize²: every step each block's statistics take L ← β₂·L + G Gᵀ, R ← β₂·R + Gᵀ G; on
+/// steps startStep, startStep + preconditionEvery, … their inverse fourth roots are recomputed
+/// in Double; from startStep each block whose roots exist becomes L^{-1/4}·G·R^{-1/4} at the
+/// Frobenius norm of the graft's direction, the others the graft's direction (in place).
+public struct ShampooPreconditioning: Hashable, Sendable, BufferVisiting {
+    public var layer: String
+    public var rows: Int, cols: Int, blockSize: Int
+    public var beta2: Double, epsilon: Double
+    public var preconditionEvery: Int, startStep: Int
+    public var graft: ShampooOptions.Graft
+    public var weightGrad: BufferID
+    /// The blocks' statistics and roots, packed block after block (optimizer state).
+    public var left: BufferID, right: BufferID, leftRoot: BufferID, rightRoot: BufferID
+    /// Per block, 1 once it holds roots (optimizer state).
+    public var state: BufferID
+    /// An adaptive graft's running sum of g² (optimizer state) and its direction (scratch); nil
+    /// when grafting SGD, whose direction is the gradient.
+    public var graftSum: BufferID?, graftDirection: BufferID?
+    /// Float scratch for one block's two products: 2·r·c for the largest block.
+    public var work: BufferID
+    /// Float scratch for the roots being computed, before a block's pair is committed: the
+    /// sizes of `left` and `right` together.
+    public var freshRoots: BufferID
+
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&left, .update); f(&right, .update); f(&leftRoot, .update); f(&rightRoot, .update); f(&state, .update)
+        graftSum.visit(.update, f); graftDirection.visit(.write, f)
+        f(&work, .write); f(&freshRoots, .write)
+        f(&weightGrad, .update)
+    }
+}
+
+/// Shampoo's graft alone on a parameter it does not precondition (a bias, a norm's scale or
+/// shift), in place: g ← g / (√v̂ + ε) with v the graft's running second moment.
+public struct ShampooGraft: Hashable, Sendable, BufferVisiting {
+    /// `dense1.bias`
+    public var name: String
+    public var count: Int
+    public var graft: ShampooOptions.Graft
+    public var gradient: BufferID, sum: BufferID
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&sum, .update); f(&gradient, .update)
+    }
+}

@@ -9,6 +9,8 @@ struct ConfigChecker {
     final class Entries {
         var values: [String: Value] = [:]
         var keys: [String: Identifier] = [:]
+        /// Each written key's bounds, from the row of the block's method.
+        var bounds: [String: Bounds?] = [:]
         var sections: [(keyword: Identifier, name: Identifier?, items: [ConfigItem], range: SourceRange)] = []
         var failed = false
     }
@@ -30,7 +32,10 @@ struct ConfigChecker {
                     e.failed = true
                 }
             case .entry(let key, let expr, _):
-                guard let spec = table.first(where: { $0.option.name == key.name }) else {
+                // A name may have one row per group of methods (`beta2`): the method's row, else the first.
+                let rows = table.filter { $0.option.name == key.name }
+                guard let spec = rows.first(where: { r in method.map { r.methods?.contains($0) ?? true } ?? true })
+                        ?? rows.first else {
                     sink.error(CheckMessage.unknownKey(key.name, in: block), at: key.range,
                                fix: Suggestions.fix(for: key.name, among: names))
                     e.failed = true
@@ -43,9 +48,11 @@ struct ConfigChecker {
                     continue
                 }
                 e.keys[key.name] = key
+                e.bounds[key.name] = spec.option.bounds
                 if let method, let methods = spec.methods, !methods.contains(method) {
+                    let all = rows.flatMap { $0.methods ?? [] }
                     sink.error(CheckMessage.keyNotForMethod(key.name, method.rawValue), at: key.range,
-                               fix: CheckMessage.keyAppliesTo(methods.map(\.rawValue)))
+                               fix: CheckMessage.keyAppliesTo(all.map(\.rawValue)))
                     e.failed = true
                     continue
                 }
@@ -62,7 +69,7 @@ struct ConfigChecker {
     func read<T>(_ e: Entries, _ key: String, _ table: [ConfigTable.Key], _ block: String,
                  _ body: (Value, String, Bounds?) -> T?) -> T? {
         guard let v = e.values[key] else { return nil }
-        let bounds = table.first { $0.option.name == key }?.option.bounds
+        let bounds = e.bounds[key] ?? table.first { $0.option.name == key }?.option.bounds
         let result = body(v, phrase(key, block), bounds)
         if result == nil { e.failed = true }
         return result

@@ -26,12 +26,12 @@ enum ConfigTable {
                   "map each channel (column) to [−1, 1] by the training set's min and max; instead of scale, center and standardize")),
     ]
 
-    private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD, .kfac]
+    private static let momentumMethods: [OptimizerMethod] = [.sgd, .sgd2, .saSGD, .kfac, .shampoo]
 
     static let optimizer: [Key] = [
-        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd, kfac 0.1; adagrad 0.01; rmsprop, adam 0.001; sgd2 with an adaptive base: the base's"),
+        Key(.init("lr", .real, .derived("sgd, sgd2, sa_sgd, kfac 0.1; adagrad 0.01; rmsprop, adam 0.001; sgd2 with an adaptive base: the base's; shampoo its graft's: adagrad 0.01, sgd 0.1, adam 0.001"),
                   "learning rate", bounds: .greaterThan(0))),
-        Key(.init("momentum", .real, .derived("sgd 0; sgd2, sa_sgd, kfac 0.9"), "heavy-ball momentum ρ",
+        Key(.init("momentum", .real, .derived("sgd 0; sgd2, sa_sgd, kfac, shampoo 0.9"), "heavy-ball momentum ρ",
                   bounds: .halfOpen(0, 1)), methods: momentumMethods),
         Key(.init("nesterov", .bool, .value(.bool(false)), "Nesterov's look-ahead; needs momentum > 0"),
             methods: momentumMethods),
@@ -74,6 +74,23 @@ enum ConfigTable {
             methods: [.kfac]),
         Key(.init("kl_clip", .form("a positive number / `false`"), .value(.real(KFACOptions().klClip ?? 0)),
                   "bound on lr²·Σ⟨V, ∇⟩, the step's squared Fisher norm; `false` turns it off"), methods: [.kfac]),
+        Key(.init("block_size", .int, .value(.int(ShampooOptions().blockSize)),
+                  "split each weight into blocks of at most this × this, each with its own statistics", bounds: .size),
+            methods: [.shampoo]),
+        // A second `beta2` row: Shampoo's allows 1 (plain sums), Adam's cannot (its bias correction).
+        Key(.init("beta2", .real, .value(.real(ShampooOptions().beta2)),
+                  "Shampoo's statistics decay: L ← β₂·L + G Gᵀ, R ← β₂·R + Gᵀ G; 1 keeps plain sums",
+                  bounds: .closed(0, 1)), methods: [.shampoo]),
+        Key(.init("epsilon", .real, .value(.real(ShampooOptions().epsilon)),
+                  "added to each statistic's eigenvalues before the inverse fourth root, relative to the largest",
+                  bounds: .greaterThan(0)), methods: [.shampoo]),
+        Key(.init("precondition_every", .int, .value(.int(ShampooOptions().preconditionEvery)),
+                  "recompute the inverse fourth roots every this many steps", bounds: .size), methods: [.shampoo]),
+        Key(.init("start_step", .int, .value(.int(ShampooOptions().startStep)),
+                  "first step with roots; before it the step is the graft's alone", bounds: .size), methods: [.shampoo]),
+        Key(.init("graft", .choice(ShampooOptions.Graft.allCases.map(\.rawValue)), .value(.symbol(ShampooOptions().graft.rawValue)),
+                  "the rule whose step length, block by block, the Shampoo direction takes; biases and norms take its step"),
+            methods: [.shampoo]),
     ]
 
     /// `layer NAME { … }` inside `optimizer`.

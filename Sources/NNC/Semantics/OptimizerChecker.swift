@@ -25,7 +25,8 @@ extension ConfigChecker {
         spec.nesterov = bool("nesterov") ?? spec.nesterov
         spec.rho = real("rho") ?? spec.rho
         spec.beta1 = real("beta1") ?? spec.beta1
-        spec.beta2 = real("beta2") ?? spec.beta2
+        // Shampoo's `beta2` is its statistics' decay, read (once) with its options.
+        if method != .shampoo { spec.beta2 = real("beta2") ?? spec.beta2 }
         spec.epsilon = real("eps") ?? spec.epsilon
         spec.weightDecay = real("weight_decay") ?? spec.weightDecay
         let momentumFailed = e.values["momentum"] != nil && momentum == nil
@@ -58,6 +59,15 @@ extension ConfigChecker {
             }
         }
         if method == .kfac { spec.kfac = kfac(e, real: real, int: int) }
+        if method == .shampoo {
+            let o = shampoo(e, real: real, int: int)
+            spec.shampoo = o
+            // The step is as long as the graft's, so the rate the user did not give is the graft's.
+            if e.values["lr"] == nil {
+                let rule: OptimizerMethod = o.graft == .sgd ? .sgd : o.graft == .adam ? .adam : .adagrad
+                spec.learningRate = OptimizerSpec.defaults(for: rule).learningRate
+            }
+        }
         if method == .saSGD, let v = e.values["conv_hessian"] {
             let choices = ConvHessian.allCases.map(\.rawValue)
             if let s = evaluator.symbol(v, phrase("conv_hessian", "optimizer"), among: choices) {
@@ -154,6 +164,23 @@ extension ConfigChecker {
         }
         o.damping = min(max(start, low), high)
         o.adaptive = D(every: every, minimum: low, maximum: high)
+    }
+
+    /// Shampoo's keys over ShampooOptions' defaults.
+    private func shampoo(_ e: Entries, real: (String) -> Double?, int: (String) -> Int?) -> ShampooOptions {
+        var o = ShampooOptions()
+        o.blockSize = int("block_size") ?? o.blockSize
+        o.beta2 = real("beta2") ?? o.beta2
+        o.epsilon = real("epsilon") ?? o.epsilon
+        o.preconditionEvery = int("precondition_every") ?? o.preconditionEvery
+        o.startStep = int("start_step") ?? o.startStep
+        if let v = e.values["graft"] {
+            let choices = ShampooOptions.Graft.allCases.map(\.rawValue)
+            if let s = evaluator.symbol(v, phrase("graft", "optimizer"), among: choices) {
+                o.graft = ShampooOptions.Graft(rawValue: s)!
+            } else { e.failed = true }
+        }
+        return o
     }
 
     /// `noise(eta: 0.3, gamma: 0.55)`, `noise(0.3)`, or `false` for none.

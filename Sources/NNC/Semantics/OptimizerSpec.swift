@@ -2,7 +2,7 @@
 public struct OptimizerSpec: Hashable, Sendable {
     public var method: OptimizerMethod
     public var learningRate: Double
-    /// Heavy-ball momentum ρ (sgd, sgd2, sa_sgd, kfac); 0 turns it off.
+    /// Heavy-ball momentum ρ (sgd, sgd2, sa_sgd, kfac, shampoo); 0 turns it off.
     public var momentum: Double
     public var nesterov: Bool
     /// RMSProp's decay ρ.
@@ -15,6 +15,8 @@ public struct OptimizerSpec: Hashable, Sendable {
     public var sgd2: SGD2Options?
     /// Present for `kfac`.
     public var kfac: KFACOptions?
+    /// Present for `shampoo`.
+    public var shampoo: ShampooOptions?
     /// sa_sgd: how a conv's local Hessian with respect to its input is scaled.
     public var convHessian: ConvHessian = .taps
     /// Per-layer changes, by layer name.
@@ -24,7 +26,8 @@ public struct OptimizerSpec: Hashable, Sendable {
     public init(method: OptimizerMethod, learningRate: Double, momentum: Double = 0,
                 nesterov: Bool = false, rho: Double = 0.9, beta1: Double = 0.9,
                 beta2: Double = 0.999, epsilon: Double, weightDecay: Double = 0,
-                sgd2: SGD2Options? = nil, kfac: KFACOptions? = nil, overrides: [LayerOverride] = [], range: SourceRange = .none) {
+                sgd2: SGD2Options? = nil, kfac: KFACOptions? = nil, shampoo: ShampooOptions? = nil,
+                overrides: [LayerOverride] = [], range: SourceRange = .none) {
         self.method = method
         self.learningRate = learningRate
         self.momentum = momentum
@@ -36,6 +39,7 @@ public struct OptimizerSpec: Hashable, Sendable {
         self.weightDecay = weightDecay
         self.sgd2 = sgd2
         self.kfac = kfac
+        self.shampoo = shampoo
         self.overrides = overrides
         self.range = range
     }
@@ -51,6 +55,8 @@ public struct OptimizerSpec: Hashable, Sendable {
                                          epsilon: 0, sgd2: SGD2Options())
         case .saSGD: return OptimizerSpec(method: .saSGD, learningRate: 0.1, momentum: 0.9, epsilon: 0)
         case .kfac: return OptimizerSpec(method: .kfac, learningRate: 0.1, momentum: 0.9, epsilon: 0, kfac: KFACOptions())
+        case .shampoo: return OptimizerSpec(method: .shampoo, learningRate: 0.01, momentum: 0.9, epsilon: 0,
+                                            shampoo: ShampooOptions())
         }
     }
 }
@@ -68,6 +74,7 @@ public enum OptimizerMethod: String, Hashable, Sendable, CaseIterable {
     case sgd, adagrad, rmsprop, adam, sgd2
     case saSGD = "sa_sgd"
     case kfac
+    case shampoo
 }
 
 /// `layer NAME { lr_scale: 0.1, weight_decay: 0 }` inside an optimizer block.

@@ -44,7 +44,7 @@ import Testing
         Self.expectUsageError(try CLI.run(["check", Self.spirals, "--colour", "never"]), "check",
                               "unknown option '--colour'; did you mean '--color'?")
         Self.expectUsageError(try CLI.run(["train", Self.spirals, "--optimizer", "adma"]), "train",
-                              "'--optimizer' needs sgd, adagrad, rmsprop, adam, sgd2 or sa_sgd, got 'adma'; did you mean 'adam'?")
+                              "'--optimizer' needs sgd, adagrad, rmsprop, adam, sgd2, sa_sgd, kfac or shampoo, got 'adma'; did you mean 'adam'?")
         Self.expectUsageError(try CLI.run(["fetch", "mnsit"]), "fetch", "unknown dataset 'mnsit'; did you mean 'mnist'?")
     }
 

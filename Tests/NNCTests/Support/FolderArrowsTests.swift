@@ -9,7 +9,8 @@ import Testing
 @Suite struct FolderArrowsTests {
     static let order = ["Support", "Diagnostics", "Syntax", "Semantics", "Plan", "Lowering", "Optimizers", "Data",
                         "Execution", "Checkpoints", "Analysis", "Training", "Report"]
-    static let allowed: Set<String> = ["SGD2Options", "SGD2Lowering", "ScaleAmendLowering"]
+    static let allowed: Set<String> = ["SGD2Options", "SGD2Lowering", "ScaleAmendLowering", "KFACOptions", "KFACLowering",
+                                       "ShampooOptions", "ShampooLowering"]
 
     @Test func everyFolderUsesOnlyTheFoldersAboveIt() throws {
         let root = TestPaths.repoRoot.appendingPathComponent("Sources/NNC")
