@@ -81,6 +81,12 @@ import Testing
                 == .badTensor(file: "m", tensor: "a", detail: "data_offsets is not [begin, end] with 0 <= begin <= end"))
         #expect(error(file(#"{"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}}"#, data: 20))
                 == .byteCount(file: "m", tensor: "a", shape: [2, 3], dtype: "F32", expected: 24, actual: 20))
+        // A 0 extent after two whose product overflows: the byte count (0) matches, and counting
+        // the elements trapped (found by reading the code for issue 16).
+        #expect(error(file(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}}"#))
+                == .badTensor(file: "m", tensor: "a", detail: "shape [4294967296, 4294967296, 0] has too many elements to count"))
+        let empty = try Safetensors.parse(file(#"{"a":{"dtype":"F32","shape":[0,4294967296],"data_offsets":[0,0]}}"#), file: "m")
+        #expect(try empty.floats("a") == [])
         #expect(error(file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: 5))
                 == .outOfBounds(file: "m", tensor: "a", end: 8, dataBytes: 5))
         #expect(error(file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: 8))
