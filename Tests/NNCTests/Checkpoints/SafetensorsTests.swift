@@ -197,6 +197,19 @@ import Testing
         broken["nnc.rng"] = "1,2,3"
         let bad = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
         #expect(throws: CheckpointError.badMetadata(file: "c", detail: "'nnc.rng' has malformed value '1,2,3'")) { try CheckpointMetadata(bad) }
+        // Counts a run could never reach: a step of Int.max resumed into a trap on the next step.
+        broken = state.strings
+        broken["nnc.step"] = "9223372036854775807"
+        let huge = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
+        #expect(throws: CheckpointError.badMetadata(file: "c", detail: "'nnc.step' is 9223372036854775807, beyond the 9007199254740992 any run can reach")) {
+            try CheckpointMetadata(huge)
+        }
+        broken["nnc.step"] = "9007199254740992"
+        broken["nnc.epoch"] = "9007199254740993"
+        let hugeEpoch = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
+        #expect(throws: CheckpointError.badMetadata(file: "c", detail: "'nnc.epoch' is 9007199254740993, beyond the 9007199254740992 any run can reach")) {
+            try CheckpointMetadata(hugeEpoch)
+        }
         broken["nnc.step"] = nil
         let missing = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
         #expect(throws: CheckpointError.badMetadata(file: "c", detail: "missing 'nnc.step'")) { try CheckpointMetadata(missing) }
