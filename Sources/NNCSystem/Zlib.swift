@@ -97,8 +97,14 @@ public enum Zlib {
         return output
     }
 
+    /// The most room made before the stream has delivered anything (64 MiB, more than MNIST's
+    /// largest file inflates to): the trailer's size is the file's word, not yet its bytes, and a
+    /// forged one on a small file asked for 2 GiB of zeros up front. Past it the output grows
+    /// as the stream fills it.
+    static let maxInitialCapacity = 1 << 26
+
     /// Room for the whole output when a gzip trailer gives its size (mod 2^32), else a guess.
-    private static func initialCapacity(_ input: [UInt8]) -> Int {
+    static func initialCapacity(_ input: [UInt8]) -> Int {
         var guess = input.count * 4
         if input.count >= 18, input[0] == 0x1f {
             let n = input.count
@@ -107,6 +113,6 @@ public enum Zlib {
             // lets inflate read the trailer without a full-size regrowth.
             if size >= input.count / 2 && size <= input.count * 1100 { guess = size + 4096 }
         }
-        return max(min(guess, 1 << 31), 1 << 16)
+        return max(min(guess, maxInitialCapacity), 1 << 16)
     }
 }

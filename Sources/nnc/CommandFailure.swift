@@ -24,9 +24,19 @@ struct CommandFailure: Error {
 struct DiagnosticsError: Error {
     let file: SourceFile
     let diagnostics: [Diagnostic]
+    /// Found past the front end's storage limit: counted in the last lines, not drawn.
+    var omitted = OmittedDiagnostics()
     let color: Bool
 
+    init(file: SourceFile, diagnostics: [Diagnostic], omitted: OmittedDiagnostics = OmittedDiagnostics(), color: Bool) {
+        self.file = file
+        self.diagnostics = diagnostics
+        self.omitted = omitted
+        self.color = color
+    }
+
     var rendered: String {
-        DiagnosticRenderer(file: file, color: color).render(diagnostics) + DiagnosticRenderer.summary(diagnostics) + "\n"
+        DiagnosticRenderer(file: file, color: color).render(diagnostics, omitted: omitted)
+            + DiagnosticRenderer.summary(diagnostics, omitted: omitted) + "\n"
     }
 }

@@ -27,11 +27,13 @@ struct ModelFile {
     /// Checks `bytes` as the file at `path` (a checkpoint's copy of it).
     init(path: String, bytes: [UInt8], color: Bool) throws {
         let source = SourceFile(path: path, bytes: bytes)
-        let (model, diagnostics) = Frontend.check(source)
+        let (model, diagnostics, omitted) = Frontend.checkCounting(source)
         guard let model, !diagnostics.hasErrors else {
-            throw DiagnosticsError(file: source, diagnostics: diagnostics, color: color)
+            throw DiagnosticsError(file: source, diagnostics: diagnostics, omitted: omitted, color: color)
         }
-        if !diagnostics.isEmpty { writeError(DiagnosticRenderer(file: source, color: color).render(diagnostics)) }
+        if !diagnostics.isEmpty {
+            writeError(DiagnosticRenderer(file: source, color: color).render(diagnostics, omitted: omitted))
+        }
         self.path = path
         self.source = source
         self.model = model

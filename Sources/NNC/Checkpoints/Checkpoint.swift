@@ -121,9 +121,9 @@ public enum Checkpoint {
         }
         return TrainingState(step: base.step, epoch: base.epoch,
                              batchInEpoch: try number(batchKey) { Int($0).flatMap { $0 >= 0 ? $0 : nil } } ?? 0,
-                             epochLossSum: try number(lossSumKey) { Double($0) } ?? 0,
+                             epochLossSum: try number(lossSumKey) { Double($0).flatMap { $0.isFinite ? $0 : nil } } ?? 0,
                              schedule: scheduleState,
-                             searchCeiling: try number(ceilingKey) { Double($0) },
+                             searchCeiling: try number(ceilingKey) { Double($0).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } },
                              bestValidation: try bestValidation(file),
                              sessionRandom: base.randomState)
     }

@@ -21,6 +21,11 @@ public struct CheckpointMetadata: Equatable {
         self.extra = extra
     }
 
+    /// The most steps or epochs a checkpoint may claim (2⁵³): no run comes near it, a count up
+    /// to it is exact as the Double a schedule divides it as, and counting on from it cannot
+    /// overflow. A resumed step of Int.max trapped on the run's next step.
+    static let maxCount = 1 << 53
+
     static let stepKey = "nnc.step"
     static let epochKey = "nnc.epoch"
     static let learningRateKey = "nnc.learning_rate"
@@ -52,8 +57,15 @@ public struct CheckpointMetadata: Equatable {
             }
             return parsed
         }
-        step = try value(CheckpointMetadata.stepKey) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
-        epoch = try value(CheckpointMetadata.epochKey) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+        func count(_ key: String) throws -> Int {
+            let n = try value(key) { Int($0).flatMap { $0 >= 0 ? $0 : nil } }
+            guard n <= CheckpointMetadata.maxCount else {
+                throw CheckpointError.badMetadata(file: file.file, detail: "'\(key)' is \(n), beyond the \(CheckpointMetadata.maxCount) any run can reach")
+            }
+            return n
+        }
+        step = try count(CheckpointMetadata.stepKey)
+        epoch = try count(CheckpointMetadata.epochKey)
         learningRate = try value(CheckpointMetadata.learningRateKey) { Double($0).flatMap { $0.isFinite ? $0 : nil } }
         randomState = try value(CheckpointMetadata.randomKey) { text in
             let words = text.split(separator: ",").compactMap { UInt64($0) }

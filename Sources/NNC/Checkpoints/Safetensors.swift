@@ -198,11 +198,18 @@ public enum Safetensors {
         guard offsets[1] <= dataBytes else {
             throw CheckpointError.outOfBounds(file: file, tensor: name, end: offsets[1], dataBytes: dataBytes)
         }
-        var expected = dtype.byteSize
-        for extent in shape {
-            let (product, overflow) = expected.multipliedReportingOverflow(by: extent)
-            expected = overflow ? Int.max : product
+        // The extents other than 0 must multiply without overflow: a 0 makes the tensor empty
+        // whatever the rest say, but `elementCount` multiplies them in order and would trap on
+        // [2³², 2³², 0] before reaching the 0.
+        var nonzero = dtype.byteSize
+        for extent in shape where extent != 0 {
+            let (product, overflow) = nonzero.multipliedReportingOverflow(by: extent)
+            guard !overflow else {
+                throw CheckpointError.badTensor(file: file, tensor: name, detail: "shape \(shape) has too many elements to count")
+            }
+            nonzero = product
         }
+        let expected = shape.contains(0) ? 0 : nonzero
         guard expected == offsets[1] - offsets[0] else {
             throw CheckpointError.byteCount(file: file, tensor: name, shape: shape, dtype: dtypeName,
                                             expected: expected, actual: offsets[1] - offsets[0])

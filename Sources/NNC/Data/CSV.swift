@@ -49,99 +49,156 @@ extension Dataset {
         return try parseCSV(text, file: file, options: options)
     }
 
+    /// Reads the lines one at a time, each straight into the features and a label: holding every
+    /// field of the file as a substring took 16–32 bytes per byte of a file of short fields or
+    /// blank lines, so a few megabytes of gzip (inflating to gigabytes) could ask for a hundred
+    /// times their inflated size. What is kept is 4 bytes per feature and per label.
     static func parseCSV(_ text: String, file: String, options: CSVOptions) throws -> Dataset {
-        var rows: [(line: Int, fields: [Substring])] = []
-        // "\r\n" is one Character in Swift, and a newline, so Windows files split the same way.
-        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            rows.append((number + 1, line.split(separator: options.delimiter, omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces)[...] }))
+        var width = 0, labelColumn = 0
+        var started = false
+        var features: [Float] = []
+        var labels = CSVLabels()
+        var lineStart = text.startIndex
+        var number = 0
+        while true {
+            // "\r\n" is one Character in Swift, and a newline, so Windows files split the same way.
+            let lineEnd = text[lineStart...].firstIndex(where: \.isNewline) ?? text.endIndex
+            let line = text[lineStart..<lineEnd]
+            number += 1
+            if !line.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                let fields = line.split(separator: options.delimiter, omittingEmptySubsequences: false).map(trimmed)
+                if !started {
+                    started = true
+                    width = fields.count
+                    labelColumn = try Self.labelColumn(options.labelColumn, header: fields, line: number, file: file)
+                    let guessHeader = fields.indices.contains { $0 != labelColumn && Float(fields[$0]) == nil }
+                    if options.hasHeader ?? (guessHeader || options.labelColumn.isName) {
+                        if lineEnd == text.endIndex { break }
+                        lineStart = text.index(after: lineEnd)
+                        continue
+                    }
+                }
+                guard fields.count == width else {
+                    throw DataError.csvFieldCount(file: file, line: number, expected: width, found: fields.count)
+                }
+                for (column, field) in fields.enumerated() where column != labelColumn {
+                    guard let value = Float(field), value.isFinite else {
+                        throw DataError.csvNotANumber(file: file, line: number, column: column + 1, text: String(field))
+                    }
+                    features.append(value)
+                }
+                try labels.append(fields[labelColumn], line: number, file: file)
+            }
+            if lineEnd == text.endIndex { break }
+            lineStart = text.index(after: lineEnd)
         }
-        guard let first = rows.first else { throw DataError.empty(file: file) }
-        let width = first.fields.count
-        guard width >= 2 else {
-            throw DataError.csvFieldCount(file: file, line: first.line, expected: 2, found: width)
-        }
+        guard started else { throw DataError.empty(file: file) }
+        guard labels.count > 0 else { throw DataError.empty(file: file) }
+        let (values, classCount, names) = try labels.numbered(file: file, classCount: options.classCount,
+                                                             classNames: options.classNames)
+        return Dataset(features: features, labels: values, sampleShape: [width - 1], classCount: classCount, classNames: names)
+    }
 
-        let labelColumn: Int
-        switch options.labelColumn {
-        case .first: labelColumn = 0
-        case .last: labelColumn = width - 1
+    /// The label column of a file whose first line is `header`, which has at least two fields.
+    private static func labelColumn(_ choice: CSVOptions.LabelColumn, header: [Substring], line: Int, file: String) throws -> Int {
+        let width = header.count
+        guard width >= 2 else {
+            throw DataError.csvFieldCount(file: file, line: line, expected: 2, found: width)
+        }
+        switch choice {
+        case .first: return 0
+        case .last: return width - 1
         case .index(let index):
             let column = index < 0 ? width + index : index
             guard column >= 0, column < width else {
                 throw DataError.csvNoColumn(file: file, column: String(index))
             }
-            labelColumn = column
+            return column
         case .name(let name):
-            guard let index = first.fields.firstIndex(where: { $0 == name }) else {
+            guard let index = header.firstIndex(where: { $0 == name }) else {
                 throw DataError.csvNoColumn(file: file, column: name)
             }
-            labelColumn = index
+            return index
         }
-        let guessHeader = first.fields.indices.contains { $0 != labelColumn && Float(first.fields[$0]) == nil }
-        if options.hasHeader ?? (guessHeader || options.labelColumn.isName) {
-            rows.removeFirst()
-        }
-        guard !rows.isEmpty else { throw DataError.empty(file: file) }
+    }
+}
 
-        var features: [Float] = []
-        features.reserveCapacity(rows.count * (width - 1))
-        var labelTexts: [Substring] = []
-        labelTexts.reserveCapacity(rows.count)
-        for row in rows {
-            guard row.fields.count == width else {
-                throw DataError.csvFieldCount(file: file, line: row.line, expected: width, found: row.fields.count)
-            }
-            for (column, field) in row.fields.enumerated() {
-                if column == labelColumn { labelTexts.append(field); continue }
-                guard let value = Float(field), value.isFinite else {
-                    throw DataError.csvNotANumber(file: file, line: row.line, column: column + 1, text: String(field))
+/// `field` without the spaces and tabs around it (Unicode's: what `.whitespaces` trims; a line
+/// holds no line breaks). A view, not a copy: Foundation's trimming made a string per field and
+/// was a third of the time spent reading a file of short fields.
+private func trimmed(_ field: Substring) -> Substring {
+    let scalars = field.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return field[field.endIndex...] }
+    let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+    return Substring(scalars[first...last])
+}
+
+/// The labels of a CSV file as its rows are read, 4 bytes each. Integer labels are class
+/// indices; if no label is an integer they are class names, numbered in sorted order (or as
+/// `classNames` gives) once the file is read. The first row decides which: a label of the other
+/// kind later is the error it is in that kind, found on its own line.
+private struct CSVLabels {
+    /// Class indices, or while the labels are names, each name's number in order of appearance.
+    private var values: [Int32] = []
+    /// Names in order of appearance, each with the line it first appears on.
+    private var names: [String] = []
+    private var nameIndex: [String: Int32] = [:]
+    private var firstLines: [Int] = []
+    private var isText: Bool?
+
+    var count: Int { values.count }
+
+    mutating func append(_ text: Substring, line: Int, file: String) throws {
+        let integer = Int(text)
+        if isText == nil { isText = integer == nil }
+        if isText == true {
+            // An integer after names: the labels are class indices after all, and the first
+            // row's name is the first label that is not one.
+            guard integer == nil else { throw DataError.csvLabel(file: file, line: firstLines[0], text: names[0]) }
+            let name = String(text)
+            if let known = nameIndex[name] {
+                values.append(known)
+            } else {
+                guard names.count < Dataset.maxClasses else {
+                    throw DataError.invalidOption("\(file):\(line): more than \(Dataset.maxClasses) distinct text labels")
                 }
-                features.append(value)
+                nameIndex[name] = Int32(names.count)
+                values.append(Int32(names.count))
+                names.append(name)
+                firstLines.append(line)
             }
+            return
         }
-
-        let (labels, classCount, names) = try numberLabels(labelTexts, lines: rows.map(\.line), file: file,
-                                                           classCount: options.classCount, classNames: options.classNames)
-        return Dataset(features: features, labels: labels, sampleShape: [width - 1], classCount: classCount, classNames: names)
+        guard let integer, integer >= 0 else { throw DataError.csvLabel(file: file, line: line, text: String(text)) }
+        guard integer < Dataset.maxClasses else {
+            throw DataError.csvLabelTooLarge(file: file, line: line, text: String(text), limit: Dataset.maxClasses - 1)
+        }
+        values.append(Int32(integer))
     }
 
-    /// Integer labels are class indices; if no label is an integer they are class names.
-    private static func numberLabels(_ texts: [Substring], lines: [Int], file: String, classCount: Int?, classNames: [String]?)
-    throws -> ([Int32], Int, [String]?) {
-        let integers = texts.map { Int($0) }
-        if integers.contains(where: { $0 != nil }) {
-            var values: [Int] = []
-            values.reserveCapacity(texts.count)
-            for (row, value) in integers.enumerated() {
-                guard let value, value >= 0 else { throw DataError.csvLabel(file: file, line: lines[row], text: String(texts[row])) }
-                guard value < Dataset.maxClasses else {
-                    throw DataError.csvLabelTooLarge(file: file, line: lines[row], text: String(texts[row]),
-                                                     limit: Dataset.maxClasses - 1)
-                }
-                values.append(value)
-            }
-            let classes = classCount ?? (values.max()! + 1)
-            return (try checkedLabels(values, classCount: classes, file: file), classes, nil)
+    /// The class indices, the class count, and the names when the labels were names.
+    func numbered(file: String, classCount: Int?, classNames: [String]?) throws -> ([Int32], Int, [String]?) {
+        guard isText == true else {
+            let classes = classCount ?? Int(values.max()! + 1)
+            return (try checkedLabels(values.lazy.map(Int.init), classCount: classes, file: file), classes, nil)
         }
+        let order: [String]
         if let classNames {
-            let index = Dictionary(classNames.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
-            var labels: [Int32] = []
-            for (row, text) in texts.enumerated() {
-                guard let label = index[String(text)] else {
-                    throw DataError.csvUnknownClass(file: file, line: lines[row], text: String(text), classes: classNames)
-                }
-                labels.append(label)
+            let known = Set(classNames)
+            let unknown = names.indices.filter { !known.contains(names[$0]) }
+            if let first = unknown.min(by: { firstLines[$0] < firstLines[$1] }) {
+                throw DataError.csvUnknownClass(file: file, line: firstLines[first], text: names[first], classes: classNames)
             }
-            return (labels, classNames.count, classNames)
+            order = classNames
+        } else {
+            order = names.sorted()
+            if let classCount, classCount != order.count {
+                throw DataError.invalidOption("\(file): \(order.count) distinct text labels but \(classCount) classes were declared")
+            }
         }
-        let names = Array(Set(texts.map(String.init))).sorted()
-        if let classCount, classCount != names.count {
-            throw DataError.invalidOption("\(file): \(names.count) distinct text labels but \(classCount) classes were declared")
-        }
-        let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int32($0)) })
-        return (texts.map { index[String($0)]! }, names.count, names)
+        let index = Dictionary(order.enumerated().map { ($1, Int32($0)) }, uniquingKeysWith: { first, _ in first })
+        let renumber = names.map { index[$0]! }
+        return (values.map { renumber[Int($0)] }, order.count, order)
     }
 }
 

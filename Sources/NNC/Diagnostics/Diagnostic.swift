@@ -51,3 +51,27 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
 extension Array where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.isError } }
 }
+
+/// Diagnostics a stage found past its storage limit, counted by severity instead of kept: a
+/// generated file with a million mistakes needs its first hundred drawn and the number of the
+/// rest, not a million values in memory.
+public struct OmittedDiagnostics: Equatable, Sendable {
+    public var errors = 0
+    public var warnings = 0
+
+    public init(errors: Int = 0, warnings: Int = 0) {
+        self.errors = errors
+        self.warnings = warnings
+    }
+
+    public var total: Int { errors + warnings }
+
+    /// Adds one diagnostic to the tally (a note counts as neither).
+    public mutating func count(_ diagnostic: Diagnostic) {
+        switch diagnostic.severity {
+        case .error: errors += 1
+        case .warning: warnings += 1
+        case .note: break
+        }
+    }
+}

@@ -22,15 +22,18 @@ public struct DiagnosticRenderer: Sendable {
     public static let shownLimit = 100
 
     /// The diagnostics in source order (stable for equal positions), each ending in a newline:
-    /// the first `limit` of them, then a line that counts the rest.
-    public func render(_ diagnostics: [Diagnostic], limit: Int = shownLimit) -> String {
+    /// the first `limit` of them, then a line that counts the rest, `omitted` (found but not
+    /// kept, see `Frontend.checkCounting`) among them.
+    public func render(_ diagnostics: [Diagnostic], limit: Int = shownLimit,
+                       omitted: OmittedDiagnostics = OmittedDiagnostics()) -> String {
         let ordered = diagnostics.enumerated().sorted {
             ($0.element.range.start.offset, $0.offset) < ($1.element.range.start.offset, $1.offset)
         }
         var out = ordered.prefix(max(limit, 0)).map { render($0.element) }.joined()
-        if ordered.count > limit {
-            let rest = ordered.count - limit
-            out += "… and \(rest) more diagnostic\(rest == 1 ? "" : "s") not shown\n"
+        var rest = omitted
+        for d in ordered.dropFirst(max(limit, 0)) { rest.count(d.element) }
+        if rest.total > 0 {
+            out += "… and \(Self.counts(rest, more: true)) not shown\n"
         }
         return out
     }
@@ -50,14 +53,20 @@ public struct DiagnosticRenderer: Sendable {
         return out
     }
 
-    /// `2 errors, 1 warning`; `no errors` when there are neither.
-    public static func summary(_ diagnostics: [Diagnostic]) -> String {
-        let errors = diagnostics.filter { $0.severity == .error }.count
-        let warnings = diagnostics.filter { $0.severity == .warning }.count
+    /// `2 errors, 1 warning`; `no errors` when there are neither. `omitted` are counted too.
+    public static func summary(_ diagnostics: [Diagnostic], omitted: OmittedDiagnostics = OmittedDiagnostics()) -> String {
+        var all = omitted
+        for d in diagnostics { all.count(d) }
+        return all.total == 0 ? "no errors" : counts(all, more: false)
+    }
+
+    /// `3 errors, 1 warning`, or with `more` `3 more errors and 1 more warning`.
+    private static func counts(_ tally: OmittedDiagnostics, more: Bool) -> String {
+        let adjective = more ? "more " : ""
         var parts: [String] = []
-        if errors > 0 { parts.append(errors == 1 ? "1 error" : "\(errors) errors") }
-        if warnings > 0 { parts.append(warnings == 1 ? "1 warning" : "\(warnings) warnings") }
-        return parts.isEmpty ? "no errors" : parts.joined(separator: ", ")
+        if tally.errors > 0 { parts.append("\(tally.errors) \(adjective)error\(tally.errors == 1 ? "" : "s")") }
+        if tally.warnings > 0 { parts.append("\(tally.warnings) \(adjective)warning\(tally.warnings == 1 ? "" : "s")") }
+        return parts.joined(separator: more ? " and " : ", ")
     }
 
     // MARK: Pieces

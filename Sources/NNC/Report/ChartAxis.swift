@@ -29,6 +29,10 @@ struct ChartAxis {
     /// overflowed and the ticks never ended). No metric nnc logs comes near it.
     static let drawableMagnitude = 1e300
 
+    /// The narrowest span an axis divides into ticks: below it a tenth of it is no longer a
+    /// normal Double (10⁻³⁰⁸), and steps round to 0.
+    static let smallestSpan = 1e-300
+
     static func drawable(_ value: Double) -> Bool { value.isFinite && abs(value) <= drawableMagnitude }
 
     /// An axis that holds all drawable `values` (positive ones only, on a log axis).
@@ -56,9 +60,10 @@ struct ChartAxis {
         } else {
             var lo = usable.min() ?? 0
             var hi = usable.max() ?? 1
-            if hi - lo <= max(abs(hi), abs(lo)) * 1e-12 {
-                // A flat series: give it room around the value instead of a zero-width axis.
-                let pad = lo == 0 ? 1 : abs(lo) * 0.1
+            if hi - lo <= max(abs(hi), abs(lo)) * 1e-12 || hi - lo < ChartAxis.smallestSpan {
+                // A flat series, or a spread too small for ticks (a condition number of 1e-322
+                // in a log made a step of 10⁻³²⁴, which is 0, and NaN ticks): room around the value.
+                let pad = lo == 0 ? 1 : max(abs(lo) * 0.1, ChartAxis.smallestSpan)
                 lo -= pad
                 hi += pad
             }

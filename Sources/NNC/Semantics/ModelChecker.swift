@@ -2,9 +2,10 @@
 public enum ModelChecker {
     /// Checks a parsed file. `parseDiagnostics` tell which parts the parser already found
     /// broken, so their consequences (a net without its `loss` because the body did not
-    /// parse) are not reported again. Returns a model only when this stage found no errors.
-    public static func check(_ unit: SourceUnit,
-                             parseDiagnostics: [Diagnostic] = []) -> (model: Model?, diagnostics: [Diagnostic]) {
+    /// parse) are not reported again. Returns a model only when this stage found no errors;
+    /// past `DiagnosticSink.storedLimit` diagnostics, the rest are only counted in `omitted`.
+    public static func check(_ unit: SourceUnit, parseDiagnostics: [Diagnostic] = [])
+        -> (model: Model?, diagnostics: [Diagnostic], omitted: OmittedDiagnostics) {
         let sink = DiagnosticSink()
         let evaluator = Evaluator(sink: sink)
         var blocks: [String: BlockExpander.Block] = [:]
@@ -111,12 +112,12 @@ public enum ModelChecker {
         }
 
         let diagnostics = sink.diagnostics
-        guard let n = nets.first, let net, net.complete, configOK, !diagnostics.hasErrors,
+        guard let n = nets.first, let net, net.complete, configOK, !diagnostics.hasErrors, sink.omitted.errors == 0,
               let input = net.inputShape, let loss = net.loss else {
-            return (nil, diagnostics)
+            return (nil, diagnostics, sink.omitted)
         }
         let model = Model(name: n.name.name, inputShape: input, layers: net.layers, loss: loss, data: data,
                           optimizer: optimizer, training: training, range: n.range)
-        return (model, diagnostics)
+        return (model, diagnostics, sink.omitted)
     }
 }

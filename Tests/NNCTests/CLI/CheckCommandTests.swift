@@ -101,6 +101,19 @@ import Testing
             """)
     }
 
+    /// A generated file with a mistake on each of its 100 000 lines (the issue's flood printed
+    /// 9.5 MB): the first hundred drawn, one line counting the rest, then the summary of all.
+    @Test func aFloodOfErrorsIsDrawnAsAHundredAndACount() throws {
+        let url = try CLI.temporaryNet("net flood {\n  input 4\n" + String(repeating: "  desne 4\n", count: 100_000) + "  dense 2\n}\n")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let r = try CLI.run(["check", url.path, "--color", "never"])
+        #expect(r.status == 65)
+        let lines = r.stderr.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.filter { $0.hasPrefix(url.path + ":") && $0.contains(": error: ") }.count == 100)
+        #expect(lines.suffix(3) == ["… and 99901 more errors not shown", "100001 errors", ""])
+        #expect(r.stderr.utf8.count < 20_000)
+    }
+
     /// One renderer for every command that reads a model: the same located errors and exit 65.
     @Test func everyModelCommandRendersTheFilesErrorsAsCheckDoes() throws {
         let url = try CLI.temporaryNet("net bad {\n  input [784]\n  desne 10\n  loss cross_entropy\n}\n")

@@ -152,6 +152,21 @@ import Testing
         }
     }
 
+    /// Every number of the training state is input: a loss sum or a learning-rate ceiling that
+    /// is not finite (or a ceiling that is not positive) is malformed, not carried into the run.
+    @Test func nonFiniteStateNumbersAreMalformed() throws {
+        let base = CheckpointMetadata(step: 4, epoch: 1, learningRate: 0.1, randomState: Random(seed: 1).state).strings
+        for (key, text) in [("nnc.epoch_loss_sum", "nan"), ("nnc.epoch_loss_sum", "inf"), ("nnc.search_ceiling", "-inf"),
+                            ("nnc.search_ceiling", "0"), ("nnc.search_ceiling", "nan")] {
+            let file = try Safetensors.parse(Safetensors.encode([], metadata: base.merging([key: text]) { $1 }), file: "c")
+            #expect(throws: CheckpointError.badMetadata(file: "c", detail: "'\(key)' has malformed value '\(text)'")) {
+                try Checkpoint.state(file, schedule: .constant)
+            }
+        }
+        let fine = try Safetensors.parse(Safetensors.encode([], metadata: base.merging(["nnc.search_ceiling": "0.5"]) { $1 }), file: "c")
+        #expect(try Checkpoint.state(fine, schedule: .constant).searchCeiling == 0.5)
+    }
+
     @Test func scheduleSteps() {
         var step = LearningRateSchedule(.step(every: 2, factor: 0.1), learningRate: 1)
         step.epochEnded(1, metric: nil)

@@ -81,6 +81,12 @@ import Testing
                 == .badTensor(file: "m", tensor: "a", detail: "data_offsets is not [begin, end] with 0 <= begin <= end"))
         #expect(error(file(#"{"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,20]}}"#, data: 20))
                 == .byteCount(file: "m", tensor: "a", shape: [2, 3], dtype: "F32", expected: 24, actual: 20))
+        // A 0 extent after two whose product overflows: the byte count (0) matches, and counting
+        // the elements trapped (found by reading the code for issue 16).
+        #expect(error(file(#"{"a":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}}"#))
+                == .badTensor(file: "m", tensor: "a", detail: "shape [4294967296, 4294967296, 0] has too many elements to count"))
+        let empty = try Safetensors.parse(file(#"{"a":{"dtype":"F32","shape":[0,4294967296],"data_offsets":[0,0]}}"#), file: "m")
+        #expect(try empty.floats("a") == [])
         #expect(error(file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: 5))
                 == .outOfBounds(file: "m", tensor: "a", end: 8, dataBytes: 5))
         #expect(error(file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: 8))
@@ -191,6 +197,19 @@ import Testing
         broken["nnc.rng"] = "1,2,3"
         let bad = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
         #expect(throws: CheckpointError.badMetadata(file: "c", detail: "'nnc.rng' has malformed value '1,2,3'")) { try CheckpointMetadata(bad) }
+        // Counts a run could never reach: a step of Int.max resumed into a trap on the next step.
+        broken = state.strings
+        broken["nnc.step"] = "9223372036854775807"
+        let huge = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
+        #expect(throws: CheckpointError.badMetadata(file: "c", detail: "'nnc.step' is 9223372036854775807, beyond the 9007199254740992 any run can reach")) {
+            try CheckpointMetadata(huge)
+        }
+        broken["nnc.step"] = "9007199254740992"
+        broken["nnc.epoch"] = "9007199254740993"
+        let hugeEpoch = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
+        #expect(throws: CheckpointError.badMetadata(file: "c", detail: "'nnc.epoch' is 9007199254740993, beyond the 9007199254740992 any run can reach")) {
+            try CheckpointMetadata(hugeEpoch)
+        }
         broken["nnc.step"] = nil
         let missing = try Safetensors.parse(Safetensors.encode([], metadata: broken), file: "c")
         #expect(throws: CheckpointError.badMetadata(file: "c", detail: "missing 'nnc.step'")) { try CheckpointMetadata(missing) }

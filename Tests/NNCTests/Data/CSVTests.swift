@@ -78,6 +78,30 @@ import Testing
         }
     }
 
+    /// Nothing a file says sizes an allocation before the rows are read: a first line of
+    /// 300 000 fields over 300 000 short lines asked for room for 9·10¹⁰ features (360 GB) up
+    /// front, and failed to allocate, before the second line was found one field short.
+    @Test func aWideFirstLineReservesNothing() throws {
+        let text = String(repeating: "0,", count: 300_000) + "0\n" + String(repeating: "1\n", count: 300_000)
+        #expect(throws: DataError.csvFieldCount(file: "w.csv", line: 2, expected: 300_001, found: 1)) {
+            try Dataset.parseCSV(text, file: "w.csv", options: CSVOptions(hasHeader: false))
+        }
+    }
+
+    /// The first data row decides whether labels are class indices or names; a label of the
+    /// other kind is then the error it is in that kind, on its line.
+    @Test func mixedLabelKindsAreLocatedErrors() throws {
+        #expect(throws: DataError.csvLabel(file: "m.csv", line: 1, text: "cat")) {
+            try Dataset.parseCSV("1,cat\n2,dog\n3,1\n", file: "m.csv", options: CSVOptions())
+        }
+        #expect(throws: DataError.csvLabel(file: "m.csv", line: 3, text: "cat")) {
+            try Dataset.parseCSV("1,0\n2,1\n3,cat\n", file: "m.csv", options: CSVOptions())
+        }
+        let names = try Dataset.parseCSV("\n1,b\n\n2,a\r\n3,b", file: "n.csv", options: CSVOptions())
+        #expect(names.labels == [1, 0, 1])
+        #expect(names.classNames == ["a", "b"])
+    }
+
     @Test func readsGzipFromDisk() throws {
         let files = try DataFixtures()
         defer { files.remove() }

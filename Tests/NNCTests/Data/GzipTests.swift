@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NNC
+@testable import NNCSystem
 
 @Suite struct GzipTests {
     let payload = (0..<300_000).map { UInt8(truncatingIfNeeded: ($0 * 7) ^ ($0 >> 9)) }
@@ -22,6 +23,24 @@ import Testing
         #expect(throws: DataError.inflatesTooFar(file: "p", limit: 1000, bound: "more than nnc holds in memory")) {
             try Gzip.inflate(compressed, file: "p", limit: 1000)
         }
+    }
+
+    /// A gzip trailer states the inflated size, and a plausible one sized the first buffer: a
+    /// forged trailer on 100 KB claiming 100 MB made 100 MB of zeros before inflating a byte.
+    /// What a trailer says is trusted only up to `maxInitialCapacity`; past it the stream must
+    /// deliver the bytes.
+    @Test func aForgedTrailerSizesNoLargeBuffer() throws {
+        var forged = [UInt8](repeating: 0, count: 100_000)
+        forged[0] = 0x1f
+        forged[1] = 0x8b
+        let claimed = 100_000_000
+        for i in 0..<4 { forged[forged.count - 4 + i] = UInt8(truncatingIfNeeded: claimed >> (8 * i)) }
+        #expect(Zlib.initialCapacity(forged) <= Zlib.maxInitialCapacity)
+        #expect(Zlib.maxInitialCapacity < claimed)
+        // A real one still gets its room in one piece.
+        let compressed = Gzip.compress(payload)
+        #expect(Zlib.initialCapacity(compressed) >= payload.count)
+        #expect(try Gzip.inflate(compressed, file: "p") == payload)
     }
 
     // The system gzip writes headers with a file name and timestamp, as the MNIST files have.

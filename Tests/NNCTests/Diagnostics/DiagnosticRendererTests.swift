@@ -22,8 +22,8 @@ struct DiagnosticRendererTests {
             """)
     }
 
-    /// A generated file with a hundred thousand mistakes draws the first hundred and counts
-    /// the rest; the summary still counts them all.
+    /// A generated file with a thousand mistakes draws the first hundred and counts the rest;
+    /// the summary still counts them all.
     @Test func aFloodOfDiagnosticsIsCut() {
         let text = "net n {\n  input [4]\n" + String(repeating: "  desne 4\n", count: 1000) + "  loss mse\n}\n"
         let f = file(text)
@@ -31,10 +31,25 @@ struct DiagnosticRendererTests {
         #expect(diagnostics.count >= 1000)
         let rendered = DiagnosticRenderer(file: f).render(diagnostics)
         #expect(rendered.components(separatedBy: ": error: ").count - 1 == DiagnosticRenderer.shownLimit)
-        #expect(rendered.hasSuffix("… and \(diagnostics.count - DiagnosticRenderer.shownLimit) more diagnostics not shown\n"))
+        #expect(rendered.hasSuffix("… and \(diagnostics.count - DiagnosticRenderer.shownLimit) more errors not shown\n"))
         #expect(rendered.hasPrefix("m.net:3:3: error:"), "the first ones in source order")
         #expect(DiagnosticRenderer(file: f).render(diagnostics, limit: .max).components(separatedBy: ": error: ").count - 1
                 == diagnostics.count)
+    }
+
+    /// Diagnostics found but not kept are counted in the line after the drawn ones and in the
+    /// summary, errors and warnings each in their own number.
+    @Test func omittedDiagnosticsAreCounted() {
+        let f = file("net a {\n}\n")
+        let r = at(1, 1, 0)
+        let kept: [Diagnostic] = [.error("a", at: r), .warning("b", at: r), .error("c", at: r)]
+        let omitted = OmittedDiagnostics(errors: 1000, warnings: 1)
+        let rendered = DiagnosticRenderer(file: f).render(kept, limit: 1, omitted: omitted)
+        #expect(rendered.hasSuffix("\n… and 1001 more errors and 2 more warnings not shown\n"))
+        #expect(DiagnosticRenderer(file: f).render(kept, omitted: omitted)
+            .hasSuffix("\n… and 1000 more errors and 1 more warning not shown\n"))
+        #expect(DiagnosticRenderer.summary(kept, omitted: omitted) == "1002 errors, 2 warnings")
+        #expect(DiagnosticRenderer(file: f).render([.warning("b", at: r)], limit: 0) == "… and 1 more warning not shown\n")
     }
 
     @Test func spanIsUnderlinedAndNotesHaveTheirOwnLine() {

@@ -79,6 +79,16 @@ import Testing
         #expect(log.lower == 0 && log.upper == 1)
     }
 
+    /// Found by Fuzz/fuzz-runlog: a subnormal value (a product condition of 125e-324) made a
+    /// step of 10⁻³²⁴, which is 0, then NaN ticks, and the label of a NaN trapped.
+    @Test func subnormalSpansGetRoomInsteadOfAZeroStep() {
+        for values in [[125e-324], [5e-324, 1e-323], [0, 125e-324], [-5e-324, 3.5, 2]] {
+            let axis = ChartAxis(values: values)
+            #expect(axis.ticks.allSatisfy(\.isFinite) && !axis.ticks.isEmpty, "\(values)")
+            #expect(axis.lower < axis.upper && axis.labels.count == axis.ticks.count, "\(values)")
+        }
+    }
+
     @Test func largeAndTinyLinearValuesUseExponents() {
         #expect(ChartAxis(values: [0, 2e6]).labels == ["0", "5×10⁵", "10⁶", "1.5×10⁶", "2×10⁶"])
         #expect(ChartAxis(values: [1e-5, 5e-5]).labels.first == "10⁻⁵")

@@ -136,7 +136,11 @@ import Testing
                     // CI's fuzz run: an epoch at step 2 222 222 222 224 puts a marker ~10³⁰⁸ pixels out.
                     "{\"type\":\"run\",\"model\":\"m\"}\n{\"type\":\"analysis\",\"epoch\":1,\"step\":2,\"operator_norm_bound\":3.5,"
                         + "\"layers\":[{\"name\":\"d\",\"input_condition\":10,\"output_condition\":\"inf\"}]}\n"
-                        + "{\"type\":\"epoch\",\"epoch\":2,\"step\":2222222222224,\"train_loss\":0.5,\"test_error\":0.2}\n"]
+                        + "{\"type\":\"epoch\",\"epoch\":2,\"step\":2222222222224,\"train_loss\":0.5,\"test_error\":0.2}\n",
+                    // The second round's: a subnormal condition number trapped labelling a NaN tick.
+                    "{\"type\":\"run\",\"model\":\"m\"}\n{\"type\":\"analysis\",\"epoch\":1,\"step\":2,\"operator_norm_bound\":3.5,"
+                        + "\"layers\":[{\"name\":\"d\",\"input_condition\":10},"
+                        + "{\"name\":\"e\",\"input_condition\":3,\"product_condition\":125e-324}]}\n"]
         for text in logs {
             let page = ReportPage(runs: [try RunLog.parse(text, source: "hostile.jsonl")])
             #expect(ReportFixtures.xmlProblem(page.html()) == nil)
