@@ -21,8 +21,8 @@
 //   Optimizers.swift            the fused update loops of docs/ALGORITHMS.md
 //   LinearAlgebra.swift         Double: syrk, Cholesky factor and solves (SGD2's A + λI)
 //   CholeskySolveBlocked.swift  the per-step solve over panels of gradient rows, Float or Double
-//   KFAC.swift                  K-FAC: factor moving averages by GEMM, damped inverses, G⁻¹·∇·A⁻¹
-//   Shampoo.swift               Shampoo: block statistics by GEMM, inverse 4th roots (Householder + QL in Double, Jacobi twin), L^-¼·G·R^-¼
+//   KFAC.swift, KFACByBufferID.swift  K-FAC: factor moving averages by GEMM, damped inverses, G⁻¹·∇·A⁻¹
+//   Shampoo.swift, ShampooByBufferID.swift  Shampoo: block statistics by GEMM, inverse 4th roots (Householder + QL in Double, Jacobi twin), L^-¼·G·R^-¼
 //   SymmetricEigen.swift        eigenvalues by Householder tridiagonalisation and implicit QL
 //   LinearAlgebraEigen.swift    the cyclic Jacobi reference and power iteration (σmax)
 //   AnalysisStatistics.swift    the analyses' sums of squares, activation summaries, spectra
