@@ -221,13 +221,14 @@ extension BufferView {
 
     /// RMS norm; the per-sample scales go to `scale`, or to `scratch` when the plan keeps none.
     public func rmsNormForward<K: BufferKey>(x: K, y: K, _ n: ChannelShape, runningD: K, updates: Int, training: Bool,
-                                             history: Float, relativeEpsilon: Float, activation: KernelActivation,
+                                             history: Float, relativeEpsilon: Float, epsilonOfRunning: Bool,
+                                             activation: KernelActivation,
                                              scale: K?, scratch: Scratch) {
         func run(_ s: UnsafeMutablePointer<Float>) {
             NNCKernels.rmsNormForward(x: input(x, n.count), y: out(y, n.count), batch: n.batch, channels: n.channels,
                                       spatial: n.spatial, runningD: out(runningD, n.channels), updates: updates,
                                       training: training, history: history, relativeEpsilon: relativeEpsilon,
-                                      activation: activation, scale: s)
+                                      epsilonOfRunning: epsilonOfRunning, activation: activation, scale: s)
         }
         if let scale { run(f(scale)) } else { scratch.withFloats(run) }
     }
@@ -300,6 +301,14 @@ extension BufferView {
                                       velocity: out(velocity, count), count: count, learningRate: learningRate,
                                       momentum: momentum, weightDecay: weightDecay, threads: threads)
         }
+    }
+
+    public func averagedMomentumUpdate<K: BufferKey>(weights: K, gradients: K, velocity: K, count: Int,
+                                                     learningRate: Float, momentum: Float, weightDecay: Float, step: Int,
+                                                     threads: Int) {
+        NNCKernels.averagedMomentumUpdate(weights: out(weights, count), gradients: input(gradients, count),
+                                          velocity: out(velocity, count), count: count, learningRate: learningRate,
+                                          momentum: momentum, weightDecay: weightDecay, step: step, threads: threads)
     }
 
     public func adagradUpdate<K: BufferKey>(weights: K, gradients: K, accumulator: K, count: Int, learningRate: Float,

@@ -42,6 +42,23 @@ public func nesterovUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: 
     }
 }
 
+/// LightNet's averaged momentum with bias correction at step `step` (1 for the first update):
+/// `u = ρ·u + (1−ρ)·g + wd·w; w −= lr·u/(1−ρᵗ)`. The decay stays outside the (1−ρ) factor, as
+/// the SGD2 authors' code has it; `u` is their velocity with the sign flipped.
+// w, g, u (count) -> w, u
+public func averagedMomentumUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: UnsafePointer<Float>,
+                                   velocity u: UnsafeMutablePointer<Float>, count: Int, learningRate lr: Float,
+                                   momentum rho: Float = 0.9, weightDecay wd: Float = 0, step: Int, threads: Int = 1) {
+    precondition(step >= 1, "averagedMomentumUpdate: step counts from 1")
+    let scaled = Float(Double(lr) / (1 - _pow(Double(rho), Double(step))))
+    forEachChunk(count, threads: threads) { i, n in
+        let wv = load16(UnsafePointer(w + i), n)
+        let uv = rho * load16(UnsafePointer(u + i), n) + (1 - rho) * load16(g + i, n) + wd * wv
+        store16(uv, u + i, n)
+        store16(wv - scaled * uv, w + i, n)
+    }
+}
+
 /// Heavy-ball momentum in PyTorch's form, `v = ρ·v + g; w −= lr·v`, which the peer
 /// baselines use (the same trajectory as `momentumUpdate` at a constant learning rate, up to
 /// rounding: v_torch = −v/lr).
@@ -114,6 +131,8 @@ public enum OptimizerRule: Sendable {
     case momentum(rho: Double)
     case nesterov(rho: Double)
     case momentumTorchForm(rho: Double)
+    /// LightNet's averaged form at step `step`; its decay joins the velocity, not the gradient.
+    case averaged(rho: Double, step: Int)
     case adagrad(epsilon: Double)
     case rmsprop(rho: Double, epsilon: Double)
     case adam(beta1: Double, beta2: Double, epsilon: Double, step: Int)
@@ -128,6 +147,9 @@ public func optimizerUpdateReference(_ rule: OptimizerRule, weights w: UnsafeMut
         var wi = Double(w[i])
         let gi = Double(g[i]) + wd * wi
         switch rule {
+        case .averaged(let rho, let t):
+            let u = rho * Double(s1![i]) + (1 - rho) * Double(g[i]) + wd * wi
+            s1![i] = Float(u); wi -= lr * u / (1 - _pow(rho, Double(t)))
         case .sgd:
             wi -= lr * gi
         case .momentum(let rho):

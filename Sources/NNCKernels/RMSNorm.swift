@@ -14,7 +14,7 @@
 public func rmsNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                            batch: Int, channels: Int, spatial: Int,
                            runningD: UnsafeMutablePointer<Float>, updates: Int, training: Bool,
-                           history: Float = 0.1, relativeEpsilon: Float = 0.01,
+                           history: Float = 0.1, relativeEpsilon: Float = 0.01, epsilonOfRunning: Bool = false,
                            activation: KernelActivation = .none,
                            scale: UnsafeMutablePointer<Float>) {
     let (n, c, s) = (batch, channels, spatial)
@@ -36,21 +36,22 @@ public func rmsNormForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Floa
         t += 1
     }
     rmsNormFactors(runningD: UnsafePointer(runningD), channels: c, updates: t, history: history,
-                   relativeEpsilon: relativeEpsilon, scale: scale)
+                   relativeEpsilon: relativeEpsilon, epsilonOfRunning: epsilonOfRunning, scale: scale)
     forEachChannelChunk(n, c, s) { o, w, k in store16(activation.apply16(load16(x + o, w) * k.param(scale)), y + o, w) }
 }
 
 /// The per-channel factors `1/√(d̂ + ε)` after `updates` updates of `runningD` (also what the
 /// operator-norm bound needs: a layer's largest gain is the largest factor). Before any
-/// update d̂ is taken as the raw `runningD`.
+/// update d̂ is taken as the raw `runningD`. With `epsilonOfRunning`, ε = eps·max(d + 10⁻⁶) from
+/// the uncorrected d, as the authors' LightNet takes it, else eps·max d̂ + 10⁻⁶.
 // runningD (C) -> scale (C)
 public func rmsNormFactors(runningD: UnsafePointer<Float>, channels: Int, updates: Int,
-                           history: Float = 0.1, relativeEpsilon: Float = 0.01,
+                           history: Float = 0.1, relativeEpsilon: Float = 0.01, epsilonOfRunning: Bool = false,
                            scale: UnsafeMutablePointer<Float>) {
     let correction: Float = updates > 0 ? Float(1 - _pow(Double(history), Double(updates))) : 1
     var largest: Float = 0
-    for ch in 0..<channels { largest = max(largest, runningD[ch] / correction) }
-    let epsilon = relativeEpsilon * largest + 1e-6
+    for ch in 0..<channels { largest = max(largest, runningD[ch]) }
+    let epsilon = epsilonOfRunning ? relativeEpsilon * (largest + 1e-6) : relativeEpsilon * (largest / correction) + 1e-6
     for ch in 0..<channels { scale[ch] = 1 / (runningD[ch] / correction + epsilon).squareRoot() }
 }
 

@@ -165,6 +165,28 @@ let normShapes = [(1, 1, 1), (3, 7, 1), (17, 33, 1), (5, 129, 1), (2, 3, 17), (4
         } } } }
         #expect(d1 == d && scale1 == scale)
     }
+
+    @Test func lightNetEpsilonByHand() {
+        // Two channels, batch x = [[1, 10], [3, 0]]: q = [5, 50], d = 0.9·q = [4.5, 45]. LightNet's
+        // ε = 0.01·max(d + 1e-6) = 0.45000001 from the raw d (nnc's: 0.01·50 + 1e-6); then
+        // y = x/√(d/0.9 + ε) = x/√(5.45000001), x/√(50.45000001).
+        let x: [Float] = [1, 10, 3, 0]
+        var y = [Float](repeating: 0, count: 4), d: [Float] = [0, 0], scale: [Float] = [0, 0]
+        x.withPtr { xp in y.withMutPtr { yp in d.withMutPtr { dp in scale.withMutPtr {
+            rmsNormForward(x: xp, y: yp, batch: 2, channels: 2, spatial: 1, runningD: dp, updates: 0, training: true,
+                           epsilonOfRunning: true, scale: $0)
+        } } } }
+        let want = [1 / (5.45000001).squareRoot(), 1 / (50.45000001).squareRoot()]
+        for c in 0..<2 { #expect(Swift.abs(Double(scale[c]) - want[c]) < 1e-6 * want[c]) }
+        #expect(Swift.abs(Double(y[2]) - 3 * want[0]) < 1e-6)
+        // After a second update the correction is 1 − 0.1² and ε still reads the raw d.
+        var factors: [Float] = [0, 0]
+        d.withPtr { dp in factors.withMutPtr {
+            rmsNormFactors(runningD: dp, channels: 2, updates: 2, epsilonOfRunning: true, scale: $0)
+        } }
+        let eps = 0.01 * (45 + 1e-6)
+        #expect(Swift.abs(Double(factors[1]) - 1 / (45 / 0.99 + eps).squareRoot()) < 1e-7)
+    }
 }
 
 @Suite struct LayerNormTests {

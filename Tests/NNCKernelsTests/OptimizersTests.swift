@@ -18,6 +18,7 @@ import NNCKernels
                 let grad = g.floats(n)
                 var rule = rule
                 if case .adam(let b1, let b2, let e, _) = rule { rule = .adam(beta1: b1, beta2: b2, epsilon: e, step: step) }
+                if case .averaged(let rho, _) = rule { rule = .averaged(rho: rho, step: step) }
                 grad.withPtr { gp in
                     w.withMutPtr { wp in s1.withMutPtr { a in s2.withMutPtr { b in fast(wp, gp, a, b, n, step) } } }
                     rw.withMutPtr { wp in r1.withMutPtr { a in r2.withMutPtr { b in
@@ -46,6 +47,10 @@ import NNCKernels
         compare(.momentumTorchForm(rho: Double(Float(0.9))), lr: 0.1, wd: wd) { w, g, v, _, n, _ in
             momentumUpdateTorchForm(weights: w, gradients: g, velocity: v, count: n, learningRate: 0.1, momentum: 0.9,
                                     weightDecay: wd)
+        }
+        compare(.averaged(rho: Double(Float(0.9)), step: 1), lr: 0.1, wd: wd) { w, g, u, _, n, t in
+            averagedMomentumUpdate(weights: w, gradients: g, velocity: u, count: n, learningRate: 0.1, momentum: 0.9,
+                                   weightDecay: wd, step: t)
         }
         compare(.adagrad(epsilon: Double(Float(1e-7))), lr: 0.01, wd: wd) { w, g, s, _, n, _ in
             adagradUpdate(weights: w, gradients: g, accumulator: s, count: n, learningRate: 0.01, weightDecay: wd)

@@ -25,7 +25,7 @@ final class LayerAnalyzer: ExecutorProbe {
         var activationWriter: Int?
         var flat: (low: Float, high: Float, dead: Bool, saturated: Bool)?
         /// The RMS norm in front of the layer: its `d`, `steps` and options.
-        var norm: (name: String, history: Double, relativeEpsilon: Double)?
+        var norm: (name: String, history: Double, relativeEpsilon: Double, epsilonOf: RMSEpsilonBase)?
         /// How often the layer reads an input value in scale-amended SGD's view (ScaleAmendWalk.swift):
         /// (k_h·k_w)/(s_h·s_w) for a conv under `conv_hessian: taps`, else 1.
         var inputTaps = 1.0
@@ -36,7 +36,7 @@ final class LayerAnalyzer: ExecutorProbe {
     let model: Model
     let targets: [Target]
     /// Every RMS norm of the model, for the bound.
-    private let norms: [(name: String, history: Double, relativeEpsilon: Double)]
+    private let norms: [(name: String, history: Double, relativeEpsilon: Double, epsilonOf: RMSEpsilonBase)]
     private let boundApplies: Bool
     /// Per kernel: the targets whose activation statistics are read after it.
     private let activationsAfter: [[Int]]
@@ -97,8 +97,8 @@ final class LayerAnalyzer: ExecutorProbe {
                 t.activationWriter = t.activation.flatMap { lastWriter[$0.rawValue] }
                 for previous in layers[..<index].reversed() {
                     if LayerAnalyzer.endsLayer(previous.op) { break }
-                    if case .rmsNorm(let history, let relativeEpsilon) = previous.op {
-                        t.norm = (previous.name, history, relativeEpsilon)
+                    if case .rmsNorm(let history, let relativeEpsilon, let epsilonOf) = previous.op {
+                        t.norm = (previous.name, history, relativeEpsilon, epsilonOf)
                         break
                     }
                 }
@@ -106,7 +106,9 @@ final class LayerAnalyzer: ExecutorProbe {
             return t
         }
         norms = layers.compactMap { layer in
-            if case .rmsNorm(let history, let relativeEpsilon) = layer.op { return (layer.name, history, relativeEpsilon) }
+            if case .rmsNorm(let history, let relativeEpsilon, let epsilonOf) = layer.op {
+                return (layer.name, history, relativeEpsilon, epsilonOf)
+            }
             return nil
         }
         boundApplies = OperatorNormBound.applies(to: model)
@@ -256,10 +258,11 @@ final class LayerAnalyzer: ExecutorProbe {
         trainingSeconds = 0
     }
 
-    private func normMinFactor(_ norm: (name: String, history: Double, relativeEpsilon: Double)) -> Double? {
+    private func normMinFactor(_ norm: (name: String, history: Double, relativeEpsilon: Double, epsilonOf: RMSEpsilonBase)) -> Double? {
         let updates = session.read("\(norm.name).steps").first.map { Int($0) } ?? 0
         return OperatorNormBound.rmsNormMinFactor(d: session.read("\(norm.name).d"), updates: updates,
-                                                  history: norm.history, relativeEpsilon: norm.relativeEpsilon)
+                                                  history: norm.history, relativeEpsilon: norm.relativeEpsilon,
+                                                  epsilonOf: norm.epsilonOf)
     }
 
     private func activationSummary(_ t: Target, _ v: BufferView) -> ActivationSummary? {

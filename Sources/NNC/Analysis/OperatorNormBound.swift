@@ -25,12 +25,15 @@ enum OperatorNormBound {
 
     /// min_k √(d̂_k + ε) of an RMS norm from its running `d` after `updates` updates: the
     /// reciprocal of its largest gain. The same correction and ε as the kernel (`rmsNormFactors`):
-    /// d̂ = d / (1 − history^t) once t > 0, ε = relativeEpsilon · max d̂ + 1e-6.
-    static func rmsNormMinFactor(d: [Float], updates: Int, history: Double, relativeEpsilon: Double) -> Double? {
+    /// d̂ = d / (1 − history^t) once t > 0, ε = relativeEpsilon · max d̂ + 1e-6 (`.corrected`) or
+    /// relativeEpsilon · max(d + 1e-6) (`.running`).
+    static func rmsNormMinFactor(d: [Float], updates: Int, history: Double, relativeEpsilon: Double,
+                                 epsilonOf: RMSEpsilonBase = .corrected) -> Double? {
         guard !d.isEmpty else { return nil }
         let correction = updates > 0 ? 1 - pow(history, Double(updates)) : 1
         let corrected = d.map { Double($0) / correction }
-        let epsilon = relativeEpsilon * (corrected.max() ?? 0) + 1e-6
+        let largest = Double(d.max() ?? 0)
+        let epsilon = epsilonOf == .running ? relativeEpsilon * (largest + 1e-6) : relativeEpsilon * (largest / correction) + 1e-6
         return ((corrected.min() ?? 0) + epsilon).squareRoot()
     }
 

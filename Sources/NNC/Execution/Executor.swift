@@ -198,7 +198,7 @@ final class Executor {
             let updates = v.withMutableSpan(p.steps) { Int($0[0]) }
             v.rmsNormForward(x: p.x, y: p.y, p.sizes.layout, runningD: p.d, updates: updates, training: p.training,
                              history: Float(p.history), relativeEpsilon: Float(p.relativeEpsilon),
-                             activation: activation, scale: p.savedScale, scratch: scratch)
+                             epsilonOfRunning: p.epsilonOf == .running, activation: activation, scale: p.savedScale, scratch: scratch)
             if p.training { v.withMutableSpan(p.steps) { $0[0] += 1 } }
             EpilogueSteps.apply(p.epilogue, from: rest, to: p.y, p.sizes.layout, v)
 
@@ -226,7 +226,7 @@ final class Executor {
             v.store(Executor.loss(p, rows: p.batch, v, threads: threads), at: p.loss)
 
         case .sgdUpdate(let u):
-            u.sgd(v, learningRate: ctx.learningRate, threads: threads)
+            u.sgd(v, learningRate: ctx.learningRate, step: ctx.step, threads: threads)
 
         case .adagradUpdate(let u):
             u.adagrad(v, learningRate: ctx.learningRate, threads: threads)

@@ -132,12 +132,12 @@ enum ForwardLowering {
                                       savedInvStd: savedInvStd, epilogue: [])))
             return y
 
-        case .rmsNorm(let history, let relativeEpsilon):
+        case .rmsNorm(let history, let relativeEpsilon, let epsilonOf):
             let sizes = NormSizes(batch: B, channels: channels, spatial: spatial)
             let d = runningStatistic(layer, 0, g), steps = runningStatistic(layer, 1, g)
             let saved = g.training ? g.tensor("\(name).scale", .saved, [channels]) : nil
             let y = out()
-            emit(.rmsNorm(RMSNorm(sizes: sizes, history: history, relativeEpsilon: relativeEpsilon,
+            emit(.rmsNorm(RMSNorm(sizes: sizes, history: history, relativeEpsilon: relativeEpsilon, epsilonOf: epsilonOf,
                                   training: g.training, x: x, y: y, d: d, steps: steps,
                                   savedScale: saved, epilogue: [])))
             return y

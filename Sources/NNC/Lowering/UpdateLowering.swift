@@ -29,7 +29,8 @@ enum UpdateLowering {
         }
         if spec.method == .kfac, let options = spec.kfac { KFACLowering.lower(g, options) }
         if spec.method == .shampoo, let options = spec.shampoo { ShampooLowering.lower(g, options) }
-        let hyperparameters = UpdateHyperparameters(momentum: spec.momentum, nesterov: spec.nesterov, rho: spec.rho,
+        let hyperparameters = UpdateHyperparameters(momentum: spec.momentum, nesterov: spec.nesterov,
+                                                    momentumForm: spec.momentumForm, rho: spec.rho,
                                                     beta1: spec.beta1, beta2: spec.beta2, epsilon: spec.epsilon)
         for layer in layers {
             if spec.method == .sgd2, let options = spec.sgd2,

@@ -105,8 +105,13 @@ extension Op {
         }
         func norm(_ n: NormSizes) -> [(String, String)] { bcs(n.batch, n.channels, n.spatial) }
         func update(_ p: ParameterUpdate) -> [(String, String)] {
-            [("count", "\(p.count)"), ("lr_scale", "\(p.learningRateScale)"),
-             ("weight_decay", "\(p.weightDecay)")]
+            var pairs = [("count", "\(p.count)"), ("lr_scale", "\(p.learningRateScale)"),
+                         ("weight_decay", "\(p.weightDecay)")]
+            // Only the authors' form is named, so plans in nnc's own form read as before.
+            if case .sgdUpdate = self, p.hyperparameters.momentumForm == .averaged, !p.state.isEmpty {
+                pairs.append(("momentum", "averaged"))
+            }
+            return pairs
         }
         let pairs: [(String, String)]
         switch self {
@@ -137,6 +142,7 @@ extension Op {
         case .rmsNorm(let p):
             pairs = norm(p.sizes) + [("training", "\(p.training)"), ("history", "\(p.history)"),
                                      ("relative_epsilon", "\(p.relativeEpsilon)")]
+                + (p.epsilonOf == .running ? [("epsilon_of", "running")] : [])
         case .rmsNormBackward(let p): pairs = norm(p.sizes)
         case .layerNorm(let p): pairs = norm(p.sizes) + [("epsilon", "\(p.epsilon)")]
         case .layerNormBackward(let p): pairs = norm(p.sizes)

@@ -46,6 +46,7 @@ public struct BatchNormBackward: Hashable, Sendable, BufferVisiting {
 public struct RMSNorm: Hashable, Sendable, BufferVisiting {
     public var sizes: NormSizes
     public var history: Double, relativeEpsilon: Double
+    public var epsilonOf: RMSEpsilonBase
     public var training: Bool
     public var x: BufferID, y: BufferID
     public var d: BufferID, steps: BufferID

@@ -9,6 +9,7 @@ public struct UpdateHyperparameters: Hashable, Sendable {
     /// Heavy-ball momentum ρ (sgd); 0 is plain SGD.
     public var momentum: Double
     public var nesterov: Bool
+    public var momentumForm: MomentumForm
     /// RMSProp's decay.
     public var rho: Double
     /// Adam's moment decays.
@@ -19,7 +20,8 @@ public struct UpdateHyperparameters: Hashable, Sendable {
 
 /// One parameter's update in a single pass over weight, gradient and state.
 /// `state` per family — sgd: [velocity] when momentum is set, else []; adagrad: [sum of g²];
-/// rmsprop: [mean of g²]; adam: [m, v]. The gradient gets `weightDecay·w` added first.
+/// rmsprop: [mean of g²]; adam: [m, v]. The gradient gets `weightDecay·w` added first (in the
+/// averaged momentum form, to the velocity after the (1 − ρ) factor).
 public struct ParameterUpdate: Hashable, Sendable, BufferVisiting {
     /// `dense1.weight`
     public var name: String

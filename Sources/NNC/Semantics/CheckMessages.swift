@@ -87,7 +87,7 @@ enum CheckMessage {
     static let shapeExpectation = "a shape such as '[784]' or '[1, 28, 28]'"
     static let sourceExpectation = "a data source such as 'idx(\"images.gz\", \"labels.gz\")'"
     static let noiseExpectation = "'noise(eta: 0.3, gamma: 0.55)' or 'false'"
-    static let searchExpectation = "'search(every: 10, steps: 30)', 'true' or 'false'"
+    static let searchExpectation = "'search(every: 10, steps: 30, batches: own)', 'true' or 'false'"
 
     // MARK: Statements and arguments
     static func takesNoArguments(_ name: String) -> String { "'\(name)' takes no arguments" }
@@ -182,6 +182,11 @@ enum CheckMessage {
     static func keyNotForMethod(_ key: String, _ method: String) -> String { "'\(key)' does not apply to '\(method)'" }
     static func keyAppliesTo(_ methods: [String]) -> String { "it applies to \(methods.map { "'\($0)'" }.joined(separator: ", "))" }
     static let nesterovNeedsMomentum = "'nesterov' needs a momentum greater than 0"
+    static let averagedWithNesterov = "'momentum_form: averaged' has no Nesterov look-ahead"
+    static let dropNesterov = "remove 'nesterov: true', or use 'momentum_form: heavy_ball'"
+    static func averagedNeedsSGDBase(_ base: String) -> String {
+        "'momentum_form: averaged' is SGD's momentum; base \(base) keeps its own moments"
+    }
     static let setMomentum = "add 'momentum: 0.9'"
     static func inverseBeforeFactors(_ inverse: Int, _ factors: Int) -> String {
         "'inverse_every' (\(inverse)) is less than 'factor_every' (\(factors)): the factors would be inverted again before they change"

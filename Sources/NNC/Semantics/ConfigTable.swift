@@ -35,6 +35,9 @@ enum ConfigTable {
                   bounds: .halfOpen(0, 1)), methods: momentumMethods),
         Key(.init("nesterov", .bool, .value(.bool(false)), "Nesterov's look-ahead; needs momentum > 0"),
             methods: momentumMethods),
+        Key(.init("momentum_form", .choice(MomentumForm.allCases.map(\.rawValue)), .value(.symbol(MomentumForm.heavyBall.rawValue)),
+                  "`heavy_ball`: v = ρ·v − lr·(g + wd·w), w += v; `averaged`, the SGD2 authors' LightNet: u = ρ·u + (1−ρ)·g + wd·w, w −= lr·u/(1−ρᵗ)"),
+            methods: momentumMethods),
         Key(.init("rho", .real, .value(.real(0.9)), "RMSProp's decay", bounds: .halfOpen(0, 1)),
             methods: [.rmsprop, .sgd2]),
         Key(.init("beta1", .real, .value(.real(0.9)), "Adam's first-moment decay", bounds: .halfOpen(0, 1)),
@@ -52,6 +55,9 @@ enum ConfigTable {
                   bounds: .size), methods: [.sgd2]),
         Key(.init("every", .int, .derived("dense \(SGD2Options.dense.every); conv \(SGD2Options.convolution.every)"), "re-form and re-factor the covariance every this many steps",
                   bounds: .size), methods: [.sgd2]),
+        Key(.init("large_layers", .choice(SGD2Options.LargeLayers.allCases.map(\.rawValue)), .value(.symbol(SGD2Options.LargeLayers.chunk.rawValue)),
+                  "a layer whose input (with the bias row) exceeds `chunk`: `chunk` solves it in blocks, `plain` leaves it uncorrected as the authors' LightNet does"),
+            methods: [.sgd2]),
         Key(.init("bias", .bool, .value(.bool(SGD2Options().correctBias)), "correct the bias with the augmented covariance"),
             methods: [.sgd2]),
         Key(.init("noise", .form("`noise(eta: 0.3, gamma: 0.55)` / `false`"), .value(.bool(false)),
@@ -114,8 +120,8 @@ enum ConfigTable {
         Key(.init("checkpoint", .string, .derived("none"), "checkpoint path, relative to the .net file")),
         Key(.init("checkpoint_every", .int, .value(.int(1)), "epochs between checkpoints", bounds: .size)),
         Key(.init("eval_every", .int, .value(.int(1)), "epochs between test-set evaluations", bounds: .size)),
-        Key(.init("lr_search", .form("`search(every: 10, steps: 30)` / `true` / `false`"), .value(.bool(false)),
-                  "the papers' learning-rate search")),
+        Key(.init("lr_search", .form("`search(every: 10, steps: 30, batches: own)` / `true` / `false`"), .value(.bool(false)),
+                  "the papers' learning-rate search; `batches: epoch` trains the candidates on the epoch's first batches, as the authors' LightNet does")),
     ]
 
     /// "dense 250; conv every k-th column, ≤ 10 000", from SGD2Options.

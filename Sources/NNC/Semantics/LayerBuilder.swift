@@ -52,8 +52,9 @@ enum LayerBuilder {
             return .batchNorm(affine: affine, momentum: momentum, epsilon: eps)
         case "rmsnorm":
             let history = a.real("history"), eps = a.real("eps")
-            guard let history, let eps else { return nil }
-            return .rmsNorm(history: history, relativeEpsilon: eps)
+            let base = a.choice("eps_of").flatMap(RMSEpsilonBase.init(rawValue:))
+            guard let history, let eps, let base else { return nil }
+            return .rmsNorm(history: history, relativeEpsilon: eps, epsilonOf: base)
         case "layernorm":
             let affine = a.bool("affine"), eps = a.real("eps")
             guard let affine, let eps else { return nil }

@@ -103,6 +103,14 @@ public struct Layer: Hashable, Sendable {
 ///   state `mean [C]`, `variance [C]`. C is the channel count (conv) or the feature count.
 /// - rmsNorm: no parameters; state `d [C]` and `steps [1]` (for the warm-up correction).
 /// - prelu: `slope [C]`.
+/// Which running mean of x² an RMS norm's relative ε scales (docs/ALGORITHMS.md "RMS normalisation").
+public enum RMSEpsilonBase: String, Hashable, Sendable, CaseIterable {
+    /// ε = eps·max d̂ + 10⁻⁶, from the warm-up-corrected d̂ (nnc's).
+    case corrected
+    /// ε = eps·max(d + 10⁻⁶), from the running d before its correction (the authors' LightNet).
+    case running
+}
+
 public enum LayerOp: Hashable, Sendable {
     case dense(units: Int, bias: Bool, initializer: Initializer)
     case conv(filters: Int, kernel: Size2, stride: Size2, padding: Size2, bias: Bool,
@@ -115,8 +123,8 @@ public enum LayerOp: Hashable, Sendable {
     /// `momentum` is the weight of the new batch in the running statistics.
     case batchNorm(affine: Bool, momentum: Double, epsilon: Double)
     /// docs/ALGORITHMS.md "RMS normalisation": `history` is the weight of the old running value
-    /// (0.1), `relativeEpsilon` the factor of `max(d)` added to `d` (0.01).
-    case rmsNorm(history: Double, relativeEpsilon: Double)
+    /// (0.1), `relativeEpsilon` the factor of `max(d)` added to `d` (0.01), `epsilonOf` which `d`.
+    case rmsNorm(history: Double, relativeEpsilon: Double, epsilonOf: RMSEpsilonBase = .corrected)
     case layerNorm(affine: Bool, epsilon: Double)
     case activation(Activation)
     /// Max over groups of `k` consecutive features (or channels).

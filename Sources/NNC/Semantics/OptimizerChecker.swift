@@ -34,6 +34,16 @@ extension ConfigChecker {
             sink.error(CheckMessage.nesterovNeedsMomentum, at: key.range, fix: CheckMessage.setMomentum)
             e.failed = true
         }
+        if let v = e.values["momentum_form"] {
+            let choices = MomentumForm.allCases.map(\.rawValue)
+            if let s = evaluator.symbol(v, phrase("momentum_form", "optimizer"), among: choices) {
+                spec.momentumForm = MomentumForm(rawValue: s)!
+            } else { e.failed = true }
+        }
+        if spec.momentumForm == .averaged && spec.nesterov, let key = e.keys["momentum_form"] {
+            sink.error(CheckMessage.averagedWithNesterov, at: key.range, fix: CheckMessage.dropNesterov)
+            e.failed = true
+        }
         if method == .sgd2 {
             var o = SGD2Options()
             o.lambda = real("lambda") ?? o.lambda
@@ -42,6 +52,12 @@ extension ConfigChecker {
             o.every = int("every")
             o.correctBias = bool("bias") ?? o.correctBias
             if let v = e.values["noise"] { o.noise = noise(v, e) }
+            if let v = e.values["large_layers"] {
+                let choices = SGD2Options.LargeLayers.allCases.map(\.rawValue)
+                if let s = evaluator.symbol(v, phrase("large_layers", "optimizer"), among: choices) {
+                    o.largeLayers = SGD2Options.LargeLayers(rawValue: s)!
+                } else { e.failed = true }
+            }
             if let v = e.values["base"] {
                 let choices = ConfigTable.optimizerBases.map(\.rawValue)
                 if let s = evaluator.symbol(v, phrase("base", "optimizer"), among: choices) {
@@ -49,6 +65,10 @@ extension ConfigChecker {
                 } else { e.failed = true }
             }
             spec.sgd2 = o
+            if o.base != .sgd && spec.momentumForm == .averaged, let key = e.keys["momentum_form"] {
+                sink.error(CheckMessage.averagedNeedsSGDBase(o.base.rawValue), at: key.range)
+                e.failed = true
+            }
             // In front of an adaptive rule, the rate and ε the user did not give are that rule's
             // defaults: lr 0.1 would be ruinous for Adam, and ε = 0 divides by zero on an
             // input unit whose corrected gradient is exactly 0.

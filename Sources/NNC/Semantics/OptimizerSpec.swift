@@ -5,6 +5,8 @@ public struct OptimizerSpec: Hashable, Sendable {
     /// Heavy-ball momentum ρ (sgd, sgd2, sa_sgd, kfac, shampoo); 0 turns it off.
     public var momentum: Double
     public var nesterov: Bool
+    /// How the momentum methods' SGD step uses ρ: heavy ball (nnc's) or the authors' averaged form.
+    public var momentumForm: MomentumForm = .heavyBall
     /// RMSProp's decay ρ.
     public var rho: Double
     public var beta1: Double
@@ -59,6 +61,14 @@ public struct OptimizerSpec: Hashable, Sendable {
                                             shampoo: ShampooOptions())
         }
     }
+}
+
+/// The SGD step behind sgd, sgd2, sa_sgd, kfac and shampoo (docs/ALGORITHMS.md "First-order updates").
+public enum MomentumForm: String, Hashable, Sendable, CaseIterable {
+    /// `v = ρ·v − lr·(g + wd·w); w += v`.
+    case heavyBall = "heavy_ball"
+    /// LightNet's: `u = ρ·u + (1−ρ)·g + wd·w; w −= lr·u/(1−ρᵗ)`.
+    case averaged
 }
 
 /// Scale-amended SGD's view of a convolution when it scales the backward factor m.

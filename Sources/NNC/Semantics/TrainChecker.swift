@@ -24,11 +24,14 @@ extension ConfigChecker {
             } else {
                 let searchSpec = StatementSpec("search", "", options: [
                     .init("every", .int, .value(.int(10)), "", bounds: .size),
-                    .init("steps", .int, .value(.int(30)), "", bounds: .size)])
+                    .init("steps", .int, .value(.int(30)), "", bounds: .size),
+                    .init("batches", .choice(LRSearch.Batches.allCases.map(\.rawValue)), .value(.symbol("own")), "")])
                 if let a = call(v, searchSpec) {
                     let every = a.int("every"), steps = a.int("steps")
-                    if let every, let steps, !a.failed { spec.lrSearch = LRSearch(every: every, steps: steps) }
-                    else { e.failed = true }
+                    let batches = a.choice("batches").flatMap(LRSearch.Batches.init(rawValue:))
+                    if let every, let steps, let batches, !a.failed {
+                        spec.lrSearch = LRSearch(every: every, steps: steps, batches: batches)
+                    } else { e.failed = true }
                 } else {
                     evaluator.mismatch(v, phrase("lr_search", "train"), CheckMessage.searchExpectation)
                     e.failed = true

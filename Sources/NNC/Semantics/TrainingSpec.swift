@@ -49,12 +49,23 @@ extension Schedule: CustomStringConvertible {
     }
 }
 
-/// `lr_search: search(every: 10, steps: 30)`
+/// `lr_search: search(every: 10, steps: 30, batches: own)`
 public struct LRSearch: Hashable, Sendable {
     public var every: Int = 10
     public var steps: Int = 30
-    public init(every: Int = 10, steps: Int = 30) {
+    public var batches: Batches = .own
+    public init(every: Int = 10, steps: Int = 30, batches: Batches = .own) {
         self.every = every
         self.steps = steps
+        self.batches = batches
+    }
+
+    /// Which mini-batches the candidates train on.
+    public enum Batches: String, Hashable, Sendable, CaseIterable {
+        /// A stream of the search's own, so training's order is untouched (nnc's).
+        case own
+        /// The first `steps` batches of the epoch about to be trained, which training then
+        /// sees again (the authors' LightNet).
+        case epoch
     }
 }

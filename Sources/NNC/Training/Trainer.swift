@@ -311,9 +311,11 @@ public final class Trainer {
     private func searchLearningRate(_ search: LRSearch, epoch: Int, events: (TrainingEvent) -> Void) throws {
         let candidates = LearningRateSearch.candidates(for: model.optimizer, ceiling: state.searchCeiling)
         guard !candidates.isEmpty else { return }
-        // Its own stream of batches, so the search does not change the order training sees.
-        var trial = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: session.trainPlan.batch,
-                            preprocessor: data.preprocessor, shuffle: true, seed: model.training.seed ^ 0x5EA2_C4ED, dropLast: true)
+        // Its own stream of batches, so the search does not change the order training sees, or
+        // a copy of training's, whose first batches the epoch then trains on again.
+        var trial = search.batches == .epoch ? batcher
+            : Batcher(dataset: data.train, indices: data.trainIndices, batchSize: session.trainPlan.batch,
+                      preprocessor: data.preprocessor, shuffle: true, seed: model.training.seed ^ 0x5EA2_C4ED, dropLast: true)
         trial.start(epoch: state.epoch)
         let outcome = try LearningRateSearch.run(session, candidates: candidates, steps: search.steps, batcher: trial,
                                                  step: state.step)

@@ -185,6 +185,16 @@ import NNCKernels
             scale.withUnsafeMutableBufferPointer { rmsNormFactors(runningD: d.baseAddress!, channels: 3, updates: 2, scale: $0.baseAddress!) }
         }
         expectClose([1 / Double(scale.max()!)], [min2], tolerance, "rmsNormFactors")
+        // So does the authors' ε, eps·max(d + 1e-6) from the raw d.
+        d2.withUnsafeBufferPointer { d in
+            scale.withUnsafeMutableBufferPointer {
+                rmsNormFactors(runningD: d.baseAddress!, channels: 3, updates: 2, epsilonOfRunning: true, scale: $0.baseAddress!)
+            }
+        }
+        let running = try #require(OperatorNormBound.rmsNormMinFactor(d: d2, updates: 2, history: 0.1, relativeEpsilon: 0.01,
+                                                                      epsilonOf: .running))
+        expectClose([running, 1 / Double(scale.max()!)], [Double](repeating: (0.5 / 0.99 + 0.01 * (2 + 1e-6)).squareRoot(), count: 2), tolerance,
+                    "rmsNormFactors, running ε")
 
         // Scale-amended scalars: m_W = rows / ΣW², m_z = rows / cols; the top block keeps its gradient.
         let squares1 = w1.reduce(0) { $0 + Double($1) * Double($1) }, squares2 = 9.0 + 2.25

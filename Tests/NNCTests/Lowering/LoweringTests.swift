@@ -178,6 +178,37 @@ import Testing
         }
     }
 
+    /// `large_layers: plain` (LightNet's max_inv_size): the MNIST MLP's first layer, 784 inputs and
+    /// the bias row, exceeds chunk 500 and keeps its plain gradient; the 129-input layers are
+    /// corrected in one block. Under the default it is solved in blocks of 500.
+    @Test func sgd2LeavesLargeLayersPlainWhenAsked() throws {
+        let text = try String(contentsOf: TestPaths.examples.appendingPathComponent("mlp10_modu.net"), encoding: .utf8)
+        let plain = try PlanTests.lower(try PlanTests.model(text.replacingOccurrences(
+            of: "chunk: 500, samples: 500, every: 1", with: "chunk: 500, samples: 500, every: 1, large_layers: plain")), batch: 500)
+        let chunked = try PlanTests.lower(try PlanTests.model(text), batch: 500)
+        func corrected(_ plan: Plan) -> [String] {
+            plan.kernels.compactMap { if case .sgd2Precondition(let p) = $0.op { return p.layer }; return nil }
+        }
+        #expect(corrected(chunked).count == 10 && corrected(chunked).first == "dense1")
+        #expect(corrected(plain) == Array(corrected(chunked).dropFirst()))
+        // The uncorrected layer still gets its update, from its plain gradient.
+        let update = try PlanTests.kernel(plain, "update.dense1.weight")
+        guard case .sgdUpdate(let u) = update.op else { Issue.record("not an SGD update"); return }
+        #expect(u.gradient == plain.linearLayers.first { $0.name == "dense1" }?.weightGrad)
+    }
+
+    /// `momentum_form: averaged` reaches every SGD update's payload and is named in the plan.
+    @Test func averagedMomentumFormInThePlan() throws {
+        let text = PlanTests.residualMLP.replacingOccurrences(of: "optimizer adam { lr: 0.001 }",
+                                                               with: "optimizer sgd2 { momentum_form: averaged }")
+        let plan = try PlanTests.lower(try PlanTests.model(text))
+        let updates = plan.kernels.compactMap { k -> ParameterUpdate? in
+            if case .sgdUpdate(let u) = k.op { return u }; return nil
+        }
+        #expect(!updates.isEmpty && updates.allSatisfy { $0.hyperparameters.momentumForm == .averaged })
+        #expect(PlanPrinter.text(plan).contains("momentum=averaged"))
+    }
+
     @Test func scaleAmendedSGDRescalesFromTheOutputBack() throws {
         let text = PlanTests.residualMLP.replacingOccurrences(of: "optimizer adam { lr: 0.001 }",
                                                                with: "optimizer sa_sgd { lr: 0.1, weight_decay: 0.001 }")

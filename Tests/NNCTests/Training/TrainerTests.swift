@@ -122,6 +122,38 @@ import Testing
     @Test func nesterov() throws {
         try checkSteps("sgd { lr: 0.5, momentum: 0.9, nesterov: true }", Rule(method: "sgd", lr: 0.5, momentum: 0.9, nesterov: true))
     }
+    /// `momentum_form: averaged` against LightNet's sgd.m as its authors wrote it, in their signs:
+    /// `v = m·v − (1−m)·g − wd·W; W += lr·v/(1−mᵗ)`, biases without decay.
+    @Test(arguments: [0.0, 0.1])
+    func averagedMomentum(weightDecay: Double) throws {
+        let (m, lr) = (0.9, 0.5)
+        let model = try Self.tinyModel("sgd { lr: \(lr), momentum: \(m), momentum_form: averaged, weight_decay: \(weightDecay) }")
+        let session = try Session(model: model, batch: 4, evalBatch: 4, threads: 1)
+        session.initialize(seed: 1)
+        try session.write("dense1.weight", Self.startWeight.flatMap { $0.map(Float.init) })
+        try session.write("dense1.bias", Self.startBias.map(Float.init))
+        try Trainer(model: model, session: session, data: Self.tinyData(), options: .init()).run(events: { _ in })
+
+        var w = Self.startWeight.flatMap { $0 }, b = Self.startBias
+        var vw = [Double](repeating: 0, count: 6), vb = [0.0, 0.0]
+        for t in 1...2 {
+            let g = Self.gradient((0..<2).map { Array(w[($0 * 3)..<($0 * 3 + 3)]) }, b)
+            let correction = 1 - pow(m, Double(t))
+            for (i, gi) in g.w.flatMap({ $0 }).enumerated() {
+                vw[i] = m * vw[i] - (1 - m) * gi - weightDecay * w[i]
+                w[i] += lr * vw[i] / correction
+            }
+            for i in 0..<2 {
+                vb[i] = m * vb[i] - (1 - m) * g.b[i]
+                b[i] += lr * vb[i] / correction
+            }
+        }
+        let got = (session.read("dense1.weight") + session.read("dense1.bias")).map(Double.init)
+        for (got, want) in zip(got, w + b) { #expect(abs(got - want) <= 1e-5 * max(1, abs(want)), "\(got) vs \(want)") }
+        // The first step is a plain step of length lr: the bias correction undoes (1 − m).
+        #expect(abs(w[0] - Self.startWeight[0][0]) > 1e-3)
+    }
+
     @Test func adagrad() throws { try checkSteps("adagrad { lr: 0.1 }", Rule(method: "adagrad", lr: 0.1, eps: 1e-7)) }
     @Test func rmsprop() throws { try checkSteps("rmsprop { lr: 0.01, rho: 0.8 }", Rule(method: "rmsprop", lr: 0.01, rho: 0.8, eps: 1e-7)) }
     @Test func adam() throws { try checkSteps("adam { lr: 0.01 }", Rule(method: "adam", lr: 0.01, eps: 1e-8)) }
@@ -243,6 +275,28 @@ import Testing
         var plainLosses: [Float] = []
         try Self.trainer(plain).run(events: { if case .step(let s) = $0, s.epoch == 1 { plainLosses.append(s.loss) } })
         #expect(plainLosses == losses)
+    }
+
+    /// `batches: epoch` (the authors' protocol) tries the candidates on the batches the epoch then
+    /// trains on: with one trial step, every candidate's loss is that of the epoch's first batch
+    /// before any update, which is the first step's loss. The search's own stream sees another batch.
+    @Test(arguments: [LRSearch.Batches.epoch, .own])
+    func learningRateSearchOnTheEpochsBatches(_ batches: LRSearch.Batches) throws {
+        var model = try Self.spirals(epochs: 2)
+        model.training.lrSearch = LRSearch(every: 1, steps: 1, batches: batches)
+        var searches: [SearchRecord] = []
+        var firstLosses: [Int: Float] = [:]
+        try Self.trainer(model).run(events: {
+            if case .searched(let s) = $0 { searches.append(s) }
+            if case .step(let s) = $0, s.batchInEpoch == 1 { firstLosses[s.epoch] = s.loss }
+        })
+        #expect(searches.count == 2)
+        for search in searches {
+            let first = try #require(firstLosses[search.epoch])
+            let losses = search.candidates.map(\.loss)
+            #expect(Set(losses).count == 1, "one trial step cannot tell the candidates apart")
+            #expect((losses[0] == first) == (batches == .epoch), "epoch \(search.epoch): \(losses[0]) vs \(first)")
+        }
     }
 
     @Test func nonFiniteStopsAndKeepsCheckpoint() throws {

@@ -4,13 +4,18 @@ import NNCKernels
 /// parameter, its settings from the op's payload, the learning rate scheduled per step and
 /// multiplied by the parameter's `learningRateScale`.
 extension ParameterUpdate {
-    /// SGD, with heavy-ball or Nesterov momentum when the payload sets it.
-    func sgd(_ v: BufferView, learningRate: Double, threads: Int) {
+    /// SGD, with heavy-ball, Nesterov or averaged momentum when the payload sets it; the
+    /// averaged form is bias-corrected at the 1-based global `step`.
+    func sgd(_ v: BufferView, learningRate: Double, step: Int, threads: Int) {
         let h = hyperparameters
         let lr = Float(learningRate * learningRateScale), wd = Float(weightDecay)
         if state.isEmpty {
             v.sgdUpdate(weights: parameter, gradients: gradient, count: count, learningRate: lr, weightDecay: wd,
                         threads: threads)
+        } else if h.momentumForm == .averaged {
+            v.averagedMomentumUpdate(weights: parameter, gradients: gradient, velocity: state[0], count: count,
+                                     learningRate: lr, momentum: Float(h.momentum), weightDecay: wd, step: max(step, 1),
+                                     threads: threads)
         } else {
             v.momentumUpdate(weights: parameter, gradients: gradient, velocity: state[0], count: count, learningRate: lr,
                              momentum: Float(h.momentum), weightDecay: wd, nesterov: h.nesterov, threads: threads)

@@ -1,5 +1,6 @@
 /// SGD2's op in the plan: one correction per linear layer, with every size and setting
-/// resolved from the block's options and the layer kind's defaults (SGD2Options).
+/// resolved from the block's options and the layer kind's defaults (SGD2Options). A layer
+/// larger than `chunk` under `large_layers: plain` gets no op: the plan shows it by absence.
 enum SGD2Lowering {
     static func lower(_ l: LinearLayer, _ layer: Layer, _ options: SGD2Options, _ g: Graph) {
         guard let weightGrad = l.weightGrad else { return }
@@ -21,6 +22,7 @@ enum SGD2Lowering {
         }
         let correctsBias = options.correctBias && l.biasGrad != nil
         let n = inputs + (correctsBias ? 1 : 0)
+        if options.largeLayers == .plain && n > options.chunk(convolution: isConv) { return }
         let chunk = min(options.chunk(convolution: isConv), n)
         let factor = g.tensor("sgd2.factor.\(l.name)", .optimizerState, [n, chunk], .float64)
         g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(SGD2Correction(

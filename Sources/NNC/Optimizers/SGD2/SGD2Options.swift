@@ -35,6 +35,17 @@ public struct SGD2Options: Hashable, Sendable {
     public var noise: Noise?
     /// The first-order rule the corrected gradient is fed to.
     public var base: OptimizerMethod = .sgd
+    /// What happens to a layer whose augmented input exceeds `chunk`.
+    public var largeLayers: LargeLayers = .chunk
+
+    public enum LargeLayers: String, Hashable, Sendable, CaseIterable {
+        /// Solve it block by block over a random permutation (nnc's; LightNet's
+        /// `large_matrix_inversion = 1`).
+        case chunk
+        /// Leave it uncorrected: its plain gradient goes to the base rule (LightNet's default,
+        /// with `chunk` as its `max_inv_size`).
+        case plain
+    }
 
     public static func defaults(convolution: Bool) -> LayerDefaults { convolution ? Self.convolution : dense }
     public func chunk(convolution: Bool) -> Int { chunk ?? Self.defaults(convolution: convolution).chunk }
