@@ -50,15 +50,37 @@ def _replace_block(text, keyword, body):
     raise ValueError(f"unbalanced {keyword} block")
 
 
-def variant(example, name, optimizer=None, train=None, substitutions=()):
+# The SGD2 authors' semantics (EXPERIMENTS.md, "the authors' semantics"; their LightNet code): keys
+# for the optimizer block (SGD's, and SGD2's beside them) and the search, and LightNet's default
+# weight decay, which its runs the paper calls undecayed also have.
+AUTHORS_SGD = "momentum_form: averaged"
+AUTHORS_SGD2 = "momentum_form: averaged, large_layers: plain"
+AUTHORS_SEARCH = "batches: epoch"
+AUTHORS_DECAY = 1e-4
+
+
+def authors_data_and_norms(text):
+    """The data and norm half of the authors' semantics: raw pixels minus the training set's mean
+    image (get_mnist.m) over all 60 000 training images (no split held out), and every RMS norm's
+    ε relative to the uncorrected running d (rmsnorm.m)."""
+    if "  scale: 1/255\n" not in text:
+        raise ValueError("authors' semantics: 'scale: 1/255' not found")
+    text = text.replace("  scale: 1/255\n", "  center: mean_image\n").replace("  validation: split(0.1)\n", "")
+    return re.sub(r"^(\s*)rmsnorm\s*$", r"\1rmsnorm eps_of: running", text, flags=re.M)
+
+
+def variant(example, name, optimizer=None, train=None, substitutions=(), authors=False):
     """Writes experiments/out/<name>.net: `example` (a path under examples/) with its
-    optimizer and/or train block replaced and plain text substitutions applied."""
+    optimizer and/or train block replaced and plain text substitutions applied; `authors`
+    also applies `authors_data_and_norms` (the optimizer and train blocks given carry the rest)."""
     with open(os.path.join(ROOT, example)) as f:
         text = f.read()
     for old, new in substitutions:
         if old not in text:
             raise ValueError(f"{example}: '{old}' not found")
         text = text.replace(old, new)
+    if authors:
+        text = authors_data_and_norms(text)
     if optimizer:
         text = _replace_block(text, "optimizer", optimizer)
     if train:

@@ -6,7 +6,11 @@ pixels (examples/mlp10_rmsnorm.net, the paper's layout),
 against SGD with momentum 0.9: final test error. The paper: SGD2 trains faster and ends
 significantly lower.
 
-    python3 experiments/exp2_mlp10.py [--epochs 20]
+`--authors` runs both in the authors' semantics (common.AUTHORS_*: centred raw pixels, LightNet's
+averaged momentum with its default decay 1e-4 in the velocity, SGD2's first layer uncorrected,
+the norms' ε from the uncorrected d, the search on the epoch's batches; tags get _authors).
+
+    python3 experiments/exp2_mlp10.py [--epochs 20] [--authors]
 """
 import argparse
 import common
@@ -23,14 +27,21 @@ def main():
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--search-every", type=int, default=10, help="epochs between learning-rate searches (the papers: 10 of 20)")
+    ap.add_argument("--authors", action="store_true", help="the authors' semantics; tags get _authors")
     args = ap.parse_args()
+    suffix = "_authors" if args.authors else ""
     rows = []
     for label, block in RUNS:
         # Seed 1 keeps the plain tags EXPERIMENTS.md names; other seeds get _s<seed>.
-        tag = f"exp2_{label.split()[0]}" + (f"_s{args.seed}" if args.seed != 1 else "")
-        net = common.variant("examples/mlp10_rmsnorm.net", tag, optimizer=block,
+        tag = f"exp2_{label.split()[0]}" + suffix + (f"_s{args.seed}" if args.seed != 1 else "")
+        search = ""
+        if args.authors:
+            keys = common.AUTHORS_SGD2 if block.startswith("optimizer sgd2") else common.AUTHORS_SGD
+            block = block.replace(" }", f", {keys}, weight_decay: {common.AUTHORS_DECAY:g} }}")
+            search = f", {common.AUTHORS_SEARCH}"
+        net = common.variant("examples/mlp10_rmsnorm.net", tag, optimizer=block, authors=args.authors,
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {args.seed}, "
-                                   f"lr_search: search(every: {args.search_every}, steps: 30) }}")
+                                   f"lr_search: search(every: {args.search_every}, steps: 30{search}) }}")
         r = common.train(net, tag)
         e = r["epochs"]
         curve = ", ".join(f"{100 * common.num(x.get('test_error')):.2f}" for x in e[:3])
@@ -39,7 +50,7 @@ def main():
                      f"{r['wall']:.0f} s", f"`{r['command']}`"])
     text = common.table(["method", f"test error after {args.epochs} epochs", "epochs 1–3 (%)",
                          "searched lr", "status", "wall", "command"], rows)
-    common.save_table("exp2" + (f"_s{args.seed}" if args.seed != 1 else ""), text)
+    common.save_table("exp2" + suffix + (f"_s{args.seed}" if args.seed != 1 else ""), text)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ normalisation before every linear layer, trained with SGD2: with the modulus uni
 The examples follow the paper's stated setup (no RMS norm on the raw pixels, σ = 0.01, batch
 500, λ = 1, the learning rate searched at the start and in the middle of 20 epochs). `--d0 0`
 starts every RMS norm from d = 0 as the authors' LightNet does (nnc starts from 1) through
-`nnc train --init` with a checkpoint rewritten by experiments/fresh_init.py.
+`nnc train --init` with a checkpoint rewritten by experiments/fresh_init.py. `--authors` runs in
+the authors' semantics (common.AUTHORS_*, LightNet's default decay 1e-4; tags get _authors).
 """
 import argparse
 import math
@@ -27,8 +28,10 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", help="run each seed (tags get _s<seed>); overrides --seed")
     ap.add_argument("--d0", type=float, help="start every RMS norm's running d from this value (LightNet: 0)")
     ap.add_argument("--lambda", dest="lam", type=float, help="SGD2's λ (the paper: 1)")
+    ap.add_argument("--authors", action="store_true", help="the authors' semantics; tags get _authors")
     args = ap.parse_args()
-    search = f", lr_search: search(every: {args.search_every}, steps: 30)" if args.lr is None else ""
+    authors_search = f", {common.AUTHORS_SEARCH}" if args.authors else ""
+    search = f", lr_search: search(every: {args.search_every}, steps: 30{authors_search})" if args.lr is None else ""
     rows = []
     seeds = args.seeds or [args.seed]
     runs = [(e, s) for s in seeds for e in ["examples/mlp50_modu.net", "examples/mlp50_relu.net"]]
@@ -40,14 +43,17 @@ def main():
             tag += f"_lambda{args.lam:g}"
         if args.d0 is not None:
             tag += f"_d{args.d0:g}"
+        if args.authors:
+            tag += "_authors"
         if args.seeds:
             tag += f"_s{seed}"
         optimizer = None
-        if args.noise or args.lam is not None:
+        if args.noise or args.lam is not None or args.authors:
             lam = 1 if args.lam is None else args.lam
             noise = f", noise: noise(eta: {args.noise:g})" if args.noise else ""
+            noise += f", {common.AUTHORS_SGD2}, weight_decay: {common.AUTHORS_DECAY:g}" if args.authors else ""
             optimizer = f"optimizer sgd2 {{ lr: 0.1, momentum: 0.9, lambda: {lam:g}, chunk: 500, samples: 500, every: 1{noise} }}"
-        net = common.variant(example, tag, optimizer=optimizer,
+        net = common.variant(example, tag, optimizer=optimizer, authors=args.authors,
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {seed}{search} }}")
         extra = [] if args.lr is None else ["--lr", str(args.lr)]
         if args.d0 is not None:
@@ -75,6 +81,7 @@ def main():
                       + (f"_noise{args.noise:g}" if args.noise else "")
                       + (f"_lambda{args.lam:g}" if args.lam is not None else "")
                       + (f"_d{args.d0:g}" if args.d0 is not None else "")
+                      + ("_authors" if args.authors else "")
                       + ("_s" + "_".join(map(str, seeds)) if args.seeds else ""), text)
 
 

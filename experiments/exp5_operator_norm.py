@@ -11,8 +11,12 @@ checkpoint holds is counted, however many there are.
 
 The default is the paper's layout (examples/mlp10_modu.net since 1b4f712: no RMS norm on the raw
 pixels); `--input-norm` puts one back in front of the first dense layer, the earlier layout.
+`--authors` runs the net in its authors' semantics (examples/mlp10_modu_authors.net: centred raw
+pixels, LightNet's averaged momentum with the decay in the velocity, the first layer uncorrected,
+ε from the uncorrected d, the search on the epoch's batches; tags get _authors) and computes the
+gains with that ε, ε_j = 0.01·max_k (d_jk + 1e-6).
 
-    python3 experiments/exp5_operator_norm.py [--epochs 20]
+    python3 experiments/exp5_operator_norm.py [--epochs 20] [--authors]
 """
 import argparse
 import json
@@ -37,7 +41,7 @@ def read_safetensors(path):
     return out
 
 
-def bound(path):
+def bound(path, eps_of_running=False):
     t = read_safetensors(path)
     # Parameters are LAYER.weight; optimizer state (sgd2.velocity.LAYER.weight) has more dots.
     def layer_order(name):
@@ -52,7 +56,7 @@ def bound(path):
         d, steps = t[n + ".d"], t.get(n + ".steps")
         updates = int(steps.reshape(-1)[0]) if steps is not None else 0
         dh = d / (1 - 0.1 ** updates) if updates > 0 else d
-        eps = 0.01 * dh.max() + 1e-6
+        eps = 0.01 * (d.max() + 1e-6) if eps_of_running else 0.01 * dh.max() + 1e-6
         g = 1 / np.sqrt(dh + eps)
         gains.append(float(g.max()))
         medians.append(float(np.median(g)))
@@ -85,19 +89,22 @@ def main():
     ap.add_argument("--reuse", action="store_true", help="read the bound from existing runs' checkpoints and logs")
     ap.add_argument("--input-norm", action="store_true",
                     help="the earlier layout, not the paper's: an RMS norm on the raw pixels too (tags get _inputnorm)")
+    ap.add_argument("--authors", action="store_true", help="the authors' semantics (common.AUTHORS_*); tags get _authors")
     args = ap.parse_args()
     rows, details = [], []
     paper = {0: "1230.6", 0.001: "0.27"}
     for wd in args.decays:
         wd = int(wd) if wd == 0 else wd
         # Seed 1 keeps the plain tags EXPERIMENTS.md names; other seeds get _s<seed>.
-        tag = (f"exp5_mlp10_modu_wd{wd}" + ("_inputnorm" if args.input_norm else "")
+        tag = (f"exp5_mlp10_modu_wd{wd}" + ("_inputnorm" if args.input_norm else "") + ("_authors" if args.authors else "")
                + (f"_s{args.seed}" if args.seed != 1 else ""))
         subs = [("  input [784]\n", "  input [784]\n  rmsnorm\n")] if args.input_norm else []
-        net = common.variant("examples/mlp10_modu.net", tag, substitutions=subs,
-                             optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1, chunk: 500, samples: 500, every: 1, weight_decay: {wd} }}",
+        extra = f", {common.AUTHORS_SGD2}" if args.authors else ""
+        search = f", {common.AUTHORS_SEARCH}" if args.authors else ""
+        net = common.variant("examples/mlp10_modu.net", tag, substitutions=subs, authors=args.authors,
+                             optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1, chunk: 500, samples: 500, every: 1, weight_decay: {wd}{extra} }}",
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {args.seed}, "
-                                   f"lr_search: search(every: {args.search_every}, steps: 30) }}")
+                                   f"lr_search: search(every: {args.search_every}, steps: 30{search}) }}")
         if args.reuse:
             r = common.read_log(os.path.join(common.OUT, tag + ".jsonl"))
             r.update(status=0, wall=r["end"].get("seconds", float("nan")),
@@ -108,7 +115,7 @@ def main():
         if r["status"] != 0:
             rows.append([wd, paper.get(wd, "—"), "—", "—", "—", common.status(r), f"{r['wall']:.0f} s", f"`{r['command']}`"])
             continue
-        b, sigma, gains, weights, norms, medians, input_norm = bound(r["checkpoint"])
+        b, sigma, gains, weights, norms, medians, input_norm = bound(r["checkpoint"], eps_of_running=args.authors)
         rows.append([wd, paper.get(wd, "—"), f"{b:.4g}", f"{np.prod(sigma):.4g}", f"{np.prod(gains):.4g}",
                      common.pct(common.final_error(r)), f"{r['wall']:.0f} s", f"`{r['command']}`"])
         details.append(f"wd {wd}: {len(weights)} dense layers, {len(norms)} RMS norms"
@@ -123,7 +130,8 @@ def main():
                          "test error", "wall", "command"], rows)
     print("\n".join(details))
     common.save_table("exp5" + ("" if args.decays == [0, 0.001] else "_wd" + "_".join(f"{d:g}" for d in args.decays))
-                      + ("_inputnorm" if args.input_norm else "") + (f"_s{args.seed}" if args.seed != 1 else ""),
+                      + ("_inputnorm" if args.input_norm else "") + ("_authors" if args.authors else "")
+                      + (f"_s{args.seed}" if args.seed != 1 else ""),
                       text, "\n".join(details))
 
 
