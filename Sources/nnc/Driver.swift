@@ -50,9 +50,9 @@ struct Driver {
     private func locatedInModel(_ error: Error, _ parsed: ParsedArguments?) -> String? {
         guard let e = error as? DataError, let diagnostic = e.diagnostic, let parsed,
               parsed.spec.arguments.first?.name == Argument.model("").name,
-              let bytes = FileManager.default.contents(atPath: parsed.modelPath) else { return nil }
+              let bytes = try? ModelFile.contents(of: parsed.modelPath) else { return nil }
         let color = parsed.spec.option(named: "--color") != nil && parsed.color()
-        let renderer = DiagnosticRenderer(file: SourceFile(path: parsed.modelPath, bytes: [UInt8](bytes)), color: color)
+        let renderer = DiagnosticRenderer(file: SourceFile(path: parsed.modelPath, bytes: bytes), color: color)
         return renderer.render(diagnostic) + e.lookedIn + DiagnosticRenderer.summary([diagnostic]) + "\n"
     }
 

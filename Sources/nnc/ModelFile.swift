@@ -14,18 +14,40 @@ struct ModelFile {
         try self.init(path: path, bytes: ModelFile.contents(of: path), color: color)
     }
 
-    /// The file's bytes, or the error that says why there are none.
+    /// The largest `.net` file nnc reads, 1 MiB. The checker holds the whole syntax tree, about
+    /// 100 bytes per byte of a flood of one-word error lines (Fuzz/README.md), and no model written
+    /// by hand or script comes near it: the largest example is 2 KB, and `repeat` spares unrolling.
+    static let sizeLimit = 1 << 20
+
+    /// The file's bytes, or the error that says why there are none; never more than `sizeLimit`
+    /// of them are read.
     static func contents(of path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let kind = PathKind.of(path)
+        let kind = PathKind.of(path)
+        guard kind == .file, let handle = FileHandle(forReadingAtPath: path) else {
             let why = kind == .missing ? "no such file" : kind == .directory ? "it is a directory" : "permission denied"
             throw CommandFailure(.noInput, "cannot read '\(path)': \(why)")
         }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: sizeLimit + 1) ?? Data()
+        } catch {
+            throw CommandFailure(.noInput, "cannot read '\(path)': \(error.localizedDescription)")
+        }
+        try checkSize(data.count, of: path)
         return [UInt8](data)
+    }
+
+    private static func checkSize(_ count: Int, of path: String) throws {
+        guard count <= sizeLimit else {
+            throw CommandFailure(.dataError, "'\(path)' is larger than 1 MiB, the most nnc reads of a .net file; "
+                                 + "a model that large is generated: use 'repeat' and 'let' to shorten it")
+        }
     }
 
     /// Checks `bytes` as the file at `path` (a checkpoint's copy of it).
     init(path: String, bytes: [UInt8], color: Bool) throws {
+        try Self.checkSize(bytes.count, of: path)
         let source = SourceFile(path: path, bytes: bytes)
         let (model, diagnostics, omitted) = Frontend.checkCounting(source)
         guard let model, !diagnostics.hasErrors else {

@@ -43,7 +43,10 @@ extension Dataset {
         var pixels: [UInt8] = []
         var labels: [Int32] = []
         for file in files {
-            try appendCIFARRecords(Gzip.readFile(file), file: file.path, layout: layout, pixels: &pixels, labels: &labels)
+            // All files together inflate to at most the bound one file may reach.
+            let limit = Gzip.maxInflatedBytes - pixels.count
+            try appendCIFARRecords(Gzip.readFile(file, limit: limit), file: file.path, layout: layout,
+                                   pixels: &pixels, labels: &labels)
         }
         return Dataset(pixels: pixels, labels: labels, sampleShape: layout.imageShape, classCount: layout.classCount)
     }
@@ -57,24 +60,30 @@ extension Dataset {
         return Dataset(pixels: pixels, labels: labels, sampleShape: layout.imageShape, classCount: layout.classCount)
     }
 
-    private static func appendCIFARRecords(_ raw: [UInt8], file: String, layout: CIFAR.Layout,
+    /// Appends a file's records. The images are packed within the file's own buffer, over the
+    /// label bytes, so a file of several GiB is held once, not twice.
+    private static func appendCIFARRecords(_ raw: consuming [UInt8], file name: String, layout: CIFAR.Layout,
                                            pixels: inout [UInt8], labels: inout [Int32]) throws {
-        let record = layout.recordBytes
+        let record = layout.recordBytes, image = layout.imageBytes
         guard raw.count % record == 0 else {
-            throw DataError.recordSize(file: file, bytes: raw.count, recordBytes: record)
+            throw DataError.recordSize(file: name, bytes: raw.count, recordBytes: record)
         }
         let count = raw.count / record
-        guard count > 0 else { throw DataError.empty(file: file) }
-        pixels.reserveCapacity(pixels.count + count * layout.imageBytes)
+        guard count > 0 else { throw DataError.empty(file: name) }
         labels.reserveCapacity(labels.count + count)
         for item in 0..<count {
-            let start = item * record
-            let label = Int(raw[start + layout.labelIndex])
+            let label = Int(raw[item * record + layout.labelIndex])
             guard label < layout.classCount else {
-                throw DataError.labelOutOfRange(file: file, label: label, item: item, classCount: layout.classCount)
+                throw DataError.labelOutOfRange(file: name, label: label, item: item, classCount: layout.classCount)
             }
             labels.append(Int32(label))
-            pixels.append(contentsOf: raw[(start + layout.labelBytes)..<(start + record)])
         }
+        // Each image moves down to its place; it never lands on bytes not yet moved.
+        for item in 0..<count {
+            let from = item * record + layout.labelBytes, to = item * image
+            for j in 0..<image { raw[to + j] = raw[from + j] }
+        }
+        raw.removeLast(count * layout.labelBytes)
+        if pixels.isEmpty { pixels = raw } else { pixels.append(contentsOf: raw) }
     }
 }

@@ -30,4 +30,22 @@ import NNC
         #expect(ExitCode(for: error) == .noInput)
         #expect(error.message == "cannot read '/nonexistent/m.net': no such file")
     }
+
+    /// A file past 1 MiB is refused before the checker builds its tree (a flood of 8 MB once took
+    /// 780 MB); a file at the limit is read and checked as any other.
+    @Test func oversizedFileIsRefusedUnread() throws {
+        let line = "desne 4\n"
+        let justUnder = String(repeating: line, count: ModelFile.sizeLimit / line.utf8.count)
+        let under = try CLI.temporaryNet(justUnder)
+        let over = try CLI.temporaryNet(justUnder + String(repeating: line, count: 1))
+        defer { for url in [under, over] { try? FileManager.default.removeItem(at: url) } }
+        let error = try #require(throws: CommandFailure.self) { try ModelFile(over.path, color: false) }
+        #expect(ExitCode(for: error) == .dataError)
+        #expect(error.message.hasPrefix("'\(over.path)' is larger than 1 MiB"))
+        #expect(throws: DiagnosticsError.self) { try ModelFile(under.path, color: false) }
+        // A checkpoint's copy of the file meets the same bound.
+        #expect(throws: CommandFailure.self) {
+            try ModelFile(path: "copy.net", bytes: [UInt8](repeating: 0x20, count: ModelFile.sizeLimit + 1), color: false)
+        }
+    }
 }

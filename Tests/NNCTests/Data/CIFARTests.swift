@@ -35,18 +35,22 @@ import Testing
             Issue.record("images must stay bytes")
             return
         }
-        #expect(pixels.count == 5 * 3072)
-        #expect(pixels[4 * 3072 + 1024] == UInt8((1024 + 4) % 256))  // record 4, first green pixel
+        // Every image byte, in order, with the label bytes gone from between them (they are packed
+        // within the file's buffer).
+        let images = (0..<5).flatMap { n in (0..<3072).map { UInt8(($0 + n) % 256) } }
+        #expect(pixels == images)
     }
 
     @Test func cifar100UsesTheFineLabel() throws {
-        var record: [UInt8] = [3, 77]
-        record += [UInt8](repeating: 9, count: 3072)
+        let image = (0..<3072).map { UInt8($0 % 251) }
         let files = try DataFixtures()
         defer { files.remove() }
-        let dataset = try Dataset.cifar(files: [files.write("train.bin", record + record)], layout: .cifar100)
-        #expect(dataset.labels == [77, 77])
+        let dataset = try Dataset.cifar(files: [files.write("train.bin", [3, 77] + image + [4, 12] + image.reversed())],
+                                        layout: .cifar100)
+        #expect(dataset.labels == [77, 12])
         #expect(dataset.classCount == 100)
+        guard case .bytes(let pixels) = dataset.storage else { Issue.record("images must stay bytes"); return }
+        #expect(pixels == image + image.reversed())
     }
 
     @Test func truncatedBatch() throws {
