@@ -121,14 +121,8 @@ public func trace(_ a: UnsafePointer<Float>, n: Int) -> Double {
 public func dampedInverse(_ factor: UnsafePointer<Float>, n: Int, damping: Double,
                           work: UnsafeMutablePointer<Double>, inverse: UnsafeMutablePointer<Float>) -> Bool {
     let l = work, s = work + n * n
-    for i in 0..<n {
-        for j in 0...i {
-            let x = Double(factor[i * n + j])
-            guard x.isFinite else { return false }
-            l[i * n + j] = x
-        }
-        l[i * n + i] += damping
-    }
+    guard loadLowerTriangle(factor, n: n, into: l, mirror: false) else { return false }
+    for i in 0..<n { l[i * n + i] += damping }
     guard choleskyFactor(l, n: n, lda: n) == .success else { return false }
     invertLowerInPlace(l, n: n, row: s)
     // S = Xᵀ X with X = L⁻¹ lower triangular: row k of X adds x_k[i]·x_k[0...i] to row i of S.

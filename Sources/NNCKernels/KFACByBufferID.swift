@@ -31,11 +31,16 @@ extension BufferView {
         NNCKernels.trace(input(a, n * n), n: n)
     }
 
-    /// `(factor + δI)⁻¹` into `inverse`; `work` is a float64 buffer of 2·n² elements.
-    public func dampedInverse<K: BufferKey>(_ factor: K, n: Int, damping: Double, work: K, inverse: K) -> Bool {
+    /// `(factor + δI)⁻¹` into `inverse`, by Cholesky or (`eigen`) by eigendecomposition; `work` is
+    /// a float64 buffer of 2·n² elements.
+    public func dampedInverse<K: BufferKey>(_ factor: K, n: Int, damping: Double, eigen: Bool = false, work: K,
+                                            inverse: K) -> Bool {
         let fp = input(factor, n * n), ip = out(inverse, n * n)
         assert(2 * n * n <= counts[work.rawValue], "dampedInverse: work buffer too small")
-        return double(work) { NNCKernels.dampedInverse(fp, n: n, damping: damping, work: $0, inverse: ip) }
+        return double(work) {
+            eigen ? NNCKernels.dampedInverseEigen(fp, n: n, damping: damping, work: $0, inverse: ip)
+                : NNCKernels.dampedInverse(fp, n: n, damping: damping, work: $0, inverse: ip)
+        }
     }
 
     // weightGrad (m, f), biasGrad (m), aInverse (n, n), gInverse (m, m), work (2·m·n) -> weightGrad, biasGrad

@@ -285,37 +285,11 @@ private func rotateRows(_ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePoi
 // statistic (n, n) -> root (n, n)
 public func inverseFourthRoot(_ statistic: UnsafePointer<Float>, n: Int, epsilon: Double,
                               work: UnsafeMutablePointer<Double>, root: UnsafeMutablePointer<Float>) -> Bool {
-    let a = work, q = work + n * n
-    for i in 0..<n {
-        for j in 0...i {
-            let x = Double(statistic[i * n + j])
-            guard x.isFinite else { return false }
-            a[i * n + j] = x
-            a[j * n + i] = x
-        }
-    }
-    return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(2 * n, 1)) { buffer in
-        let f = buffer.baseAddress!, row = f + n
-        guard symmetricEigenQL(a, n: n, vectors: q, eigenvalues: f) else { return false }
+    symmetricMatrixFunction(statistic, n: n, work: work, out: root) { f, n in
         var largest = 0.0
         for k in 0..<n { largest = max(largest, f[k]) }
         guard largest > 0, largest.isFinite else { return false }
-        // f_k = (λ_k⁺ + ε·λ_max)^{-1/4}, over the eigenvalues in place.
         for k in 0..<n { f[k] = 1 / (max(f[k], 0) + epsilon * largest).squareRoot().squareRoot() }
-        // root = Q·diag(f)·Qᵀ: row i is Σ_k q_k[i]·f_k·q_k with q_k row k of Qᵀ, summed in Double.
-        for i in 0..<n {
-            row.update(repeating: 0, count: n)
-            for k in 0..<n {
-                let qk = q + k * n, w = qk[i] * f[k]
-                if w == 0 { continue }
-                for j in 0..<n { row[j] += w * qk[j] }
-            }
-            for j in 0..<n {
-                let x = Float(row[j])
-                guard x.isFinite else { return false }
-                root[i * n + j] = x
-            }
-        }
         return true
     }
 }

@@ -105,9 +105,16 @@ import NNCKernels
         }
     }
 
-    /// (F + δI)·inverse = I, for an SPD F and for an indefinite one that δ makes definite;
-    /// false for a NaN entry and for F + δI not positive definite.
-    @Test func dampedInverse() {
+    /// (F + δI)·inverse = I by either form, for an SPD F and for an indefinite one that δ makes
+    /// definite; false for a NaN entry, and for F + δI not positive definite (Cholesky) or a zero
+    /// eigenvalue left without damping (eigen, which reads negative eigenvalues as round-off).
+    @Test(arguments: [false, true])
+    func dampedInverse(eigen: Bool) {
+        func invert(_ f: UnsafePointer<Float>, _ n: Int, _ delta: Double, _ work: UnsafeMutablePointer<Double>,
+                    _ inverse: UnsafeMutablePointer<Float>) -> Bool {
+            eigen ? NNCKernels.dampedInverseEigen(f, n: n, damping: delta, work: work, inverse: inverse)
+                : NNCKernels.dampedInverse(f, n: n, damping: delta, work: work, inverse: inverse)
+        }
         for n in [1, 4, 19, 70] {
             var g = SplitMix(UInt64(n))
             let samples = n + 5
@@ -120,7 +127,7 @@ import NNCKernels
                 var inverse = [Float](repeating: .nan, count: n * n)
                 var work = [Double](repeating: .nan, count: 2 * n * n)
                 let ok = f.withPtr { fp in inverse.withMutPtr { ip in work.withUnsafeMutableBufferPointer {
-                    NNCKernels.dampedInverse(fp, n: n, damping: delta, work: $0.baseAddress!, inverse: ip)
+                    invert(fp, n, delta, $0.baseAddress!, ip)
                 } } }
                 #expect(ok)
                 var worst = 0.0
@@ -136,12 +143,27 @@ import NNCKernels
         }
         var work = [Double](repeating: 0, count: 8)
         var inverse: [Float] = [7, 7, 7, 7]
-        for (f, delta) in [([Float]([1, 0, 0, .nan]), 1.0), ([-2, 0, 0, 1], 1.0)] {
+        let refused: [([Float], Double)] = eigen ? [([1, 0, 0, .nan], 1.0), ([0, 0, 0, 1], 0)]
+                                                 : [([1, 0, 0, .nan], 1.0), ([-2, 0, 0, 1], 1.0)]
+        for (f, delta) in refused {
             let ok = f.withPtr { fp in inverse.withMutPtr { ip in work.withUnsafeMutableBufferPointer {
-                NNCKernels.dampedInverse(fp, n: 2, damping: delta, work: $0.baseAddress!, inverse: ip)
+                invert(fp, 2, delta, $0.baseAddress!, ip)
             } } }
-            #expect(!ok)
+            #expect(!ok, "\(f), δ \(delta)")
             #expect(inverse == [7, 7, 7, 7], "left untouched")
+        }
+        // A semidefinite factor that Float rounding left indefinite (eigenvalues 2 + ε and −ε):
+        // Cholesky with a tiny δ fails, the eigen form clamps −ε to 0 and inverts, by hand
+        // ½[[a + b, a − b], [a − b, a + b]] with a = 1/(λ₁ + δ), b = 1/δ.
+        let e = Float(1 + 1e-6), delta = 1e-9
+        let ok = [1, e, e, 1].withPtr { fp in inverse.withMutPtr { ip in work.withUnsafeMutableBufferPointer {
+            invert(fp, 2, delta, $0.baseAddress!, ip)
+        } } }
+        #expect(ok == eigen)
+        if eigen {
+            let a = 1 / (1 + Double(e) + delta), b = 1 / delta
+            let want = [a + b, a - b, a - b, a + b].map { $0 / 2 }
+            for (got, w) in zip(inverse, want) { #expect(abs(Double(got) - w) <= 1e-3 * abs(w), "\(got) vs \(w)") }
         }
     }
 

@@ -59,10 +59,11 @@ extension Op {
         case .kfacPrecondition(let p):
             // Every step two GEMMs, G⁻¹·∇ and (G⁻¹·∇)·A⁻¹; every `factorEvery` steps the two
             // factors' GEMMs (A over every patch of a conv); every `inverseEvery` steps a
-            // Cholesky factor, a triangular inverse and L⁻ᵀL⁻¹ per factor, n³ in all.
+            // Cholesky factor, a triangular inverse and L⁻ᵀL⁻¹ per factor, n³ in all, or the
+            // eigen form's Householder and QL with the vectors (≈ 9·n³) and Q·diag·Qᵀ (n³).
             let n = p.n, m = p.rows, columns = p.batch * p.positions
             let factors = 2 * n * n * columns + 2 * m * m * columns
-            let inverses = n * n * n + m * m * m
+            let inverses = (n * n * n + m * m * m) * (p.inverse == .eigen ? 10 : 1)
             return 2 * m * m * n + 2 * m * n * n + factors / max(1, p.factorEvery) + inverses / max(1, p.inverseEvery)
         case .kfacClip(let p):
             return p.layers.count
@@ -161,7 +162,7 @@ extension Op {
             pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("bias", "\(p.biasGrad != nil)"),
                      ("positions", "\(p.positions)"), ("damping", "\(p.damping)"), ("factor_decay", "\(p.factorDecay)"),
                      ("factor_every", "\(p.factorEvery)"), ("inverse_every", "\(p.inverseEvery)"),
-                     ("inverse", "cholesky")]
+                     ("inverse", p.inverse.rawValue)]
         case .kfacClip(let p):
             pairs = [("limit", "\(p.limit)"), ("layers", "\(p.layers.count)")]
         case .shampooPrecondition(let p):

@@ -121,6 +121,7 @@ public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
     public var damping: Double
     public var factorDecay: Double
     public var factorEvery: Int, inverseEvery: Int
+    public var inverse: KFACOptions.Inverse
     public var x: BufferID, r: BufferID, weightGrad: BufferID
     public var biasGrad: BufferID?
     /// The factors' moving averages and their damped inverses (optimizer state).

@@ -34,12 +34,7 @@ extension ConfigChecker {
             sink.error(CheckMessage.nesterovNeedsMomentum, at: key.range, fix: CheckMessage.setMomentum)
             e.failed = true
         }
-        if let v = e.values["momentum_form"] {
-            let choices = MomentumForm.allCases.map(\.rawValue)
-            if let s = evaluator.symbol(v, phrase("momentum_form", "optimizer"), among: choices) {
-                spec.momentumForm = MomentumForm(rawValue: s)!
-            } else { e.failed = true }
-        }
+        spec.momentumForm = choice("momentum_form", e) ?? spec.momentumForm
         if spec.momentumForm == .averaged && spec.nesterov, let key = e.keys["momentum_form"] {
             sink.error(CheckMessage.averagedWithNesterov, at: key.range, fix: CheckMessage.dropNesterov)
             e.failed = true
@@ -52,12 +47,7 @@ extension ConfigChecker {
             o.every = int("every")
             o.correctBias = bool("bias") ?? o.correctBias
             if let v = e.values["noise"] { o.noise = noise(v, e) }
-            if let v = e.values["large_layers"] {
-                let choices = SGD2Options.LargeLayers.allCases.map(\.rawValue)
-                if let s = evaluator.symbol(v, phrase("large_layers", "optimizer"), among: choices) {
-                    o.largeLayers = SGD2Options.LargeLayers(rawValue: s)!
-                } else { e.failed = true }
-            }
+            o.largeLayers = choice("large_layers", e) ?? o.largeLayers
             if let v = e.values["base"] {
                 let choices = ConfigTable.optimizerBases.map(\.rawValue)
                 if let s = evaluator.symbol(v, phrase("base", "optimizer"), among: choices) {
@@ -88,12 +78,7 @@ extension ConfigChecker {
                 spec.learningRate = OptimizerSpec.defaults(for: rule).learningRate
             }
         }
-        if method == .saSGD, let v = e.values["conv_hessian"] {
-            let choices = ConvHessian.allCases.map(\.rawValue)
-            if let s = evaluator.symbol(v, phrase("conv_hessian", "optimizer"), among: choices) {
-                spec.convHessian = ConvHessian(rawValue: s)!
-            } else { e.failed = true }
-        }
+        if method == .saSGD { spec.convHessian = choice("conv_hessian", e) ?? spec.convHessian }
         var seen: [String: SourceRange] = [:]
         for section in e.sections {
             guard let name = section.name else {
@@ -137,6 +122,7 @@ extension ConfigChecker {
         o.factorDecay = real("factor_decay") ?? o.factorDecay
         o.factorEvery = int("factor_every") ?? o.factorEvery
         o.inverseEvery = int("inverse_every") ?? o.inverseEvery
+        o.inverse = choice("inverse", e) ?? o.inverse
         if let v = e.values["kl_clip"] {
             if case .bool(false) = v.kind {
                 o.klClip = nil
@@ -194,13 +180,19 @@ extension ConfigChecker {
         o.epsilon = real("epsilon") ?? o.epsilon
         o.preconditionEvery = int("precondition_every") ?? o.preconditionEvery
         o.startStep = int("start_step") ?? o.startStep
-        if let v = e.values["graft"] {
-            let choices = ShampooOptions.Graft.allCases.map(\.rawValue)
-            if let s = evaluator.symbol(v, phrase("graft", "optimizer"), among: choices) {
-                o.graft = ShampooOptions.Graft(rawValue: s)!
-            } else { e.failed = true }
-        }
+        o.graft = choice("graft", e) ?? o.graft
         return o
+    }
+
+    /// Choice key `key` as its enum, nil when the block does not give it (or gives a value not
+    /// among the choices, which is reported and fails the block).
+    private func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ e: Entries) -> T? where T.RawValue == String {
+        guard let v = e.values[key] else { return nil }
+        guard let s = evaluator.symbol(v, phrase(key, "optimizer"), among: T.allCases.map(\.rawValue)) else {
+            e.failed = true
+            return nil
+        }
+        return T(rawValue: s)
     }
 
     /// `noise(eta: 0.3, gamma: 0.55)`, `noise(0.3)`, or `false` for none.

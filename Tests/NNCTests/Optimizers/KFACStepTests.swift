@@ -73,9 +73,11 @@ struct KFACStepTests {
 
     static let tolerance = Tolerance(name: "K-FAC in Float vs Double", relative: 2e-3, absolute: 2e-5)
 
-    /// lr 1, no momentum, no clipping: one step is w − V of the batch's own factors.
-    @Test func firstStepIsTheDampedNaturalGradient() throws {
-        let s = try Self.session("lr: 1, damping: 0.1, kl_clip: false")
+    /// lr 1, no momentum, no clipping: one step is w − V of the batch's own factors, whichever
+    /// form inverts them.
+    @Test(arguments: ["cholesky", "eigen"])
+    func firstStepIsTheDampedNaturalGradient(_ inverse: String) throws {
+        let s = try Self.session("lr: 1, damping: 0.1, kl_clip: false, inverse: \(inverse)")
         let (input, labels) = RuntimeTests.batch(s, seed: 21)
         let before = try Self.parameters(s), p = try Batch(s, input, labels)
         _ = try s.trainStep(input: input, labels: labels, lr: 1, step: 1)

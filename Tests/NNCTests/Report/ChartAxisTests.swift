@@ -82,7 +82,10 @@ import Testing
     /// Found by Fuzz/fuzz-runlog: a subnormal value (a product condition of 125e-324) made a
     /// step of 10⁻³²⁴, which is 0, then NaN ticks, and the label of a NaN trapped.
     @Test func subnormalSpansGetRoomInsteadOfAZeroStep() {
-        for values in [[125e-324], [5e-324, 1e-323], [0, 125e-324], [-5e-324, 3.5, 2]] {
+        // In units of the smallest subnormal (the log's 125e-324 reads as 25 of them), so the
+        // compiler has no literal to round.
+        let u = Double.leastNonzeroMagnitude
+        for values in [[25 * u], [u, 2 * u], [0, 25 * u], [-u, 3.5, 2]] {
             let axis = ChartAxis(values: values)
             #expect(axis.ticks.allSatisfy(\.isFinite) && !axis.ticks.isEmpty, "\(values)")
             #expect(axis.lower < axis.upper && axis.labels.count == axis.ticks.count, "\(values)")

@@ -15,6 +15,16 @@ public struct KFACOptions: Hashable, Sendable {
     /// Scale the preconditioned step so that its squared Fisher norm, lr²·Σ⟨V, ∇⟩, stays at most
     /// this (Ba et al.'s KL clipping, as kfac-pytorch does); nil turns it off.
     public var klClip: Double? = 1e-3
+    /// How the damped factors are inverted, both in Double.
+    public var inverse: Inverse = .cholesky
+
+    public enum Inverse: String, Hashable, Sendable, CaseIterable {
+        /// Cholesky, the triangular inverse and L⁻ᵀL⁻¹: ~n³ flops; can fail on a factor that
+        /// round-off left indefinite, and is then retried with more damping.
+        case cholesky
+        /// Q·diag(1/(λ⁺ + δ))·Qᵀ by Householder and QL: ~10·n³ flops; exists for every δ > 0.
+        case eigen
+    }
 
     /// `damping: adaptive(…)`: λ starts at `damping` and follows the Levenberg–Marquardt rule
     /// every `every` steps; nil keeps it fixed.

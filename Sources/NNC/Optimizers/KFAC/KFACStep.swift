@@ -117,8 +117,9 @@ enum KFACStep {
         var lambda = configured
         for _ in 0...KFACOptions.dampingRetries {
             let root = lambda.squareRoot()
-            if v.dampedInverse(p.a, n: n, damping: pi * root, work: p.inverseWork, inverse: p.aInverse)
-                && v.dampedInverse(p.g, n: m, damping: root / pi, work: p.inverseWork, inverse: p.gInverse) {
+            let eigen = p.inverse == .eigen
+            if v.dampedInverse(p.a, n: n, damping: pi * root, eigen: eigen, work: p.inverseWork, inverse: p.aInverse)
+                && v.dampedInverse(p.g, n: m, damping: root / pi, eigen: eigen, work: p.inverseWork, inverse: p.gInverse) {
                 return .inverted(lambda: lambda)
             }
             lambda *= 10
