@@ -86,6 +86,14 @@ final class Executor {
     /// Adds an event from outside the kernels (adaptive damping runs around a whole step).
     func record(_ event: KFACDampingEvent) { dampingEvents.append(event) }
 
+    /// Every K-FAC preconditioning's G from the residuals the last backward pass left: under
+    /// `fisher: sampled`, that pass ran on labels drawn from the model.
+    func formKFACOutputFactors() {
+        arena.withPlanView(table) { v in
+            for op in ops { if case .kfacPrecondition(let p) = op { KFACStep.formOutputFactor(p, v, threads: threads, workspace: workspace) } }
+        }
+    }
+
     /// The damping events since the last call, oldest first.
     func takeDampingEvents() -> [KFACDampingEvent] {
         defer { dampingEvents.removeAll() }

@@ -12,8 +12,9 @@ public final class Session {
     public let threads: Int
     let train: Executor
     private let eval: Executor
-    /// Dropout masks and SGD2's permutations, samples and noise; part of a checkpoint.
-    private var random = Random(seed: 0, stream: 1)
+    /// Dropout masks, SGD2's permutations, samples and noise, K-FAC's sampled labels; part of a
+    /// checkpoint.
+    var random = Random(seed: 0, stream: 1)
     /// Parameters and running statistics changed since they were last copied to the eval arena.
     private var evalIsStale = true
     /// (train offset, eval offset, slots) of every tensor the two arenas share.
@@ -108,7 +109,8 @@ public final class Session {
         if let adaptive = model.optimizer.kfac?.adaptive, step % max(adaptive.every, 1) == 0 {
             return try adaptDampingStep(lr: lr, step: step, adaptive)
         }
-        return try run([train.forward, train.backward, train.update], learningRate: lr, step: step)
+        _ = try forwardBackward(lr: lr, step: step)
+        return try run([train.update], learningRate: lr, step: step)
     }
 
     /// `loadTrainBatch` from arrays (`input` batch × features, preprocessed), then `trainStep`:

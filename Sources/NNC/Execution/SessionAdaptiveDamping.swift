@@ -7,7 +7,7 @@ import NNCKernels
 /// The new λ goes into every layer's state, which the next inversion reads.
 extension Session {
     func adaptDampingStep(lr: Double, step: Int, _ adaptive: KFACOptions.AdaptiveDamping) throws -> Float {
-        let loss = try run([train.forward, train.backward], learningRate: lr, step: step)
+        let loss = try forwardBackward(lr: lr, step: step)
         let layers = kfacLayers
         guard let first = layers.first else { return try run([train.update], learningRate: lr, step: step) }
         let lambda = currentDamping(first.op)

@@ -162,7 +162,7 @@ extension Op {
             pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("bias", "\(p.biasGrad != nil)"),
                      ("positions", "\(p.positions)"), ("damping", "\(p.damping)"), ("factor_decay", "\(p.factorDecay)"),
                      ("factor_every", "\(p.factorEvery)"), ("inverse_every", "\(p.inverseEvery)"),
-                     ("inverse", p.inverse.rawValue)]
+                     ("inverse", p.inverse.rawValue)] + (p.sampledFisher ? [("fisher", "sampled")] : [])
         case .kfacClip(let p):
             pairs = [("limit", "\(p.limit)"), ("layers", "\(p.layers.count)")]
         case .shampooPrecondition(let p):

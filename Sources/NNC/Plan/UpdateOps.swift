@@ -122,6 +122,8 @@ public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
     public var factorDecay: Double
     public var factorEvery: Int, inverseEvery: Int
     public var inverse: KFACOptions.Inverse
+    /// G is formed by the session's extra backward pass on sampled labels, not here.
+    public var sampledFisher: Bool
     public var x: BufferID, r: BufferID, weightGrad: BufferID
     public var biasGrad: BufferID?
     /// The factors' moving averages and their damped inverses (optimizer state).

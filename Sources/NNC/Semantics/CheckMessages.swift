@@ -182,6 +182,10 @@ enum CheckMessage {
     static func keyNotForMethod(_ key: String, _ method: String) -> String { "'\(key)' does not apply to '\(method)'" }
     static func keyAppliesTo(_ methods: [String]) -> String { "it applies to \(methods.map { "'\($0)'" }.joined(separator: ", "))" }
     static let nesterovNeedsMomentum = "'nesterov' needs a momentum greater than 0"
+    static func sampledFisherNeedsSoftmax(_ loss: String) -> String {
+        "'fisher: sampled' draws labels from the model's softmax, but the net's loss is \(loss)"
+    }
+    static let sampledFisherFix = "use 'loss cross_entropy', or 'fisher: empirical'"
     static let averagedWithNesterov = "'momentum_form: averaged' has no Nesterov look-ahead"
     static let dropNesterov = "remove 'nesterov: true', or use 'momentum_form: heavy_ball'"
     static func averagedNeedsSGDBase(_ base: String) -> String {

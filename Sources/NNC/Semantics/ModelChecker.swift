@@ -107,6 +107,10 @@ public enum ModelChecker {
             sink.error("early_stop watches the validation error, but the data block holds no validation set",
                        at: training.earlyStopRange, fix: "add 'validation: split(0.1)' to the data block")
         }
+        if let kfac = optimizer.kfac, kfac.fisher == .sampled, let loss = net?.loss, loss != .crossEntropy {
+            sink.error(CheckMessage.sampledFisherNeedsSoftmax(loss.keyword), at: kfac.fisherRange ?? optimizer.range,
+                       fix: CheckMessage.sampledFisherFix)
+        }
         for (name, block) in blocks.sorted(by: { $0.key < $1.key }) where !expander.aborted && !expander.used.contains(name) {
             sink.warning(CheckMessage.unusedBlock(name), at: block.name.range)
         }

@@ -123,6 +123,8 @@ extension ConfigChecker {
         o.factorEvery = int("factor_every") ?? o.factorEvery
         o.inverseEvery = int("inverse_every") ?? o.inverseEvery
         o.inverse = choice("inverse", e) ?? o.inverse
+        o.fisher = choice("fisher", e) ?? o.fisher
+        o.fisherRange = e.keys["fisher"]?.range
         if let v = e.values["kl_clip"] {
             if case .bool(false) = v.kind {
                 o.klClip = nil

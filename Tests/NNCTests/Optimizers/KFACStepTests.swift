@@ -87,6 +87,38 @@ struct KFACStepTests {
         expectClose(try RuntimeTests.read(s, "kfac.g.dense1").map(Double.init), p.g.flatMap { $0 }, .float, "G")
     }
 
+    /// `fisher: sampled`: G comes from labels drawn from the model's softmax (the test draws them
+    /// from the same stream, on logits computed by hand), the gradient from the batch's own, so
+    /// the step is w − G_drawn⁻¹·∇_own·A⁻¹.
+    @Test func sampledFisherFormsGFromDrawnLabels() throws {
+        let s = try Self.session("lr: 1, damping: 0.1, kl_clip: false, fisher: sampled")
+        let (input, labels) = RuntimeTests.batch(s, seed: 21)
+        let before = try Self.parameters(s), own = try Batch(s, input, labels)
+        let logits = (0..<Self.batch).flatMap { r in (0..<Self.classes).map { o in
+            Float((0..<Self.inputs).reduce(before[o][Self.inputs]) { $0 + before[o][$1] * Double(input[r * Self.inputs + $1]) })
+        } }
+        var random = try #require(Random(state: s.rngState))
+        let drawn = Session.sampleLabels(logits: logits, classes: Self.classes, random: &random)
+        #expect(drawn != labels, "the drawn labels must differ from the batch's for the test to tell them apart")
+        let sampled = try Batch(s, input, drawn)
+        _ = try s.trainStep(input: input, labels: labels, lr: 1, step: 1)
+        expectClose(try RuntimeTests.read(s, "kfac.g.dense1").map(Double.init), sampled.g.flatMap { $0 }, .float, "G")
+        expectClose(try RuntimeTests.read(s, "kfac.a.dense1").map(Double.init), own.a.flatMap { $0 }, .float, "A")
+        let v = Self.direction(a: own.a, g: sampled.g, own.gradient, lambda: 0.1)
+        expectClose(try Self.parameters(s).flatMap { $0 }, Self.minus(before, v), Self.tolerance, "weights after one step")
+        #expect(s.rngState == random.state, "one uniform draw per sample")
+    }
+
+    /// The draws follow the softmax: logits (0, ln 3) give class 1 three times in four.
+    @Test func sampledLabelsFollowTheSoftmax() {
+        var random = Random(seed: 5, stream: 0)
+        let rows = 40_000
+        let logits = (0..<rows).flatMap { _ in [Float(0), Float(log(3.0))] }
+        let drawn = Session.sampleLabels(logits: logits, classes: 2, random: &random)
+        let share = Double(drawn.filter { $0 == 1 }.count) / Double(rows)
+        #expect(abs(share - 0.75) < 0.01, "share of class 1: \(share)")   // 4.6 standard errors
+    }
+
     /// factor_every 1, inverse_every 2, decay 0.8: step 2 averages the factors (0.8·old + 0.2·new)
     /// but preconditions with step 1's inverses; step 3 inverts the averaged factors.
     @Test func movingAveragesAndInversesBetweenInversions() throws {
@@ -215,8 +247,9 @@ struct KFACStepTests {
     /// A run stopped between inversions and resumed from its checkpoint takes the same steps as
     /// one that never stopped: the factors, inverses, adapted λ and their bookkeeping are in the
     /// checkpoint.
-    @Test func resumeBetweenInversionsEqualsUninterrupted() throws {
-        let model = try TrainerTests.spirals(epochs: 2, optimizer: "kfac { lr: 0.05, factor_every: 2, inverse_every: 6, damping: adaptive(0.01, every: 4) }")
+    @Test(arguments: ["empirical", "sampled"])
+    func resumeBetweenInversionsEqualsUninterrupted(_ fisher: String) throws {
+        let model = try TrainerTests.spirals(epochs: 2, optimizer: "kfac { lr: 0.05, factor_every: 2, inverse_every: 6, damping: adaptive(0.01, every: 4), fisher: \(fisher) }")
         let whole = try TrainerTests.trainer(model)
         var wholeLosses: [Float] = []
         try whole.run(events: { if case .step(let s) = $0 { wholeLosses.append(s.loss) } })

@@ -22,7 +22,8 @@ enum KFACLowering {
             let p = KFACPreconditioning(
                 layer: l.name, convolution: geometry, batch: g.batch, rows: rows, inputs: inputs, positions: positions,
                 damping: options.damping, factorDecay: options.factorDecay, factorEvery: options.factorEvery,
-                inverseEvery: options.inverseEvery, inverse: options.inverse, x: l.x, r: r, weightGrad: weightGrad, biasGrad: l.biasGrad,
+                inverseEvery: options.inverseEvery, inverse: options.inverse,
+                sampledFisher: options.fisher == .sampled, x: l.x, r: r, weightGrad: weightGrad, biasGrad: l.biasGrad,
                 a: g.tensor("kfac.a.\(l.name)", .optimizerState, [n, n]),
                 g: g.tensor("kfac.g.\(l.name)", .optimizerState, [rows, rows]),
                 aInverse: g.tensor("kfac.a_inverse.\(l.name)", .optimizerState, [n, n]),

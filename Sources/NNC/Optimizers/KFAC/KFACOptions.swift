@@ -15,6 +15,20 @@ public struct KFACOptions: Hashable, Sendable {
     /// Scale the preconditioned step so that its squared Fisher norm, lr²·Σ⟨V, ∇⟩, stays at most
     /// this (Ba et al.'s KL clipping, as kfac-pytorch does); nil turns it off.
     public var klClip: Double? = 1e-3
+    /// Whose gradients form G: the batch's own labels, or labels drawn from the model.
+    public var fisher: Fisher = .empirical
+    /// Where the block says `fisher`, for the checker's cross-block error.
+    public var fisherRange: SourceRange?
+
+    public enum Fisher: String, Hashable, Sendable, CaseIterable {
+        /// G from the gradients of the batch's labels (the empirical Fisher).
+        case empirical
+        /// G from the gradients of labels drawn from the model's softmax, one per sample, on the
+        /// steps that form the factors (the true Fisher, as kfac-jax samples it): one more
+        /// backward pass on those steps.
+        case sampled
+    }
+
     /// How the damped factors are inverted, both in Double.
     public var inverse: Inverse = .cholesky
 

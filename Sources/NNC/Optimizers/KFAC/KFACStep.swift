@@ -83,10 +83,11 @@ enum KFACStep {
         v.withMutableSpan(p.state) { s in for i in 0..<slots { s[i] = state[i] } }
     }
 
-    /// The batch's statistics into the moving averages; the first formation replaces them.
+    /// The batch's statistics into the moving averages; the first formation replaces them. Under
+    /// the sampled Fisher, G was formed before, from the sampled labels' backward pass.
     static func formFactors(_ p: KFACPreconditioning, _ v: BufferView, first: Bool, threads: Int,
                                     workspace: GEMMWorkspace) {
-        let keep = first ? 0 : Float(p.factorDecay), add = first ? 1 : 1 - Float(p.factorDecay)
+        let (keep, add) = blend(p, first: first)
         if let c = p.convolution {
             v.kfacConvInputFactor(x: p.x, shape: c.kernelShape, bias: p.biasGrad != nil, a: p.a, keep: keep, add: add,
                                   columns: p.work, threads: threads, workspace: workspace)
@@ -94,8 +95,24 @@ enum KFACStep {
             v.kfacDenseInputFactor(x: p.x, batch: p.batch, features: p.inputs, bias: p.biasGrad != nil, a: p.a,
                                    keep: keep, add: add, threads: threads, workspace: workspace)
         }
+        if !p.sampledFisher {
+            v.kfacOutputFactor(r: p.r, batch: p.batch, units: p.rows, positions: p.positions, g: p.g, keep: keep,
+                               add: add, threads: threads, workspace: workspace)
+        }
+    }
+
+    /// G alone from the residuals in place, into its moving average: the sampled Fisher's pass,
+    /// run before this step's `apply` counts the formation.
+    static func formOutputFactor(_ p: KFACPreconditioning, _ v: BufferView, threads: Int, workspace: GEMMWorkspace) {
+        let first = v.withSpan(p.state) { $0[formations] } == 0
+        let (keep, add) = blend(p, first: first)
         v.kfacOutputFactor(r: p.r, batch: p.batch, units: p.rows, positions: p.positions, g: p.g, keep: keep, add: add,
                            threads: threads, workspace: workspace)
+    }
+
+    /// (old factor's weight, batch's weight) of a formation.
+    private static func blend(_ p: KFACPreconditioning, first: Bool) -> (keep: Float, add: Float) {
+        first ? (0, 1) : (Float(p.factorDecay), 1 - Float(p.factorDecay))
     }
 
     enum Inversion: Equatable {
