@@ -59,17 +59,20 @@ AUTHORS_SEARCH = "batches: epoch"
 AUTHORS_DECAY = 1e-4
 
 
-def authors_data_and_norms(text):
+def authors_data_and_norms(text, pixels=True):
     """The data and norm half of the authors' semantics: raw pixels minus the training set's mean
-    image (get_mnist.m) over all 60 000 training images (no split held out), and every RMS norm's
-    ε relative to the uncorrected running d (rmsnorm.m)."""
+    image (get_mnist.m; `pixels=False` keeps nnc's ×1/255, an ablation) over all 60 000 training
+    images (no split held out), and every RMS norm's ε relative to the uncorrected running d
+    (rmsnorm.m)."""
     if "  scale: 1/255\n" not in text:
         raise ValueError("authors' semantics: 'scale: 1/255' not found")
-    text = text.replace("  scale: 1/255\n", "  center: mean_image\n").replace("  validation: split(0.1)\n", "")
+    if pixels:
+        text = text.replace("  scale: 1/255\n", "  center: mean_image\n")
+    text = text.replace("  validation: split(0.1)\n", "")
     return re.sub(r"^(\s*)rmsnorm\s*$", r"\1rmsnorm eps_of: running", text, flags=re.M)
 
 
-def variant(example, name, optimizer=None, train=None, substitutions=(), authors=False):
+def variant(example, name, optimizer=None, train=None, substitutions=(), authors=False, authors_pixels=True):
     """Writes experiments/out/<name>.net: `example` (a path under examples/) with its
     optimizer and/or train block replaced and plain text substitutions applied; `authors`
     also applies `authors_data_and_norms` (the optimizer and train blocks given carry the rest)."""
@@ -80,7 +83,7 @@ def variant(example, name, optimizer=None, train=None, substitutions=(), authors
             raise ValueError(f"{example}: '{old}' not found")
         text = text.replace(old, new)
     if authors:
-        text = authors_data_and_norms(text)
+        text = authors_data_and_norms(text, pixels=authors_pixels)
     if optimizer:
         text = _replace_block(text, "optimizer", optimizer)
     if train:

@@ -90,6 +90,8 @@ def main():
     ap.add_argument("--input-norm", action="store_true",
                     help="the earlier layout, not the paper's: an RMS norm on the raw pixels too (tags get _inputnorm)")
     ap.add_argument("--authors", action="store_true", help="the authors' semantics (common.AUTHORS_*); tags get _authors")
+    ap.add_argument("--scaled-pixels", action="store_true",
+                    help="with --authors, an ablation: nnc's pixels (×1/255, not centred) instead of LightNet's; tags get _scaled")
     args = ap.parse_args()
     rows, details = [], []
     paper = {0: "1230.6", 0.001: "0.27"}
@@ -97,11 +99,13 @@ def main():
         wd = int(wd) if wd == 0 else wd
         # Seed 1 keeps the plain tags EXPERIMENTS.md names; other seeds get _s<seed>.
         tag = (f"exp5_mlp10_modu_wd{wd}" + ("_inputnorm" if args.input_norm else "") + ("_authors" if args.authors else "")
+               + ("_scaled" if args.scaled_pixels else "")
                + (f"_s{args.seed}" if args.seed != 1 else ""))
         subs = [("  input [784]\n", "  input [784]\n  rmsnorm\n")] if args.input_norm else []
         extra = f", {common.AUTHORS_SGD2}" if args.authors else ""
         search = f", {common.AUTHORS_SEARCH}" if args.authors else ""
         net = common.variant("examples/mlp10_modu.net", tag, substitutions=subs, authors=args.authors,
+                             authors_pixels=not args.scaled_pixels,
                              optimizer=f"optimizer sgd2 {{ momentum: 0.9, lambda: 1, chunk: 500, samples: 500, every: 1, weight_decay: {wd}{extra} }}",
                              train=f"train {{ batch: 500, epochs: {args.epochs}, seed: {args.seed}, "
                                    f"lr_search: search(every: {args.search_every}, steps: 30{search}) }}")
@@ -131,6 +135,7 @@ def main():
     print("\n".join(details))
     common.save_table("exp5" + ("" if args.decays == [0, 0.001] else "_wd" + "_".join(f"{d:g}" for d in args.decays))
                       + ("_inputnorm" if args.input_norm else "") + ("_authors" if args.authors else "")
+                      + ("_scaled" if args.scaled_pixels else "")
                       + (f"_s{args.seed}" if args.seed != 1 else ""),
                       text, "\n".join(details))
 
