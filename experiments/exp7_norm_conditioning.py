@@ -94,11 +94,25 @@ def main():
         summary.append(cells)
     head = common.table(["form", "general cond A", "general cond S", "full cond A", "full cond S",
                          "test error", "status", "wall (all seeds)"], summary)
+    # Over training: the geometric mean over layers at each epoch's last record, median over seeds.
+    trajectory = []
+    for name, factor in [("input_general_condition", "A"), ("output_general_condition", "S")]:
+        for form in FORMS:
+            per_seed = []
+            for s in args.seeds:
+                records = results[(form, s)]["analyses"]
+                ends = {rec["epoch"]: rec for rec in records}
+                per_seed.append([lw.geomean([lw.field(ends[e], l, name) for l in layers]) if e in ends else float("nan")
+                                 for e in range(1, epochs + 1)])
+            trajectory.append([factor, form] + [f"{lw.median([p[e] for p in per_seed]):.3g}" for e in range(epochs)])
+    over = common.table(["factor", "form"] + [f"epoch {e}" for e in range(1, epochs + 1)], trajectory)
     r0 = results[("plain", args.seeds[0])]
     notes = (f"{args.model}: {example}, lr {args.lr or 'as the example'}, {epochs} epochs, limit {limit or 60000}, seeds {args.seeds}, "
              f"a record every {every or steps} steps; command per run: `{r0['command']}`\n\n"
              "Per form, the geometric mean over layers of each record's condition number, the median over "
              "records, then median (min–max) over seeds:\n\n" + head
+             + "\n\nGeneral condition numbers over training: the geometric mean over layers at each epoch's last "
+             "record, median over seeds:\n\n" + over
              + "\n\nPer layer, first record → last record, median (min–max) over seeds:\n")
     common.save_table(f"exp7_norms_{args.model}" + (f"_lr{args.lr:g}" if args.lr else ""), notes + "\n" + detail)
 

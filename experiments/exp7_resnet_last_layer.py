@@ -13,7 +13,11 @@ Per run, at the last analysis record: the head's general (λ1/λk) and full cond
 A = E[x xᵀ] and the general one of S, against the median and maximum over the convolutions
 (conv1 left out: it reads one channel, so its A is 1×1); the test error at the end.
 
-    python3 experiments/exp7_resnet_last_layer.py [--seeds 1 2 3] [--limit 10240] [--epochs 3]
+    python3 experiments/exp7_resnet_last_layer.py [--seeds 1 2 3] [--limit 10240] [--epochs 3] [--decay]
+
+--decay divides the rate by 10 after every 2 epochs (resnet_small_mnist.net's schedule), so the
+last epoch settles batch norm's running statistics at a small step; its runs and table carry
+"_decay" in their names.
 """
 import argparse
 import common
@@ -29,6 +33,7 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--limit", type=int, default=10240)
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--decay", action="store_true", help="lr ÷ 10 every 2 epochs")
     args = ap.parse_args()
 
     rows, summary = [], []
@@ -36,9 +41,10 @@ def main():
         name = example.split("/")[-1][:-4]
         errors, heads, others, walls = [], [], [], []
         for seed in args.seeds:
-            tag = f"exp7_{name}_s{seed}"
+            tag = f"exp7_{name}" + ("_decay" if args.decay else "") + f"_s{seed}"
+            schedule = ", schedule: step(every: 2, factor: 0.1)" if args.decay else ""
             net = common.variant(example, tag,
-                                 train=f"train {{ batch: 128, epochs: {args.epochs}, seed: {seed} }}")
+                                 train=f"train {{ batch: 128, epochs: {args.epochs}, seed: {seed}{schedule} }}")
             r = common.train(net, tag, extra=["--analyze", "--limit", str(args.limit), "--log-every", "10"])
             records = lw.analyses(r["log"])
             last = records[-1] if records else {"layers": []}
@@ -66,9 +72,9 @@ def main():
     head = common.table(["form", "head: general cond A", "convs: median general cond A", "test error",
                          "wall (all seeds)"], summary)
     notes = (f"ResNet-20 layout (8-16-32 channels), first {args.limit} MNIST training images, {args.epochs} "
-             f"epochs, seeds {args.seeds}, a record after every epoch; median (min–max) over seeds:\n\n" + head
+             f"epochs{', lr ÷ 10 after epoch 2' if args.decay else ''}, seeds {args.seeds}, a record after every epoch; median (min–max) over seeds:\n\n" + head
              + "\n\nPer run, at the last record:\n")
-    common.save_table("exp7_resnet", notes + "\n" + detail)
+    common.save_table("exp7_resnet" + ("_decay" if args.decay else ""), notes + "\n" + detail)
 
 
 if __name__ == "__main__":

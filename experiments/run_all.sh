@@ -19,7 +19,7 @@ for s in "exp1_first_epoch.py --seeds 1 2 3" \
          "exp5_operator_norm.py --input-norm" "exp6_scale_amended.py" \
          "exp7_norm_conditioning.py" "exp7_norm_conditioning.py --model conv" \
          "exp7_norm_conditioning.py --model conv --lr 0.01" "exp7_false_minimum.py" \
-         "exp7_resnet_last_layer.py"; do
+         "exp7_resnet_last_layer.py" "exp7_resnet_last_layer.py --decay"; do
   case " $only " in "  ") ;; *" ${s%%_*} "*) ;; *) continue ;; esac
   echo "== $(date -u +%H:%M:%S) experiments/$s"
   # shellcheck disable=SC2086
