@@ -138,13 +138,19 @@ struct ReportCharts {
 
     /// For each factor, each run's condition number per layer over time, one line per layer;
     /// the runs of one factor come next to each other (side by side on the page) and share the
-    /// y range, so their conditioning compares at a glance.
+    /// y range, so their conditioning compares at a glance. The general condition number
+    /// λ₁/λₖ (docs/ALGORITHMS.md) follows each factor's full one: the layer-wise conditioning
+    /// paper compares normalisations by it, since λ_min of a rank-deficient batch factor is noise.
     func conditioning() -> [LineChart] {
-        let factors = [("input_condition", "A = E[x xᵀ]"), ("output_condition", "S = E[δ δᵀ]"),
-                       ("product_condition", "A ⊗ S")]
+        let full = "condition number λmax/λmin", general = "general condition number λ1/λk"
+        let factors = [("input_condition", "Conditioning of A = E[x xᵀ]", full),
+                       ("input_general_condition", "General conditioning of A = E[x xᵀ]", general),
+                       ("output_condition", "Conditioning of S = E[δ δᵀ]", full),
+                       ("output_general_condition", "General conditioning of S = E[δ δᵀ]", general),
+                       ("product_condition", "Conditioning of A ⊗ S", full)]
         var charts: [LineChart] = []
         let present = factors.filter { hasField($0.0) }
-        for (field, factor) in present.isEmpty ? [factors[0]] : present {
+        for (field, factor, yLabel) in present.isEmpty ? [factors[0]] : present {
             let all = runs.flatMap { $0.analyses.flatMap { $0.layers.compactMap { $0[field] } } }.filter { $0.isFinite && $0 > 0 }
             let range = [all.min(), all.max()].compactMap { $0 }
             // A run without analysis records has nothing to draw here: no chart of its own.
@@ -156,8 +162,8 @@ struct ReportCharts {
                                 ys: run.analyses.map { k < $0.layers.count ? $0.layers[k][field] ?? .nan : .nan },
                                 color: colors[k], width: 1.4)
                 }
-                charts.append(LineChart(title: "Conditioning of \(factor): \(labels[index])", xLabel: timeLabel,
-                                        yLabel: "condition number λmax/λmin", series: series, yAlsoCovers: range,
+                charts.append(LineChart(title: "\(factor): \(labels[index])", xLabel: timeLabel,
+                                        yLabel: yLabel, series: series, yAlsoCovers: range,
                                         xIntegers: true))
             }
         }

@@ -18,7 +18,8 @@ enum PlanTests {
 
     /// Examples with more than a handful of layers, where buffer reuse must pay off.
     static let deepExamples = ["mlp10_rmsnorm", "mlp50_modu", "mlp50_relu", "resnet_small", "resnet_small_mnist",
-                               "vgg_bn", "vgg_bn_mnist", "cifar_conv", "cifar_conv_mnist"]
+                               "vgg_bn", "vgg_bn_mnist", "cifar_conv", "cifar_conv_mnist",
+                               "resnet20_mnist", "resnet20_preact_mnist", "resnet20_bn_mnist"]
 
     static func example(_ name: String) throws -> Model {
         let url = repoRoot.appendingPathComponent("examples/\(name).net")

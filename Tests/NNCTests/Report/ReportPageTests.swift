@@ -20,8 +20,9 @@ import Testing
         for heading in ["Loss and test error", "Gradient energy across layers", "Conditioning per layer", "Operator-norm bound"] {
             #expect(html.contains("<h2>\(heading)</h2>"), "\(heading)")
         }
-        // Loss, error, residual and gradient energy, three conditioning charts per run, bound.
-        #expect(ReportFixtures.count("<svg", in: html) == 2 + 2 + 3 * 2 + 1)
+        // Loss, error, residual and gradient energy, five conditioning charts per run (A, S and
+        // A ⊗ S, the general condition numbers of A and S), bound.
+        #expect(ReportFixtures.count("<svg", in: html) == 2 + 2 + 5 * 2 + 1)
         #expect(html.contains(">mlp10/sgd2 · epoch 5</text>"))
         #expect(html.contains(">fc10</text>"))
         let best = try #require(runs[1].bestTestError)
@@ -44,6 +45,36 @@ import Testing
         #expect(ReportFixtures.count("<title>Conditioning", in: page.svg(.conditioning)!) == 6)
         #expect(page.svg(.loss, title: "SGD vs SGD2")!.contains(">SGD vs SGD2</text>"))
         #expect(ReportFixtures.count("<title>Run 7: Conditioning", in: page.svg(.conditioning, title: "Run 7")!) == 6)
+    }
+
+    /// Issue 21: each factor's general condition number λ1/λk per layer over epochs, one chart
+    /// per run, the runs' charts next to each other (two abreast on the page) on one y range.
+    @Test func generalConditionNumbersAreChartedPerRunSideBySide() throws {
+        let runs = try ReportFixtures.runs()
+        let charts = ReportCharts(runs: runs).conditioning()
+        #expect(charts.map(\.title) == [
+            "Conditioning of A = E[x xᵀ]: mlp10/sgd", "Conditioning of A = E[x xᵀ]: mlp10/sgd2",
+            "General conditioning of A = E[x xᵀ]: mlp10/sgd", "General conditioning of A = E[x xᵀ]: mlp10/sgd2",
+            "Conditioning of S = E[δ δᵀ]: mlp10/sgd", "Conditioning of S = E[δ δᵀ]: mlp10/sgd2",
+            "General conditioning of S = E[δ δᵀ]: mlp10/sgd", "General conditioning of S = E[δ δᵀ]: mlp10/sgd2",
+            "Conditioning of A ⊗ S: mlp10/sgd", "Conditioning of A ⊗ S: mlp10/sgd2"])
+        for (offset, field) in [(2, "input_general_condition"), (6, "output_general_condition")] {
+            let all = runs.flatMap { $0.analyses.flatMap { $0.layers.compactMap { $0[field] } } }
+            for (index, run) in runs.enumerated() {
+                let chart = charts[offset + index]
+                #expect(chart.yLabel == "general condition number λ1/λk")
+                #expect(chart.xLabel == "epoch")
+                #expect(chart.series.map(\.name) == run.header.layers, "one line per layer")
+                // fc3's line is fc3's logged values, at each record's time in epochs.
+                let fc3 = chart.series[2]
+                #expect(fc3.ys == run.analyses.map { $0.layers[2][field]! })
+                #expect(fc3.xs == run.analyses.map { Double($0.step) / Double(run.stepsPerEpoch!) })
+                #expect(chart.yAlsoCovers == [all.min()!, all.max()!], "both runs on one range")
+            }
+        }
+        let svg = try #require(ReportPage(runs: runs).svg(.conditioning))
+        #expect(ReportFixtures.count("<title>General conditioning of S = E[δ δᵀ]", in: svg) == 2)
+        #expect(svg.contains(">general condition number λ1/λk</text>"))
     }
 
     @Test func logsWithoutAnalysisOrTestSetStillReport() throws {

@@ -21,7 +21,8 @@ import Testing
     @Test func theExamplesAreThere() {
         for name in ["mnist_mlp.net", "mlp10_rmsnorm.net", "mlp50_modu.net", "mlp50_relu.net", "cifar_conv.net",
                      "cifar_conv_mnist.net", "vgg_bn.net", "vgg_bn_mnist.net", "resnet_small.net",
-                     "resnet_small_mnist.net", "spirals.net"] {
+                     "resnet_small_mnist.net", "spirals.net", "mnist_mlp_bn.net", "mnist_conv_bn.net",
+                     "resnet20_mnist.net", "resnet20_preact_mnist.net", "resnet20_bn_mnist.net"] {
             #expect(Self.examples.contains(name), "\(name) is missing")
         }
     }
@@ -88,6 +89,44 @@ import Testing
         #expect(last.name == "head")
         #expect(res.layers[res.layers.count - 2].op.keyword == "batchnorm")
         #expect(res.layers.filter { if case .residual = $0.op { return true } else { return false } }.count == 4)
+    }
+
+    /// The layer-wise conditioning paper's nets (EXPERIMENTS.md, section 7): the norm-swapping
+    /// script finds exactly one batch-norm line to swap, and the three ResNet-20 forms differ only
+    /// where the paper says they do.
+    @Test func layerWiseConditioningNets() throws {
+        for name in ["mnist_mlp_bn.net", "mnist_conv_bn.net"] {
+            let text = try String(contentsOf: TestPaths.examples.appendingPathComponent(name), encoding: .utf8)
+            #expect(text.components(separatedBy: "  batchnorm\n").count == 2, "\(name): one batch-norm line")
+        }
+        let mlp = try Self.model("mnist_mlp_bn.net")
+        #expect(mlp.allLayers.filter(\.op.isLinear).count == 5)
+        #expect(mlp.allLayers.filter { $0.op.keyword == "batchnorm" }.count == 4)
+
+        func isResidual(_ layer: Layer) -> Bool { if case .residual = layer.op { return true } else { return false } }
+        let original = try Self.model("resnet20_mnist.net")
+        let preact = try Self.model("resnet20_preact_mnist.net")
+        let fixed = try Self.model("resnet20_bn_mnist.net")
+        for m in [original, preact, fixed] {
+            #expect(m.allLayers.filter { $0.op.keyword == "conv" }.count == 21, "\(m.name): 21 convolutions")
+            #expect(m.allLayers.filter(\.op.isLinear).count == 22)
+            #expect(m.layers.filter(isResidual).count == 9)
+            #expect(m.layers.last?.name == "head")
+        }
+        // Stem 1→8; three stages of six c→c convs, joined by 8→16 and 16→32; 21 batch norms of
+        // 2·C parameters in both forms; dense 32 → 10.
+        let convs = 9 * (8 + 6 * 8 * 8 + 8 * 16 + 6 * 16 * 16 + 16 * 32 + 6 * 32 * 32)
+        let norms = 2 * (7 * 8 + 7 * 16 + 7 * 32)
+        #expect(original.parameterCount == convs + norms + 32 * 10 + 10)
+        #expect(preact.parameterCount == original.parameterCount)
+        #expect(fixed.parameterCount == original.parameterCount + 2 * 32)
+        // The fix is one batch norm between the pooling and the head; the original has none there.
+        #expect(fixed.layers[fixed.layers.count - 2].op.keyword == "batchnorm")
+        #expect(original.layers[original.layers.count - 2].op.keyword == "global_avgpool")
+        // Post-activation: a ReLU after every residual sum; pre-activation: none.
+        let after = { (m: Model) in zip(m.layers, m.layers.dropFirst()).filter { isResidual($0.0) }.map(\.1.op.keyword) }
+        #expect(after(original).allSatisfy { $0 == "relu" })
+        #expect(!after(preact).contains("relu"))
     }
 
     @Test func spirals() throws {
