@@ -205,11 +205,13 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
         // tql2: the implicit QL iteration on the tridiagonal (d, e).
         for i in 1..<max(n, 1) { e[i - 1] = e[i] }
         e[n - 1] = 0
+        // Negligible against the whole matrix, not JAMA's running maximum: leading zero rows (dead
+        // inputs) would leave the scale at 0 and a later block of subnormal round-off unconverged.
         var f = 0.0, largest = 0.0
+        for i in 0..<n { largest = max(largest, abs(d[i]) + abs(e[i])) }
+        guard largest.isFinite else { return false }
         let eps = Double.ulpOfOne
         for l in 0..<n {
-            largest = max(largest, abs(d[l]) + abs(e[l]))
-            guard largest.isFinite else { return false }
             var m = l
             while m < n - 1 && abs(e[m]) > eps * largest { m += 1 }
             if m > l {
