@@ -19,6 +19,9 @@ RUNS = [
     ("sgd (momentum 0.9)", "optimizer sgd { momentum: 0.9 }"),
     # The paper's exact correction (whole batch, re-formed every step), not nnc's cheaper defaults.
     ("sgd2 (λ 1)", "optimizer sgd2 { momentum: 0.9, lambda: 1, chunk: 500, samples: 500, every: 1 }"),
+    # Not in the paper: the other second-order methods at their defaults (docs/ALGORITHMS.md).
+    ("kfac (defaults)", "optimizer kfac { momentum: 0.9 }"),
+    ("shampoo (defaults)", "optimizer shampoo { }"),
 ]
 
 
@@ -28,10 +31,12 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--search-every", type=int, default=10, help="epochs between learning-rate searches (the papers: 10 of 20)")
     ap.add_argument("--authors", action="store_true", help="the authors' semantics; tags get _authors")
+    ap.add_argument("--methods", nargs="+", default=["sgd", "sgd2"], choices=["sgd", "sgd2", "kfac", "shampoo"],
+                    help="which rows to run (the paper's are sgd and sgd2)")
     args = ap.parse_args()
     suffix = "_authors" if args.authors else ""
     rows = []
-    for label, block in RUNS:
+    for label, block in [r for r in RUNS if r[0].split()[0] in args.methods]:
         # Seed 1 keeps the plain tags EXPERIMENTS.md names; other seeds get _s<seed>.
         tag = f"exp2_{label.split()[0]}" + suffix + (f"_s{args.seed}" if args.seed != 1 else "")
         search = ""
@@ -50,7 +55,8 @@ def main():
                      f"{r['wall']:.0f} s", f"`{r['command']}`"])
     text = common.table(["method", f"test error after {args.epochs} epochs", "epochs 1–3 (%)",
                          "searched lr", "status", "wall", "command"], rows)
-    common.save_table("exp2" + suffix + (f"_s{args.seed}" if args.seed != 1 else ""), text)
+    methods = "" if args.methods == ["sgd", "sgd2"] else "_" + "_".join(args.methods)
+    common.save_table("exp2" + methods + suffix + (f"_s{args.seed}" if args.seed != 1 else ""), text)
 
 
 if __name__ == "__main__":
