@@ -66,7 +66,7 @@ final class TrainingReporter {
             // Adaptation happens every few steps: the log has it, the terminal would drown in it.
             guard d.outcome != .adapted else { return }
             clearBar()
-            output("K-FAC, step \(d.step), layer '\(d.layer)': " + d.outcome.explanation(damping: format(d.damping)))
+            output("\(d.outcome.method), step \(d.step), layer '\(d.layer)': " + d.outcome.explanation(damping: format(d.damping)))
         case .checkpointed:
             break
         case .finished(let end):

@@ -22,8 +22,9 @@ final class Executor {
     private let scratch: Scratch
     /// Per kernel, SGD2's state for `sgd2Precondition` kernels (checkpointed: SGD2Tensors.swift).
     let correctors: [SGD2Corrector?]
-    /// What K-FAC did about its damping since the trainer last took these (`takeDampingEvents`).
-    private(set) var dampingEvents: [KFACDampingEvent] = []
+    /// What K-FAC did about its damping and Shampoo about roots it could not compute, since the
+    /// trainer last took these (`takeDampingEvents`).
+    private(set) var dampingEvents: [CurvatureEvent] = []
     /// Sees every kernel run while set (`nnc time`, `nnc train --analyze`); nil costs nothing.
     var probe: ExecutorProbe?
 
@@ -84,7 +85,7 @@ final class Executor {
     }
 
     /// Adds an event from outside the kernels (adaptive damping runs around a whole step).
-    func record(_ event: KFACDampingEvent) { dampingEvents.append(event) }
+    func record(_ event: CurvatureEvent) { dampingEvents.append(event) }
 
     /// Every K-FAC preconditioning's G from the residuals the last backward pass left: under
     /// `fisher: sampled`, that pass ran on labels drawn from the model.
@@ -95,7 +96,7 @@ final class Executor {
     }
 
     /// The damping events since the last call, oldest first.
-    func takeDampingEvents() -> [KFACDampingEvent] {
+    func takeDampingEvents() -> [CurvatureEvent] {
         defer { dampingEvents.removeAll() }
         return dampingEvents
     }
@@ -259,7 +260,7 @@ final class Executor {
             KFACStep.clip(p, v, learningRate: ctx.learningRate)
 
         case .shampooPrecondition(let p):
-            ShampooStep.apply(p, v, step: ctx.step, threads: threads, workspace: workspace)
+            ShampooStep.apply(p, v, step: ctx.step, threads: threads, workspace: workspace, events: &dampingEvents)
 
         case .shampooGraft(let p):
             ShampooStep.graft(p, v, step: ctx.step)

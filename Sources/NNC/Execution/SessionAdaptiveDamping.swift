@@ -33,7 +33,7 @@ extension Session {
         train.arena.withPlanView(train.table) { v in
             for l in layers { v.withMutableSpan(l.op.state) { $0[KFACStep.adaptedDamping] = Float(next) } }
         }
-        train.record(KFACDampingEvent(step: step, layer: "", damping: Double(Float(next)), outcome: .adapted,
+        train.record(CurvatureEvent(step: step, layer: "", damping: Double(Float(next)), outcome: .adapted,
                                       rho: rho.isFinite ? rho : nil))
         return loss
     }

@@ -31,7 +31,8 @@ public struct ReportPage {
         body += "<p class=\"meta\">From " + runs.map { "<code>\(xmlEscape($0.source))</code>" }.joined(separator: ", ") + ".</p>\n"
         body += "<h2>Runs</h2>\n" + summaryTable(labels: charts.labels)
         body += section("Loss and test error", charts.loss(), charts.error())
-        if runs.contains(where: { !$0.damping.isEmpty }) {
+        // Shampoo's `roots_kept` records are not λ: a Shampoo run draws no damping chart.
+        if runs.contains(where: { $0.damping.contains { $0.outcome != "roots_kept" } }) {
             body += section("K-FAC damping", [charts.damping()])
         }
         if analysed {

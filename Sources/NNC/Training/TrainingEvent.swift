@@ -13,7 +13,7 @@ public enum TrainingEvent {
     case analysis(AnalysisRecord)
     /// K-FAC needed more damping than configured to invert a layer's factors, or gave up on
     /// them for a while (docs/LOG.md `damping`).
-    case damping(epoch: Int, KFACDampingEvent)
+    case damping(epoch: Int, CurvatureEvent)
     /// A checkpoint was written.
     case checkpointed(CheckpointRecord)
     case finished(RunEnd)

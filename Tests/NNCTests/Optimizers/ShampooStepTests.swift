@@ -188,6 +188,7 @@ struct ShampooStepTests {
         let s = try Self.session("lr: 0.1, graft: sgd, start_step: 1, precondition_every: 1")
         let b1 = RuntimeTests.batch(s, seed: 21), b2 = RuntimeTests.batch(s, seed: 22)
         _ = try s.trainStep(input: b1.input, labels: b1.labels, lr: 0.1, step: 1)
+        #expect(s.train.takeDampingEvents().isEmpty, "the first roots were computed")
         let roots = try RuntimeTests.read(s, "shampoo.left_root.dense1")
         var left = try RuntimeTests.read(s, "shampoo.left.dense1")
         // Both triangles: the root reads the lower one.
@@ -197,6 +198,8 @@ struct ShampooStepTests {
         _ = try s.trainStep(input: b2.input, labels: b2.labels, lr: 0.1, step: 2)
         #expect(try RuntimeTests.read(s, "shampoo.left_root.dense1") == roots)
         #expect(try Self.weights(s).allSatisfy(\.isFinite))
+        // The log says so: a `damping` record with outcome roots_kept for the layer.
+        #expect(s.train.takeDampingEvents() == [CurvatureEvent(step: 2, layer: "dense1", damping: 1e-6, outcome: .rootsKept)])
 
         let fresh = try Self.session("lr: 0.1, graft: sgd, start_step: 1, precondition_every: 1")
         try fresh.write("shampoo.left.dense1", [Float](repeating: .nan, count: Self.classes * Self.classes))

@@ -1,43 +1,6 @@
 import Foundation
 import NNCKernels
 
-/// What K-FAC did about its damping at one inversion, for the log: a factor that could not be
-/// inverted at the configured λ and needed more, or that could not be inverted at all.
-public struct KFACDampingEvent: Hashable, Sendable {
-    public enum Outcome: String, Hashable, Sendable {
-        /// Inverted with a larger λ than configured (`damping` holds it).
-        case raised
-        /// Not invertible even at the largest λ tried: the layer takes its plain gradient until
-        /// the next inversion.
-        case failed
-        /// A factor held a non-finite entry: it is formed afresh from the next batch that
-        /// forms factors, and the layer takes its plain gradient until then.
-        case nonFinite = "non_finite"
-        /// The preconditioned gradient had a non-finite entry: the plain gradient was used.
-        case nonFiniteStep = "non_finite_step"
-        /// Adaptive damping moved λ (for every layer; `rho` is the step's reduction ratio).
-        case adapted
-
-        /// One line for the terminal; `damping` as the reporter formats numbers.
-        public func explanation(damping: String) -> String {
-            switch self {
-            case .raised: return "its factors needed damping \(damping) to be inverted"
-            case .failed: return "its factors could not be inverted even with damping \(damping); plain gradient until the next inversion"
-            case .nonFinite: return "a factor held nan or inf; factors formed afresh, plain gradient until then"
-            case .nonFiniteStep: return "the preconditioned gradient held nan or inf; plain gradient this step"
-            case .adapted: return "adaptive damping set λ to \(damping)"
-            }
-        }
-    }
-    public var step: Int
-    /// Empty for `adapted`, which concerns every layer.
-    public var layer: String
-    public var damping: Double
-    public var outcome: Outcome
-    /// `adapted`: ρ, the actual over the predicted loss change of the step.
-    public var rho: Double? = nil
-}
-
 /// One K-FAC preconditioning (docs/ALGORITHMS.md "K-FAC") as the executor runs it. Everything
 /// a resumed run needs lives in the plan's optimizer state (factors, inverses, `state`), so a
 /// checkpoint taken between two inversions resumes bit for bit and nothing is kept here.
@@ -46,7 +9,7 @@ enum KFACStep {
     static let formations = 0, held = 1, usedDamping = 2, dot = 3, adaptedDamping = 4, slots = 5
 
     static func apply(_ p: KFACPreconditioning, _ v: BufferView, step: Int, threads: Int, workspace: GEMMWorkspace,
-                      events: inout [KFACDampingEvent]) {
+                      events: inout [CurvatureEvent]) {
         var state = v.withSpan(p.state) { s in (0..<slots).map { s[$0] } }
         if (step - 1) % max(p.factorEvery, 1) == 0 {
             formFactors(p, v, first: state[formations] == 0, threads: threads, workspace: workspace)

@@ -7,7 +7,7 @@ import NNCKernels
 /// for bit and nothing is kept here.
 enum ShampooStep {
     static func apply(_ p: ShampooPreconditioning, _ v: BufferView, step: Int, threads: Int,
-                      workspace: GEMMWorkspace) {
+                      workspace: GEMMWorkspace, events: inout [CurvatureEvent]) {
         let blocks = shampooBlocks(rows: p.rows, cols: p.cols, size: p.blockSize), n = p.cols
         // A non-finite gradient would poison the statistics for good: they skip it, and the
         // update gets the gradient as it is (the trainer stops on the non-finite loss).
@@ -18,10 +18,16 @@ enum ShampooStep {
         }
         var held = v.withSpan(p.state) { s in blocks.indices.map { s[$0] == 1 } }
         if step >= p.startStep && (step - p.startStep) % max(p.preconditionEvery, 1) == 0 {
-            // Both roots or neither: a block whose root fails keeps its previous pair.
+            // Both roots or neither: a block whose root fails keeps its previous pair, and the log
+            // says so.
+            var computed = [Bool](repeating: false, count: blocks.count)
             v.shampooRoots(left: p.left, right: p.right, blocks: blocks, epsilon: p.epsilon, fresh: p.freshRoots,
-                           leftRoot: p.leftRoot, rightRoot: p.rightRoot, held: &held, threads: threads)
+                           leftRoot: p.leftRoot, rightRoot: p.rightRoot, held: &computed, threads: threads)
+            for i in held.indices { held[i] = held[i] || computed[i] }
             v.withMutableSpan(p.state) { s in for i in held.indices { s[i] = held[i] ? 1 : 0 } }
+            if computed.contains(false) {
+                events.append(.init(step: step, layer: p.layer, damping: p.epsilon, outcome: .rootsKept))
+            }
         }
         if let sum = p.graftSum, let direction = p.graftDirection {
             let (keep, add, correction) = graftCoefficients(p.graft, step: step)
