@@ -18,6 +18,10 @@ public struct Batcher {
     /// The seed of the per-epoch orders.
     public let seed: UInt64
 
+    /// The ranks of a data-parallel run over which every batch is split: this process
+    /// writes rows `index·rowsPerShard ..< (index + 1)·rowsPerShard` of each; (0, 1) alone.
+    public private(set) var shard = (index: 0, count: 1)
+
     /// The current epoch, as last given to `start(epoch:)`.
     public private(set) var epoch = 0
     /// The number of batches already delivered in this epoch.
@@ -41,6 +45,16 @@ public struct Batcher {
         order = subset
         start(epoch: 0)
     }
+
+    /// Makes this batcher deliver rank `index`'s slice of every batch of `count` ranks; the
+    /// batch size must divide by `count`.
+    public mutating func split(into count: Int, taking index: Int) {
+        precondition(count > 0 && batchSize % count == 0 && index >= 0 && index < count, "a batch split unevenly")
+        shard = (index, count)
+    }
+
+    /// The rows `next` writes per batch: the batch size, or this rank's slice of it.
+    public var rowsPerShard: Int { batchSize / shard.count }
 
     /// The number of samples the batcher visits per epoch (before `dropLast`).
     public var sampleCount: Int { subset.count }
@@ -77,11 +91,11 @@ public struct Batcher {
     /// `next(features:labels:)` into spans, such as a session's own input buffer (no copy
     /// through an array on the way to the network).
     public mutating func next(into output: inout MutableSpan<Float>, labels labelOutput: inout MutableSpan<Int32>) -> Int {
-        precondition(output.count >= batchSize * sampleSize && labelOutput.count >= batchSize,
-                     "batch buffers must hold batchSize × sampleSize features and batchSize labels")
+        precondition(output.count >= rowsPerShard * sampleSize && labelOutput.count >= rowsPerShard,
+                     "batch buffers must hold rowsPerShard × sampleSize features and rowsPerShard labels")
         guard batchIndex < batchesPerEpoch else { return 0 }
-        let first = batchIndex * batchSize
-        let rows = min(batchSize, order.count - first)
+        let first = batchIndex * batchSize + shard.index * rowsPerShard
+        let rows = max(0, min(rowsPerShard, order.count - first))
         let size = sampleSize
         let groupSize = preprocessor.groupSize
         let groups = preprocessor.mean.count

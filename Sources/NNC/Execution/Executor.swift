@@ -177,7 +177,11 @@ final class Executor {
 
         case .dropout(let p):
             // Uniform draws go into the mask buffer, which the kernel turns into the mask in place.
+            // A rank draws the global batch's mask and keeps its own rows: one process's mask.
+            let (rank, ranks) = (ctx.group?.rank ?? 0, ctx.group?.size ?? 1)
+            for _ in 0..<(rank * p.count) { _ = ctx.random.nextFloat() }
             v.dropoutMask(p.mask, p: Float(p.rate), count: p.count) { ctx.random.nextFloat() }
+            for _ in 0..<((ranks - 1 - rank) * p.count) { _ = ctx.random.nextFloat() }
             v.dropoutApply(x: p.x, mask: p.mask, y: p.y, count: p.count)
 
         case .dropoutBackward(let p):

@@ -12,6 +12,8 @@ public final class Session {
     public let threads: Int
     let train: Executor
     private let eval: Executor
+    /// This rank's part in a data-parallel run; nil alone.
+    let parallel: DataParallel?
     /// Dropout masks, SGD2's permutations, samples and noise, K-FAC's sampled labels; part of a
     /// checkpoint.
     var random = Random(seed: 0, stream: 1)
@@ -37,8 +39,10 @@ public final class Session {
                       threads: threads)
     }
 
-    /// Allocates a session for plans already lowered (and their `memory` checked).
-    public init(_ plans: SessionPlans, threads: Int) throws {
+    /// Allocates a session for plans already lowered (and their `memory` checked). With a
+    /// `group` of several ranks the train plan's batch is this rank's slice of the global batch
+    /// (`SessionPlans(model:batch:…, ranks:)`), and every step trains on the global batch.
+    public init(_ plans: SessionPlans, threads: Int, group: ProcessGroup? = nil) throws {
         model = plans.model
         self.threads = max(1, threads)
         trainPlan = plans.train
@@ -57,6 +61,21 @@ public final class Session {
         predictions = [Int32](repeating: 0, count: evalPlan.batch)
         trainLabels = [Int32](repeating: 0, count: trainPlan.batch)
         evalLabels = [Int32](repeating: 0, count: evalPlan.batch)
+        parallel = group.flatMap { $0.size > 1 ? DataParallel(group: $0, plan: plans.train) : nil }
+    }
+
+    /// The processes training together, 1 alone.
+    public var ranks: Int { parallel?.group.size ?? 1 }
+    /// This process's index among them; rank 0 writes checkpoints and the log.
+    public var rank: Int { parallel?.group.rank ?? 0 }
+    /// The samples one step trains on over all ranks: the model's batch.
+    public var globalBatch: Int { trainPlan.batch * ranks }
+
+    /// Whether every rank holds the same parameters and running statistics, bit for bit;
+    /// true alone. Every rank must ask at the same point of the run.
+    public func ranksAgree() -> Bool {
+        guard let parallel else { return true }
+        return train.arena.withPlanView(train.table) { parallel.ranksAgree(trainPlan, $0) }
     }
 
     /// Fills every parameter from its initializer (docs/ALGORITHMS.md "Initialisation"), zeroes the
@@ -125,7 +144,8 @@ public final class Session {
     /// training step.
     public func forwardBackward(input: [Float], labels: [Int32], step: Int = 1) throws -> Float {
         try load(input, labels, into: train, rows: trainPlan.batch)
-        return try run([train.forward, train.backward], learningRate: 0, step: step)
+        _ = try run([train.forward, train.backward], learningRate: 0, step: step)
+        return averageOverRanks()
     }
 
     /// The train plan's forward pass alone (batch statistics, dropout drawn from the stream):
@@ -235,6 +255,13 @@ public final class Session {
 
     // MARK: - Internals
 
+    /// After a backward pass: every gradient, running statistic and the loss averaged over the
+    /// ranks, so the update that follows is the global batch's; the (global) mean loss.
+    func averageOverRanks() -> Float {
+        if let parallel { train.arena.withPlanView(train.table) { parallel.average($0) } }
+        return lossValue()
+    }
+
     private func lossValue() -> Float {
         train.arena.withPlanView(train.table) { v in v.withSpan(trainPlan.loss) { $0[0] } }
     }
@@ -242,7 +269,7 @@ public final class Session {
     /// Runs the kernel ranges of the train plan in order with the step's settings and the
     /// runtime's random stream; the batch's mean loss.
     func run(_ ranges: [Range<Int>], learningRate: Double, step: Int) throws -> Float {
-        var ctx = StepContext(learningRate: learningRate, step: step, random: random)
+        var ctx = StepContext(learningRate: learningRate, step: step, random: random, group: parallel?.group)
         defer { random = ctx.random }
         for range in ranges { try train.run(range, &ctx) }
         evalIsStale = true
@@ -255,8 +282,8 @@ public final class Session {
     private func loadBatch(from batcher: inout Batcher, into exec: Executor, labels: inout [Int32]) throws -> Int {
         let plan = exec.plan
         let features = plan.buffer(plan.input).count / max(plan.batch, 1)
-        guard batcher.batchSize == plan.batch, batcher.sampleSize == features else {
-            throw RuntimeError.shapeMismatch("batches of \(batcher.batchSize) samples of \(batcher.sampleSize) values "
+        guard batcher.rowsPerShard == plan.batch, batcher.sampleSize == features else {
+            throw RuntimeError.shapeMismatch("batches of \(batcher.rowsPerShard) samples of \(batcher.sampleSize) values "
                                              + "for a plan of \(plan.batch) samples of \(features)")
         }
         let rows = exec.arena.withPlanView(exec.table) { v -> Int in

@@ -6,9 +6,16 @@ import NNCKernels
 /// G is formed from; the labels are then put back and the real backward pass gives the gradient.
 /// The loss kernel, which also writes ∂L/∂logits, runs again after each change of labels.
 extension Session {
-    /// Forward and backward of a training step, with the sampled Fisher's extra pass when due:
-    /// the batch's mean loss, and every gradient the batch's own labels give.
+    /// Forward and backward of a training step, with the sampled Fisher's extra pass when due,
+    /// averaged over the ranks of a data-parallel run: the batch's mean loss, and every gradient
+    /// the batch's own labels give.
     func forwardBackward(lr: Double, step: Int) throws -> Float {
+        _ = try ownForwardBackward(lr: lr, step: step)
+        return averageOverRanks()
+    }
+
+    /// `forwardBackward` on this rank's slice alone.
+    private func ownForwardBackward(lr: Double, step: Int) throws -> Float {
         let plan = trainPlan
         // Class labels (cross-entropy's int32 buffer) are what can be drawn; the checker asks for them.
         guard let kfac = model.optimizer.kfac, kfac.fisher == .sampled, (step - 1) % max(kfac.factorEvery, 1) == 0,

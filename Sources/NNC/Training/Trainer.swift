@@ -86,11 +86,19 @@ public final class Trainer {
         self.session = session
         self.data = data
         self.options = options
-        batcher = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: session.trainPlan.batch,
-                          preprocessor: data.preprocessor, shuffle: true, seed: model.training.seed, dropLast: true)
+        batcher = Trainer.batcher(session, data, seed: model.training.seed)
         analyzer = options.analysis.map { _ in LayerAnalyzer(session: session) }
         state = TrainingState(schedule: LearningRateSchedule(model.training.schedule, learningRate: model.optimizer.learningRate),
                               sessionRandom: session.rngState)
+    }
+
+    /// Full global batches of the training set in an order drawn from `seed`, of which this
+    /// rank takes its slice: every rank sees the batches one process would.
+    private static func batcher(_ session: Session, _ data: TrainingData, seed: UInt64) -> Batcher {
+        var b = Batcher(dataset: data.train, indices: data.trainIndices, batchSize: session.globalBatch,
+                        preprocessor: data.preprocessor, shuffle: true, seed: seed, dropLast: true)
+        b.split(into: session.ranks, taking: session.rank)
+        return b
     }
 
     /// Continues from a checkpoint: every persistent tensor, the optimizer's state and the
@@ -116,7 +124,7 @@ public final class Trainer {
         do {
             events(.started(runStart))
             guard batcher.batchesPerEpoch > 0 else {
-                throw TrainingFailure.data("the \(data.trainIndices.count) training samples do not fill one batch of \(session.trainPlan.batch)")
+                throw TrainingFailure.data("the \(data.trainIndices.count) training samples do not fill one batch of \(session.globalBatch)")
             }
             while state.epoch < model.training.epochs {
                 if let message = earlyStop() { return finish(.completed, message, events) }
@@ -172,7 +180,7 @@ public final class Trainer {
         let epochStart = Date()
         let stepsPerEpoch = batcher.batchesPerEpoch
         while state.batchInEpoch < stepsPerEpoch {
-            result.samples += try session.loadTrainBatch(from: &batcher)
+            result.samples += try session.loadTrainBatch(from: &batcher) * session.ranks  // whole batches on every rank
             let rate = state.schedule.rate(step: state.step + 1, totalSteps: model.training.epochs * stepsPerEpoch,
                                            warmup: model.training.warmup)
             result.rate = result.rate ?? rate
@@ -225,6 +233,10 @@ public final class Trainer {
     /// Closes epoch `epoch`: evaluation when due, the schedule, the epoch's record and the
     /// analysis after it.
     private func endEpoch(_ epoch: Int, _ training: EpochTraining, events: (TrainingEvent) -> Void) throws -> EpochRecord {
+        guard session.ranksAgree() else {
+            throw TrainingFailure.data("the \(session.ranks) ranks hold different weights after epoch \(epoch): "
+                                       + "a rank computed differently (different nnc builds or CPUs?)")
+        }
         let evaluationStart = Date()
         let trainLoss = state.epochLossSum / Double(batcher.batchesPerEpoch)
         var record = EpochRecord(epoch: epoch, epochs: model.training.epochs, step: state.step, trainLoss: trainLoss,
@@ -301,7 +313,7 @@ public final class Trainer {
         RunStart(model: model.name, file: options.file, modelHash: options.modelHash, version: options.version,
                  optimizer: model.optimizer.method.rawValue, learningRate: model.optimizer.learningRate,
                  momentum: model.optimizer.momentum, weightDecay: model.optimizer.weightDecay,
-                 schedule: model.training.schedule.description, batch: session.trainPlan.batch, epochs: model.training.epochs,
+                 schedule: model.training.schedule.description, batch: session.globalBatch, epochs: model.training.epochs,
                  seed: model.training.seed, threads: options.threads, stepsPerEpoch: batcher.batchesPerEpoch,
                  layers: model.allLayers.map(\.name), label: options.label,
                  trainSamples: data.trainIndices.count, validationSamples: data.validation?.indices.count ?? 0,
@@ -314,8 +326,7 @@ public final class Trainer {
         // Its own stream of batches, so the search does not change the order training sees, or
         // a copy of training's, whose first batches the epoch then trains on again.
         var trial = search.batches == .epoch ? batcher
-            : Batcher(dataset: data.train, indices: data.trainIndices, batchSize: session.trainPlan.batch,
-                      preprocessor: data.preprocessor, shuffle: true, seed: model.training.seed ^ 0x5EA2_C4ED, dropLast: true)
+            : Trainer.batcher(session, data, seed: model.training.seed ^ 0x5EA2_C4ED)
         trial.start(epoch: state.epoch)
         let outcome = try LearningRateSearch.run(session, candidates: candidates, steps: search.steps, batcher: trial,
                                                  step: state.step)

@@ -156,7 +156,7 @@ final class SGD2Corrector {
             }
         }
         if !valid || (ctx.step - 1) % max(p.every, 1) == 0 {
-            guard form(p, v, &ctx.random) else { return false }
+            guard form(p, v, &ctx.random, group: ctx.group) else { return false }
             valid = true
             prepared = false
         }
@@ -169,8 +169,10 @@ final class SGD2Corrector {
     }
 
     /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`;
-    /// false when a block is not positive definite.
-    private func form(_ p: SGD2Correction, _ v: BufferView, _ random: inout Random) -> Bool {
+    /// false when a block is not positive definite. In a data-parallel run each rank forms A
+    /// from its slice of the batch (the same draws on every rank), and the blocks are averaged
+    /// over the ranks before they are factored: A of the global batch.
+    private func form(_ p: SGD2Correction, _ v: BufferView, _ random: inout Random, group: ProcessGroup?) -> Bool {
         if blocks.count > 1 {
             random.shuffle(&order)
             placeBias()
@@ -195,6 +197,17 @@ final class SGD2Corrector {
                    samples: p.sampledColumns, featureIndices: order, from: block.start + skip, sampleIndices: columns,
                    biasRow: block.hasBias, out: p.factor, offset: offset, ldo: block.length, workspace: &gathered,
                    threads: threads)
+            offset += block.length * block.length
+        }
+        if let group, group.size > 1 {
+            let scale = 1 / Double(group.size)
+            v.withMutableDoubleSpan(p.factor) { a in
+                group.sum(&a)
+                for i in 0..<a.count { a[i] *= scale }
+            }
+        }
+        offset = 0
+        for block in blocks {
             guard v.choleskyFactor(p.factor, offset: offset, n: block.length, addingToDiagonal: lambda) == .success else {
                 return false
             }
