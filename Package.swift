@@ -20,11 +20,21 @@ let package = Package(
         .library(name: "NNC", targets: ["NNC"]),
         .executable(name: "nnc", targets: ["nnc"]),
     ],
+    // `swift build -c release --traits MPI` adds data-parallel training on Open MPI
+    // (Debian's libopenmpi-dev); the default build neither needs nor links it.
+    traits: [
+        .trait(name: "MPI", description: "data-parallel nnc train under mpirun, on Open MPI (libopenmpi-dev)"),
+    ],
     targets: [
         // zlib from Debian (zlib1g-dev) reads gzip-compressed IDX files.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "NNCSystem", dependencies: ["CZlib"], path: "Sources/NNCSystem"),
+        // Open MPI (libopenmpi-dev), only under the MPI trait: its macros through a C shim.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "NNCSystem",
+                dependencies: ["CZlib", .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+                path: "Sources/NNCSystem"),
         .target(name: "NNCKernels", path: "Sources/NNCKernels", swiftSettings: kernelFlags),
         .target(name: "NNC", dependencies: ["NNCKernels", "NNCSystem"], path: "Sources/NNC",
                 swiftSettings: [.unsafeFlags(["-target-cpu", "native"])] + memorySafe),

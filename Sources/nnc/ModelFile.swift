@@ -75,11 +75,23 @@ struct ModelFile {
     /// A session for `model` (the file's, perhaps with command-line overrides), allocated only
     /// once the memory it needs is known to be there. Lowering's refusals are mistakes in this
     /// file and come back as its diagnostics.
-    func session(_ model: Model, batch: Int, evalBatch: Int, threads: Int, keepLayerBuffers: Bool = false) throws -> Session {
-        let plans = try self.plans(model, batch: batch, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers)
-        try MemoryCheck.require(plans.memory(threads: threads), for: model, batch: batch)
+    /// A session training at `batch` samples a step; with a `group` of several ranks, each
+    /// session holds its rank's slice of it, and the batch must split evenly.
+    func session(_ model: Model, batch: Int, evalBatch: Int, threads: Int, keepLayerBuffers: Bool = false,
+                 group: ProcessGroup? = nil) throws -> Session {
+        let ranks = group?.size ?? 1
+        if ranks > 1, model.optimizer.method == .kfac {
+            throw CommandFailure(.usage, "K-FAC does not run on several ranks yet: its factors would be formed from one "
+                                         + "rank's slice of the batch; train it in one process")
+        }
+        guard batch % ranks == 0 else {
+            throw CommandFailure(.usage, "the batch of \(batch) does not split evenly over \(ranks) ranks: run on a number "
+                                         + "of ranks that divides it, or change train { batch }")
+        }
+        let plans = try self.plans(model, batch: batch / ranks, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers)
+        try MemoryCheck.require(plans.memory(threads: threads), for: model, batch: batch / ranks)
         do {
-            return try Session(plans, threads: threads)
+            return try Session(plans, threads: threads, group: group)
         } catch {
             throw CommandFailure(error, context: "cannot run \(model.name)")
         }

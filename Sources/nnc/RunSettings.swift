@@ -21,6 +21,9 @@ struct RunSettings: Equatable {
     /// `--threads`: the results are bit-identical for one thread count only, so a resumed run
     /// keeps the count it had.
     var threads: Int?
+    /// The ranks of a data-parallel run (`mpirun -np N`), nil alone: not a flag but how the
+    /// run was started, recorded so a resumed run can say when it continues on another count.
+    var ranks: Int?
 
     /// What the command line says, each setting nil where it is silent.
     init(_ arguments: ParsedArguments) throws {
@@ -60,6 +63,7 @@ struct RunSettings: Equatable {
         put("log", log.map(absolute))
         put("log_every", logEvery.map(String.init))
         put("threads", threads.map(String.init))
+        put("ranks", ranks.map(String.init))
         switch analysis {
         case .everyEpoch: put("analyze", "epoch")
         case .everySteps(let n): put("analyze", "steps:\(n)")
@@ -96,6 +100,7 @@ struct RunSettings: Equatable {
         s.log = map[prefix + "log"]
         s.logEvery = try read("log_every", positive)
         s.threads = try read("threads", positive)
+        s.ranks = try read("ranks", positive)
         s.analysis = try read("analyze") { text -> AnalysisSchedule? in
             if text == "epoch" { return .everyEpoch }
             guard text.hasPrefix("steps:"), let n = positive(String(text.dropFirst(6))) else { return nil }

@@ -45,6 +45,9 @@ enum TrainCommand: Command {
             """)
 
     static func run(_ arguments: ParsedArguments) throws {
+        // First: under mpirun every rank must join before any of them can fail alone.
+        let group = try ParallelLaunch.join()
+        let ranks = group?.size ?? 1, leader = (group?.rank ?? 0) == 0
         let given = try RunSettings(arguments)
         let resume = arguments.value("--resume"), initial = arguments.value("--init")
         if resume != nil && initial != nil {
@@ -58,12 +61,20 @@ enum TrainCommand: Command {
         // A new run takes the machine's cores unless told; a resumed one the count it had.
         let threads = try settings.threads ?? arguments.threads()
         settings.threads = threads
-        for note in run.notes { print("note: \(note)") }
+        var notes = run.notes
+        if resumed != nil, (settings.ranks ?? 1) != ranks {
+            notes.append("the run trained on \(settings.ranks ?? 1) rank(s) and continues on \(ranks): the same global batches "
+                         + "in the same order, but sums rounded in another order and batch statistics over other slices")
+        }
+        settings.ranks = ranks > 1 ? ranks : nil
+        for note in notes { print("note: \(note)") }
 
         // Every output is probed before the data is read: a typo must not cost an epoch.
-        let checkpoint = try checkpointURL(arguments.value("--checkpoint"), model: model, modelFile: path, resume: resume)
+        // Rank 0 alone writes the checkpoints and the log.
+        let checkpoint = try checkpointURL(arguments.value("--checkpoint"), model: model, modelFile: path, resume: resume,
+                                           probing: leader)
         let best = checkpoint.deletingPathExtension().appendingPathExtension("best.safetensors")
-        let logHandle = try openLog(settings.log, appending: resume != nil)
+        let logHandle = leader ? try openLog(settings.log, appending: resume != nil) : nil
         defer { try? logHandle?.close() }
 
         guard let spec = model.data else {
@@ -79,11 +90,12 @@ enum TrainCommand: Command {
         try TrainingBatch.check(model.training.batch, fits: data, limit: settings.limit)
         let analysis = settings.analysis
         let session = try file.session(model, batch: model.training.batch, evalBatch: TrainingBatch.evalBatch(training: model.training.batch),
-                                       threads: threads, keepLayerBuffers: analysis != nil)
+                                       threads: threads, keepLayerBuffers: analysis != nil, group: group)
 
         let label = settings.label ?? "\(model.name)/\(model.optimizer.method.rawValue)"
         let trainer = Trainer(model: model, session: session, data: data,
-                              options: .init(checkpoint: checkpoint, bestCheckpoint: data.validation != nil ? best : nil,
+                              options: .init(checkpoint: leader ? checkpoint : nil,
+                                             bestCheckpoint: leader && data.validation != nil ? best : nil,
                                              runMetadata: settings.metadata(source: file.source.bytes, trainSamples: data.trainIndices.count),
                                              file: path, label: label, threads: threads, analysis: analysis,
                                              modelHash: hexString(SHA256.hash(file.source.bytes)), version: version))
@@ -95,10 +107,13 @@ enum TrainCommand: Command {
                 try Checkpoint.load(Checkpoint.read(URL(fileURLWithPath: initial)), into: session, optimizerState: false)
             }
         }
+        if ranks > 1 {
+            print("ranks: \(ranks), each training on \(session.trainPlan.batch) of every batch of \(session.globalBatch)")
+        }
         print("checkpoints: \(checkpoint.path)" + (data.validation != nil ? " (best validation epoch: \(best.path))" : ""))
 
         let interrupt = InterruptFlag()
-        let reporter = TrainingReporter(live: isatty(STDERR_FILENO) != 0, log: logHandle, logEvery: settings.logEvery ?? 1)
+        let reporter = TrainingReporter(live: leader && isatty(STDERR_FILENO) != 0, log: logHandle, logEvery: settings.logEvery ?? 1)
         var failure: CommandFailure?
         do {
             let end = try trainer.run(events: reporter.handle, shouldStop: interrupt.isSet)
@@ -126,13 +141,15 @@ enum TrainCommand: Command {
 
     /// Where checkpoints go: `--checkpoint`, else the file's `train { checkpoint }` (beside the
     /// file), else the `--resume` file, else `runs/<model>/` (made if missing). Its folder must
-    /// exist and take a file now, not after an epoch.
-    static func checkpointURL(_ option: String?, model: Model, modelFile: String, resume: String?) throws -> URL {
+    /// exist and take a file now, not after an epoch — checked when `probing` (by the writer).
+    static func checkpointURL(_ option: String?, model: Model, modelFile: String, resume: String?,
+                              probing: Bool = true) throws -> URL {
         let modelDirectory = URL(fileURLWithPath: modelFile).deletingLastPathComponent()
         let chosen = option.map { URL(fileURLWithPath: $0) }
             ?? model.training.checkpoint.map { $0.hasPrefix("/") ? URL(fileURLWithPath: $0) : modelDirectory.appendingPathComponent($0) }
             ?? resume.map { URL(fileURLWithPath: $0) }
         let url = chosen ?? URL(fileURLWithPath: "runs/\(model.name)/\(model.name).safetensors")
+        guard probing else { return url }
         let folder = url.deletingLastPathComponent()
         if chosen == nil { try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         if PathKind.of(url.path) == .directory {
