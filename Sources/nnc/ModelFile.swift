@@ -80,10 +80,6 @@ struct ModelFile {
     func session(_ model: Model, batch: Int, evalBatch: Int, threads: Int, keepLayerBuffers: Bool = false,
                  group: ProcessGroup? = nil) throws -> Session {
         let ranks = group?.size ?? 1
-        if ranks > 1, model.optimizer.method == .kfac {
-            throw CommandFailure(.usage, "K-FAC does not run on several ranks yet: its factors would be formed from one "
-                                         + "rank's slice of the batch; train it in one process")
-        }
         guard batch % ranks == 0 else {
             throw CommandFailure(.usage, "the batch of \(batch) does not split evenly over \(ranks) ranks: run on a number "
                                          + "of ranks that divides it, or change train { batch }")

@@ -37,15 +37,22 @@ final class DataParallel {
             }
         }
         var values = fused.mutableSpan
-        group.sum(&values)
-        let scale = 1 / Float(group.size)
+        group.average(&values)
         at = 0
         for id in parts {
             v.withMutableSpan(id) { s in
-                for i in 0..<s.count { s[i] = fused[at + i] * scale }
+                for i in 0..<s.count { s[i] = fused[at + i] }
                 at += s.count
             }
         }
+    }
+
+    /// The mean over the ranks of a loss each computed on its slice.
+    func average(_ loss: Float) -> Float {
+        var value = [loss]
+        var span = value.mutableSpan
+        group.average(&span)
+        return value[0]
     }
 
     /// Whether every rank holds the same parameters and running statistics, bit for bit (a

@@ -89,9 +89,13 @@ final class Executor {
 
     /// Every K-FAC preconditioning's G from the residuals the last backward pass left: under
     /// `fisher: sampled`, that pass ran on labels drawn from the model.
-    func formKFACOutputFactors() {
+    func formKFACOutputFactors(group: ProcessGroup?) {
         arena.withPlanView(table) { v in
-            for op in ops { if case .kfacPrecondition(let p) = op { KFACStep.formOutputFactor(p, v, threads: threads, workspace: workspace) } }
+            for op in ops {
+                if case .kfacPrecondition(let p) = op {
+                    KFACStep.formOutputFactor(p, v, threads: threads, workspace: workspace, group: group)
+                }
+            }
         }
     }
 
@@ -258,7 +262,8 @@ final class Executor {
             ScaleAmendWalk.apply(p, v)
 
         case .kfacPrecondition(let p):
-            KFACStep.apply(p, v, step: ctx.step, threads: threads, workspace: workspace, events: &dampingEvents)
+            KFACStep.apply(p, v, step: ctx.step, threads: threads, workspace: workspace, group: ctx.group,
+                           events: &dampingEvents)
 
         case .kfacClip(let p):
             KFACStep.clip(p, v, learningRate: ctx.learningRate)

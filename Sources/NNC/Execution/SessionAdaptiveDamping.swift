@@ -21,7 +21,8 @@ extension Session {
             model += 0.5 * kroneckerQuadratic(delta, rows: l.op.rows, cols: l.op.n, a: a, g: g, threads: train.threads)
             for (d, grad) in zip(delta, gradient[i]) { model += 0.5 * lambda * Double(d * d) + Double(grad * d) }
         }
-        let moved = try run([train.forward], learningRate: lr, step: step)
+        let movedHere = try run([train.forward], learningRate: lr, step: step)
+        let moved = parallel?.average(movedHere) ?? movedHere
         let rho = (Double(moved) - Double(loss)) / model
         var next = lambda
         // A model that predicts no decrease, or a loss that became nan, asks for more damping.

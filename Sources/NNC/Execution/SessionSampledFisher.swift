@@ -33,13 +33,17 @@ extension Session {
             var own: [Int32] = []
             v.withMutableInt32Span(plan.labels, count: plan.batch) { out in
                 own = (0..<plan.batch).map { out[$0] }
+                // A rank draws the labels of its rows of the global batch, as one process would.
+                let (rank, ranks) = (parallel?.group.rank ?? 0, parallel?.group.size ?? 1)
+                for _ in 0..<(rank * plan.batch) { _ = random.nextDouble() }
                 let drawn = Self.sampleLabels(logits: logits, classes: classes, random: &random)
+                for _ in 0..<((ranks - 1 - rank) * plan.batch) { _ = random.nextDouble() }
                 for i in 0..<plan.batch { out[i] = drawn[i] }
             }
             return own
         }
         _ = try run([loss, train.backward], learningRate: lr, step: step)
-        train.formKFACOutputFactors()
+        train.formKFACOutputFactors(group: parallel?.group)
         train.arena.withPlanView(train.table) { v in
             v.withMutableInt32Span(plan.labels, count: plan.batch) { out in for i in 0..<plan.batch { out[i] = labels[i] } }
         }

@@ -12,3 +12,18 @@ public protocol ProcessGroup: AnyObject {
     /// Whether every rank passed the same value.
     func agree(_ value: UInt64) -> Bool
 }
+
+extension ProcessGroup {
+    /// Replaces every value by its mean over the ranks.
+    func average(_ values: inout MutableSpan<Float>) {
+        sum(&values)
+        let scale = 1 / Float(size)
+        for i in 0..<values.count { values[i] *= scale }
+    }
+
+    func average(_ values: inout MutableSpan<Double>) {
+        sum(&values)
+        let scale = 1 / Double(size)
+        for i in 0..<values.count { values[i] *= scale }
+    }
+}

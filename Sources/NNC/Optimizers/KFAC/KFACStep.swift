@@ -8,11 +8,18 @@ enum KFACStep {
     /// `state`'s slots.
     static let formations = 0, held = 1, usedDamping = 2, dot = 3, adaptedDamping = 4, slots = 5
 
+    /// In a data-parallel run (`group`) every rank blends its slice's statistics into the same
+    /// moving averages, which are then averaged over the ranks: the moving average is linear in
+    /// the batch's statistics, so that is the global batch's.
     static func apply(_ p: KFACPreconditioning, _ v: BufferView, step: Int, threads: Int, workspace: GEMMWorkspace,
-                      events: inout [CurvatureEvent]) {
+                      group: ProcessGroup? = nil, events: inout [CurvatureEvent]) {
         var state = v.withSpan(p.state) { s in (0..<slots).map { s[$0] } }
         if (step - 1) % max(p.factorEvery, 1) == 0 {
             formFactors(p, v, first: state[formations] == 0, threads: threads, workspace: workspace)
+            if let group {
+                v.withMutableSpan(p.a) { group.average(&$0) }
+                if !p.sampledFisher { v.withMutableSpan(p.g) { group.average(&$0) } }
+            }
             state[formations] += 1
         }
         if state[formations] > 0 && (state[held] == 0 || (step - 1) % max(p.inverseEvery, 1) == 0) {
@@ -66,11 +73,13 @@ enum KFACStep {
 
     /// G alone from the residuals in place, into its moving average: the sampled Fisher's pass,
     /// run before this step's `apply` counts the formation.
-    static func formOutputFactor(_ p: KFACPreconditioning, _ v: BufferView, threads: Int, workspace: GEMMWorkspace) {
+    static func formOutputFactor(_ p: KFACPreconditioning, _ v: BufferView, threads: Int, workspace: GEMMWorkspace,
+                                 group: ProcessGroup? = nil) {
         let first = v.withSpan(p.state) { $0[formations] } == 0
         let (keep, add) = blend(p, first: first)
         v.kfacOutputFactor(r: p.r, batch: p.batch, units: p.rows, positions: p.positions, g: p.g, keep: keep, add: add,
                            threads: threads, workspace: workspace)
+        if let group { v.withMutableSpan(p.g) { group.average(&$0) } }
     }
 
     /// (old factor's weight, batch's weight) of a formation.

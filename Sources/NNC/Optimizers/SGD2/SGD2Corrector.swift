@@ -199,13 +199,7 @@ final class SGD2Corrector {
                    threads: threads)
             offset += block.length * block.length
         }
-        if let group, group.size > 1 {
-            let scale = 1 / Double(group.size)
-            v.withMutableDoubleSpan(p.factor) { a in
-                group.sum(&a)
-                for i in 0..<a.count { a[i] *= scale }
-            }
-        }
+        if let group { v.withMutableDoubleSpan(p.factor) { group.average(&$0) } }
         offset = 0
         for block in blocks {
             guard v.choleskyFactor(p.factor, offset: offset, n: block.length, addingToDiagonal: lambda) == .success else {
