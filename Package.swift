@@ -40,7 +40,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-target-cpu", "native"])] + memorySafe),
         .executableTarget(name: "nnc", dependencies: ["NNC", "NNCSystem"], path: "Sources/nnc",
                          swiftSettings: memorySafe),
-        .executableTarget(name: "nnc-bench", dependencies: ["NNC", "NNCKernels"],
+        .executableTarget(name: "nnc-bench", dependencies: ["NNC", "NNCKernels", "NNCSystem"],
                           path: "Benchmarks/nnc-bench", swiftSettings: kernelFlags),
         // nnc too, for the paths of the command line that no command line reaches (lowering's
         // refusals) and its error-to-status mapping; the rest is tested through the process.

@@ -8,6 +8,7 @@ let usage = """
     usage: swift run -c release nnc-bench kernels [options]
            swift run -c release nnc-bench conv [options]
            swift run -c release nnc-bench peak
+           mpirun -np N .build-mpi/release/nnc-bench allreduce   (an MPI build)
 
     kernels   GEMM GFLOP/s of nnc and of numpy's OpenBLAS, same shapes, same run: squares
               128…2048 and the MNIST MLP's eight per-step products (784-128-128-10, batch 500),
@@ -19,6 +20,9 @@ let usage = """
               beside OpenBLAS timing the one GEMM each pass amounts to over the whole batch
               (same FLOP, no im2col); threaded bits checked against 1 thread first.
     peak      the measured FMA peak (12 independent SIMD16 FMA chains per core).
+    allreduce MPI_Allreduce (float32 sum in place, as a data-parallel step does) over sizes
+              4 B…64 MiB beside a memory copy of the same bytes, and the α–β model fitted to
+              it; only in a build with --traits MPI, under mpirun.
 
     options:
       --threads 1,2      thread counts to compare (default: 1 and all cores)
@@ -60,7 +64,7 @@ func parse(_ args: [String]) -> Options? {
     while i < args.count {
         switch args[i] {
         case "-h", "--help", "help": return nil
-        case "kernels", "conv", "peak": o.command = args[i]
+        case "kernels", "conv", "peak", "allreduce": o.command = args[i]
         case "--threads":
             guard let v = value() else { return nil }
             o.threads = v.split(separator: ",").compactMap { Int($0) }
@@ -290,6 +294,7 @@ guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
 }
 switch options.command {
 case "peak": runPeak()
+case "allreduce": allreduceBenchmark(options)
 case "conv": runConv(options)
 default: options.sweep ? sweep(options) : runKernels(options)
 }

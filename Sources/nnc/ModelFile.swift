@@ -84,7 +84,8 @@ struct ModelFile {
             throw CommandFailure(.usage, "the batch of \(batch) does not split evenly over \(ranks) ranks: run on a number "
                                          + "of ranks that divides it, or change train { batch }")
         }
-        let plans = try self.plans(model, batch: batch / ranks, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers)
+        let plans = try self.plans(model, batch: batch / ranks, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers,
+                                   ranks: ranks)
         try MemoryCheck.require(plans.memory(threads: threads), for: model, batch: batch / ranks)
         do {
             return try Session(plans, threads: threads, group: group)
@@ -94,9 +95,10 @@ struct ModelFile {
     }
 
     /// The plans of a session for `model`, lowered but not allocated.
-    func plans(_ model: Model, batch: Int, evalBatch: Int, keepLayerBuffers: Bool = false) throws -> SessionPlans {
+    func plans(_ model: Model, batch: Int, evalBatch: Int, keepLayerBuffers: Bool = false, ranks: Int = 1) throws -> SessionPlans {
         do {
-            return try SessionPlans(model: model, batch: batch, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers)
+            return try SessionPlans(model: model, batch: batch, evalBatch: evalBatch, keepLayerBuffers: keepLayerBuffers,
+                                    ranks: ranks)
         } catch RuntimeError.lowering(let diagnostics) {
             throw DiagnosticsError(file: source, diagnostics: diagnostics, color: color)
         }

@@ -117,6 +117,11 @@ enum TrainCommand: Command {
         var failure: CommandFailure?
         do {
             let end = try trainer.run(events: reporter.handle, shouldStop: interrupt.isSet)
+            if ranks > 1 {
+                print(String(format: "allreduce: %.3f s of %.3f s training (%.1f %%), one fused collective a step",
+                             session.collectiveSeconds, trainer.trainingSeconds,
+                             100 * session.collectiveSeconds / max(trainer.trainingSeconds, 1e-9)))
+            }
             if let written = end.checkpoint { print("checkpoint: \(written)") }
             if let written = end.bestCheckpoint, let b = end.bestValidation {
                 print("best: \(written) (epoch \(b.epoch), validation error \(String(format: "%.2f", b.error * 100))%)")

@@ -68,6 +68,8 @@ public final class Session {
     public var ranks: Int { parallel?.group.size ?? 1 }
     /// This process's index among them; rank 0 writes checkpoints and the log.
     public var rank: Int { parallel?.group.rank ?? 0 }
+    /// Seconds this rank spent in the collectives of its steps so far (0 alone).
+    public var collectiveSeconds: Double { parallel?.group.seconds ?? 0 }
     /// The samples one step trains on over all ranks: the model's batch.
     public var globalBatch: Int { trainPlan.batch * ranks }
 

@@ -9,11 +9,12 @@ public struct SessionPlans {
     public let eval: Plan
 
     /// Lowers `model` for training at `batch` and for evaluation at `evalBatch`; throws
-    /// `RuntimeError.lowering` when lowering refuses it. `keepLayerBuffers` as for `Session`.
-    public init(model: Model, batch: Int, evalBatch: Int, keepLayerBuffers: Bool = false) throws {
+    /// `RuntimeError.lowering` when lowering refuses it. `keepLayerBuffers` as for `Session`;
+    /// `ranks` when `batch` is one rank's slice of a data-parallel run's.
+    public init(model: Model, batch: Int, evalBatch: Int, keepLayerBuffers: Bool = false, ranks: Int = 1) throws {
         func lower(_ batch: Int, _ mode: Plan.Mode) throws -> Plan {
             let (plan, diagnostics) = Lowering.lower(model, batch: batch, mode: mode,
-                                                     keepLayerBuffers: keepLayerBuffers && mode == .train)
+                                                     keepLayerBuffers: keepLayerBuffers && mode == .train, ranks: ranks)
             guard let plan else { throw RuntimeError.lowering(diagnostics) }
             return plan
         }

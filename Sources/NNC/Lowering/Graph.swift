@@ -22,6 +22,9 @@ final class Graph {
 
     let batch: Int
     let mode: Plan.Mode
+    /// The data-parallel ranks `batch` is one slice for (1 alone): SGD2 samples its share of
+    /// the columns one process would.
+    var ranks = 1
     private(set) var tensors: [Tensor] = []
     var nodes: [Node] = []
 

@@ -4,10 +4,11 @@ public enum Lowering {
     /// - `trainingSetSize`: when known, the plan reports FLOPs per epoch.
     /// - `keepLayerBuffers`: keep every linear layer's X and R alive to the end of the step, so
     ///   the analyses can read them after it (costs arena space).
+    /// - `ranks`: `batch` is one rank's slice of a data-parallel run's (docs/DISTRIBUTED.md).
     /// Returns the plan, or nil with diagnostics for a request that cannot be lowered.
     public static func lower(_ model: Model, batch: Int, mode: Plan.Mode = .train,
                              trainingSetSize: Int? = nil,
-                             keepLayerBuffers: Bool = false) -> (plan: Plan?, diagnostics: [Diagnostic]) {
+                             keepLayerBuffers: Bool = false, ranks: Int = 1) -> (plan: Plan?, diagnostics: [Diagnostic]) {
         guard batch > 0 else {
             return (nil, [.error("batch must be a positive integer, got \(batch)", at: model.training.range)])
         }
@@ -17,6 +18,7 @@ public enum Lowering {
 
         // The passes, in order; each rewrites the graph the previous one left.
         let g = ForwardLowering.build(model, batch: batch, mode: mode)          // forward ops, unfused
+        g.ranks = max(ranks, 1)
         if mode == .train {
             Autodiff.differentiate(g)                                  // backward ops by per-op rules
             UpdateLowering.lower(g, model: model)                      // one update per parameter

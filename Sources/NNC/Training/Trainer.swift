@@ -71,6 +71,8 @@ public final class Trainer {
     private var batcher: Batcher
     private let analyzer: LayerAnalyzer?
     private var started = Date()
+    /// Seconds spent in training steps (epochs' time without evaluation and searches) by this run.
+    public private(set) var trainingSeconds = 0.0
     /// The checkpoint this run wrote last; nil before its first.
     public private(set) var lastCheckpoint: String?
     /// The best-validation checkpoint this run wrote last, if any.
@@ -202,6 +204,7 @@ public final class Trainer {
             }
         }
         result.seconds = Date().timeIntervalSince(epochStart)
+        trainingSeconds += result.seconds
         return result
     }
 

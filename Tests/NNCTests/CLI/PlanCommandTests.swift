@@ -22,6 +22,21 @@ import Testing
         #expect(!kernels.isEmpty && kernels.allSatisfy { $0["phase"] as? String == "update" })
     }
 
+    /// `--ranks N`: the plan of one data-parallel rank (the batch ÷ N) and what a step sends.
+    @Test func plansOneRankOfADataParallelRun() throws {
+        let r = try CLI.run(["plan", Self.example, "--ranks", "4"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("plan mnist_mlp: training step, batch 125\n"))
+        #expect(r.stdout.contains("  ranks                 4, each running 125 of every batch of 500\n"))
+        // 784·128 + 128 + 128·128 + 128 + 128·10 + 10 gradients and the loss.
+        #expect(r.stdout.contains("  fused buffer          118,283 float32 (462 KiB): 118,282 gradients, 0 running statistics"))
+        #expect(r.stdout.contains("  factors dense1 "))
+        let alone = try CLI.run(["plan", Self.example])
+        #expect(!alone.stdout.contains("data parallel"))
+        let uneven = try CLI.run(["plan", Self.example, "--ranks", "3"])
+        #expect(uneven.status == 64 && uneven.stderr.hasPrefix("nnc plan: error: the batch of 500 does not split evenly over 3 ranks\n"))
+    }
+
     @Test func badRequestsAreUsageErrors() throws {
         let zero = try CLI.run(["plan", Self.example, "--batch", "0"])
         #expect(zero.status == 64)

@@ -99,7 +99,7 @@ import Testing
         throws -> (alone: [String: [Float]], ranks: [[String: [Float]]], collectives: [Int]) {
         let model = try model(text)
         func session(_ b: Int, _ group: ProcessGroup?) throws -> Session {
-            let s = try Session(SessionPlans(model: model, batch: b, evalBatch: b), threads: 1, group: group)
+            let s = try Session(SessionPlans(model: model, batch: b, evalBatch: b, ranks: group?.size ?? 1), threads: 1, group: group)
             s.initialize(seed: 3)
             return s
         }
@@ -211,6 +211,27 @@ import Testing
         let mean = try #require(ranks[0].first { $0.key.hasSuffix(".mean") }?.value)
         #expect(mean.contains { $0 != 0 }, "running mean never moved")
         #expect(alone.keys.sorted() == ranks[0].keys.sorted())
+    }
+
+    /// SGD2's sampled columns: each rank forms A from its share of the count one process samples
+    /// (and a convolution's every-k-th stride is the global batch's), so the ranks together use as
+    /// many columns as one process, though not the same ones.
+    @Test func sgd2SamplesEachRanksShareOfTheColumns() throws {
+        let model = try Self.model(Self.net(Self.mlp, "optimizer sgd2 { lr: 0.1, samples: 5 }"))
+        func sampled(batch: Int, ranks: Int) throws -> [(Int, Bool)] {
+            let plan = try #require(Lowering.lower(model, batch: batch, ranks: ranks).plan)
+            return plan.kernels.compactMap { k in
+                if case .sgd2Precondition(let p) = k.op { return (p.sampledColumns, p.randomColumns) }
+                return nil
+            }
+        }
+        #expect(try sampled(batch: 12, ranks: 1).allSatisfy { $0 == (5, true) })
+        #expect(try sampled(batch: 6, ranks: 2).allSatisfy { $0 == (3, true) })
+        #expect(try sampled(batch: 2, ranks: 6).allSatisfy { $0 == (1, true) })
+        // Sampled SGD2 on two ranks: the same weights on both, trained from the same draws.
+        let (_, ranks, _) = try Self.train(Self.net(Self.mlp, "optimizer sgd2 { lr: 0.1, samples: 5, every: 2 }"),
+                                           batch: 12, ranks: 2, steps: 5)
+        #expect(ranks[0] == ranks[1])
     }
 
     /// A batcher split over ranks delivers, rank by rank, the rows of the unsplit batch.

@@ -11,13 +11,16 @@ enum SGD2Lowering {
         let columns = isConv ? g.batch * layer.inputShape.dims[1] * layer.inputShape.dims[2] : g.batch
         var sampled = columns
         var random = false
+        // A data-parallel rank forms A from its share of the columns one process would use, each
+        // rank the same count; the ranks' blocks are then averaged (docs/DISTRIBUTED.md).
+        let ranks = g.ranks
         if let s = options.samples(convolution: isConv) {
-            sampled = min(s, columns)
+            sampled = min((s + ranks - 1) / ranks, columns)
             random = sampled < columns
-        } else if isConv && columns > SGD2Options.columnLimit {
-            // LightNet keeps every k-th column, k = ⌈min(50, cols/10⁴)⌉.
+        } else if isConv && columns * ranks > SGD2Options.columnLimit {
+            // LightNet keeps every k-th column, k = ⌈min(50, cols/10⁴)⌉, of the global batch's columns.
             let k = Int(min(Double(SGD2Options.maxColumnStride),
-                            (Double(columns) / Double(SGD2Options.columnLimit)).rounded(.up)))
+                            (Double(columns * ranks) / Double(SGD2Options.columnLimit)).rounded(.up)))
             sampled = (columns + k - 1) / k
         }
         let correctsBias = options.correctBias && l.biasGrad != nil
