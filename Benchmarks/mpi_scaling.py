@@ -3,7 +3,11 @@
 T/N threads each (mpirun), the same model, batch and data, interleaved rounds. Per model:
 seconds per epoch (training only: the log's `seconds`, the best epoch of each run, median over
 rounds), the ratio to one process on all threads, and the allreduce's share of a rank's
-training time (nnc prints the time its collectives took).
+training time (nnc prints the time its collectives took). Then a projection on paper to 8, 64
+and 256 nodes over 10 and 100 Gb/s Ethernet: the ring allreduce's α–β cost,
+t = 2(N−1)·α + (bytes each rank sends)/β, with the bytes from `nnc plan --ranks N` (the fused
+buffer, and SGD2's factors spread over the steps between formations), beside the step time
+measured here on one node.
 
     swift build -c release --traits MPI --scratch-path .build-mpi
     python3 Benchmarks/mpi_scaling.py [--rounds 3] [--epochs 2]
@@ -47,6 +51,37 @@ def run(model, ranks, threads, epochs, limit):
     return seconds, share
 
 
+# Assumed links (not measured here): TCP over 10 GbE and 100 GbE, their usual latency and ~90 % of line rate.
+LINKS = [("10 GbE", 25e-6, 1.1e9), ("100 GbE", 5e-6, 11e9)]
+
+
+def bytes_per_step(model, ranks):
+    """What each rank sends a step at `ranks` ranks, from nnc plan --ranks (ring allreduce)."""
+    out = subprocess.run([NNC, "plan", model, "--ranks", str(ranks), "--batch", str(batch_of(model) * ranks)],
+                         cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    m = re.search(r"sent per step\s+([0-9.]+) (B|KiB|MiB|GiB)", out)
+    return float(m.group(1)) * {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3}[m.group(2)]
+
+
+def batch_of(model):
+    text = open(os.path.join(ROOT, model)).read()
+    return int(re.search(r"batch:\s*(\d+)", text).group(1))
+
+
+def projection(name, model, step_seconds):
+    """Weak scaling (each node keeps the file's batch: efficiency t/(t + comm)) and strong
+    scaling (the global batch split N ways: speedup t/(t/N + comm)), per link and node count."""
+    rows = []
+    for nodes in (8, 64, 256):
+        sent = bytes_per_step(model, nodes)
+        cells = []
+        for _, alpha, beta in LINKS:
+            comm = 2 * (nodes - 1) * alpha + sent / beta
+            cells += [f"{100 * step_seconds / (step_seconds + comm):.0f} %", f"{step_seconds / (step_seconds / nodes + comm):.1f}×"]
+        rows.append(f"| {name} | {nodes} | {sent / 1024:.0f} KiB | " + " | ".join(cells) + " |")
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=3)
@@ -73,6 +108,16 @@ def main():
         print(f"| {name} | {one:.3f} | {threaded:.3f} | {ranked:.3f} | {ranked / threaded:.2f} | {100 * share:.1f} % |{flags}")
     print()
     print(rounds.footer())
+    print()
+    print("projection: ring allreduce t = 2(N−1)·α + sent/β; " + ", ".join(f"{n}: α = {a * 1e6:.0f} µs, β = {b / 1e9:.1f} GB/s"
+                                                                    for n, a, b in LINKS) + " (assumed)")
+    print("| model | nodes | sent a step | 10 GbE weak efficiency | 10 GbE strong speedup | 100 GbE weak efficiency | 100 GbE strong speedup |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, model in MODELS:
+        seconds = rounds.median((name, 1, cores))
+        steps = (a.limit or 60000) // batch_of(model)
+        for row in projection(name, model, seconds / steps):
+            print(row)
 
 
 if __name__ == "__main__":
