@@ -156,11 +156,12 @@ extension Op {
             pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("columns", "\(p.columns)"),
                      ("sampled", "\(p.sampledColumns)\(p.randomColumns ? " random" : "")"), ("chunk", "\(p.chunk)"),
                      ("every", "\(p.every)"), ("bias", "\(p.correctsBias)")]
+                + (p.adaptive.map { [("damping", $0.described(start: p.lambda))] } ?? [])
         case .scaleAmend(let p):
             pairs = [("blocks", p.blocks.map(\.layer).joined(separator: ","))]
         case .kfacPrecondition(let p):
             pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("bias", "\(p.biasGrad != nil)"),
-                     ("positions", "\(p.positions)"), ("damping", "\(p.damping)"), ("factor_decay", "\(p.factorDecay)"),
+                     ("positions", "\(p.positions)"), ("damping", p.adaptive?.described(start: p.damping) ?? "\(p.damping)"), ("factor_decay", "\(p.factorDecay)"),
                      ("factor_every", "\(p.factorEvery)"), ("inverse_every", "\(p.inverseEvery)"),
                      ("inverse", p.inverse.rawValue)] + (p.sampledFisher ? [("fisher", "sampled")] : [])
         case .kfacClip(let p):

@@ -62,8 +62,13 @@ public struct SGD2Correction: Hashable, Sendable, BufferVisiting {
     public var chunk: Int
     public var every: Int
     public var correctsBias: Bool
-    /// Levenberg–Marquardt damping λ.
+    /// Levenberg–Marquardt damping λ (adaptive damping's start).
     public var lambda: Double
+    /// `damping: adaptive(…)`, nil when λ is fixed.
+    public var adaptive: AdaptiveDamping?
+    /// With `adaptive`: [the λ adaptive damping has moved to (0 until it moves), the λ the held
+    /// factor was formed with] (Float optimizer state, so checkpoints keep it); nil otherwise.
+    public var damping: BufferID?
     /// Gradient noise η/(1 + t)^γ added before the correction; nil for none.
     public var noise: SGD2Options.Noise?
     public var x: BufferID, weightGrad: BufferID
@@ -71,7 +76,7 @@ public struct SGD2Correction: Hashable, Sendable, BufferVisiting {
     /// Persistent Double Cholesky factors of the blocks (reused between re-factorisations).
     public var factor: BufferID
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&x, .read); f(&factor, .update)
+        f(&x, .read); f(&factor, .update); damping.visit(.update, f)
         f(&weightGrad, .update); biasGrad.visit(.update, f)
     }
 }
@@ -119,6 +124,8 @@ public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
     /// Output positions per sample (Ho·Wo; 1 for a dense layer).
     public var positions: Int
     public var damping: Double
+    /// `damping: adaptive(…)` (started at `damping`), nil when λ is fixed.
+    public var adaptive: AdaptiveDamping?
     public var factorDecay: Double
     public var factorEvery: Int, inverseEvery: Int
     public var inverse: KFACOptions.Inverse

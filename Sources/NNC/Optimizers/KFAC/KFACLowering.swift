@@ -21,7 +21,7 @@ enum KFACLowering {
             let state = g.tensor("kfac.state.\(l.name)", .optimizerState, [KFACStep.slots])
             let p = KFACPreconditioning(
                 layer: l.name, convolution: geometry, batch: g.batch, rows: rows, inputs: inputs, positions: positions,
-                damping: options.damping, factorDecay: options.factorDecay, factorEvery: options.factorEvery,
+                damping: options.damping, adaptive: options.adaptive, factorDecay: options.factorDecay, factorEvery: options.factorEvery,
                 inverseEvery: options.inverseEvery, inverse: options.inverse,
                 sampledFisher: options.fisher == .sampled, x: l.x, r: r, weightGrad: weightGrad, biasGrad: l.biasGrad,
                 a: g.tensor("kfac.a.\(l.name)", .optimizerState, [n, n]),
