@@ -100,6 +100,64 @@ struct SGD2AdaptiveDampingTests {
         #expect(abs(Double(state[SGD2Corrector.adaptedDamping]) - expected) <= 1e-6)
     }
 
+    /// A convolution's term of the model: the rows of δ are (filter, tap) over input channels,
+    /// with δb_f/taps as the bias entry, against Â of the raw input's (sample, position) columns.
+    /// The dense layer after it is frozen (lr_scale 0), so the conv is all the model holds; the
+    /// loss before and after the step comes from the session's own forward pass.
+    @Test func convolutionRowsInTheModel() throws {
+        let source = """
+            net c {
+              input [2, 4, 4]
+              conv 3, kernel: 3, padding: 1, init: normal(0.3)
+              flatten
+              dense 2, init: normal(0.1)
+              loss mse
+            }
+            optimizer sgd2 {
+              lr: 0.5, momentum: 0, damping: adaptive(0.5, every: 1)
+              layer dense1 { lr_scale: 0 }
+            }
+            """
+        let (batch, lambda) = (3, 0.5)
+        let s = try RuntimeTests.session(source, batch: batch, seed: 4)
+        let (input, labels) = RuntimeTests.batch(s, seed: 8)
+        let before = try s.forwardBackward(input: input, labels: labels)
+        let g = try #require(s.gradient(of: "conv1.weight")).map(Double.init)
+        let gb = try #require(s.gradient(of: "conv1.bias")).map(Double.init)
+        let w = try RuntimeTests.read(s, "conv1.weight").map(Double.init)
+        let b = try RuntimeTests.read(s, "conv1.bias").map(Double.init)
+        let dense = try RuntimeTests.read(s, "dense1.weight")
+        _ = try s.trainStep(input: input, labels: labels, lr: 0.5, step: 1)
+        let reported = try #require(s.train.takeDampingEvents().first?.rho)
+        #expect(try RuntimeTests.read(s, "dense1.weight") == dense, "the dense layer is frozen")
+        let dw = zip(try RuntimeTests.read(s, "conv1.weight").map(Double.init), w).map { $0 - $1 }
+        let db = zip(try RuntimeTests.read(s, "conv1.bias").map(Double.init), b).map { $0 - $1 }
+        let after = try s.forwardLoss(input: input, labels: labels)
+
+        let (channels, positions, taps, filters) = (2, 16, 9, 3)
+        var columns: [[Double]] = []
+        for n in 0..<batch {
+            for q in 0..<positions {
+                columns.append([1] + (0..<channels).map { c in Double(input[(n * channels + c) * positions + q]) })
+            }
+        }
+        var a = [[Double]](repeating: [0, 0, 0], count: 3)
+        for i in 0..<3 {
+            for j in 0..<3 {
+                a[i][j] = columns.reduce(0) { $0 + $1[i] * $1[j] } / Double(columns.count) + (i == j ? lambda : 0)
+            }
+        }
+        var model = zip(g, dw).reduce(0) { $0 + $1.0 * $1.1 } + zip(gb, db).reduce(0) { $0 + $1.0 * $1.1 }
+        for r in 0..<(filters * taps) {
+            let (f, tap) = (r / taps, r % taps)
+            let u = [db[f] / Double(taps)] + (0..<channels).map { c in dw[(f * channels + c) * taps + tap] }
+            for i in 0..<3 { for j in 0..<3 { model += 0.5 * u[i] * a[i][j] * u[j] } }
+        }
+        let rho = (Double(after) - Double(before)) / model
+        #expect(model < 0)
+        #expect(abs(reported - rho) <= 1e-3 * max(abs(rho), 1), "ρ \(reported) vs \(rho)")
+    }
+
     /// The plan shows the rule on each correction, and holds its state; a fixed λ adds neither.
     @Test func planShowsAdaptiveDamping() throws {
         let adaptive = try Self.session("damping: adaptive(0.5, every: 3, min: 0.01, max: 20)").trainPlan
