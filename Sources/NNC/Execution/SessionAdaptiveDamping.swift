@@ -5,7 +5,8 @@ import NNCKernels
 /// over the layers the method preconditions) is scored against the method's quadratic model of the
 /// loss on the same batch, `M(δ) = ½ Σ_l q_l(δ_l) + ⟨Ḡ, δ⟩`, by `ρ = (L(θ + δ) − L(θ)) / M(δ)`, and
 /// `AdaptiveDamping.next` moves λ. The layer's damped curvature term q_l is
-/// - K-FAC: `⟨δ_l, G_l δ_l A_l⟩ + λ‖δ_l‖²` with the current (undamped) factors;
+/// - K-FAC: `⟨δ_l, G_l δ_l A_l⟩ + λ‖δ_l‖²` with the current (undamped) factors, and for a norm's
+///   diagonal block `Σ_k (F_k + λ)·δ_k²`;
 /// - SGD2: `Σ_u u·(Â_l + λI)·uᵀ` over the rows of δ_l, Â_l the held factor's input second moment
 ///   (`SGD2Corrector.quadratic`): the model whose minimiser SGD2's correction is.
 /// The new λ goes into every layer's state, which the next inversion (K-FAC) or re-form (SGD2) reads.
@@ -36,6 +37,7 @@ extension Session {
             for l in layers {
                 switch l.method {
                 case .kfac(let p): v.withMutableSpan(p.state) { $0[KFACStep.adaptedDamping] = Float(next) }
+                case .kfacDiagonal(let p): v.withMutableSpan(p.state) { $0[KFACStep.adaptedDamping] = Float(next) }
                 case .sgd2(let p, _):
                     guard let d = p.damping else { preconditionFailure("an adaptive SGD2 plan without its damping state") }
                     v.withMutableSpan(d) { $0[SGD2Corrector.adaptedDamping] = Float(next) }
@@ -52,6 +54,8 @@ extension Session {
     private struct DampedLayer {
         enum Method {
             case kfac(KFACPreconditioning)
+            /// A norm's scale (`weight`) and shift (`bias`), or the one it has (`weight`).
+            case kfacDiagonal(KFACDiagonal)
             case sgd2(SGD2Correction, SGD2Corrector)
         }
         let method: Method
@@ -67,6 +71,13 @@ extension Session {
                 guard let l = byName[p.layer] else { return nil }
                 return DampedLayer(method: .kfac(p), weight: l.weight, bias: l.bias, weightGrad: p.weightGrad,
                                    biasGrad: p.biasGrad)
+            case .kfacDiagonal(let p):
+                let parameter = { (g: BufferID?) in g.flatMap { g in self.trainPlan.parameters.first { $0.gradient == g }?.buffer } }
+                guard let weight = parameter(p.scaleGrad) ?? parameter(p.shiftGrad),
+                      let weightGrad = p.scaleGrad ?? p.shiftGrad else { return nil }
+                let both = p.scaleGrad != nil
+                return DampedLayer(method: .kfacDiagonal(p), weight: weight, bias: both ? parameter(p.shiftGrad) : nil,
+                                   weightGrad: weightGrad, biasGrad: both ? p.shiftGrad : nil)
             case .sgd2Precondition(let p):
                 guard let l = byName[p.layer], let corrector else { return nil }
                 return DampedLayer(method: .sgd2(p, corrector), weight: l.weight, bias: p.correctsBias ? l.bias : nil,
@@ -85,6 +96,9 @@ extension Session {
             case .kfac(let p):
                 let adapted = v.withSpan(p.state) { $0[KFACStep.adaptedDamping] }
                 return adapted > 0 ? Double(adapted) : p.damping
+            case .kfacDiagonal(let p):
+                let adapted = v.withSpan(p.state) { $0[KFACStep.adaptedDamping] }
+                return adapted > 0 ? Double(adapted) : p.damping
             case .sgd2(let p, let corrector):
                 return corrector.nextLambda(p, v)
             }
@@ -99,6 +113,9 @@ extension Session {
             let (a, g) = train.arena.withPlanView(train.table) { ($0.copy(p.a), $0.copy(p.g)) }
             let squared = delta.reduce(0.0) { $0 + Double($1 * $1) }
             return kroneckerQuadratic(delta, rows: p.rows, cols: p.n, a: a, g: g, threads: train.threads) + lambda * squared
+        case .kfacDiagonal(let p):
+            let fisher = train.arena.withPlanView(train.table) { $0.copy(p.fisher) }
+            return zip(weight + (bias ?? []), fisher).reduce(0.0) { $0 + (Double($1.1) + lambda) * Double($1.0 * $1.0) }
         case .sgd2(let p, let corrector):
             return train.arena.withPlanView(train.table) { v in
                 guard let q = corrector.quadratic(p, v, weight: weight, bias: bias, lambda: lambda) else {

@@ -155,6 +155,43 @@ public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
     }
 }
 
+/// K-FAC's diagonal block for a batch or layer norm's scale and shift (docs/ALGORITHMS.md "K-FAC",
+/// "Norm layers"): on steps 1, 1 + factorEvery, … the moving average F takes the mean of the
+/// per-example gradients' squares, each example's formed from dy, x and the saved statistics; on
+/// steps 1, 1 + inverseEvery, … 1/(F + λ) is held; every step the gradients become g/(F + λ).
+public struct KFACDiagonal: Hashable, Sendable, BufferVisiting {
+    public enum Norm: String, Hashable, Sendable {
+        /// x̂ from the channel's batch statistics.
+        case batch
+        /// x̂ from the sample's statistics.
+        case layer
+    }
+    public var layer: String
+    public var norm: Norm
+    public var sizes: NormSizes
+    public var damping: Double
+    public var adaptive: AdaptiveDamping?
+    public var factorDecay: Double
+    public var factorEvery: Int, inverseEvery: Int
+    /// The norm's input, the gradient reaching its output, and its saved statistics (per channel
+    /// for batch norm, per sample for layer norm).
+    public var dy: BufferID, x: BufferID, savedMean: BufferID, savedInvStd: BufferID
+    public var scaleGrad: BufferID?, shiftGrad: BufferID?
+    /// F and 1/(F + λ), the scale's C entries then the shift's (optimizer state).
+    public var fisher: BufferID, inverse: BufferID
+    /// `KFACStep`'s slots, read by the clip and adaptive damping as a dense layer's are.
+    public var state: BufferID
+
+    /// Entries of F: C per parameter present.
+    public var count: Int { sizes.channels * ((scaleGrad == nil ? 0 : 1) + (shiftGrad == nil ? 0 : 1)) }
+
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&dy, .read); f(&x, .read); f(&savedMean, .read); f(&savedInvStd, .read)
+        f(&fisher, .update); f(&inverse, .update); f(&state, .update)
+        scaleGrad.visit(.update, f); shiftGrad.visit(.update, f)
+    }
+}
+
 /// K-FAC's KL clipping over every preconditioned layer (Ba et al. 2017): with s = lr²·Σ⟨V, ∇⟩,
 /// each V is scaled by min(1, √(limit / s)).
 public struct KFACClip: Hashable, Sendable, BufferVisiting {
