@@ -116,6 +116,60 @@ struct KFACDiagonalStepTests {
         #expect(abs(reported - rho) <= 1e-3 * max(abs(rho), 1), "ρ \(reported) vs \(rho)")
     }
 
+    /// A run with a batch norm and a layer norm, stopped between two inversions and resumed from
+    /// its checkpoint, takes the same steps as one that never stopped: F, its inverse and the
+    /// blocks' state (the adapted λ too) are in the checkpoint.
+    @Test func resumeBetweenInversionsEqualsUninterrupted() throws {
+        let data = TestPaths.examples.appendingPathComponent("data").path
+        let text = """
+            net spirals {
+              input [2]
+              dense 16, init: he_normal
+              bn: batchnorm
+              relu
+              dense 16, init: he_normal
+              ln: layernorm
+              relu
+              dense 3
+              loss cross_entropy
+            }
+            data {
+              train: csv("\(data)/spirals.csv", label: 0, header: true)
+              test: csv("\(data)/spirals_test.csv", label: 0, header: true)
+            }
+            optimizer kfac { lr: 0.05, factor_every: 2, inverse_every: 6, damping: adaptive(0.01, every: 4) }
+            train { batch: 32, epochs: 2, seed: 11 }
+            """
+        let (checked, diagnostics) = Frontend.check(SourceFile(path: "spirals.net", text: text))
+        #expect(!diagnostics.hasErrors, "\(diagnostics)")
+        let model = try #require(checked)
+        let whole = try TrainerTests.trainer(model)
+        var wholeLosses: [Float] = []
+        try whole.run(events: { if case .step(let s) = $0 { wholeLosses.append(s.loss) } })
+
+        let file = TrainerTests.temporaryFile("kfac-norm-resume.safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let first = try TrainerTests.trainer(model, checkpoint: file)
+        var stopAt = first.data.trainIndices.count / 32 + 3
+        while stopAt % 6 == 0 || stopAt % 2 == 0 || stopAt % 4 == 0 { stopAt += 1 }
+        var losses: [Float] = []
+        let stopped = try first.run(events: { if case .step(let s) = $0 { losses.append(s.loss) } },
+                                    shouldStop: { losses.count >= stopAt })
+        #expect(stopped.status == .stopped)
+        #expect(first.session.read("kfac.fisher.bn").contains { $0 > 0 })
+
+        let checkpoint = try Checkpoint.read(file)
+        for name in ["kfac.fisher.bn", "kfac.fisher_inverse.ln", "kfac.state.ln"] { #expect(checkpoint.info(name) != nil, "\(name)") }
+        let second = try TrainerTests.trainer(model, checkpoint: file)
+        try second.resume(from: checkpoint)
+        var resumed = losses
+        try second.run(events: { if case .step(let s) = $0 { resumed.append(s.loss) } })
+        #expect(resumed == wholeLosses)
+        for t in whole.session.persistentTensors {
+            #expect(whole.session.read(t.name) == second.session.read(t.name), "\(t.name) differs after resume")
+        }
+    }
+
     /// The plan shows the block beside the dense layer's preconditioning, with its state.
     @Test func planShowsTheDiagonalBlock() throws {
         let plan = try Self.session("norm1: layernorm", "damping: adaptive(0.02, every: 4)").trainPlan
