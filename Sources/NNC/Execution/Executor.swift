@@ -268,6 +268,9 @@ final class Executor {
         case .kfacClip(let p):
             KFACStep.clip(p, v, learningRate: ctx.learningRate)
 
+        case .kfacDiagonal(let p):
+            KFACDiagonalStep.apply(p, v, step: ctx.step, group: ctx.group, events: &dampingEvents)
+
         case .shampooPrecondition(let p):
             ShampooStep.apply(p, v, step: ctx.step, threads: threads, workspace: workspace, events: &dampingEvents)
 

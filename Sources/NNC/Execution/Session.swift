@@ -127,7 +127,7 @@ public final class Session {
     /// batch's mean loss. `step` is the 1-based global step (Adam's bias correction, SGD2's
     /// `every` and noise).
     public func trainStep(lr: Double, step: Int) throws -> Float {
-        if let adaptive = model.optimizer.kfac?.adaptive, step % max(adaptive.every, 1) == 0 {
+        if let adaptive = adaptiveDamping, adaptive.scores(step: step) {
             return try adaptDampingStep(lr: lr, step: step, adaptive)
         }
         _ = try forwardBackward(lr: lr, step: step)

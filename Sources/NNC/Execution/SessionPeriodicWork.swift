@@ -3,7 +3,8 @@ import NNCKernels
 
 /// What K-FAC does only every few steps, timed once per layer for `nnc time`, whose means over
 /// the faster half of its steps would otherwise leave it out: forming the factors (every
-/// `factorEvery` steps) and inverting them (every `inverseEvery`).
+/// `factorEvery` steps) and inverting them (every `inverseEvery`); for a norm's diagonal block,
+/// forming F from the per-example gradients (its inverse, C divisions, is left out).
 public struct PeriodicCost: Sendable {
     public var layer: String
     public var formSeconds: Double, factorEvery: Int
@@ -23,7 +24,11 @@ extension Session {
             if case .kfacPrecondition(let p) = k.op { return p }
             return nil
         }
-        guard !layers.isEmpty else { return [] }
+        let diagonals = trainPlan.kernels.compactMap { k -> KFACDiagonal? in
+            if case .kfacDiagonal(let p) = k.op { return p }
+            return nil
+        }
+        guard !layers.isEmpty || !diagonals.isEmpty else { return [] }
         _ = try run([train.forward, train.backward], learningRate: learningRate, step: step)
         func seconds(_ body: () -> Void) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -37,6 +42,10 @@ extension Session {
                 let invert = seconds { _ = KFACStep.invert(p, v, lambda: p.damping) }
                 return PeriodicCost(layer: p.layer, formSeconds: form, factorEvery: p.factorEvery,
                                     invertSeconds: invert, inverseEvery: p.inverseEvery)
+            } + diagonals.map { p in
+                let form = seconds { KFACDiagonalStep.form(p, v, first: false) }
+                return PeriodicCost(layer: p.layer, formSeconds: form, factorEvery: p.factorEvery,
+                                    invertSeconds: 0, inverseEvery: p.inverseEvery)
             }
         }
     }

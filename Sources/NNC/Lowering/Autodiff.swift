@@ -153,7 +153,7 @@ struct Autodiff {
              .activationBackward, .preluBackward, .poolBackward, .globalAvgPoolBackward, .dropoutBackward,
              .batchNormBackward, .rmsNormBackward, .layerNormBackward, .maxoutBackward, .sgdUpdate,
              .adagradUpdate, .rmspropUpdate, .adamUpdate, .sgd2Precondition, .scaleAmend,
-             .kfacPrecondition, .kfacClip, .shampooPrecondition, .shampooGraft:
+             .kfacPrecondition, .kfacClip, .kfacDiagonal, .shampooPrecondition, .shampooGraft:
             preconditionFailure("\(node.op.kind) is not a forward op")
         }
     }

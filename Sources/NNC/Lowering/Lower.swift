@@ -30,8 +30,8 @@ public enum Lowering {
         let fusedBytes = g.trafficBytes()
         let always = [g.input, g.labels, g.loss, g.logits] + g.parameters.map(\.buffer)
             + g.runningStatistics.map(\.buffer)
-        // K-FAC's adaptive damping runs the forward pass again after the update, on the same batch.
-        let rerunsForward = mode == .train && model.optimizer.kfac?.adaptive != nil
+        // Adaptive damping (K-FAC's, SGD2's) runs the forward pass again after the update, on the same batch.
+        let rerunsForward = mode == .train && (model.optimizer.kfac?.adaptive ?? model.optimizer.sgd2?.adaptive) != nil
         let memory = MemoryPlanner.plan(g, always: always,              // lifetimes and offsets
                                         liveToEnd: rerunsForward ? protected : protected.subtracting([g.input, g.labels]))
         return (assemble(g, memory, model: model, trainingSetSize: trainingSetSize,

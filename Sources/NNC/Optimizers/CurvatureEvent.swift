@@ -1,8 +1,8 @@
 import Foundation
 
 /// What a curvature method did about a preconditioner it could not use as configured, for the log
-/// (`damping` records, docs/LOG.md): K-FAC's damping raised, adapted or given up on, Shampoo's
-/// roots that could not be computed.
+/// (`damping` records, docs/LOG.md): K-FAC's damping raised, adapted or given up on, SGD2's
+/// adapted, Shampoo's roots that could not be computed.
 public struct CurvatureEvent: Hashable, Sendable {
     public enum Outcome: String, Hashable, Sendable {
         /// Inverted with a larger λ than configured (`damping` holds it).

@@ -67,6 +67,10 @@ extension Op {
             return 2 * m * m * n + 2 * m * n * n + factors / max(1, p.factorEvery) + inverses / max(1, p.inverseEvery)
         case .kfacClip(let p):
             return p.layers.count
+        case .kfacDiagonal(let p):
+            // Every step g/(F + λ) (one multiply); every `factorEvery` steps x̂·dy and the
+            // squares over the batch (≈ 6 flops an element); every `inverseEvery` steps 1/(F + λ).
+            return p.count + 6 * p.sizes.count / max(1, p.factorEvery) + 2 * p.count / max(1, p.inverseEvery)
         case .shampooPrecondition(let p):
             // Per block every step the statistics (2·r²·c + 2·c²·r) and the direction (the same
             // again, plus the norms); every `preconditionEvery` steps each statistic's root:
@@ -156,15 +160,22 @@ extension Op {
             pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("columns", "\(p.columns)"),
                      ("sampled", "\(p.sampledColumns)\(p.randomColumns ? " random" : "")"), ("chunk", "\(p.chunk)"),
                      ("every", "\(p.every)"), ("bias", "\(p.correctsBias)")]
+                + (p.adaptive.map { [("damping", $0.described(start: p.lambda))] } ?? [])
         case .scaleAmend(let p):
             pairs = [("blocks", p.blocks.map(\.layer).joined(separator: ","))]
         case .kfacPrecondition(let p):
             pairs = [("rows", "\(p.rows)"), ("inputs", "\(p.inputs)"), ("bias", "\(p.biasGrad != nil)"),
-                     ("positions", "\(p.positions)"), ("damping", "\(p.damping)"), ("factor_decay", "\(p.factorDecay)"),
+                     ("positions", "\(p.positions)"), ("damping", p.adaptive?.described(start: p.damping) ?? "\(p.damping)"), ("factor_decay", "\(p.factorDecay)"),
                      ("factor_every", "\(p.factorEvery)"), ("inverse_every", "\(p.inverseEvery)"),
                      ("inverse", p.inverse.rawValue)] + (p.sampledFisher ? [("fisher", "sampled")] : [])
         case .kfacClip(let p):
             pairs = [("limit", "\(p.limit)"), ("layers", "\(p.layers.count)")]
+        case .kfacDiagonal(let p):
+            pairs = norm(p.sizes) + [("norm", p.norm.rawValue), ("scale", "\(p.scaleGrad != nil)"),
+                                     ("shift", "\(p.shiftGrad != nil)"),
+                                     ("damping", p.adaptive?.described(start: p.damping) ?? "\(p.damping)"),
+                                     ("factor_decay", "\(p.factorDecay)"), ("factor_every", "\(p.factorEvery)"),
+                                     ("inverse_every", "\(p.inverseEvery)")]
         case .shampooPrecondition(let p):
             let b = max(p.blockSize, 1)
             let blocks = ((p.rows + b - 1) / b) * ((p.cols + b - 1) / b)

@@ -51,6 +51,7 @@ public enum Op: Hashable, Sendable {
     case kfacPrecondition(KFACPreconditioning)
     /// K-FAC: scales every preconditioned gradient so the step's KL change stays bounded.
     case kfacClip(KFACClip)
+    case kfacDiagonal(KFACDiagonal)
     /// Shampoo: replaces a dense or conv weight's gradient by its grafted, block-preconditioned
     /// direction L^{-1/4}·G·R^{-1/4} (in place).
     case shampooPrecondition(ShampooPreconditioning)
@@ -96,6 +97,7 @@ public enum Op: Hashable, Sendable {
         case .scaleAmend: return "scale_amend"
         case .kfacPrecondition: return "kfac_precondition"
         case .kfacClip: return "kfac_clip"
+        case .kfacDiagonal: return "kfac_diagonal"
         case .shampooPrecondition: return "shampoo_precondition"
         case .shampooGraft: return "shampoo_graft"
         }
@@ -140,6 +142,7 @@ public enum Op: Hashable, Sendable {
         case .scaleAmend(var p): p.visit(f); self = .scaleAmend(p)
         case .kfacPrecondition(var p): p.visit(f); self = .kfacPrecondition(p)
         case .kfacClip(var p): p.visit(f); self = .kfacClip(p)
+        case .kfacDiagonal(var p): p.visit(f); self = .kfacDiagonal(p)
         case .shampooPrecondition(var p): p.visit(f); self = .shampooPrecondition(p)
         case .shampooGraft(var p): p.visit(f); self = .shampooGraft(p)
         }

@@ -25,7 +25,24 @@ public enum PlanPrinter {
         var s = "plan \(plan.model): \(plan.mode == .train ? "training" : "evaluation") step, batch \(plan.batch)\n"
         s += "layout: activations batch-major, row-major; dense (B, in)·Wᵀ + b -> (B, out); conv NCHW;\n"
         s += "        offsets (@) in 4-byte slots, aligned to \(Plan.alignment) slots (64 bytes)\n"
+        let plain = uncoveredByKFAC(plan)
+        if !plain.isEmpty { s += "K-FAC: the plain rule for \(plain.joined(separator: ", ")) (no curvature block)\n" }
         return s
+    }
+
+    /// The parameters of a K-FAC plan whose gradient no `kfac_precondition` or `kfac_diagonal`
+    /// op preconditions (PReLU's slopes): they take the momentum-SGD update on their plain gradient.
+    static func uncoveredByKFAC(_ plan: Plan) -> [String] {
+        guard plan.mode == .train, plan.optimizer.method == .kfac else { return [] }
+        var covered: Set<BufferID> = []
+        for k in plan.kernels {
+            switch k.op {
+            case .kfacPrecondition(let p): covered.insert(p.weightGrad); if let b = p.biasGrad { covered.insert(b) }
+            case .kfacDiagonal(let p): for g in [p.scaleGrad, p.shiftGrad].compactMap({ $0 }) { covered.insert(g) }
+            default: break
+            }
+        }
+        return plan.parameters.filter { $0.gradient.map { !covered.contains($0) } ?? false }.map { "\($0.layer).\($0.name)" }
     }
 
     private static func kernel(_ k: Kernel, _ plan: Plan) -> String {

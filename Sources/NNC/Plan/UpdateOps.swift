@@ -62,8 +62,13 @@ public struct SGD2Correction: Hashable, Sendable, BufferVisiting {
     public var chunk: Int
     public var every: Int
     public var correctsBias: Bool
-    /// Levenberg–Marquardt damping λ.
+    /// Levenberg–Marquardt damping λ (adaptive damping's start).
     public var lambda: Double
+    /// `damping: adaptive(…)`, nil when λ is fixed.
+    public var adaptive: AdaptiveDamping?
+    /// With `adaptive`: [the λ adaptive damping has moved to (0 until it moves), the λ the held
+    /// factor was formed with] (Float optimizer state, so checkpoints keep it); nil otherwise.
+    public var damping: BufferID?
     /// Gradient noise η/(1 + t)^γ added before the correction; nil for none.
     public var noise: SGD2Options.Noise?
     public var x: BufferID, weightGrad: BufferID
@@ -71,7 +76,7 @@ public struct SGD2Correction: Hashable, Sendable, BufferVisiting {
     /// Persistent Double Cholesky factors of the blocks (reused between re-factorisations).
     public var factor: BufferID
     mutating func visit(_ f: (inout BufferID, Access) -> Void) {
-        f(&x, .read); f(&factor, .update)
+        f(&x, .read); f(&factor, .update); damping.visit(.update, f)
         f(&weightGrad, .update); biasGrad.visit(.update, f)
     }
 }
@@ -119,6 +124,8 @@ public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
     /// Output positions per sample (Ho·Wo; 1 for a dense layer).
     public var positions: Int
     public var damping: Double
+    /// `damping: adaptive(…)` (started at `damping`), nil when λ is fixed.
+    public var adaptive: AdaptiveDamping?
     public var factorDecay: Double
     public var factorEvery: Int, inverseEvery: Int
     public var inverse: KFACOptions.Inverse
@@ -145,6 +152,43 @@ public struct KFACPreconditioning: Hashable, Sendable, BufferVisiting {
         f(&a, .update); f(&g, .update); f(&aInverse, .update); f(&gInverse, .update); f(&state, .update)
         f(&work, .write); f(&inverseWork, .write)
         f(&weightGrad, .update); biasGrad.visit(.update, f)
+    }
+}
+
+/// K-FAC's diagonal block for a batch or layer norm's scale and shift (docs/ALGORITHMS.md "K-FAC",
+/// "Norm layers"): on steps 1, 1 + factorEvery, … the moving average F takes the mean of the
+/// per-example gradients' squares, each example's formed from dy, x and the saved statistics; on
+/// steps 1, 1 + inverseEvery, … 1/(F + λ) is held; every step the gradients become g/(F + λ).
+public struct KFACDiagonal: Hashable, Sendable, BufferVisiting {
+    public enum Norm: String, Hashable, Sendable {
+        /// x̂ from the channel's batch statistics.
+        case batch
+        /// x̂ from the sample's statistics.
+        case layer
+    }
+    public var layer: String
+    public var norm: Norm
+    public var sizes: NormSizes
+    public var damping: Double
+    public var adaptive: AdaptiveDamping?
+    public var factorDecay: Double
+    public var factorEvery: Int, inverseEvery: Int
+    /// The norm's input, the gradient reaching its output, and its saved statistics (per channel
+    /// for batch norm, per sample for layer norm).
+    public var dy: BufferID, x: BufferID, savedMean: BufferID, savedInvStd: BufferID
+    public var scaleGrad: BufferID?, shiftGrad: BufferID?
+    /// F and 1/(F + λ), the scale's C entries then the shift's (optimizer state).
+    public var fisher: BufferID, inverse: BufferID
+    /// `KFACStep`'s slots, read by the clip and adaptive damping as a dense layer's are.
+    public var state: BufferID
+
+    /// Entries of F: C per parameter present.
+    public var count: Int { sizes.channels * ((scaleGrad == nil ? 0 : 1) + (shiftGrad == nil ? 0 : 1)) }
+
+    mutating func visit(_ f: (inout BufferID, Access) -> Void) {
+        f(&dy, .read); f(&x, .read); f(&savedMean, .read); f(&savedInvStd, .read)
+        f(&fisher, .update); f(&inverse, .update); f(&state, .update)
+        scaleGrad.visit(.update, f); shiftGrad.visit(.update, f)
     }
 }
 

@@ -12,7 +12,7 @@ public enum ReportChart: String, CaseIterable, Sendable {
     case conditioning
     /// The network's operator-norm upper bound over training.
     case bound
-    /// K-FAC's damping λ over training (adaptive damping, or raised for a layer).
+    /// K-FAC's or SGD2's damping λ over training (adaptive damping, or raised for a layer).
     case damping
 }
 
@@ -195,7 +195,7 @@ struct ReportCharts {
                                           ys: raised.map(\.damping), color: ChartPalette.run(index), width: 0.8))
             }
         }
-        return LineChart(title: "K-FAC damping", xLabel: timeLabel, yLabel: "λ", series: series, yScale: .log)
+        return LineChart(title: "Curvature damping", xLabel: timeLabel, yLabel: "λ", series: series, yScale: .log)
     }
 
     private func epochTime(_ run: RunLog, _ record: RunLog.Epoch) -> Double {

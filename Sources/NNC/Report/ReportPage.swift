@@ -33,7 +33,7 @@ public struct ReportPage {
         body += section("Loss and test error", charts.loss(), charts.error())
         // Shampoo's `roots_kept` records are not λ: a Shampoo run draws no damping chart.
         if runs.contains(where: { $0.damping.contains { $0.outcome != "roots_kept" } }) {
-            body += section("K-FAC damping", [charts.damping()])
+            body += section("Curvature damping", [charts.damping()])
         }
         if analysed {
             body += section("Gradient energy across layers", charts.energy())

@@ -197,7 +197,12 @@ enum CheckMessage {
     }
     static func inverseEveryFix(_ factors: Int) -> String { "write 'inverse_every: \(factors)' or more" }
     static let klClipExpectation = "a positive number or 'false'"
-    static let dampingExpectation = "a positive number or 'adaptive(0.01, every: 5, min: 1e-6, max: 100)'"
+    static func dampingExpectation(_ start: Double) -> String {
+        "a positive number or 'adaptive(\(start), every: 5, min: 1e-6, max: 100)'"
+    }
+    static let dampingAndLambda = "'damping' and 'lambda' both set SGD2's λ"
+    static let lambdaGivenHere = "'lambda' is given here"
+    static let dampingAndLambdaFix = "keep one: 'damping: adaptive(…)' starts from its own first argument"
     static func dampingBoundsOrder(_ low: Double, _ high: Double) -> String {
         "the damping bounds are out of order: min \(low) is not below max \(high)"
     }

@@ -49,6 +49,11 @@ enum ConfigTable {
         Key(.init("weight_decay", .real, .value(.int(0)), "adds `weight_decay·w` to weight gradients (not biases)",
                   bounds: .atLeast(0))),
         Key(.init("lambda", .real, .value(.real(SGD2Options().lambda)), "SGD2's damping λ", bounds: .atLeast(0)), methods: [.sgd2]),
+        // SGD2's own `damping` row (K-FAC's is below): its λ is `lambda`'s, and one of the two may be given.
+        Key(.init("damping", .form("a positive number / `adaptive(1.0, every: 5, min: 1e-6, max: 100)`"),
+                  .derived("`lambda`'s"),
+                  "SGD2's λ, as `lambda` (give one of the two); `adaptive` starts there and follows the Levenberg–Marquardt rule on SGD2's layer-wise model every `every` steps within [min, max]"),
+            methods: [.sgd2]),
         Key(.init("chunk", .int, .derived("dense \(SGD2Options.dense.chunk); conv \(SGD2Options.convolution.chunk)"), "largest block of the input covariance solved at once",
                   bounds: .size), methods: [.sgd2]),
         Key(.init("samples", .int, .derived(sgd2SamplesDefault), "form the covariance from this many random columns",

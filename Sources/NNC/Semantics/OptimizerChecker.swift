@@ -42,6 +42,17 @@ extension ConfigChecker {
         if method == .sgd2 {
             var o = SGD2Options()
             o.lambda = real("lambda") ?? o.lambda
+            if let v = e.values["damping"] {
+                // Two keys for one λ would leave the reader guessing which wins.
+                if let first = e.keys["lambda"], let key = e.keys["damping"] {
+                    sink.error(CheckMessage.dampingAndLambda, at: key.range, fix: CheckMessage.dampingAndLambdaFix,
+                               notes: [.init(message: CheckMessage.lambdaGivenHere, range: first.range)])
+                    e.failed = true
+                } else if let d = damping(v, e, start: o.lambda) {
+                    o.lambda = d.lambda
+                    o.adaptive = d.adaptive
+                }
+            }
             o.chunk = int("chunk")
             o.samples = int("samples")
             o.every = int("every")
@@ -118,7 +129,10 @@ extension ConfigChecker {
     /// K-FAC's keys over KFACOptions' defaults; `inverse_every` below `factor_every` is an error.
     private func kfac(_ e: Entries, real: (String) -> Double?, int: (String) -> Int?) -> KFACOptions {
         var o = KFACOptions()
-        if let v = e.values["damping"] { damping(v, e, into: &o) }
+        if let v = e.values["damping"], let d = damping(v, e, start: o.damping) {
+            o.damping = d.lambda
+            o.adaptive = d.adaptive
+        }
         o.factorDecay = real("factor_decay") ?? o.factorDecay
         o.factorEvery = int("factor_every") ?? o.factorEvery
         o.inverseEvery = int("inverse_every") ?? o.inverseEvery
@@ -145,33 +159,34 @@ extension ConfigChecker {
         return o
     }
 
-    /// `damping: 0.01` or `damping: adaptive(0.01, every: 5, min: 1e-6, max: 100)`.
-    private func damping(_ v: Value, _ e: Entries, into o: inout KFACOptions) {
+    /// `damping: 0.01` or `damping: adaptive(0.01, every: 5, min: 1e-6, max: 100)` (K-FAC's and
+    /// SGD2's): λ, or the λ adaptive damping starts from, and the rule; nil when the value is
+    /// wrong (reported). `start` is the method's default λ, which a bare `adaptive` starts from.
+    private func damping(_ v: Value, _ e: Entries, start defaultStart: Double) -> (lambda: Double, adaptive: AdaptiveDamping?)? {
         let what = phrase("damping", "optimizer")
         if v.number != nil {
-            if let x = evaluator.real(v, what, .greaterThan(0)) { o.damping = x } else { e.failed = true }
-            return
+            guard let x = evaluator.real(v, what, .greaterThan(0)) else { e.failed = true; return nil }
+            return (x, nil)
         }
-        typealias D = KFACOptions.AdaptiveDamping
-        let spec = StatementSpec("adaptive", "", positional: .init("start", .real, .value(.real(KFACOptions().damping)), "",
+        typealias D = AdaptiveDamping
+        let spec = StatementSpec("adaptive", "", positional: .init("start", .real, .value(.real(defaultStart)), "",
                                                      bounds: .greaterThan(0)),
                                  options: [.init("every", .int, .value(.int(D.defaultEvery)), "", bounds: .size),
                                            .init("min", .real, .value(.real(D.defaultMinimum)), "", bounds: .greaterThan(0)),
                                            .init("max", .real, .value(.real(D.defaultMaximum)), "", bounds: .greaterThan(0))])
         guard let a = call(v, spec) else {
-            evaluator.mismatch(v, what, CheckMessage.dampingExpectation)
+            evaluator.mismatch(v, what, CheckMessage.dampingExpectation(defaultStart))
             e.failed = true
-            return
+            return nil
         }
         let start = a.real("start"), every = a.int("every"), low = a.real("min"), high = a.real("max")
-        guard let start, let every, let low, let high, !a.failed else { e.failed = true; return }
+        guard let start, let every, let low, let high, !a.failed else { e.failed = true; return nil }
         guard low < high else {
             sink.error(CheckMessage.dampingBoundsOrder(low, high), at: v.range)
             e.failed = true
-            return
+            return nil
         }
-        o.damping = min(max(start, low), high)
-        o.adaptive = D(every: every, minimum: low, maximum: high)
+        return (min(max(start, low), high), D(every: every, minimum: low, maximum: high))
     }
 
     /// Shampoo's keys over ShampooOptions' defaults.

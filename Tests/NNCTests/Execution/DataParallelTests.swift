@@ -173,6 +173,7 @@ import Testing
         "optimizer kfac { lr: 0.1, momentum: 0.9 }",
         "optimizer kfac { lr: 0.1, fisher: sampled, factor_every: 2, inverse_every: 2 }",
         "optimizer kfac { lr: 0.1, damping: adaptive(0.01, every: 2) }",
+        "optimizer sgd2 { lr: 0.1, damping: adaptive(0.5, every: 2), every: 2 }",
     ])
     func ranksTrainTheGlobalBatchAsOneProcess(optimizer: String) throws {
         let (alone, ranks, collectives) = try Self.train(Self.net(Self.mlp, optimizer), batch: 12, ranks: 2, steps: 6)
@@ -197,6 +198,17 @@ import Testing
         let layers = Self.mlp + "\n  dropout 0.5"
         let (alone, ranks, _) = try Self.train(Self.net(layers, "optimizer sgd { lr: 0.1 }"), batch: 8, ranks: 2, steps: 5)
         Self.expectSame(alone, ranks[1], within: 1e-4, "dropout")
+        #expect(ranks[0] == ranks[1])
+    }
+
+    /// K-FAC's diagonal blocks of a layer norm's scale and shift (per-sample statistics, so the
+    /// ranks compute what one process does), with adaptive damping scoring them.
+    @Test func kfacNormBlocksAreTheGlobalBatchs() throws {
+        let layers = "  dense 8, init: normal(0.5)\n  layernorm\n  relu"
+        let (alone, ranks, _) = try Self.train(Self.net(layers, "optimizer kfac { lr: 0.1, damping: adaptive(0.01, every: 2) }"),
+                                               batch: 12, ranks: 2, steps: 6)
+        #expect(alone.keys.contains { $0.hasSuffix(".scale") })
+        Self.expectSame(alone, ranks[0], within: 1e-4, "layer norm under K-FAC")
         #expect(ranks[0] == ranks[1])
     }
 

@@ -16,6 +16,28 @@ import Testing
         for phase in Phase.allCases { #expect(text.contains("\n\(phase.rawValue)\n")) }
     }
 
+    /// Under K-FAC the header names the parameters no curvature block covers (a PReLU's slope);
+    /// a norm's scale and shift have their diagonal block, and a plan that covers all says nothing.
+    @Test func kfacPlanNamesTheParametersLeftToThePlainRule() throws {
+        let text = """
+            net p {
+              input [6]
+              dense 5
+              norm1: layernorm
+              act: prelu
+              dense 3
+              loss cross_entropy
+            }
+            optimizer kfac { lr: 0.1 }
+            """
+        let plan = try PlanTests.lower(try PlanTests.model(text), batch: 4)
+        #expect(PlanPrinter.uncoveredByKFAC(plan) == ["act.slope"])
+        #expect(PlanPrinter.text(plan).contains("K-FAC: the plain rule for act.slope (no curvature block)\n"))
+        let covered = try PlanTests.lower(try PlanTests.example("mnist_mlp_kfac"), batch: 8)
+        #expect(PlanPrinter.uncoveredByKFAC(covered).isEmpty)
+        #expect(!PlanPrinter.text(covered).contains("K-FAC: the plain rule"))
+    }
+
     @Test func phaseFilterListsOnlyThatPhase() throws {
         let plan = try PlanTests.lower(try PlanTests.example("mnist_mlp"), batch: 8)
         let text = PlanPrinter.text(plan, phases: [.backward])

@@ -73,10 +73,10 @@ import Testing
         let page = ReportPage(runs: [log])
         let svg = try #require(page.svg(.damping))
         #expect(svg.contains(">10⁻²</text>") || svg.contains(">10⁻³</text>"), "a log axis")
-        #expect(page.html().contains("K-FAC damping"))
+        #expect(page.html().contains("Curvature damping"))
         let plain = try RunLog.parse("{\"type\":\"run\",\"model\":\"m\"}", source: "plain.jsonl")
         #expect(ReportPage(runs: [plain]).svg(.damping) == nil)
-        #expect(!ReportPage(runs: [plain]).html().contains("K-FAC damping"))
+        #expect(!ReportPage(runs: [plain]).html().contains("Curvature damping"))
     }
 
     @Test func nonFiniteStringsAndNullsAndUnknownsAreTolerated() throws {

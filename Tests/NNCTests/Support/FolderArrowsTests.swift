@@ -10,7 +10,7 @@ import Testing
     static let order = ["Support", "Diagnostics", "Syntax", "Semantics", "Plan", "Lowering", "Optimizers", "Data",
                         "Execution", "Checkpoints", "Analysis", "Training", "Report"]
     static let allowed: Set<String> = ["SGD2Options", "SGD2Lowering", "ScaleAmendLowering", "KFACOptions", "KFACLowering",
-                                       "ShampooOptions", "ShampooLowering"]
+                                       "ShampooOptions", "ShampooLowering", "AdaptiveDamping"]
 
     @Test func everyFolderUsesOnlyTheFoldersAboveIt() throws {
         let root = TestPaths.repoRoot.appendingPathComponent("Sources/NNC")

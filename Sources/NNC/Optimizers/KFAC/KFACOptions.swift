@@ -41,25 +41,9 @@ public struct KFACOptions: Hashable, Sendable {
     }
 
     /// `damping: adaptive(…)`: λ starts at `damping` and follows the Levenberg–Marquardt rule
-    /// every `every` steps; nil keeps it fixed.
+    /// every `every` steps (Martens & Grosse §6.5, as docs/ALGORITHMS.md "K-FAC" states it); nil
+    /// keeps it fixed.
     public var adaptive: AdaptiveDamping?
-
-    /// Martens & Grosse §6.5, as docs/ALGORITHMS.md "K-FAC" states it.
-    public struct AdaptiveDamping: Hashable, Sendable {
-        public static let defaultEvery = 5
-        public static let defaultMinimum = 1e-6
-        public static let defaultMaximum = 100.0
-        public var every = defaultEvery
-        public var minimum = defaultMinimum
-        public var maximum = defaultMaximum
-        /// ω = (19/20)^every: λ's factor per adaptation.
-        public var omega: Double { pow(19.0 / 20.0, Double(every)) }
-        public init(every: Int = defaultEvery, minimum: Double = defaultMinimum, maximum: Double = defaultMaximum) {
-            self.every = every
-            self.minimum = minimum
-            self.maximum = maximum
-        }
-    }
 
     /// How many times a factorisation that fails is retried, each with ten times the damping.
     public static let dampingRetries = 6

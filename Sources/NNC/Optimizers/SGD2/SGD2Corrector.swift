@@ -64,6 +64,9 @@ final class SGD2Corrector {
     private var prepared = false
     /// The largest condition bound (`conditionBound`) a block may have to be solved in Float.
     static let floatSolveLimit = 1e4
+    /// Slots of an adaptive plan's `damping` state: the adapted λ (0 until it moves) and the λ
+    /// the held factor was formed with.
+    static let adaptedDamping = 0, factorDamping = 1, dampingSlots = 2
 
     /// `batch` is the plan's batch (a convolution's columns are batch × positions), `taps`
     /// the kernel's kh·kw (1 for a dense layer), `threads` what the solve may use.
@@ -168,11 +171,46 @@ final class SGD2Corrector {
         return true
     }
 
+    /// Adaptive damping's curvature term (docs/ALGORITHMS.md "SGD2", "Adaptive damping"):
+    /// Σ_u u·(Â + λI)·uᵀ over the rows u of a step δ as the correction sees the gradient, with Â
+    /// the block-diagonal input second moment the held factor stands for (L Lᵀ − λ_f I, λ_f the
+    /// factor's λ). A dense row is [δb_r, δW_r]; a convolution's row (filter f, tap t) runs over
+    /// input channels with δb_f/taps as its bias entry, as the correction splits the bias. The
+    /// bias enters only when the correction covers it. Nil while no factor is held.
+    func quadratic(_ p: SGD2Correction, _ v: BufferView, weight: [Float], bias: [Float]?, lambda: Double) -> Double? {
+        guard valid else { return nil }
+        let factor = v.doubles(p.factor)
+        let shift = lambda - factorLambda(p, v)
+        var u = [Double](repeating: 0, count: p.chunk)
+        var total = 0.0
+        for r in 0..<p.rows {
+            let f = r / taps, t = r % taps
+            var offset = 0
+            for block in blocks {
+                let n = block.length
+                for k in 0..<n {
+                    let unit = order[block.start + k]
+                    u[k] = unit == inputs ? Double(bias?[f] ?? 0) / Double(taps)
+                                          : Double(weight[(f * inputs + unit) * taps + t])
+                }
+                // u L Lᵀ uᵀ = ‖Lᵀuᵀ‖², L lower triangular, row-major.
+                for j in 0..<n {
+                    var s = 0.0
+                    for i in j..<n { s += factor[offset + i * n + j] * u[i] }
+                    total += s * s + shift * u[j] * u[j]
+                }
+                offset += n * n
+            }
+        }
+        return total
+    }
+
     /// Draws the blocks and columns, forms each block of A + λI and factors it into `factor`;
     /// false when a block is not positive definite. In a data-parallel run each rank forms A
     /// from its slice of the batch (the same draws on every rank), and the blocks are averaged
     /// over the ranks before they are factored: A of the global batch.
     private func form(_ p: SGD2Correction, _ v: BufferView, _ random: inout Random, group: ProcessGroup?) -> Bool {
+        let lambda = nextLambda(p, v)
         if blocks.count > 1 {
             random.shuffle(&order)
             placeBias()
@@ -207,16 +245,33 @@ final class SGD2Corrector {
             }
             offset += block.length * block.length
         }
+        if let d = p.damping { v.withMutableSpan(d) { $0[Self.factorDamping] = Float(lambda) } }
         return true
+    }
+
+    /// The λ the next re-form adds: the configured one, or under adaptive damping the one the
+    /// state holds (rounded to the state's Float from the start, so that the factor's λ is
+    /// stored exactly).
+    func nextLambda(_ p: SGD2Correction, _ v: BufferView) -> Double {
+        guard let d = p.damping else { return lambda }
+        let adapted = v.withSpan(d) { $0[Self.adaptedDamping] }
+        return adapted > 0 ? Double(adapted) : Double(Float(lambda))
+    }
+
+    /// The λ the held factor L Lᵀ = Â + λI was formed with.
+    func factorLambda(_ p: SGD2Correction, _ v: BufferView) -> Double {
+        guard let d = p.damping else { return lambda }
+        return Double(v.withSpan(d) { $0[Self.factorDamping] })
     }
 
     /// Chooses each block's precision and rounds the Float blocks' factors, from the factor
     /// alone, so that a restored factor is solved exactly as the uninterrupted run would.
     private func prepareSolve(_ p: SGD2Correction, _ v: BufferView) {
+        let held = factorLambda(p, v)
         var offset = 0
         for (b, block) in blocks.enumerated() {
             let n = block.length
-            floatBlock[b] = v.conditionBound(factor: p.factor, offset: offset, n: n, lambda: lambda) <= Self.floatSolveLimit
+            floatBlock[b] = v.conditionBound(factor: p.factor, offset: offset, n: n, lambda: held) <= Self.floatSolveLimit
             if floatBlock[b] { v.roundFactor(p.factor, offset: offset, n: n, into: &floatFactor) }
             offset += n * n
         }

@@ -28,10 +28,14 @@ enum SGD2Lowering {
         if options.largeLayers == .plain && n > options.chunk(convolution: isConv) { return }
         let chunk = min(options.chunk(convolution: isConv), n)
         let factor = g.tensor("sgd2.factor.\(l.name)", .optimizerState, [n, chunk], .float64)
+        let damping = options.adaptive.map { _ in
+            g.tensor("sgd2.damping.\(l.name)", .optimizerState, [SGD2Corrector.dampingSlots])
+        }
         g.emit("\(l.name).sgd2_precondition", layer: l.name, .update, .sgd2Precondition(SGD2Correction(
             layer: l.name, isConvolution: isConv, rows: rows, inputs: inputs, columns: columns,
             sampledColumns: sampled, randomColumns: random, chunk: chunk, every: options.every(convolution: isConv),
-            correctsBias: correctsBias, lambda: options.lambda, noise: options.noise,
+            correctsBias: correctsBias, lambda: options.lambda, adaptive: options.adaptive, damping: damping,
+            noise: options.noise,
             x: l.x, weightGrad: weightGrad, biasGrad: l.biasGrad, factor: factor)))
     }
 }

@@ -22,6 +22,10 @@ public struct SGD2Options: Hashable, Sendable {
 
     /// Levenberg–Marquardt damping λ.
     public var lambda: Double = 1.0
+    /// `damping: adaptive(…)`: λ starts at `lambda` and follows the Levenberg–Marquardt rule on
+    /// the layer-wise model SGD2 minimises (docs/ALGORITHMS.md "SGD2", "Adaptive damping");
+    /// nil keeps it fixed.
+    public var adaptive: AdaptiveDamping?
     /// Largest block of the input covariance solved at once (stochastic chunking); nil takes
     /// the layer kind's default, as do `samples` and `every`.
     public var chunk: Int?
