@@ -119,6 +119,7 @@ import Testing
         let errors = Failures()
         let done = DispatchGroup()
         for r in 0..<ranks {
+            done.enter()
             Thread {
                 do {
                     for (step, b) in steps.enumerated() {
@@ -131,7 +132,6 @@ import Testing
                 }
                 done.leave()
             }.start()
-            done.enter()
         }
         done.wait()
         if let first = errors.first { throw first }
