@@ -2,5 +2,6 @@ import Foundation
 
 /// The commands, in the order `nnc --help` lists them.
 let driver = Driver(commands: [CheckCommand.self, PlanCommand.self, TrainCommand.self, TimeCommand.self,
-                               EvalCommand.self, FetchCommand.self, ReportCommand.self])
+                               EvalCommand.self, FetchCommand.self, ReportCommand.self,
+                               FmtCommand.self])
 exit(driver.run(Array(CommandLine.arguments.dropFirst())).rawValue)
