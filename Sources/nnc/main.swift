@@ -3,5 +3,5 @@ import Foundation
 /// The commands, in the order `nnc --help` lists them.
 let driver = Driver(commands: [CheckCommand.self, PlanCommand.self, TrainCommand.self, TimeCommand.self,
                                EvalCommand.self, FetchCommand.self, ReportCommand.self,
-                               FmtCommand.self])
+                               FmtCommand.self, LspCommand.self])
 exit(driver.run(Array(CommandLine.arguments.dropFirst())).rawValue)
