@@ -124,7 +124,7 @@ public struct LanguageServer {
             guard let definition = document.definition(at: offset) else { return NSNull() }
             return ["uri": document.uri, "range": Self.range(definition.identifier.range, document.file)]
         case "textDocument/formatting":
-            guard let text = Formatter.format(document.file).text else { return NSNull() }
+            guard !document.isTooLarge, let text = Formatter.format(document.file).text else { return NSNull() }
             if Array(text.utf8) == document.file.bytes { return [Any]() }
             let whole = ["start": ["line": 0, "character": 0], "end": Self.json(document.file.endPosition)]
             return [["range": whole, "newText": text]]

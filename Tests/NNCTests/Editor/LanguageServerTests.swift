@@ -194,6 +194,15 @@ import Testing
         #expect(end?["line"] as? Int == 3 && end?["character"] as? Int == 0)
     }
 
+    /// A file past 1 MiB is refused with one diagnostic, as `nnc check` refuses it, not checked.
+    @Test func aFileTooLargeIsNotChecked() throws {
+        let huge = String(repeating: "relu\n", count: (1 << 20) / 5 + 1)
+        let (_, opened) = Self.server(huge)
+        let diagnostics = try #require((opened.first?["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.count == 1)
+        #expect((diagnostics.first?["message"] as? String)?.hasPrefix("the file is larger than 1 MiB") == true)
+    }
+
     @Test func positionsCountUTF16() {
         let file = SourceFile(path: "u.net", text: "# σ² 😀\nlet a = 1\n")
         // "# σ² 😀": σ and ² are one UTF-16 unit and two bytes each, 😀 two units and four bytes.
