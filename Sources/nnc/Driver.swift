@@ -65,9 +65,9 @@ struct Driver {
 
     /// Every status nnc exits with (`ExitCode`); each command's help lists the ones it uses.
     static let exitStatus = """
-        exit status: 0 success, 64 usage error, 65 errors in the input (a .net file, data, a
-        checkpoint, a log), 66 an input missing, 70 training or a step failed, 74 an output could
-        not be written
+        exit status: 0 success, 1 a file not formatted (fmt --check), 64 usage error, 65 errors in
+        the input (a .net file, data, a checkpoint, a log), 66 an input missing, 70 training or a
+        step failed, 74 an output could not be written
 
         """
 

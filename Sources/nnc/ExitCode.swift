@@ -3,6 +3,9 @@ import NNC
 /// Exit statuses, after sysexits(3), so scripts can tell the kinds of failure apart.
 enum ExitCode: Int32 {
     case success = 0
+    /// `nnc fmt --check` found a file not in the canonical layout (as `gofmt -l` and
+    /// `rustfmt --check` do, so CI reads it like theirs).
+    case notFormatted = 1
     /// A mistake in the command line itself.
     case usage = 64
     /// The input (a `.net` file, a data file, a checkpoint, a log) has errors.

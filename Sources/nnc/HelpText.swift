@@ -57,6 +57,7 @@ extension CommandSpec {
                 line += (hasWords ? " " : "") + word
             }
         }
-        return lines + [line]
+        // A command without arguments or options (`nnc lsp`) ends its usage at its name.
+        return lines + [line == lead ? String(lead.dropLast()) : line]
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// each command's one declaration of its options). Re-record with `NNC_RECORD=1`: a recording
 /// run rewrites the files and fails, so a change is deliberate.
 @Suite struct HelpTextTests {
-    static let commands = ["check", "plan", "train", "time", "eval", "fetch", "report"]
+    static let commands = ["check", "plan", "train", "time", "eval", "fetch", "report", "fmt", "lsp"]
     static let folder = TestPaths.fixtures.appendingPathComponent("help")
 
     @Test(arguments: commands)
@@ -34,11 +34,20 @@ import Testing
         }
     }
 
+    /// The README's table of commands has a row for every command `nnc --help` lists.
+    @Test func readmeNamesEveryCommand() throws {
+        let readme = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        for command in Self.commands {
+            #expect(readme.contains("| `nnc \(command)"), "README has no row for nnc \(command)")
+        }
+    }
+
     /// The README's table of commands shows every option each command's help lists (but
     /// `--color`, which the sentence under the table names once for all).
     @Test func readmeShowsEveryOption() throws {
         let readme = try String(contentsOf: TestPaths.repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        for command in Self.commands {
+        // `nnc lsp` takes no options; its row is checked by `readmeNamesEveryCommand`.
+        for command in Self.commands where command != "lsp" {
             let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `nnc \(command) ") }.joined(separator: "\n")
             #expect(!rows.isEmpty, "README has no row for nnc \(command)")
             let help = try CLI.run([command, "--help"]).stdout
