@@ -116,7 +116,8 @@ public struct CollectiveTraffic {
             switch k.op {
             case .sgd2Precondition(let p): return (p.layer, plan.buffer(p.factor).bytes, max(p.every, 1))
             case .kfacPrecondition(let p):
-                return (p.layer, plan.buffer(p.a).bytes + (p.sampledFisher ? 0 : plan.buffer(p.g).bytes), max(p.factorEvery, 1))
+                return (p.layer, plan.buffer(p.a).bytes + plan.buffer(p.g).bytes, max(p.factorEvery, 1))
+            case .kfacDiagonal(let p): return (p.layer, plan.buffer(p.fisher).bytes, max(p.factorEvery, 1))
             default: return nil
             }
         }
