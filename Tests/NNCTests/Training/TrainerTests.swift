@@ -198,6 +198,40 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("nnc-trainer-\(UUID().uuidString)-\(name)")
     }
 
+    /// Trains `model` straight through, then again stopped once `stop` says so (given the step
+    /// losses so far and the steps of an epoch) and resumed from its checkpoint: the resumed run must take the same steps
+    /// and end with the same persistent tensors. `observe` sees the stopped run's events,
+    /// `inspect` the stopped trainer and its checkpoint before the resume.
+    static func expectResumeEqualsUninterrupted(_ model: Model, observe: @escaping (TrainingEvent) -> Void = { _ in },
+                                                stop: @escaping (_ losses: [Float], _ stepsPerEpoch: Int) -> Bool,
+                                                inspect: (Trainer, SafetensorsFile) throws -> Void = { _, _ in }) throws {
+        let whole = try trainer(model)
+        var wholeLosses: [Float] = []
+        try whole.run(events: { if case .step(let s) = $0 { wholeLosses.append(s.loss) } })
+
+        let file = temporaryFile("resume.safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let first = try trainer(model, checkpoint: file)
+        let stepsPerEpoch = first.data.trainIndices.count / model.training.batch
+        var losses: [Float] = []
+        let stopped = try first.run(events: { event in
+            if case .step(let s) = event { losses.append(s.loss) }
+            observe(event)
+        }, shouldStop: { stop(losses, stepsPerEpoch) })
+        #expect(stopped.status == .stopped)
+        let checkpoint = try Checkpoint.read(file)
+        try inspect(first, checkpoint)
+
+        let second = try trainer(model, checkpoint: file)
+        try second.resume(from: checkpoint)
+        var resumed = losses
+        try second.run(events: { if case .step(let s) = $0 { resumed.append(s.loss) } })
+        #expect(resumed == wholeLosses)
+        for t in whole.session.persistentTensors {
+            #expect(whole.session.read(t.name) == second.session.read(t.name), "\(t.name) differs after resume")
+        }
+    }
+
     @Test func spiralsLossFalls() throws {
         let trainer = try Self.trainer(try Self.spirals(epochs: 25))
         var epochs: [EpochRecord] = []
