@@ -29,6 +29,9 @@ public struct Batcher {
 
     private let subset: [Int32]
     private var order: [Int32]
+    /// The preprocessor's map with one entry per value of a sample.
+    private let valueMultiplier: [Float]
+    private let valueOffset: [Float]
 
     /// A batcher over the samples at `indices` (all when nil), for example one part of `Dataset.split`.
     public init(dataset: Dataset, indices: [Int]? = nil, batchSize: Int, preprocessor: Preprocessor,
@@ -43,6 +46,8 @@ public struct Batcher {
         precondition(preprocessor.fits(dataset), "preprocessor was fitted to samples of another shape; check fits(_:) first")
         subset = (indices ?? Array(0..<dataset.count)).map { Int32($0) }
         order = subset
+        valueMultiplier = preprocessor.multiplier.flatMap { repeatElement($0, count: preprocessor.groupSize) }
+        valueOffset = preprocessor.offset.flatMap { repeatElement($0, count: preprocessor.groupSize) }
         start(epoch: 0)
     }
 
@@ -97,39 +102,32 @@ public struct Batcher {
         let first = batchIndex * batchSize + shard.index * rowsPerShard
         let rows = max(0, min(rowsPerShard, order.count - first))
         let size = sampleSize
-        let groupSize = preprocessor.groupSize
-        let groups = preprocessor.mean.count
-        let multiplier = preprocessor.multiplier
-        let offset = preprocessor.offset
-        // Spans, one row and group at a time, with the bound checked once per group: the compiler
-        // drops the per-value checks and vectorises (twice as fast as indexing the arrays).
+        // Spans with the bounds checked once per row: the compiler drops the per-value checks and
+        // vectorises. The map is expanded to one (multiplier, offset) per value, so a per-pixel
+        // mean costs what a per-channel one does (one group at a time was 8× slower on MNIST's
+        // 784 one-value groups).
+        let (values, shifts) = (valueMultiplier, valueOffset)
+        let (multiplier, offset) = (values.span, shifts.span)
+        precondition(multiplier.count == size && offset.count == size)
         switch dataset.storage {
         case .bytes(let pixels):
             let input = pixels.span
             for row in 0..<rows {
                 let sample = Int(order[first + row])
-                for g in 0..<groups {
-                    let lo = g * groupSize
-                    let source = input.extracting((sample * size + lo)..<(sample * size + lo + groupSize))
-                    let target = row * size + lo
-                    let (a, b) = (multiplier[g], offset[g])
-                    precondition(target + source.count <= output.count)
-                    for i in 0..<source.count { output[target + i] = Float(source[i]) * a + b }
-                }
+                let source = input.extracting((sample * size)..<(sample * size + size))
+                let target = row * size
+                precondition(target + size <= output.count)
+                for i in 0..<size { output[target + i] = Float(source[i]) * multiplier[i] + offset[i] }
                 labelOutput[row] = dataset.labels[sample]
             }
         case .floats(let values):
             let input = values.span
             for row in 0..<rows {
                 let sample = Int(order[first + row])
-                for g in 0..<groups {
-                    let lo = g * groupSize
-                    let source = input.extracting((sample * size + lo)..<(sample * size + lo + groupSize))
-                    let target = row * size + lo
-                    let (a, b) = (multiplier[g], offset[g])
-                    precondition(target + source.count <= output.count)
-                    for i in 0..<source.count { output[target + i] = source[i] * a + b }
-                }
+                let source = input.extracting((sample * size)..<(sample * size + size))
+                let target = row * size
+                precondition(target + size <= output.count)
+                for i in 0..<size { output[target + i] = source[i] * multiplier[i] + offset[i] }
                 labelOutput[row] = dataset.labels[sample]
             }
         }

@@ -42,6 +42,12 @@ import Testing
         var tableBatcher = Batcher(dataset: table, batchSize: 2, preprocessor: q, shuffle: false)
         _ = tableBatcher.next(features: &features, labels: &labels)
         #expect(features == [2, 0.75, 6, 1.75])
+        // One mean per pixel of an image (`center: mean_image`).
+        let perPixel = Preprocessor(scale: 1, mean: [1, 2], std: [1, 4], groupSize: 1)
+        var pixelBatcher = Batcher(dataset: dataset, batchSize: 2, preprocessor: perPixel, shuffle: false)
+        _ = pixelBatcher.next(features: &features, labels: &labels)
+        // Samples (0, 0) and (1, 2): (x − 1)/1 and (y − 2)/4.
+        #expect(features == [-1, -0.5, 0, 0])
     }
 
     @Test func shuffleIsAPermutationFixedBySeedAndEpoch() {
