@@ -20,6 +20,9 @@ let benchmarkShapes: [GEMMShape] =
         GEMMShape(name: "dW3 dY3ᵀ·H2", m: 10, k: 500, n: 128, transA: true, transB: false),
         GEMMShape(name: "dH1 dY2·W2", m: 500, k: 128, n: 128, transA: false, transB: false),
         GEMMShape(name: "dH2 dY3·W3", m: 500, k: 10, n: 128, transA: false, transB: false),
+        // K-FAC's per-step products on the first layer: G⁻¹·∇ then ·A⁻¹ (bias column included).
+        GEMMShape(name: "kfac G⁻¹·∇1", m: 128, k: 128, n: 785, transA: false, transB: false),
+        GEMMShape(name: "kfac ∇1·A⁻¹", m: 128, k: 785, n: 785, transA: false, transB: false),
     ]
 
 /// Operands for one shape, filled with uniform [-1, 1) values.

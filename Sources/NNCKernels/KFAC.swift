@@ -10,8 +10,8 @@ public func kfacDenseInputFactor(x: UnsafePointer<Float>, batch: Int, features f
                                  a: UnsafeMutablePointer<Float>, keep: Float, add: Float,
                                  threads: Int, workspace: GEMMWorkspace?) {
     let n = f + (bias ? 1 : 0), scale = add / Float(max(batch, 1))
-    gemm(transA: true, transB: false, m: f, n: f, k: batch, alpha: scale, a: x, lda: max(f, 1), b: x, ldb: max(f, 1),
-         beta: keep, c: a, ldc: n, threads: threads, workspace: workspace)
+    symmetricProduct(transposed: true, n: f, k: batch, alpha: scale, a: x, lda: max(f, 1), beta: keep, c: a, ldc: n,
+                     threads: threads, workspace: workspace)
     guard bias else { return }
     // The bias row and column: the mean of each input unit, and 1 in the corner.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: max(f, 1)) { sums in
@@ -44,8 +44,8 @@ public func kfacConvInputFactor(x: UnsafePointer<Float>, shape s: Conv2dShape, b
             for j in 0..<count {
                 im2col(x: x + (first + j) * s.inPlane, col: columns + j * p, shape: s, ldcol: width)
             }
-            gemm(transA: false, transB: true, m: k, n: k, k: width, alpha: scale, a: columns, lda: width,
-                 b: columns, ldb: width, beta: first == 0 ? keep : 1, c: a, ldc: n, threads: threads, workspace: workspace)
+            symmetricProduct(transposed: false, n: k, k: width, alpha: scale, a: columns, lda: width,
+                             beta: first == 0 ? keep : 1, c: a, ldc: n, threads: threads, workspace: workspace)
             if bias {
                 for r in 0..<k {
                     let row = columns + r * width
@@ -78,15 +78,15 @@ public func kfacOutputFactor(r: UnsafePointer<Float>, batch: Int, units u: Int, 
                              threads: Int, workspace: GEMMWorkspace?) {
     let scale = add * Float(batch) / Float(max(p, 1))
     if p == 1 {
-        gemm(transA: true, transB: false, m: u, n: u, k: batch, alpha: scale, a: r, lda: max(u, 1), b: r, ldb: max(u, 1),
-             beta: keep, c: g, ldc: max(u, 1), threads: threads, workspace: workspace)
+        symmetricProduct(transposed: true, n: u, k: batch, alpha: scale, a: r, lda: max(u, 1), beta: keep, c: g,
+                         ldc: max(u, 1), threads: threads, workspace: workspace)
         return
     }
     if batch == 0 { scaleFactor(g, count: u * u, keep: keep) }
     for b in 0..<batch {
         let rb = r + b * u * p
-        gemm(transA: false, transB: true, m: u, n: u, k: p, alpha: scale, a: rb, lda: p, b: rb, ldb: p,
-             beta: b == 0 ? keep : 1, c: g, ldc: max(u, 1), threads: threads, workspace: workspace)
+        symmetricProduct(transposed: false, n: u, k: p, alpha: scale, a: rb, lda: p, beta: b == 0 ? keep : 1, c: g,
+                         ldc: max(u, 1), threads: threads, workspace: workspace)
     }
 }
 
@@ -113,55 +113,52 @@ public func trace(_ a: UnsafePointer<Float>, n: Int) -> Double {
     return t
 }
 
-/// `(F + δI)⁻¹` of a symmetric n × n Float factor, computed in Double (Cholesky, the triangular
-/// inverse, then L⁻ᵀL⁻¹) and rounded to Float, both triangles written. Only F's lower triangle is
-/// read. `work` holds `2·n²` Doubles. False, `inverse` untouched, when F has a non-finite entry
-/// or F + δI is not positive definite.
+/// `(F + δI)⁻¹` of a symmetric n × n Float factor, computed in Double (Cholesky, then the
+/// identity's columns solved 16 at a time by the blocked substitutions SGD2's solve uses, the
+/// forward one starting at each column's first nonzero: ~n³ FLOP in SIMD panels, split over
+/// `threads` with the same bits on any count) and rounded to Float, the lower triangle mirrored
+/// so that the result is exactly symmetric. Only F's lower triangle is read. `work` holds `2·n²`
+/// Doubles. False, `inverse` untouched, when F has a non-finite entry or F + δI is not positive
+/// definite; false also, `inverse` then partly written, when an entry of it overflows Float.
 // factor (n, n) -> inverse (n, n)
 public func dampedInverse(_ factor: UnsafePointer<Float>, n: Int, damping: Double,
-                          work: UnsafeMutablePointer<Double>, inverse: UnsafeMutablePointer<Float>) -> Bool {
-    let l = work, s = work + n * n
+                          work: UnsafeMutablePointer<Double>, inverse: UnsafeMutablePointer<Float>,
+                          threads: Int = 1) -> Bool {
+    let l = work, columns = work + n * n
     guard loadLowerTriangle(factor, n: n, into: l, mirror: false) else { return false }
     for i in 0..<n { l[i * n + i] += damping }
     guard choleskyFactor(l, n: n, lda: n) == .success else { return false }
-    invertLowerInPlace(l, n: n, row: s)
-    // S = Xᵀ X with X = L⁻¹ lower triangular: row k of X adds x_k[i]·x_k[0...i] to row i of S.
-    for i in 0..<n { (s + i * n).update(repeating: 0, count: i + 1) }
-    for k in 0..<n {
-        let xk = l + k * n
-        for i in 0...k {
-            let c = xk[i], si = s + i * n
-            if c == 0 { continue }
-            for j in 0...i { si[j] += c * xk[j] }
+    let w = solvePanelWidth
+    // A column costs ~4n²/3 FLOP: split only when each part gets at least ~50 kFLOP.
+    parallelChunks(n, threads: threads, grain: max(w, 40_000 / max(n * n, 1)), align: w) { range in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n * w + n) { buf in
+            let p = buf.baseAddress!, inv = p + n * w
+            for i in 0..<n { inv[i] = 1 / l[i * n + i] }
+            var c0 = range.lowerBound
+            while c0 < range.upperBound {
+                let count = min(w, range.upperBound - c0)
+                p.update(repeating: 0, count: n * w)
+                for lane in 0..<count { p[(c0 + lane) * w + lane] = 1 }
+                forwardSubstitutePanel(UnsafePointer(l), n: n, ldl: n, inverseDiagonal: inv, p, lanes: SIMD16<Double>.self,
+                                       from: c0)
+                backSubstitutePanel(UnsafePointer(l), n: n, ldl: n, inverseDiagonal: inv, p, lanes: SIMD16<Double>.self)
+                for lane in 0..<count {
+                    let column = columns + (c0 + lane) * n
+                    for i in 0..<n { column[i] = p[i * w + lane] }
+                }
+                c0 += count
+            }
         }
     }
     for i in 0..<n {
         for j in 0...i {
-            let v = Float(s[i * n + j])
+            let v = Float(columns[i * n + j])
             guard v.isFinite else { return false }
             inverse[i * n + j] = v
-            inverse[j * n + i] = v
         }
     }
+    mirrorLowerTriangle(inverse, n: n, ldc: n)
     return true
-}
-
-/// Replaces the lower-triangular L (lower triangle of `l`) by L⁻¹, row by row:
-/// x_i = (e_i − Σ_{k<i} L[i,k]·x_k)/L[i,i], each x_k nonzero up to column k. `row` holds n Doubles.
-private func invertLowerInPlace(_ l: UnsafeMutablePointer<Double>, n: Int, row t: UnsafeMutablePointer<Double>) {
-    for i in 0..<n {
-        let li = l + i * n, d = li[i]
-        t.update(from: li, count: i)
-        li.update(repeating: 0, count: i)
-        li[i] = 1
-        for k in 0..<i {
-            let c = t[k], xk = l + k * n
-            if c == 0 { continue }
-            for j in 0...k { li[j] -= c * xk[j] }
-        }
-        let r = 1 / d
-        for j in 0...i { li[j] *= r }
-    }
 }
 
 /// K-FAC's step direction for one layer, in place: `[∇W ∇b] ← G⁻¹·[∇W ∇b]·A⁻¹` where ∇W is
@@ -219,4 +216,78 @@ public func kroneckerQuadratic(_ delta: [Float], rows m: Int, cols n: Int, a: [F
             return sum
         }
     }
+}
+
+/// A norm layer's diagonal Fisher block (K-FAC's scale and shift): `F ← keep·F + (1 − keep)·F_B`
+/// with F_B = (1/B)·Σ_i (B·g_i)², g_i sample i's share of the batch gradient (Σ_s dy·x̂ for the
+/// scale, Σ_s dy for the shift; dy is the gradient of the batch's mean loss, so B·g_i is that of
+/// sample i's own loss), in Double. x̂ = (x − mean)·invStd with the statistics per channel
+/// (`perChannel`, batch norm) or per sample (layer norm). F holds the scale's C entries then the
+/// shift's, those present. With `keep == 0` F is not read.
+// dy, x (B, C, S), mean/invStd (C or B) -> fisher (C·(scale + shift))
+public func kfacDiagonalFactor(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                               invStd: UnsafePointer<Float>, batch b: Int, channels c: Int, positions: Int,
+                               perChannel: Bool, scale: Bool, shift: Bool, fisher: UnsafeMutablePointer<Float>,
+                               keep: Double) {
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: max(2 * c, 1)) { buf in
+        let sums = buf.baseAddress!
+        sums.update(repeating: 0, count: 2 * c)
+        for i in 0..<b {
+            for ch in 0..<c {
+                let statistic = perChannel ? ch : i
+                let mu = Double(mean[statistic]), inv = Double(invStd[statistic])
+                var gs = 0.0, gb = 0.0
+                let base = (i * c + ch) * positions
+                for s in 0..<positions {
+                    gs += Double(dy[base + s]) * (Double(x[base + s]) - mu) * inv
+                    gb += Double(dy[base + s])
+                }
+                sums[ch] += Double(b) * gs * gs
+                sums[c + ch] += Double(b) * gb * gb
+            }
+        }
+        // The scale's entries first, then the shift's, of those present.
+        let shiftOffset = scale ? c : 0
+        for ch in 0..<c {
+            if scale { fisher[ch] = Float(keep * (keep == 0 ? 0 : Double(fisher[ch])) + (1 - keep) * sums[ch]) }
+            if shift {
+                let k = shiftOffset + ch
+                fisher[k] = Float(keep * (keep == 0 ? 0 : Double(fisher[k])) + (1 - keep) * sums[c + ch])
+            }
+        }
+    }
+}
+
+/// `inverse ← 1/(F + λ)` entry by entry, in Double. False, `inverse` untouched, when F has a
+/// non-finite entry (F ≥ 0 and λ > 0 otherwise, so the inverse always exists).
+// fisher (count) -> inverse (count)
+public func kfacDiagonalInverse(_ fisher: UnsafePointer<Float>, count: Int, damping: Double,
+                                inverse: UnsafeMutablePointer<Float>) -> Bool {
+    for i in 0..<count where !fisher[i].isFinite { return false }
+    for i in 0..<count { inverse[i] = Float(1 / (Double(fisher[i]) + damping)) }
+    return true
+}
+
+/// The scale's and shift's gradients multiplied by their entries of 1/(F + λ), in place. Returns
+/// ⟨V, ∇⟩ (in Double) for KL clipping, or nil, the gradients left as they were, when V has a
+/// non-finite entry.
+// scaleGrad, shiftGrad (C each, those present), inverse (C per present) -> the gradients
+public func kfacDiagonalPrecondition(scaleGrad: UnsafeMutablePointer<Float>?, shiftGrad: UnsafeMutablePointer<Float>?,
+                                     channels c: Int, inverse: UnsafePointer<Float>) -> Double? {
+    // The scale's entries of the inverse first, then the shift's, of those present.
+    let shiftOffset = scaleGrad == nil ? 0 : c
+    var dot = 0.0
+    func accumulate(_ g: UnsafeMutablePointer<Float>?, _ offset: Int) -> Bool {
+        guard let g else { return true }
+        for ch in 0..<c {
+            let v = g[ch] * inverse[offset + ch]
+            guard v.isFinite else { return false }
+            dot += Double(v) * Double(g[ch])
+        }
+        return true
+    }
+    guard accumulate(scaleGrad, 0) && accumulate(shiftGrad, shiftOffset) else { return nil }
+    if let g = scaleGrad { for ch in 0..<c { g[ch] *= inverse[ch] } }
+    if let g = shiftGrad { for ch in 0..<c { g[ch] *= inverse[shiftOffset + ch] } }
+    return dot
 }

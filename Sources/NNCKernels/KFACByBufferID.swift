@@ -34,12 +34,12 @@ extension BufferView {
     /// `(factor + δI)⁻¹` into `inverse`, by Cholesky or (`eigen`) by eigendecomposition; `work` is
     /// a float64 buffer of 2·n² elements.
     public func dampedInverse<K: BufferKey>(_ factor: K, n: Int, damping: Double, eigen: Bool = false, work: K,
-                                            inverse: K) -> Bool {
+                                            inverse: K, threads: Int = 1) -> Bool {
         let fp = input(factor, n * n), ip = out(inverse, n * n)
         assert(2 * n * n <= counts[work.rawValue], "dampedInverse: work buffer too small")
         return double(work) {
             eigen ? NNCKernels.dampedInverseEigen(fp, n: n, damping: damping, work: $0, inverse: ip)
-                : NNCKernels.dampedInverse(fp, n: n, damping: damping, work: $0, inverse: ip)
+                : NNCKernels.dampedInverse(fp, n: n, damping: damping, work: $0, inverse: ip, threads: threads)
         }
     }
 
@@ -67,5 +67,32 @@ extension BufferView {
             }
         }
         return values
+    }
+}
+
+extension BufferView {
+    // dy, x (B, C, S), mean/invStd (C or B) -> fisher (C·(scale + shift))
+    public func kfacDiagonalFactor<K: BufferKey>(dy: K, x: K, mean: K, invStd: K, batch: Int, channels: Int,
+                                                 positions: Int, perChannel: Bool, scale: Bool, shift: Bool,
+                                                 fisher: K, keep: Double) {
+        let values = batch * channels * positions, statistics = perChannel ? channels : batch
+        let count = channels * ((scale ? 1 : 0) + (shift ? 1 : 0))
+        NNCKernels.kfacDiagonalFactor(dy: input(dy, values), x: input(x, values), mean: input(mean, statistics),
+                                      invStd: input(invStd, statistics), batch: batch, channels: channels,
+                                      positions: positions, perChannel: perChannel, scale: scale, shift: shift,
+                                      fisher: out(fisher, count), keep: keep)
+    }
+
+    // fisher (count) -> inverse (count)
+    public func kfacDiagonalInverse<K: BufferKey>(_ fisher: K, count: Int, damping: Double, inverse: K) -> Bool {
+        NNCKernels.kfacDiagonalInverse(input(fisher, count), count: count, damping: damping, inverse: out(inverse, count))
+    }
+
+    // scaleGrad, shiftGrad (C each), inverse (C per present) -> the gradients
+    public func kfacDiagonalPrecondition<K: BufferKey>(scaleGrad: K?, shiftGrad: K?, channels: Int, inverse: K) -> Double? {
+        let present = (scaleGrad == nil ? 0 : 1) + (shiftGrad == nil ? 0 : 1)
+        return NNCKernels.kfacDiagonalPrecondition(scaleGrad: optional(scaleGrad, channels),
+                                                   shiftGrad: optional(shiftGrad, channels), channels: channels,
+                                                   inverse: input(inverse, present * channels))
     }
 }

@@ -42,10 +42,10 @@ public func shampooStatisticCounts(_ blocks: [ShampooBlock]) -> (left: Int, righ
 public func shampooStatistics(block g: UnsafePointer<Float>, rows r: Int, cols c: Int, ld: Int, decay: Float,
                               left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>,
                               threads: Int, workspace: GEMMWorkspace?) {
-    gemm(transA: false, transB: true, m: r, n: r, k: c, a: g, lda: ld, b: g, ldb: ld, beta: decay, c: left, ldc: r,
-         threads: threads, workspace: workspace)
-    gemm(transA: true, transB: false, m: c, n: c, k: r, a: g, lda: ld, b: g, ldb: ld, beta: decay, c: right, ldc: c,
-         threads: threads, workspace: workspace)
+    symmetricProduct(transposed: false, n: r, k: c, alpha: 1, a: g, lda: ld, beta: decay, c: left, ldc: r,
+                     threads: threads, workspace: workspace)
+    symmetricProduct(transposed: true, n: c, k: r, alpha: 1, a: g, lda: ld, beta: decay, c: right, ldc: c,
+                     threads: threads, workspace: workspace)
 }
 
 /// Eigenvalues and eigenvectors of a symmetric n × n Double matrix by the cyclic Jacobi method

@@ -34,7 +34,7 @@ import NNCKernels
                                                                      a: $0, keep: 0, add: 1, threads: 1, workspace: nil) } }
                 expectNear(a, blend([Float](repeating: 0, count: n * n), n: n, keep: 0, add: 1, fresh), Self.factorTolerance,
                            "fresh A, batch \(batch), bias \(bias)")
-                let old = g.floats(n * n)
+                let old = symmetricFromLower(g.floats(n * n), n: n)
                 a = old
                 x.withPtr { xp in a.withMutPtr { kfacDenseInputFactor(x: xp, batch: batch, features: features, bias: bias,
                                                                      a: $0, keep: 0.9, add: 0.1, threads: 2, workspace: nil) } }
@@ -69,7 +69,7 @@ import NNCKernels
                     }
                     return t / Double(s.batch)
                 }
-                let old = g.floats(n * n)
+                let old = symmetricFromLower(g.floats(n * n), n: n)
                 var a = old
                 var columns = [Float](repeating: .nan, count: kfacColumnCount(s))
                 x.withPtr { xp in a.withMutPtr { ap in columns.withMutPtr {
@@ -96,7 +96,7 @@ import NNCKernels
                 }
                 return t * Double(batch) / Double(positions)
             }
-            let old = g.floats(units * units)
+            let old = symmetricFromLower(g.floats(units * units), n: units)
             var out = old
             r.withPtr { rp in out.withMutPtr { kfacOutputFactor(r: rp, batch: batch, units: units, positions: positions,
                                                                 g: $0, keep: 0.5, add: 0.5, threads: 1, workspace: nil) } }
@@ -115,7 +115,7 @@ import NNCKernels
             eigen ? NNCKernels.dampedInverseEigen(f, n: n, damping: delta, work: work, inverse: inverse)
                 : NNCKernels.dampedInverse(f, n: n, damping: delta, work: work, inverse: inverse)
         }
-        for n in [1, 4, 19, 70] {
+        for n in [1, 4, 19, 70, 203] {
             var g = SplitMix(UInt64(n))
             let samples = n + 5
             let x = (0..<(n * samples)).map { _ in Double(g.float()) }
@@ -139,6 +139,14 @@ import NNCKernels
                 // Float rounding of an inverse with condition number up to ~1/δ.
                 #expect(worst < 2e-6 / delta, "n \(n), δ \(delta): worst |(F + δI)·F⁻¹ − I| \(worst)")
                 #expect(inverse == (0..<(n * n)).map { inverse[$0 % n * n + $0 / n] }, "symmetric")
+                if !eigen {
+                    // The columns split over threads: the same bits.
+                    var split = [Float](repeating: .nan, count: n * n)
+                    _ = f.withPtr { fp in split.withMutPtr { ip in work.withUnsafeMutableBufferPointer {
+                        NNCKernels.dampedInverse(fp, n: n, damping: delta, work: $0.baseAddress!, inverse: ip, threads: 2)
+                    } } }
+                    #expect(bitIdentical(split, inverse), "n \(n): 2 threads differ")
+                }
             }
         }
         var work = [Double](repeating: 0, count: 8)
@@ -199,5 +207,72 @@ import NNCKernels
         } } } }
         #expect(result == nil)
         #expect(wg == [1, 2])
+    }
+
+    /// A norm's diagonal block against Double loops: per-channel (batch norm) and per-sample
+    /// (layer norm) statistics, either parameter alone, the first formation ignoring NaNs in F.
+    @Test func diagonalFactor() {
+        let (b, c, positions) = (3, 4, 5)
+        var g = SplitMix(77)
+        let dy = g.floats(b * c * positions), x = g.floats(b * c * positions)
+        for perChannel in [true, false] {
+            let statistics = perChannel ? c : b
+            let mean = g.floats(statistics), invStd = g.floats(statistics).map { 1 + abs($0) }
+            var scaleF = [Double](repeating: 0, count: c), shiftF = [Double](repeating: 0, count: c)
+            for i in 0..<b { for ch in 0..<c {
+                let k = perChannel ? ch : i
+                var gs = 0.0, gb = 0.0
+                for s in 0..<positions {
+                    let e = (i * c + ch) * positions + s
+                    gs += Double(dy[e]) * (Double(x[e]) - Double(mean[k])) * Double(invStd[k])
+                    gb += Double(dy[e])
+                }
+                scaleF[ch] += Double(b) * gs * gs
+                shiftF[ch] += Double(b) * gb * gb
+            } }
+            for (scale, shift) in [(true, true), (true, false), (false, true)] {
+                let fresh = (scale ? scaleF : []) + (shift ? shiftF : [])
+                var fisher = [Float](repeating: .nan, count: fresh.count)
+                func form(keep: Double) {
+                    dy.withPtr { dp in x.withPtr { xp in mean.withPtr { mp in invStd.withPtr { ip in fisher.withMutPtr {
+                        kfacDiagonalFactor(dy: dp, x: xp, mean: mp, invStd: ip, batch: b, channels: c, positions: positions,
+                                           perChannel: perChannel, scale: scale, shift: shift, fisher: $0, keep: keep)
+                    } } } } }
+                }
+                form(keep: 0)
+                expectNear(fisher, fresh, 1e-6, "fresh F, per channel \(perChannel), scale \(scale), shift \(shift)")
+                let old = fisher
+                form(keep: 0.75)
+                expectNear(fisher, zip(old, fresh).map { 0.75 * Double($0) + 0.25 * $1 }, 1e-6, "averaged F")
+            }
+        }
+    }
+
+    /// 1/(F + λ) and the preconditioned gradients with ⟨V, ∇⟩; a non-finite F or V refused with
+    /// the inverse or the gradients left as they were.
+    @Test func diagonalInverseAndPrecondition() {
+        var inverse: [Float] = [9, 9, 9, 9]
+        let fisher: [Float] = [0, 1, 3, 0.5]
+        #expect(fisher.withPtr { fp in inverse.withMutPtr { kfacDiagonalInverse(fp, count: 4, damping: 1, inverse: $0) } })
+        #expect(inverse == [1, 0.5, 0.25, Float(1 / 1.5)])
+        var untouched: [Float] = [9, 9]
+        #expect(![Float(1), .nan].withPtr { fp in untouched.withMutPtr { kfacDiagonalInverse(fp, count: 2, damping: 1, inverse: $0) } })
+        #expect(untouched == [9, 9])
+        var scale: [Float] = [2, -4], shift: [Float] = [1, 8]
+        let dot = scale.withMutPtr { sp in shift.withMutPtr { hp in inverse.withPtr {
+            kfacDiagonalPrecondition(scaleGrad: sp, shiftGrad: hp, channels: 2, inverse: $0)
+        } } }
+        let expectedShift: [Float] = [0.25, 8 / 1.5]
+        #expect(scale == [2, -2] && shift == expectedShift)
+        // Σ v·g = 2·2 + (−2)(−4) + 0.25·1 + (8/1.5)·8.
+        let expectedDot: Double = 4 + 8 + 0.25 + 64 / 1.5
+        #expect(abs((dot ?? .nan) - expectedDot) < 1e-5)
+        // The shift alone reads the inverse from its start.
+        var alone: [Float] = [3, 3]
+        _ = alone.withMutPtr { hp in inverse.withPtr { kfacDiagonalPrecondition(scaleGrad: nil, shiftGrad: hp, channels: 2, inverse: $0) } }
+        #expect(alone == [3, 1.5])
+        var big: [Float] = [1, .infinity]
+        let refused = big.withMutPtr { sp in inverse.withPtr { kfacDiagonalPrecondition(scaleGrad: sp, shiftGrad: nil, channels: 2, inverse: $0) } }
+        #expect(refused == nil && big[0] == 1)
     }
 }

@@ -43,7 +43,8 @@ import NNCKernels
         let grad = g.floats(m * n)
         func x(_ i: Int, _ j: Int) -> Double { Double(grad[(b.row + i) * n + b.col + j]) }
         for decay in [Float(1), 0.9, 0] {
-            let oldL = g.floats(b.rows * b.rows), oldR = g.floats(b.cols * b.cols)
+            let oldL = symmetricFromLower(g.floats(b.rows * b.rows), n: b.rows)
+            let oldR = symmetricFromLower(g.floats(b.cols * b.cols), n: b.cols)
             var l = oldL, r = oldR
             grad.withPtr { gp in l.withMutPtr { lp in r.withMutPtr {
                 shampooStatistics(block: gp + b.row * n + b.col, rows: b.rows, cols: b.cols, ld: n, decay: decay,

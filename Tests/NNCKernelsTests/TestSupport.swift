@@ -79,3 +79,9 @@ extension Array where Element == Int32 {
         return try withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
     }
 }
+
+/// An n × n matrix from `v`'s lower triangle mirrored: an old curvature factor, which is
+/// symmetric (the factor kernels rely on it and write the upper triangle from the lower).
+func symmetricFromLower(_ v: [Float], n: Int) -> [Float] {
+    (0..<(n * n)).map { v[max($0 / n, $0 % n) * n + min($0 / n, $0 % n)] }
+}

@@ -39,7 +39,7 @@ extension Session {
         return train.arena.withPlanView(train.table) { v in
             layers.map { p in
                 let form = seconds { KFACStep.formFactors(p, v, first: false, threads: threads, workspace: workspace) }
-                let invert = seconds { _ = KFACStep.invert(p, v, lambda: p.damping) }
+                let invert = seconds { _ = KFACStep.invert(p, v, lambda: p.damping, threads: threads) }
                 return PeriodicCost(layer: p.layer, formSeconds: form, factorEvery: p.factorEvery,
                                     invertSeconds: invert, inverseEvery: p.inverseEvery)
             } + diagonals.map { p in

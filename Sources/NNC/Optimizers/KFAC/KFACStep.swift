@@ -13,44 +13,44 @@ enum KFACStep {
     /// the batch's statistics, so that is the global batch's.
     static func apply(_ p: KFACPreconditioning, _ v: BufferView, step: Int, threads: Int, workspace: GEMMWorkspace,
                       group: ProcessGroup? = nil, events: inout [CurvatureEvent]) {
-        var state = v.withSpan(p.state) { s in (0..<slots).map { s[$0] } }
+        var state = KFACSlots(v, p.state)
         if (step - 1) % max(p.factorEvery, 1) == 0 {
-            formFactors(p, v, first: state[formations] == 0, threads: threads, workspace: workspace)
+            formFactors(p, v, first: state.formations == 0, threads: threads, workspace: workspace)
             if let group {
                 v.withMutableSpan(p.a) { group.average(&$0) }
                 if !p.sampledFisher { v.withMutableSpan(p.g) { group.average(&$0) } }
             }
-            state[formations] += 1
+            state.formations += 1
         }
-        if state[formations] > 0 && (state[held] == 0 || (step - 1) % max(p.inverseEvery, 1) == 0) {
+        if state.formations > 0 && (state.held == 0 || (step - 1) % max(p.inverseEvery, 1) == 0) {
             // Adaptive damping keeps the current λ in the state; 0 until it first moves.
-            let current = state[adaptedDamping] > 0 ? Double(state[adaptedDamping]) : p.damping
-            switch invert(p, v, lambda: current) {
+            let current = state.adaptedDamping > 0 ? Double(state.adaptedDamping) : p.damping
+            switch invert(p, v, lambda: current, threads: threads) {
             case .inverted(let lambda):
-                state[held] = 1
-                state[usedDamping] = Float(lambda)
+                state.held = 1
+                state.usedDamping = Float(lambda)
                 if lambda > current { events.append(.init(step: step, layer: p.layer, damping: lambda, outcome: .raised)) }
             case .notInvertible(let lambda):
-                state[held] = 0
+                state.held = 0
                 events.append(.init(step: step, layer: p.layer, damping: lambda, outcome: .failed))
             case .nonFinite:
-                state[held] = 0
-                state[formations] = 0
+                state.held = 0
+                state.formations = 0
                 events.append(.init(step: step, layer: p.layer, damping: p.damping, outcome: .nonFinite))
             }
         }
-        state[dot] = 0
-        if state[held] == 1 {
+        state.dot = 0
+        if state.held == 1 {
             if let d = v.kfacPrecondition(weightGrad: p.weightGrad, biasGrad: p.biasGrad, rows: p.rows, inputs: p.inputs,
                                           aInverse: p.aInverse, gInverse: p.gInverse, work: p.work, threads: threads,
                                           workspace: workspace) {
-                state[dot] = Float(d)
+                state.dot = Float(d)
             } else {
-                events.append(.init(step: step, layer: p.layer, damping: Double(state[usedDamping]),
+                events.append(.init(step: step, layer: p.layer, damping: Double(state.usedDamping),
                                     outcome: .nonFiniteStep))
             }
         }
-        v.withMutableSpan(p.state) { s in for i in 0..<slots { s[i] = state[i] } }
+        state.store(v, p.state)
     }
 
     /// The batch's statistics into the moving averages; the first formation replaces them. Under
@@ -96,7 +96,7 @@ enum KFACStep {
     /// Inverts A + π√λ·I and G + (√λ/π)·I (Martens & Grosse's factored Tikhonov damping), with
     /// π² the ratio of the factors' mean eigenvalues; a failed factorisation is retried with ten
     /// times the λ, up to `KFACOptions.dampingRetries` times.
-    static func invert(_ p: KFACPreconditioning, _ v: BufferView, lambda configured: Double) -> Inversion {
+    static func invert(_ p: KFACPreconditioning, _ v: BufferView, lambda configured: Double, threads: Int) -> Inversion {
         let n = p.n, m = p.rows
         guard allFinite(p.a, v) && allFinite(p.g, v) else { return .nonFinite }
         let meanA = v.trace(p.a, n: n) / Double(n), meanG = v.trace(p.g, n: m) / Double(m)
@@ -107,8 +107,10 @@ enum KFACStep {
         for _ in 0...KFACOptions.dampingRetries {
             let root = lambda.squareRoot()
             let eigen = p.inverse == .eigen
-            if v.dampedInverse(p.a, n: n, damping: pi * root, eigen: eigen, work: p.inverseWork, inverse: p.aInverse)
-                && v.dampedInverse(p.g, n: m, damping: root / pi, eigen: eigen, work: p.inverseWork, inverse: p.gInverse) {
+            if v.dampedInverse(p.a, n: n, damping: pi * root, eigen: eigen, work: p.inverseWork, inverse: p.aInverse,
+                               threads: threads)
+                && v.dampedInverse(p.g, n: m, damping: root / pi, eigen: eigen, work: p.inverseWork, inverse: p.gInverse,
+                                   threads: threads) {
                 return .inverted(lambda: lambda)
             }
             lambda *= 10
@@ -133,6 +135,27 @@ enum KFACStep {
         for l in p.layers where v.withSpan(l.state, { $0[held] }) == 1 {
             v.scale(l.weightGrad, by: Float(nu))
             if let b = l.biasGrad { v.scale(b, by: Float(nu)) }
+        }
+    }
+}
+
+/// A layer's `state` slots (`KFACStep.formations` …) as values: read when its step starts and
+/// written back when it ends, with no array allocated on the way.
+struct KFACSlots {
+    var formations: Float, held: Float, usedDamping: Float, dot: Float, adaptedDamping: Float
+
+    init(_ v: BufferView, _ id: BufferID) {
+        typealias K = KFACStep
+        (formations, held, usedDamping, dot, adaptedDamping) = v.withSpan(id) { s in
+            (s[K.formations], s[K.held], s[K.usedDamping], s[K.dot], s[K.adaptedDamping])
+        }
+    }
+
+    func store(_ v: BufferView, _ id: BufferID) {
+        typealias K = KFACStep
+        v.withMutableSpan(id) { s in
+            s[K.formations] = formations; s[K.held] = held; s[K.usedDamping] = usedDamping
+            s[K.dot] = dot; s[K.adaptedDamping] = adaptedDamping
         }
     }
 }
