@@ -48,11 +48,13 @@ struct Driver {
     /// A data error that a data block entry caused (a file not found), drawn at that entry of
     /// the model file as `nnc check` draws its errors; nil when it has no place there.
     private func locatedInModel(_ error: Error, _ parsed: ParsedArguments?) -> String? {
+        // `train --resume FILE` names no model file (its copy is in the checkpoint): no place to draw.
         guard let e = error as? DataError, let diagnostic = e.diagnostic, let parsed,
               parsed.spec.arguments.first?.name == Argument.model("").name,
-              let bytes = try? ModelFile.contents(of: parsed.modelPath) else { return nil }
+              let path = parsed.positional.first,
+              let bytes = try? ModelFile.contents(of: path) else { return nil }
         let color = parsed.spec.option(named: "--color") != nil && parsed.color()
-        let renderer = DiagnosticRenderer(file: SourceFile(path: parsed.modelPath, bytes: bytes), color: color)
+        let renderer = DiagnosticRenderer(file: SourceFile(path: path, bytes: bytes), color: color)
         return renderer.render(diagnostic) + e.lookedIn + DiagnosticRenderer.summary([diagnostic]) + "\n"
     }
 

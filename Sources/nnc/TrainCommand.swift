@@ -100,7 +100,7 @@ enum TrainCommand: Command {
                                              file: path, label: label, threads: threads, analysis: analysis,
                                              modelHash: hexString(SHA256.hash(file.source.bytes)), version: version))
         if let resumed {
-            try trainer.resume(from: resumed)
+            for note in try trainer.resume(from: resumed) { print("note: \(note)") }
         } else {
             session.initialize(seed: model.training.seed)
             if let initial {

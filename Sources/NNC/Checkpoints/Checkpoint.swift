@@ -75,8 +75,18 @@ public enum Checkpoint {
     /// it (`--init`, `nnc eval`) only parameters and running statistics are needed, and any
     /// optimizer's state in the file is ignored. SGD2's Double factors and unit orders
     /// (`SGD2Tensors`) are part of the optimizer's state.
-    public static func load(_ file: SafetensorsFile, into session: Session, optimizerState: Bool) throws {
-        let wanted = session.persistentTensors.filter { optimizerState || $0.role != .optimizerState }
+    ///
+    /// One absence is not a mismatch: a K-FAC checkpoint from before norm layers had diagonal
+    /// blocks has none of a block's three tensors. The block then starts afresh (its state all
+    /// zeros: formed at the next formation step, the base rule until then), and the returned
+    /// notes say so.
+    @discardableResult
+    public static func load(_ file: SafetensorsFile, into session: Session, optimizerState: Bool) throws -> [String] {
+        let absentBlocks = optimizerState ? absentNormBlocks(file, session) : []
+        let fresh = Set(absentBlocks.flatMap(normBlockTensors))
+        let wanted = session.persistentTensors.filter {
+            (optimizerState || $0.role != .optimizerState) && !fresh.contains($0.name)
+        }
         let sgd2Names = optimizerState ? session.sgd2TensorNames : []
         let wantedNames = Set(wanted.map(\.name)).union(sgd2Names)
         let parameterNames = session.persistentTensors.filter { $0.role != .optimizerState }.map(\.name)
@@ -100,7 +110,28 @@ public enum Checkpoint {
         for t in wanted {
             try session.write(t.name, file.floats(t.name))
         }
+        for t in session.persistentTensors where fresh.contains(t.name) {
+            try session.write(t.name, [Float](repeating: 0, count: t.shape.reduce(1, *)))
+        }
         if optimizerState { try session.restoreSGD2(from: file) }
+        return absentBlocks.map {
+            "the checkpoint holds no K-FAC block for norm layer '\($0)' (it was written by an nnc that left norm "
+                + "layers to the base rule); the block starts afresh at the next factor formation"
+        }
+    }
+
+    /// The tensors of K-FAC's diagonal block of norm layer `layer` (KFACLowering).
+    static func normBlockTensors(_ layer: String) -> [String] {
+        ["kfac.state.\(layer)", "kfac.fisher.\(layer)", "kfac.fisher_inverse.\(layer)"]
+    }
+
+    /// The norm layers whose K-FAC block the session has and the file lacks entirely; a block
+    /// with only some of its tensors is left to the mismatch check.
+    private static func absentNormBlocks(_ file: SafetensorsFile, _ session: Session) -> [String] {
+        session.trainPlan.kernels.compactMap { k -> String? in
+            guard case .kfacDiagonal(let p) = k.op else { return nil }
+            return normBlockTensors(p.layer).allSatisfy { file.info($0) == nil } ? p.layer : nil
+        }
     }
 
     /// The training state in the file's metadata; `schedule` is the model's schedule, whose

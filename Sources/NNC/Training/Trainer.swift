@@ -104,15 +104,18 @@ public final class Trainer {
     }
 
     /// Continues from a checkpoint: every persistent tensor, the optimizer's state and the
-    /// position in the run, so the rest of the run is what it would have been.
-    public func resume(from file: SafetensorsFile) throws {
-        try Checkpoint.load(file, into: session, optimizerState: true)
+    /// position in the run, so the rest of the run is what it would have been. Returns
+    /// `Checkpoint.load`'s notes (state an older nnc did not write, started afresh).
+    @discardableResult
+    public func resume(from file: SafetensorsFile) throws -> [String] {
+        let notes = try Checkpoint.load(file, into: session, optimizerState: true)
         let restored = try Checkpoint.state(file, schedule: model.training.schedule)
         guard restored.batchInEpoch < max(batcher.batchesPerEpoch, 1) else {
             throw CheckpointError.badMetadata(file: file.file, detail: "batch \(restored.batchInEpoch) is beyond the \(batcher.batchesPerEpoch) batches of an epoch")
         }
         state = restored
         session.rngState = restored.sessionRandom
+        return notes
     }
 
     /// Trains until the model's last epoch or until `shouldStop` returns true after a step

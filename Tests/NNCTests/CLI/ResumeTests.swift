@@ -64,6 +64,24 @@ import Testing
         #expect(done.stderr.contains("has already completed 3 epochs"), "\(done.stderr)")
     }
 
+    /// Data gone between the run and its resumption: `--resume` alone (no model file to draw the
+    /// error in) says which file is missing and exits 66, as a fresh run would.
+    @Test func resumingWithoutItsDataIsAClearError() throws {
+        let dir = try CLI.temporaryFolder("nnc-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("spirals.net"), data = dir.appendingPathComponent("data")
+        try FileManager.default.copyItem(atPath: Self.spirals, toPath: model.path)
+        try FileManager.default.copyItem(at: TestPaths.examples.appendingPathComponent("data"), to: data)
+        let checkpoint = dir.appendingPathComponent("c.safetensors")
+        let first = try CLI.run(["train", model.path, "--epochs", "1", "--limit", "320", "--checkpoint", checkpoint.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        try FileManager.default.removeItem(at: data.appendingPathComponent("spirals.csv"))
+        let resumed = try CLI.run(["train", "--resume", checkpoint.path, "--epochs", "2"])
+        #expect(resumed.status == 66, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("spirals.csv"), "\(resumed.stderr)")
+        #expect(!resumed.stderr.contains("crashed"), "\(resumed.stderr)")
+    }
+
     /// The recorded run is input like any other: each entry is checked, a bad one is exit 65.
     @Test func aTamperedRunRecordIsAClearError() throws {
         let dir = try CLI.temporaryFolder("nnc-resume")

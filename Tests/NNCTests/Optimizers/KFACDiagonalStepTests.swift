@@ -154,6 +154,43 @@ struct KFACDiagonalStepTests {
         }
     }
 
+    /// A K-FAC checkpoint from before norm layers had blocks (none of a block's tensors) resumes
+    /// with that block started afresh and a note naming it; a block with only some of its
+    /// tensors is a damaged file, refused.
+    @Test func aCheckpointWithoutTheNormBlocksResumesThemAfresh() throws {
+        let first = try Self.session("bn: batchnorm", "factor_every: 1")
+        let (input, labels) = RuntimeTests.batch(first, seed: 3)
+        for step in 1...2 { _ = try first.trainStep(input: input, labels: labels, lr: 0.1, step: step) }
+        #expect(first.read("kfac.state.bn")[KFACStep.held] == 1)
+        let file = TrainerTests.temporaryFile("old-kfac.safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Checkpoint.write(first, state: TrainingState(step: 2, schedule: LearningRateSchedule(first.model.training.schedule, learningRate: 0.1),
+                                                          sessionRandom: first.rngState), preprocessor: nil, to: file)
+        let written = try Checkpoint.read(file)
+        func without(_ names: [String]) throws -> SafetensorsFile {
+            let kept = try written.tensors.filter { !names.contains($0.name) }.map {
+                TensorData(name: $0.name, dtype: $0.dtype, shape: $0.shape, bytes: try written.bytes($0.name))
+            }
+            try Safetensors.write(kept, metadata: written.metadata, to: file)
+            return try Checkpoint.read(file)
+        }
+        let block = Checkpoint.normBlockTensors("bn")
+
+        let resumed = try Self.session("bn: batchnorm", "factor_every: 1")
+        let notes = try Checkpoint.load(without(block), into: resumed, optimizerState: true)
+        #expect(notes.count == 1 && notes[0].contains("'bn'"), "\(notes)")
+        for name in block { #expect(resumed.read(name).allSatisfy { $0 == 0 }, "\(name) not fresh") }
+        #expect(resumed.read("kfac.a.dense1") == first.read("kfac.a.dense1"))
+        // The next step forms the block again and preconditions with it.
+        _ = try resumed.trainStep(input: input, labels: labels, lr: 0.1, step: 3)
+        #expect(resumed.read("kfac.state.bn")[KFACStep.held] == 1)
+
+        let damaged = try without([block[1]])
+        #expect(throws: CheckpointMismatch.self) {
+            try Checkpoint.load(damaged, into: Self.session("bn: batchnorm", "factor_every: 1"), optimizerState: true)
+        }
+    }
+
     /// The plan shows the block beside the dense layer's preconditioning, with its state.
     @Test func planShowsTheDiagonalBlock() throws {
         let plan = try Self.session("norm1: layernorm", "damping: adaptive(0.02, every: 4)").trainPlan
