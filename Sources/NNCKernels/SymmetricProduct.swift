@@ -3,7 +3,8 @@
 // triangle is copied from the lower one.
 
 /// Rows of C per band: deep enough that each band's GEMM keeps its speed, narrow enough that the
-/// work above the diagonal stays small (at n = 785, 57 % of the full product's FLOPs).
+/// work above the diagonal stays small (at n = 785, 57 % of the full product's FLOPs). The plan's
+/// cost model (`Op.flops`, K-FAC) counts with the same band.
 let symmetricProductBand = 128
 
 /// `C ← alpha·op(A)·op(A)ᵀ + beta·C` for a symmetric n × n C (row stride `ldc`), where op(A) is

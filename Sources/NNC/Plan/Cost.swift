@@ -58,12 +58,14 @@ extension Op {
             return p.blocks.reduce(0) { $0 + (4 + ($1.weightDecay != 0 ? 2 : 0)) * $1.rows * $1.cols }
         case .kfacPrecondition(let p):
             // Every step two GEMMs, G⁻¹·∇ and (G⁻¹·∇)·A⁻¹; every `factorEvery` steps the two
-            // factors' GEMMs (A over every patch of a conv); every `inverseEvery` steps a
-            // Cholesky factor, a triangular inverse and L⁻ᵀL⁻¹ per factor, n³ in all, or the
-            // eigen form's Householder and QL with the vectors (≈ 9·n³) and Q·diag·Qᵀ (n³).
+            // factors' banded symmetric products (A over every patch of a conv); every
+            // `inverseEvery` steps per factor a Cholesky factor (n³/3) and the identity's columns
+            // solved forward from their first nonzero and back (n³/3 + n³), or the eigen form's
+            // Householder and QL with the vectors (≈ 9·n³) and Q·diag·Qᵀ (n³).
             let n = p.n, m = p.rows, columns = p.batch * p.positions
-            let factors = 2 * n * n * columns + 2 * m * m * columns
-            let inverses = (n * n * n + m * m * m) * (p.inverse == .eigen ? 10 : 1)
+            let factors = symmetricProductFlops(n: n, k: columns) + symmetricProductFlops(n: m, k: columns)
+            let cubes = n * n * n + m * m * m
+            let inverses = p.inverse == .eigen ? 10 * cubes : 5 * cubes / 3
             return 2 * m * m * n + 2 * m * n * n + factors / max(1, p.factorEvery) + inverses / max(1, p.inverseEvery)
         case .kfacClip(let p):
             return p.layers.count
@@ -187,5 +189,15 @@ extension Op {
             pairs = [("count", "\(p.count)"), ("graft", p.graft.rawValue)]
         }
         return pairs.map { (key: $0.0, value: $0.1) }
+    }
+}
+
+/// The flops of NNCKernels' `symmetricProduct` for an n × n result over depth k: bands of 128
+/// rows (its `symmetricProductBand`), each against every row up to its last.
+private func symmetricProductFlops(n: Int, k: Int) -> Int {
+    let band = 128
+    return stride(from: 0, to: n, by: band).reduce(0) { total, first in
+        let last = min(n, first + band)
+        return total + 2 * (last - first) * last * k
     }
 }
