@@ -9,12 +9,12 @@ enum ExportCommand: Command {
         abstract: "write a checkpoint's inference graph as an ONNX model",
         discussion: """
             Writes the model with the weights and running statistics of a checkpoint written by
-            'nnc train' as an ONNX file (opset \(ONNXExporter.opset), the batch dimension named N),
-            replacing the output atomically. The preprocessing saved in the checkpoint (scale,
-            centring, standardisation) is the graph's first nodes: the input '\(ONNXExporter.inputName)' takes the
-            sample values as 'nnc eval' reads them from the data file (pixels 0 to 255, a CSV's
-            values as written), as float32. The outputs are '\(ONNXExporter.logitsName)' and '\(ONNXExporter.probabilitiesName)' (their
-            softmax) for cross_entropy, '\(ONNXExporter.outputName)' for mse. Dropout exports as nothing.
+            'nnc train' as an ONNX file (opset \(ONNXExporter.opset), the batch dimension named N), replacing the output
+            atomically. The preprocessing saved in the checkpoint (scale, centring, standardisation)
+            is the graph's first nodes: the input '\(ONNXExporter.inputName)' takes the sample values as 'nnc eval' reads
+            them from the data file (pixels 0 to 255, a CSV's values as written), as float32. The
+            outputs are '\(ONNXExporter.logitsName)' and '\(ONNXExporter.probabilitiesName)' (their softmax) for cross_entropy, '\(ONNXExporter.outputName)' for
+            mse. Dropout exports as nothing.
             """,
         arguments: [.model("the .net file to export")],
         options: [
