@@ -26,8 +26,8 @@ public enum ONNXExporter {
         var g = ONNXGraphBuilder(tensor: tensor)
         var x = inputName
         if let preprocessor { x = try preprocessing(preprocessor, input: model.inputShape, x, &g) }
+        // The checker gives every loss a flat output: [N, classes].
         x = try lower(model.layers, from: x, &g)
-        if model.outputShape.rank != 1 { x = g.node("Flatten", [x], output: "output.flatten", [ONNXAttribute("axis", .int(1))]) }
         let classes = model.outputShape.count
         let out = model.loss == .crossEntropy ? logitsName : outputName
         if !g.renameLastOutput(x, to: out) { g.node("Identity", [x], output: out) }
