@@ -159,6 +159,48 @@ import Testing
         try Checkpoint.write(session, state: state, preprocessor: data.preprocessor, to: url)
     }
 
+    /// A layer that cannot be exported is drawn at its line, as `nnc check` draws errors.
+    @Test func layerRefusalPointsAtTheLayer() throws {
+        let net = try CLI.temporaryNet("""
+            net rms {
+              input [2]
+              dense 8
+              rmsnorm
+              dense 3
+              loss cross_entropy
+            }
+            """)
+        let dir = try CLI.temporaryFolder("nnc-export")
+        defer { try? FileManager.default.removeItem(at: net); try? FileManager.default.removeItem(at: dir) }
+        let model = try #require(Frontend.check(SourceFile(path: net.path, text: try String(contentsOf: net, encoding: .utf8))).model)
+        #expect(model.data == nil)
+        let session = try Session(model: model, batch: 1, evalBatch: 1, threads: 1)
+        session.initialize(seed: 1)
+        try session.write("rmsnorm1.steps", [.nan])
+        let weights = dir.appendingPathComponent("w.safetensors"), onnx = dir.appendingPathComponent("m.onnx")
+        try Checkpoint.write(session, state: TrainingState(schedule: LearningRateSchedule(model.training.schedule, learningRate: 0.1),
+                                                           sessionRandom: session.rngState),
+                             preprocessor: nil, to: weights)
+        let r = try CLI.run(["export", net.path, "--weights", weights.path, "-o", onnx.path, "--color", "never"])
+        #expect(r.status == 65)
+        #expect(r.stderr == """
+            \(net.path):4:3: error: layer 'rmsnorm1' cannot be exported to ONNX: its step count 'rmsnorm1.steps' is nan, not a whole number from 0
+              rmsnorm
+              ^~~~~~~
+            1 error
+
+            """)
+        #expect(!FileManager.default.fileExists(atPath: onnx.path))
+        // Without a data block and without statistics in the checkpoint, the graph takes the values as they are.
+        try session.write("rmsnorm1.steps", [2])
+        try Checkpoint.write(session, state: TrainingState(schedule: LearningRateSchedule(model.training.schedule, learningRate: 0.1),
+                                                           sessionRandom: session.rngState),
+                             preprocessor: nil, to: weights)
+        #expect(try CLI.run(["export", net.path, "--weights", weights.path, "-o", onnx.path]).status == 0)
+        let graph = try #require(try DecodedMessage([UInt8](try Data(contentsOf: onnx))).message(7))
+        #expect(try graph.messages(1).first?.string(4) == "Gemm")
+    }
+
     private func floats(_ url: URL) throws -> [Float] {
         let bytes = [UInt8](try Data(contentsOf: url))
         return stride(from: 0, to: bytes.count - 3, by: 4).map { i in
