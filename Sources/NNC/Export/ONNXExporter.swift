@@ -40,7 +40,8 @@ public enum ONNXExporter {
                               inputs: [ONNXValueInfo(name: inputName, dims: [nil] + model.inputShape.dims, symbol: batch)],
                               outputs: outputs)
         return ONNXModel(irVersion: irVersion, opset: opset, producerName: "nnc", producerVersion: producerVersion,
-                         docString: "\(model.name) exported by nnc: '\(inputName)' takes the sample values as the data file holds them (the preprocessing is the graph's first nodes)",
+                         docString: "\(model.name) exported by nnc: '\(inputName)' takes the sample values as the data file "
+                             + "holds them (the preprocessing is the graph's first nodes)",
                          graph: graph,
                          metadata: [ONNXProperty(key: "nnc.model", value: model.name),
                                     ONNXProperty(key: "nnc.loss", value: model.loss.keyword)])
