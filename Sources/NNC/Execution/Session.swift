@@ -189,6 +189,15 @@ public final class Session {
         return (Double(mean) * Double(rows), correct, Array(predictions[0..<rows]), Array(evalLabels[0..<rows]))
     }
 
+    /// The logits of the first `rows` samples of the last `evaluateBatch`, row after row
+    /// (`rows × classes`): what the network computed before the loss, for comparing with
+    /// another runtime (the ONNX export's test).
+    public func evalLogits(rows: Int) -> [Float] {
+        let plan = evalPlan
+        let values = eval.arena.withPlanView(eval.table) { $0.copy(plan.logits) }
+        return Array(values.prefix(max(0, rows) * model.outputShape.count))
+    }
+
     /// `loadEvalBatch` from arrays, then `evaluateBatch`: for tests.
     func evaluate(input: [Float], labels: [Int32], count: Int) throws
         -> (lossSum: Double, correct: Int, predictions: [Int32]) {

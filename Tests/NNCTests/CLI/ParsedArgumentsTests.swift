@@ -9,7 +9,8 @@ import Testing
     /// Each command with arguments it would otherwise accept (no file is read before the options are).
     static let valid: [String: [String]] = [
         "check": [spirals], "plan": [spirals], "train": [spirals], "time": [spirals],
-        "eval": [spirals, "--weights", "w.safetensors"], "fetch": ["mnist"], "report": ["run.jsonl", "-o", "r.html"],
+        "eval": [spirals, "--weights", "w.safetensors"], "export": [spirals, "--weights", "w.safetensors", "-o", "m.onnx"],
+        "fetch": ["mnist"], "report": ["run.jsonl", "-o", "r.html"],
         "fmt": [spirals], "lsp": [],
     ]
 
@@ -34,7 +35,7 @@ import Testing
     @Test(arguments: HelpTextTests.commands.filter { $0 != "lsp" })
     func missingArgumentIsAUsageError(_ command: String) throws {
         let missing = ["check": "the .net file to check", "plan": "the .net file to plan", "train": "the .net file to train (or --resume FILE)",
-                       "time": "the .net file to time", "eval": "the .net file to evaluate", "fetch": "a dataset to fetch",
+                       "time": "the .net file to time", "eval": "the .net file to evaluate", "export": "the .net file to export", "fetch": "a dataset to fetch",
                        "report": "the training logs to report on", "fmt": "the .net files to format"]
         Self.expectUsageError(try CLI.run([command]), command, "missing \(missing[command]!)")
     }
