@@ -259,7 +259,7 @@ final class LayerAnalyzer: ExecutorProbe {
     }
 
     private func normMinFactor(_ norm: (name: String, history: Double, relativeEpsilon: Double, epsilonOf: RMSEpsilonBase)) -> Double? {
-        let updates = session.read("\(norm.name).steps").first.map { Int($0) } ?? 0
+        let updates = session.read("\(norm.name).steps").first.map { $0 >= 0 && $0 < 1e15 ? Int($0) : 0 } ?? 0
         return OperatorNormBound.rmsNormMinFactor(d: session.read("\(norm.name).d"), updates: updates,
                                                   history: norm.history, relativeEpsilon: norm.relativeEpsilon,
                                                   epsilonOf: norm.epsilonOf)

@@ -107,8 +107,14 @@ public enum Checkpoint {
             if !foreignState { mismatch.unexpected.append("\(info.name) \(info.shape)") }
         }
         guard mismatch.missing.isEmpty, mismatch.unexpected.isEmpty, mismatch.wrongShapes.isEmpty else { throw mismatch }
+        let counters = stepCounters(session)
         for t in wanted {
-            try session.write(t.name, file.floats(t.name))
+            let values = try file.floats(t.name)
+            if counters.contains(t.name), let bad = values.first(where: { !isStepCount($0) }) {
+                throw CheckpointError.badTensor(file: file.file, tensor: t.name,
+                                                detail: "an RMS norm's update count must be a whole number from 0 to 2²⁴, not \(bad)")
+            }
+            try session.write(t.name, values)
         }
         for t in session.persistentTensors where fresh.contains(t.name) {
             try session.write(t.name, [Float](repeating: 0, count: t.shape.reduce(1, *)))
@@ -118,6 +124,19 @@ public enum Checkpoint {
             "the checkpoint holds no K-FAC block for norm layer '\($0)' (it was written by an nnc that left norm "
                 + "layers to the base rule); the block starts afresh at the next factor formation"
         }
+    }
+
+    /// The tensors that count updates (an RMS norm's `steps`), which the executor reads as an Int.
+    private static func stepCounters(_ session: Session) -> Set<String> {
+        Set(session.trainPlan.kernels.compactMap { k -> String? in
+            guard case .rmsNorm(let p) = k.op else { return nil }
+            return session.trainPlan.buffer(p.steps).name
+        })
+    }
+
+    /// A count a Float holds exactly: whole, from 0 to 2²⁴.
+    static func isStepCount(_ x: Float) -> Bool {
+        x >= 0 && x <= 16_777_216 && x == x.rounded()
     }
 
     /// The tensors of K-FAC's diagonal block of norm layer `layer` (KFACLowering).

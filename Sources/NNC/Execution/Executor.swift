@@ -212,7 +212,9 @@ final class Executor {
 
         case .rmsNorm(let p):
             let (activation, rest) = EpilogueSteps.leadingActivation(p.epilogue)
-            let updates = v.withMutableSpan(p.steps) { Int($0[0]) }
+            // Checkpoints are checked on load (`Checkpoint.isStepCount`); a count that is still
+            // no whole number must not trap the conversion.
+            let updates = v.withMutableSpan(p.steps) { $0[0] >= 0 && $0[0] < 1e15 ? Int($0[0]) : 0 }
             v.rmsNormForward(x: p.x, y: p.y, p.sizes.layout, runningD: p.d, updates: updates, training: p.training,
                              history: Float(p.history), relativeEpsilon: Float(p.relativeEpsilon),
                              epsilonOfRunning: p.epsilonOf == .running, activation: activation, scale: p.savedScale, scratch: scratch)

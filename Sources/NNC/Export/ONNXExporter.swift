@@ -200,7 +200,8 @@ public enum ONNXExporter {
                                 epsilonOf: RMSEpsilonBase, perChannel: [Int], _ g: inout ONNXGraphBuilder) throws -> String {
         let name = layer.name
         let d = try g.state(layer, 0), steps = try g.state(layer, 1).values[0]
-        guard steps.isFinite, steps >= 0, steps < 1e15, steps == steps.rounded() else {
+        // `Checkpoint.load` refuses such a count; a model given tensors otherwise is checked here.
+        guard Checkpoint.isStepCount(steps) else {
             throw ExportError.layer(name, message: "its step count '\(layer.name).steps' is \(steps), not a whole number from 0",
                                     range: layer.range)
         }

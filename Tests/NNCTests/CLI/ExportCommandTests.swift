@@ -203,14 +203,9 @@ import Testing
                                                            sessionRandom: session.rngState),
                              preprocessor: nil, to: weights)
         let r = try CLI.run(["export", net.path, "--weights", weights.path, "-o", onnx.path, "--color", "never"])
+        // Refused as the checkpoint is read, as `nnc eval` and `--resume` refuse it.
         #expect(r.status == 65)
-        #expect(r.stderr == """
-            \(net.path):4:3: error: layer 'rmsnorm1' cannot be exported to ONNX: its step count 'rmsnorm1.steps' is nan, not a whole number from 0
-              rmsnorm
-              ^~~~~~~
-            1 error
-
-            """)
+        #expect(r.stderr.contains("rmsnorm1.steps") && r.stderr.contains("must be a whole number"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: onnx.path))
         // Without a data block and without statistics in the checkpoint, the graph takes the values as they are.
         try session.write("rmsnorm1.steps", [2])

@@ -167,6 +167,31 @@ import Testing
         #expect(try Checkpoint.state(fine, schedule: .constant).searchCeiling == 0.5)
     }
 
+    /// An RMS norm's update count is read as an Int by the forward pass: a count that is not a
+    /// whole number from 0 to 2²⁴ is a bad tensor on load, for eval as for a resumed run.
+    @Test func anRMSNormsCountMustBeAWholeNumber() throws {
+        let model = try Self.model(extraLayer: "rmsnorm")
+        let session = try Self.session(model)
+        let url = Self.file("r.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let name = try #require(session.persistentTensors.first { $0.name.hasSuffix(".steps") }?.name)
+        for bad: Float in [.nan, -1, 2.5, .infinity, 1e20] {
+            try session.write(name, [bad])
+            try Checkpoint.write(session, state: Self.state(model, session), preprocessor: nil, to: url)
+            let file = try Checkpoint.read(url)
+            for optimizerState in [false, true] {
+                #expect(throws: CheckpointError.self, "\(bad)") {
+                    try Checkpoint.load(file, into: try Self.session(model), optimizerState: optimizerState)
+                }
+            }
+        }
+        try session.write(name, [12])
+        try Checkpoint.write(session, state: Self.state(model, session), preprocessor: nil, to: url)
+        let target = try Self.session(model)
+        try Checkpoint.load(Checkpoint.read(url), into: target, optimizerState: true)
+        #expect(target.read(name) == [12])
+    }
+
     @Test func scheduleSteps() {
         var step = LearningRateSchedule(.step(every: 2, factor: 0.1), learningRate: 1)
         step.epochEnded(1, metric: nil)
