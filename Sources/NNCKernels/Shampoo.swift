@@ -123,20 +123,23 @@ public func symmetricEigenJacobi(_ a: UnsafeMutablePointer<Double>, n: Int, vect
 public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors w: UnsafeMutablePointer<Double>,
                              eigenvalues d: UnsafeMutablePointer<Double>) -> Bool {
     if n == 0 { return true }
-    let v = a
+    // JAMA's tred2 on Vᵀ: A is symmetric, so `a` holds Vᵀ from the start, and every inner loop
+    // that walks down a column of V walks along a row of `vt` (4–5× faster at n = 128 than the
+    // strided form). vt[c·n + r] is JAMA's V[r][c].
+    let vt = a
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { buffer -> Bool in
         let e = buffer.baseAddress!
         // tred2: Householder reduction, the transformations accumulated in V.
-        for j in 0..<n { d[j] = v[(n - 1) * n + j] }
+        for j in 0..<n { d[j] = vt[j * n + n - 1] }
         for i in stride(from: n - 1, to: 0, by: -1) {
             var scale = 0.0, h = 0.0
             for k in 0..<i { scale += abs(d[k]) }
             if scale == 0 {
                 e[i] = d[i - 1]
                 for j in 0..<i {
-                    d[j] = v[(i - 1) * n + j]
-                    v[i * n + j] = 0
-                    v[j * n + i] = 0
+                    d[j] = vt[j * n + i - 1]
+                    vt[j * n + i] = 0
+                    vt[i * n + j] = 0
                 }
             } else {
                 for k in 0..<i {
@@ -152,12 +155,13 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
                 for j in 0..<i { e[j] = 0 }
                 for j in 0..<i {
                     f = d[j]
-                    v[j * n + i] = f
-                    g = e[j] + v[j * n + j] * f
+                    let column = vt + j * n
+                    vt[i * n + j] = f
+                    g = e[j] + column[j] * f
                     if j + 1 <= i - 1 {
                         for k in (j + 1)...(i - 1) {
-                            g += v[k * n + j] * d[k]
-                            e[k] += v[k * n + j] * f
+                            g += column[k] * d[k]
+                            e[k] += column[k] * f
                         }
                     }
                     e[j] = g
@@ -172,35 +176,38 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
                 for j in 0..<i {
                     f = d[j]
                     g = e[j]
-                    for k in j...(i - 1) { v[k * n + j] -= f * e[k] + g * d[k] }
-                    d[j] = v[(i - 1) * n + j]
-                    v[i * n + j] = 0
+                    let column = vt + j * n
+                    for k in j...(i - 1) { column[k] -= f * e[k] + g * d[k] }
+                    d[j] = column[i - 1]
+                    column[i] = 0
                 }
             }
             d[i] = h
         }
         for i in 0..<(n - 1) {
-            v[(n - 1) * n + i] = v[i * n + i]
-            v[i * n + i] = 1
+            vt[i * n + n - 1] = vt[i * n + i]
+            vt[i * n + i] = 1
             let h = d[i + 1]
+            let next = vt + (i + 1) * n
             if h != 0 {
-                for k in 0...i { d[k] = v[k * n + i + 1] / h }
+                for k in 0...i { d[k] = next[k] / h }
                 for j in 0...i {
+                    let column = vt + j * n
                     var g = 0.0
-                    for k in 0...i { g += v[k * n + i + 1] * v[k * n + j] }
-                    for k in 0...i { v[k * n + j] -= g * d[k] }
+                    for k in 0...i { g += next[k] * column[k] }
+                    for k in 0...i { column[k] -= g * d[k] }
                 }
             }
-            for k in 0...i { v[k * n + i + 1] = 0 }
+            for k in 0...i { next[k] = 0 }
         }
         for j in 0..<n {
-            d[j] = v[(n - 1) * n + j]
-            v[(n - 1) * n + j] = 0
+            d[j] = vt[j * n + n - 1]
+            vt[j * n + n - 1] = 0
         }
-        v[(n - 1) * n + n - 1] = 1
+        vt[(n - 1) * n + n - 1] = 1
         e[0] = 0
-        // Qᵀ, so that each QL rotation below updates two contiguous rows.
-        for i in 0..<n { for j in 0..<n { w[j * n + i] = v[i * n + j] } }
+        // Qᵀ is Vᵀ: each QL rotation below updates two contiguous rows.
+        w.update(from: vt, count: n * n)
 
         // tql2: the implicit QL iteration on the tridiagonal (d, e).
         for i in 1..<max(n, 1) { e[i - 1] = e[i] }

@@ -116,10 +116,17 @@ enum TimeCommand: Command {
             + "total differs by \(String(format: "%+.1f", t.difference * 100)) %\n"
         if !t.periodic.isEmpty {
             // The timed steps' means leave these out; an epoch pays them on average.
-            out += "\nK-FAC's periodic work, timed once each:\n"
+            let method = t.periodic.contains { $0.method == .shampoo } ? "Shampoo" : "K-FAC"
+            out += "\n\(method)'s periodic work, timed once each:\n"
             for c in t.periodic {
-                out += "  \(c.layer): factors \(ms(c.formSeconds)) ms every \(counted(c.factorEvery, "step")), "
-                    + "inverses \(ms(c.invertSeconds)) ms every \(counted(c.inverseEvery, "step")) → \(ms(c.amortisedSeconds)) ms per step\n"
+                switch c.method {
+                case .kfac:
+                    out += "  \(c.layer): factors \(ms(c.formSeconds)) ms every \(counted(c.factorEvery, "step")), "
+                        + "inverses \(ms(c.invertSeconds)) ms every \(counted(c.inverseEvery, "step")) → \(ms(c.amortisedSeconds)) ms per step\n"
+                case .shampoo:
+                    out += "  \(c.layer): roots \(ms(c.invertSeconds)) ms every \(counted(c.inverseEvery, "step")) "
+                        + "→ \(ms(c.amortisedSeconds)) ms per step\n"
+                }
             }
             let amortised = t.periodic.reduce(0) { $0 + $1.amortisedSeconds }
             out += "total with them \(String(format: "%9.3f", (t.total + amortised) * 1000)) ms per step on average\n"

@@ -24,7 +24,8 @@ public struct KernelTimes: Sendable {
     public var warmup: Int
     /// Steps of each kind the means are over (the faster half of `iterations`).
     public var kept: Int
-    /// K-FAC's factor formations and inversions, which the faster half of the steps leaves out.
+    /// K-FAC's factor formations and inversions and Shampoo's roots, which the faster half of the
+    /// steps leaves out.
     public var periodic: [PeriodicCost] = []
 
     /// The sum of the rows and the time outside kernels: one instrumented step.
@@ -75,7 +76,7 @@ public enum KernelTimer {
         let inKernels = rows.reduce(0) { $0 + $1.seconds }
         // A fresh batch: the last step's input and labels may be gone from the arena.
         _ = try session.loadTrainBatchCycling(from: &batcher)
-        let periodic = try session.timePeriodicKFACWork(learningRate: learningRate, step: step + 1)
+        let periodic = try session.timePeriodicWork(learningRate: learningRate, step: step + 1)
         return KernelTimes(rows: rows, outsideSeconds: max(steps - inKernels, 0),
                            plainStepSeconds: fastPlain.reduce(0, +) / n, iterations: iterations, warmup: warmup,
                            kept: kept, periodic: periodic)

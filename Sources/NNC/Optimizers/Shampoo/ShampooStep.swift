@@ -20,9 +20,7 @@ enum ShampooStep {
         if step >= p.startStep && (step - p.startStep) % max(p.preconditionEvery, 1) == 0 {
             // Both roots or neither: a block whose root fails keeps its previous pair, and the log
             // says so.
-            var computed = [Bool](repeating: false, count: blocks.count)
-            v.shampooRoots(left: p.left, right: p.right, blocks: blocks, epsilon: p.epsilon, fresh: p.freshRoots,
-                           leftRoot: p.leftRoot, rightRoot: p.rightRoot, held: &computed, threads: threads)
+            let computed = computeRoots(p, v, threads: threads)
             for i in held.indices { held[i] = held[i] || computed[i] }
             v.withMutableSpan(p.state) { s in for i in held.indices { s[i] = held[i] ? 1 : 0 } }
             if computed.contains(false) {
@@ -44,6 +42,17 @@ enum ShampooStep {
                 v.copy(direction, into: p.weightGrad, block: b, cols: n)
             }
         }
+    }
+
+    /// Every block's pair of roots from the current statistics; true for the blocks whose pair
+    /// was computed (the others keep their previous pair).
+    @discardableResult
+    static func computeRoots(_ p: ShampooPreconditioning, _ v: BufferView, threads: Int) -> [Bool] {
+        let blocks = shampooBlocks(rows: p.rows, cols: p.cols, size: p.blockSize)
+        var computed = [Bool](repeating: false, count: blocks.count)
+        v.shampooRoots(left: p.left, right: p.right, blocks: blocks, epsilon: p.epsilon, fresh: p.freshRoots,
+                       leftRoot: p.leftRoot, rightRoot: p.rightRoot, held: &computed, threads: threads)
+        return computed
     }
 
     /// A parameter Shampoo does not precondition takes the graft's direction.
