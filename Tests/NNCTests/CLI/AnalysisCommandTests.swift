@@ -37,6 +37,34 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.contains("--iterations"))
     }
 
+    /// What the timed steps' faster half leaves out is timed once and amortised: K-FAC's factors
+    /// and inverses, Shampoo's roots, one line per layer at the method's own frequency.
+    @Test(arguments: [("kfac { factor_every: 5, inverse_every: 20 }", "K-FAC", "factors", "every 20 steps"),
+                      ("shampoo { precondition_every: 7 }", "Shampoo", "roots", "every 7 steps")])
+    func timeAmortisesThePeriodicWork(_ optimizer: String, _ method: String, _ word: String, _ every: String) throws {
+        let net = try CLI.temporaryNet("""
+            net timed {
+              input [32]
+              dense 64
+              relu
+              head: dense 4
+              loss cross_entropy
+            }
+            optimizer \(optimizer)
+            train { batch: 16 }
+            """)
+        defer { try? FileManager.default.removeItem(at: net) }
+        let out = try CLI.run(["time", net.path, "--iterations", "4", "--warmup", "1", "--threads", "1"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let lines = out.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("\(method)'s periodic work, timed once each:"), "\(out.stdout)")
+        for layer in ["dense1", "head"] {
+            #expect(lines.contains { $0.hasPrefix("  \(layer): \(word) ") && $0.contains(every) && $0.hasSuffix("ms per step") },
+                    "\(layer): \(out.stdout)")
+        }
+        #expect(lines.contains { $0.hasPrefix("total with them") })
+    }
+
     @Test func trainAnalyzeWritesRecordsAndOffWritesNone() throws {
         let spirals = TestPaths.examples.appendingPathComponent("spirals.net").path
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-analyze-\(UUID().uuidString)")
