@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""K-FAC against SGD in nnc, epoch for epoch, in one run: the MNIST MLP (784-128-128-10, batch
-500, 120 steps an epoch) and the conv net of examples/cifar_conv_mnist.net (on the first 6 000
-images, batch 100), each with `optimizer sgd { momentum: 0.9 }` and `optimizer kfac` at its
-defaults (factors every 10 steps, inverses every 100), on 1 and 2 threads. Epoch time is training
+"""K-FAC and Shampoo against SGD in nnc, epoch for epoch, in one run: the MNIST MLP
+(784-128-128-10, batch 500, 120 steps an epoch) and the conv net of examples/cifar_conv_mnist.net
+(on the first 6 000 images, batch 100), each with `optimizer sgd { momentum: 0.9 }`, `optimizer
+kfac` at its defaults (factors every 10 steps, inverses every 100) and `optimizer shampoo` at its
+defaults (blocks of 128, roots every 10 steps from step 10, AdaGrad graft), on 1 and 2 threads. Epoch time is training
 only (the log's `seconds`), the median over `--rounds` rounds of 2 epochs each, the methods
 interleaved so both see the same machine. Prints the CPU model and the load: run it on a quiet
 machine (no build, test or helper beside it).
@@ -26,7 +27,8 @@ MODELS = [
     ("MNIST MLP", "examples/mnist_mlp.net", "train { batch: 500, epochs: 2, seed: 1 }", []),
     ("conv net", "examples/cifar_conv_mnist.net", "train { batch: 100, epochs: 2, seed: 1 }", ["--limit", "6000"]),
 ]
-METHODS = [("sgd", "optimizer sgd { lr: 0.05, momentum: 0.9 }"), ("kfac", "optimizer kfac { lr: 0.05 }")]
+METHODS = [("sgd", "optimizer sgd { lr: 0.05, momentum: 0.9 }"), ("kfac", "optimizer kfac { lr: 0.05 }"),
+           ("shampoo", "optimizer shampoo { lr: 0.01 }")]
 
 
 def epoch_seconds(example, train, extra, method, optimizer, threads):
@@ -48,20 +50,29 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--methods", nargs="+", default=[m for m, _ in METHODS], help="sgd is always run")
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"CPU: {cpu}; load before: {os.getloadavg()[0]:.2f}")
     rows = []
     for label, example, train, extra in MODELS:
         for threads in args.threads:
-            times = {m: [] for m, _ in METHODS}
+            methods = [(m, o) for m, o in METHODS if m == "sgd" or m in args.methods]
+            times = {m: [] for m, _ in methods}
             for _ in range(args.rounds):
-                for method, optimizer in METHODS:
+                for method, optimizer in methods:
                     times[method].append(epoch_seconds(example, train, extra, method, optimizer, threads))
-            sgd, kfac = statistics.median(times["sgd"]), statistics.median(times["kfac"])
-            rows.append([label, str(threads), f"{sgd:.3f} s", f"{kfac:.3f} s", f"{kfac / sgd:.2f}"])
+            medians = {m: statistics.median(t) for m, t in times.items()}
+            row = [label, str(threads), f"{medians['sgd']:.3f} s"]
+            for m, _ in methods[1:]:
+                row += [f"{medians[m]:.3f} s", f"{medians[m] / medians['sgd']:.2f}"]
+            rows.append(row)
     print(f"load after: {os.getloadavg()[0]:.2f}")
-    common.table(["model", "threads", "SGD epoch", "K-FAC epoch", "K-FAC ÷ SGD"], rows)
+    names = {"kfac": "K-FAC", "shampoo": "Shampoo"}
+    headers = ["model", "threads", "SGD epoch"]
+    for m, _ in [(m, o) for m, o in METHODS if m != "sgd" and m in args.methods]:
+        headers += [f"{names[m]} epoch", f"{names[m]} ÷ SGD"]
+    common.table(headers, rows)
 
 
 if __name__ == "__main__":
