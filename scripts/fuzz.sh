@@ -20,7 +20,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-targets=(frontend safetensors idx csv cifar runlog)
+targets=(frontend safetensors idx csv cifar runlog fmt lsp)
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
@@ -78,7 +78,7 @@ max_len() {
 # overflow; under ASan they ran 2.3× slower for nothing it could find there.
 build_dir() {
     case "$1" in
-        frontend|runlog) echo .build-fuzz-lean ;;
+        frontend|runlog|fmt|lsp) echo .build-fuzz-lean ;;
         *) echo .build-fuzz ;;
     esac
 }
