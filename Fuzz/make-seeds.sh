@@ -21,6 +21,8 @@ for f in Tests/NNCTests/Fixtures/*/*.net Tests/NNCTests/Fixtures/*/*/*.net; do
   rel=${f#Tests/NNCTests/Fixtures/}
   cp "$f" "$out/fmt/${rel//\//-}"
 done
+# Findings, kept as seeds: a comment after a lone CR that the layout dropped.
+printf '\r#1t' > "$out/fmt/finding-comment-after-cr"
 
 python3 - "$out" <<'PY'
 import gzip, json, struct, sys
