@@ -5,7 +5,7 @@ import PackageDescription
 // ordinary build and `swift test` never see them; `scripts/fuzz.sh` builds them with
 // `-sanitize=fuzzer,address` on the command line, which instruments nnc's library too (flags
 // set here would cover only the harnesses, and coverage inside NNC is what guides the fuzzer).
-let harnesses = ["frontend", "safetensors", "idx", "csv", "cifar", "runlog"]
+let harnesses = ["frontend", "safetensors", "idx", "csv", "cifar", "runlog", "fmt", "lsp"]
 
 let package = Package(
     name: "nnc-fuzz",

@@ -6,13 +6,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 nnc=${NNC:-.build/release/nnc}
 out=Fuzz/corpus
-rm -rf "$out" && mkdir -p "$out"/{frontend,safetensors,idx,csv,cifar,runlog}
+rm -rf "$out" && mkdir -p "$out"/{frontend,safetensors,idx,csv,cifar,runlog,fmt,lsp}
 
 for f in spirals mnist_mlp mlp50_modu mlp10_rmsnorm resnet_small vgg_bn cifar_conv; do
   cp "examples/$f.net" "$out/frontend/"
 done
 # The README's tour: let, a parameterised block, repeat, labels, per-layer optimizer overrides.
 sed -n '/^# The MLP of the SGD2 paper/,/^train {/p' README.md > "$out/frontend/tour.net"
+
+# The formatter: every example and every fixture's .net file (those with syntax errors too, which
+# `nnc fmt` refuses before formatting), named by their folder so that equal names do not clash.
+cp examples/*.net "$out/fmt/"
+for f in Tests/NNCTests/Fixtures/*/*.net Tests/NNCTests/Fixtures/*/*/*.net; do
+  rel=${f#Tests/NNCTests/Fixtures/}
+  cp "$f" "$out/fmt/${rel//\//-}"
+done
+# Findings, kept as seeds: a comment after a lone CR that the layout dropped.
+printf '\r#1t' > "$out/fmt/finding-comment-after-cr"
 
 python3 - "$out" <<'PY'
 import gzip, json, struct, sys
@@ -55,6 +65,51 @@ lines = [
 ]
 open(f"{out}/runlog/run.jsonl", "w").write("".join(json.dumps(l) + "\n" for l in lines))
 open(f"{out}/runlog/steps-only.jsonl", "w").write('{"type":"step","step":1,"loss":2}\n\n{"type":"future"}\n{"type":"step","step":5,"loss":1e-9}\n')
+
+# The language server's input: the first byte picks where the stream is split into two reads,
+# then Content-Length frames. Scripted sessions, and frames that are broken on purpose.
+def frame(obj):
+    body = json.dumps(obj).encode() if not isinstance(obj, bytes) else obj
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+uri = "file:///fuzz/spirals.net"
+example = open("examples/spirals.net").read()
+def doc(extra=None):
+    params = {"textDocument": {"uri": uri}}
+    params.update(extra or {})
+    return params
+session = [
+    {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+    {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+    {"jsonrpc": "2.0", "method": "textDocument/didOpen",
+     "params": {"textDocument": {"uri": uri, "languageId": "nnc", "version": 1, "text": example}}},
+    {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover", "params": doc({"position": {"line": 3, "character": 4}})},
+    {"jsonrpc": "2.0", "id": 3, "method": "textDocument/completion", "params": doc({"position": {"line": 4, "character": 2}})},
+    {"jsonrpc": "2.0", "id": 4, "method": "textDocument/definition", "params": doc({"position": {"line": 6, "character": 6}})},
+    {"jsonrpc": "2.0", "method": "textDocument/didChange",
+     "params": {"textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"text": example.replace("relu", "rellu", 1) + "\nnet broken { dense 2,\n"}]}},
+    {"jsonrpc": "2.0", "id": 5, "method": "textDocument/codeAction",
+     "params": doc({"range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}, "context": {"diagnostics": []}})},
+    {"jsonrpc": "2.0", "id": 6, "method": "textDocument/formatting", "params": doc({"options": {"tabSize": 2, "insertSpaces": True}})},
+    {"jsonrpc": "2.0", "id": 7, "method": "shutdown"},
+    {"jsonrpc": "2.0", "method": "exit"},
+]
+stream = b"".join(frame(m) for m in session)
+open(f"{out}/lsp/session", "wb").write(bytes([0]) + stream)
+open(f"{out}/lsp/session-split-in-a-header", "wb").write(bytes([21]) + stream)
+init = frame(session[0])
+small = {"jsonrpc": "2.0", "method": "textDocument/didOpen",
+         "params": {"textDocument": {"uri": "file:///a.net", "text": "let w = 16\nnet m {\n  input [2]\n  dense w\n}\n"}}}
+hover = {"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover",
+         "params": {"textDocument": {"uri": "file:///a.net"}, "position": {"line": 3, "character": 9}}}
+open(f"{out}/lsp/small-session", "wb").write(bytes([40]) + init + frame(small) + frame(hover) + frame(session[-2]) + frame(session[-1]))
+# Broken frames, each followed by a good request, which must still be answered.
+ok = frame({"jsonrpc": "2.0", "id": 9, "method": "shutdown"})
+open(f"{out}/lsp/huge-length", "wb").write(bytes([3]) + init + b"Content-Length: 4611686018427387904\r\n\r\n{}" + ok)
+open(f"{out}/lsp/negative-length", "wb").write(bytes([7]) + init + b"Content-Length: -12\r\n\r\n{}" + ok)
+open(f"{out}/lsp/no-header-end", "wb").write(bytes([5]) + init + b"Content-Length: 2\r\nContent-Type: x\r\n{}" + ok)
+open(f"{out}/lsp/invalid-utf8", "wb").write(bytes([9]) + init + frame(b'{"jsonrpc":"2.0","id":3,"method":"\xff\xfe\xc0"}') + frame(b'{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"u","text":"\xed\xa0\x80 net"}}}') + ok)
+open(f"{out}/lsp/not-json-rpc", "wb").write(bytes([11]) + frame(b"[1,2]") + frame(b"null") + frame(b'{"id":{"a":1}}') + frame(b'{"result":1}') + frame(b'{"method":5}') + init + frame({"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {"textDocument": {"uri": 7}, "position": {"line": -1, "character": 1e300}}}))
 PY
 
 # Checkpoints of the safetensors harness's model (Fuzz/Sources/fuzz-safetensors/main.swift),

@@ -2,14 +2,14 @@
 # Runs one libFuzzer harness of Fuzz/ (or all of them, one after the other) for a while.
 #
 # usage: scripts/fuzz.sh [--keep] [--corpus DIR] TARGET|all SECONDS
-#   TARGET   frontend, safetensors, idx, csv, cifar or runlog (Fuzz/Sources/fuzz-TARGET)
+#   TARGET   frontend, safetensors, idx, csv, cifar, runlog, fmt or lsp (Fuzz/Sources/fuzz-TARGET)
 #   SECONDS  how long each harness runs
 #   --keep   keep the scratch folder (the grown corpus and libFuzzer's log) when nothing was found
 #   --corpus DIR  fuzz DIR itself instead of a scratch copy of the seeds (a long campaign that
 #            goes on where the last one stopped); it must lie outside the repository
 #
 # Builds the harnesses into .build-fuzz (with -sanitize=fuzzer,address) or, for the two whose
-# code is all safe Swift (frontend, runlog), into .build-fuzz-lean (-sanitize=fuzzer alone; see
+# code is all safe Swift (frontend, runlog, fmt, lsp), into .build-fuzz-lean (-sanitize=fuzzer alone; see
 # Fuzz/README.md); the ordinary build never sees them. Copies the target's seeds from Fuzz/corpus to a scratch folder under $TMPDIR (or
 # /tmp) and fuzzes that copy, niced, so the repository is left as it was. Exits 0 when nothing
 # was found, 1 on a crash, timeout or out-of-memory report (printing the reproducer's path, which
@@ -20,7 +20,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-targets=(frontend safetensors idx csv cifar runlog)
+targets=(frontend safetensors idx csv cifar runlog fmt lsp)
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
@@ -78,7 +78,7 @@ max_len() {
 # overflow; under ASan they ran 2.3× slower for nothing it could find there.
 build_dir() {
     case "$1" in
-        frontend|runlog) echo .build-fuzz-lean ;;
+        frontend|runlog|fmt|lsp) echo .build-fuzz-lean ;;
         *) echo .build-fuzz ;;
     esac
 }

@@ -135,7 +135,8 @@ private struct Layout {
     private func comment(_ n: Int, after last: Token?) -> String? {
         let bytes = file.line(n)
         var i = last.map { $0.range.end.offset } ?? bytes.startIndex
-        while i < bytes.endIndex, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0B || bytes[i] == 0x0C { i += 1 }
+        // The lexer's whitespace, CR included: a `#` after a lone `\r` still starts a comment.
+        while i < bytes.endIndex, [0x20, 0x09, 0x0B, 0x0C, 0x0D].contains(bytes[i]) { i += 1 }
         guard i < bytes.endIndex, bytes[i] == UInt8(ascii: "#") else { return nil }
         var end = bytes.endIndex
         while end > i, [0x20, 0x09, 0x0B, 0x0C, 0x0D].contains(bytes[end - 1]) { end -= 1 }

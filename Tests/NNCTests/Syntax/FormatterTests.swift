@@ -50,6 +50,14 @@ import Testing
         #expect(Self.format(text) == text, "\(url.lastPathComponent) is not formatted: run nnc fmt -w examples/*.net")
     }
 
+    /// The lexer takes a lone CR for whitespace, so a `#` after one starts a comment, which the
+    /// layout must keep (fuzz-fmt: `\r#1t` came out empty).
+    @Test func aCommentAfterALoneCarriageReturnIsKept() {
+        #expect(Self.format("\r#1t") == "#1t\n")
+        #expect(Self.format("let a = 1\r# note\n") == "let a = 1  # note\n")
+        #expect(Self.format("let a = 1 \r\t# note\r\n") == "let a = 1  # note\n")
+    }
+
     @Test func messyInputGetsTheLayout() {
         let messy = """
             # header
