@@ -115,9 +115,9 @@ public func trace(_ a: UnsafePointer<Float>, n: Int) -> Double {
 
 /// `(F + δI)⁻¹` of a symmetric n × n Float factor, computed in Double (Cholesky, then the
 /// identity's columns solved 16 at a time by the blocked substitutions SGD2's solve uses, the
-/// forward one starting at each column's first nonzero: ~n³ FLOP in SIMD panels, split over
-/// `threads` with the same bits on any count) and rounded to Float, the lower triangle mirrored
-/// so that the result is exactly symmetric. Only F's lower triangle is read. `work` holds `2·n²`
+/// forward one starting at each column's first nonzero: ~5n³/3 FLOP with the Cholesky, in SIMD
+/// panels, split over `threads` with the same bits on any count) and rounded to Float, the lower
+/// triangle mirrored so that the result is exactly symmetric. Only F's lower triangle is read. `work` holds `2·n²`
 /// Doubles. False, `inverse` untouched, when F has a non-finite entry or F + δI is not positive
 /// definite; false also, `inverse` then partly written, when an entry of it overflows Float.
 // factor (n, n) -> inverse (n, n)
