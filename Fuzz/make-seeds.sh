@@ -21,8 +21,10 @@ for f in Tests/NNCTests/Fixtures/*/*.net Tests/NNCTests/Fixtures/*/*/*.net; do
   rel=${f#Tests/NNCTests/Fixtures/}
   cp "$f" "$out/fmt/${rel//\//-}"
 done
-# Findings, kept as seeds: a comment after a lone CR that the layout dropped.
+# Findings, kept as seeds: a comment after a lone CR that the layout dropped; a `-` starting a
+# continuation line, spaced on the second pass by the indentation before it.
 printf '\r#1t' > "$out/fmt/finding-comment-after-cr"
+printf 'optimizer sgd2 {\n  damping: adaptive(1, every: d  # c\n-1)\n}\n' > "$out/fmt/finding-operator-starting-a-line"
 
 python3 - "$out" <<'PY'
 import gzip, json, struct, sys

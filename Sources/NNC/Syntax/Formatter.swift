@@ -190,12 +190,17 @@ private struct Layout {
         return candidates.last
     }
 
-    /// Whether the source has a space on either side of an operator.
+    /// Whether the source has a space on either side of an operator, between it and a token of
+    /// its own line: the indentation before an operator that starts a line is the layout's, not
+    /// the author's (counting it made `-1` on a continuation line `- 1` on a second pass).
     private func spacedInSource(_ op: Token) -> Bool {
         let bytes = file.bytes
+        let line = tokensByLine[op.range.start.line]
+        let first = line.first?.range.start.offset == op.range.start.offset
+        let last = line.last?.range.start.offset == op.range.start.offset
         let before = op.range.start.offset - 1, after = op.range.end.offset
-        return (before >= 0 && (bytes[before] == 0x20 || bytes[before] == 0x09))
-            || (after < bytes.count && (bytes[after] == 0x20 || bytes[after] == 0x09))
+        return (!first && before >= 0 && (bytes[before] == 0x20 || bytes[before] == 0x09))
+            || (!last && after < bytes.count && (bytes[after] == 0x20 || bytes[after] == 0x09))
     }
 
     private func leadingSpaces(_ text: String) -> Int { text.prefix { $0 == " " }.count }

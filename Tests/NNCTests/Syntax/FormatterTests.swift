@@ -58,6 +58,18 @@ import Testing
         #expect(Self.format("let a = 1 \r\t# note\r\n") == "let a = 1  # note\n")
     }
 
+    /// An operator that starts a continuation line keeps the spacing its author gave it after it,
+    /// not the indentation before it: `-1` there stays `-1` on every pass (fuzz-fmt found `- 1` on
+    /// the second).
+    @Test func anOperatorStartingALineIsSpacedOnlyByItsAuthor() throws {
+        let source = "optimizer sgd2 {\n  damping: adaptive(1, every: d  # c\n-1)\n}\n"
+        let once = try #require(Self.format(source))
+        #expect(once.contains("\n                    -1)"), "\(once)")
+        #expect(Self.format(once) == once)
+        let spaced = try #require(Self.format("optimizer sgd2 {\n  damping: adaptive(1, every: d\n- 1)\n}\n"))
+        #expect(spaced.contains("- 1)") && Self.format(spaced) == spaced, "\(spaced)")
+    }
+
     @Test func messyInputGetsTheLayout() {
         let messy = """
             # header
