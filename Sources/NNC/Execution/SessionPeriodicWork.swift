@@ -56,7 +56,8 @@ extension Session {
                 return PeriodicCost(layer: p.layer, formSeconds: form, factorEvery: p.factorEvery,
                                     invertSeconds: 0, inverseEvery: p.inverseEvery)
             } + shampoo.map { p in
-                let roots = seconds { ShampooStep.computeRoots(p, v, threads: threads) }
+                let blocks = shampooBlocks(rows: p.rows, cols: p.cols, size: p.blockSize)
+                let roots = seconds { ShampooStep.computeRoots(p, blocks, v, threads: threads) }
                 return PeriodicCost(method: .shampoo, layer: p.layer, formSeconds: 0, factorEvery: 1,
                                     invertSeconds: roots, inverseEvery: p.preconditionEvery)
             }

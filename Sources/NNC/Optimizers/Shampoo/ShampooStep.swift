@@ -20,7 +20,7 @@ enum ShampooStep {
         if step >= p.startStep && (step - p.startStep) % max(p.preconditionEvery, 1) == 0 {
             // Both roots or neither: a block whose root fails keeps its previous pair, and the log
             // says so.
-            let computed = computeRoots(p, v, threads: threads)
+            let computed = computeRoots(p, blocks, v, threads: threads)
             for i in held.indices { held[i] = held[i] || computed[i] }
             v.withMutableSpan(p.state) { s in for i in held.indices { s[i] = held[i] ? 1 : 0 } }
             if computed.contains(false) {
@@ -47,8 +47,8 @@ enum ShampooStep {
     /// Every block's pair of roots from the current statistics; true for the blocks whose pair
     /// was computed (the others keep their previous pair).
     @discardableResult
-    static func computeRoots(_ p: ShampooPreconditioning, _ v: BufferView, threads: Int) -> [Bool] {
-        let blocks = shampooBlocks(rows: p.rows, cols: p.cols, size: p.blockSize)
+    static func computeRoots(_ p: ShampooPreconditioning, _ blocks: [ShampooBlock], _ v: BufferView,
+                             threads: Int) -> [Bool] {
         var computed = [Bool](repeating: false, count: blocks.count)
         v.shampooRoots(left: p.left, right: p.right, blocks: blocks, epsilon: p.epsilon, fresh: p.freshRoots,
                        leftRoot: p.leftRoot, rightRoot: p.rightRoot, held: &computed, threads: threads)
