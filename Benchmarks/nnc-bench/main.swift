@@ -292,6 +292,13 @@ guard let options = parse(Array(CommandLine.arguments.dropFirst())) else {
     let askedForHelp = CommandLine.arguments.dropFirst().contains { ["-h", "--help", "help"].contains($0) }
     exit(askedForHelp ? 0 : 64)
 }
+// The parameters nnc itself runs with on this CPU: its wisdom (`nnc tune`) or the built-in set.
+if options.command == "kernels" || options.command == "conv" {
+    let choice = KernelChoice.select(wisdomAt: KernelWisdom.path(), cpu: CPUModel.name, caches: CPUCaches.thisMachine)
+    if let warning = choice.warning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+    GEMMParameters.current = choice.gemm
+    print("GEMM parameters: \(choice.gemm), \(choice.source)")
+}
 switch options.command {
 case "peak": runPeak()
 case "allreduce": allreduceBenchmark(options)

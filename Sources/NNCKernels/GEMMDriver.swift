@@ -10,21 +10,22 @@
 // Nothing here depends on the thread split: a thread runs the same nest over its own band of
 // whole micro-tiles, so each element sees the same operations in the same order.
 
-/// Blocking constants and packing choices for Zen 4 (32 KiB L1d, 1 MiB L2 per core). Measured
+/// Blocking constants and packing choices; the defaults are Zen 4's (32 KiB L1d, 1 MiB L2 per
+/// core), and `GEMMParameters` (what `nnc tune` measures per CPU) replaces kc, mc, nc and packBMinM. Measured
 /// with `nnc-bench kernels --sweep` (BENCHMARKS.md): reading A in place beat packing it on every
 /// benchmark shape, so A is packed only above a threshold that no shape reaches; B is packed
 /// when enough rows reuse it (always when transposed).
 struct GEMMBlocking {
     /// Largest K block; K is cut into equal blocks no larger than this.
-    var kc = 384
+    var kc = GEMMParameters.builtIn.kc
     /// Rows of A packed at a time (a multiple of every kernel's MR).
-    var mc = 96
+    var mc = GEMMParameters.builtIn.mc
     /// Columns of B per block.
-    var nc = 480
+    var nc = GEMMParameters.builtIn.nc
     /// Pack A only when each packed element is reused across at least this many columns.
     var packAMinN = Int.max
     /// Pack a row-major B (a transposed B is always packed) when at least this many rows of C reuse it.
-    var packBMinM = 256
+    var packBMinM = GEMMParameters.builtIn.packBMinM
     /// A thread is worth starting for this much work (2·m·n·k FLOP).
     var minFlopsPerPart = 1 << 19
     /// Split with `DispatchQueue.concurrentPerform` instead of `WorkerPool` (for comparison).

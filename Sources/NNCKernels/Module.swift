@@ -8,6 +8,7 @@
 //   BufferView.swift            the arena by buffer index, the runtime's scratch, copies and fills
 //   GEMM.swift                  gemm(), its epilogue steps, the reference
 //   GEMMDriver.swift            blocking, packing, thread split
+//   GEMMParameters.swift        the blocking a CPU runs with (what `nnc tune` measures), timing a product
 //   GEMMMicroKernels.swift      the register-tiled inner loops (6×32 and 12×16)
 //   GEMMWorkspace.swift         reusable packing buffers
 //   Conv.swift, Im2col.swift    convolution (im2col + GEMM), forward and backward; the patch layout

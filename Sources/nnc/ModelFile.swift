@@ -79,6 +79,7 @@ struct ModelFile {
     /// session holds its rank's slice of it, and the batch must split evenly.
     func session(_ model: Model, batch: Int, evalBatch: Int, threads: Int, keepLayerBuffers: Bool = false,
                  group: ProcessGroup? = nil) throws -> Session {
+        KernelSetup.apply()
         let ranks = group?.size ?? 1
         guard batch % ranks == 0 else {
             throw CommandFailure(.usage, "the batch of \(batch) does not split evenly over \(ranks) ranks: run on a number "

@@ -38,6 +38,7 @@ enum TimeCommand: Command {
                                      dataDirectory: arguments.value("--data"))
         print("\(model.name): batch \(batch), \(counted(threads, "thread")) on \(CPUModel.name), \(source); "
               + "\(counted(warmup, "warm-up step")), then \(iterations) timed and \(counted(iterations, "plain step")) interleaved")
+        print(KernelSetup.summary)
         let times: KernelTimes
         do {
             times = try KernelTimer.measure(session, batcher: batcher, learningRate: model.optimizer.learningRate,

@@ -13,10 +13,14 @@ enum CLI {
             .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }()
 
-    /// `nnc arguments…`: its status, stdout and stderr.
+    /// `nnc arguments…`: its status, stdout and stderr. Kernel wisdom a user's `nnc tune` left
+    /// in their home is not read (the built-in parameters, as in the library's tests) unless the
+    /// environment given names a file.
     static func run(_ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil,
                     interrupt: ((String) -> Bool)? = nil) throws -> ProcessOutput {
         let nnc = try #require(executable, "nnc is not built beside the test bundle (swift build first)")
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        if environment["NNC_WISDOM"] == nil { environment["NNC_WISDOM"] = "/nonexistent/nnc-test-wisdom.json" }
         return try runProcess(nnc, arguments, environment: environment, directory: directory, interrupt: interrupt)
     }
 

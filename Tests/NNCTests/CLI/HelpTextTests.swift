@@ -5,7 +5,7 @@ import Testing
 /// each command's one declaration of its options). Re-record with `NNC_RECORD=1`: a recording
 /// run rewrites the files and fails, so a change is deliberate.
 @Suite struct HelpTextTests {
-    static let commands = ["check", "plan", "train", "time", "eval", "export", "fetch", "report", "fmt", "lsp"]
+    static let commands = ["check", "plan", "train", "time", "eval", "export", "fetch", "report", "tune", "fmt", "lsp"]
     static let folder = TestPaths.fixtures.appendingPathComponent("help")
 
     @Test(arguments: commands)

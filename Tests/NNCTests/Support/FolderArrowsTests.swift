@@ -8,7 +8,7 @@ import Testing
 /// rooms' option types and lowering, which the checker, the plan and lowering name.
 @Suite struct FolderArrowsTests {
     static let order = ["Support", "Diagnostics", "Syntax", "Semantics", "Plan", "Lowering", "Optimizers", "Data",
-                        "Execution", "Checkpoints", "Analysis", "Training", "Report", "Export", "Editor"]
+                        "Execution", "Checkpoints", "Analysis", "Training", "Report", "Export", "Tuning", "Editor"]
     static let allowed: Set<String> = ["SGD2Options", "SGD2Lowering", "ScaleAmendLowering", "KFACOptions", "KFACLowering",
                                        "ShampooOptions", "ShampooLowering", "AdaptiveDamping"]
 
