@@ -40,10 +40,21 @@ def others_running(samples=10, interval=0.05):
     return max(statistics.median(counts), 0)
 
 
-def header(title):
+def kernel_parameters(nnc):
+    """The GEMM parameters nnc runs with here and where they come from (`nnc tune --show`)."""
+    try:
+        out = subprocess.run([nnc, "tune", "--show"], capture_output=True, text=True).stdout
+    except OSError:
+        return "nnc's kernel parameters unknown (no nnc binary)"
+    m = re.search(r"^in use: (.+)$", out, re.M)
+    return m.group(1) if m else "nnc's kernel parameters unknown (an nnc without `tune`)"
+
+
+def header(title, nnc=None):
     load = os.getloadavg()
-    return (f"{title}\nCPU: {cpu_model()}, {os.cpu_count()} cores; "
+    text = (f"{title}\nCPU: {cpu_model()}, {os.cpu_count()} cores; "
             f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the start")
+    return text + (f"\nnnc kernels: {kernel_parameters(nnc)}" if nnc else "")
 
 
 class Rounds:

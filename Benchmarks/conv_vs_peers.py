@@ -90,7 +90,7 @@ def main():
     full = 50000 // BATCH
     peers = [("pytorch", "conv_torch.py"), ("jax (jit/step)", "conv_jax.py")]
     print(header(f"CIFAR-style conv net, batch {BATCH}, SGD momentum; {a.rounds} interleaved rounds of "
-                 f"{a.epochs} x {a.steps} steps"), flush=True)
+                 f"{a.epochs} x {a.steps} steps", nnc=a.nnc), flush=True)
     rounds = Rounds()
     threads = [int(x) for x in a.threads.split(",")]
     rounds.interleave(a.rounds, threads, lambda t: nnc(a.nnc, t, a.steps, a.epochs),

@@ -54,6 +54,8 @@ def main():
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"CPU: {cpu}; load before: {os.getloadavg()[0]:.2f}")
+    shown = subprocess.run([common.nnc_binary(), "tune", "--show"], capture_output=True, text=True).stdout
+    print("nnc kernels: " + next((l[len("in use: "):] for l in shown.splitlines() if l.startswith("in use: ")), "unknown"))
     rows = []
     for label, example, train, extra in MODELS:
         for threads in args.threads:

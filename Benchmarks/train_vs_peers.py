@@ -72,7 +72,7 @@ def main():
     peers = [("pytorch", "mlp_torch.py", ())]
     if not a.no_jax:
         peers += [("jax (jit/step)", "mlp_jax.py", ()), ("jax (scan)", "mlp_jax.py", ("--scan",))]
-    print(header(f"MNIST MLP, {a.epochs} epochs, {a.rounds} interleaved rounds"), flush=True)
+    print(header(f"MNIST MLP, {a.epochs} epochs, {a.rounds} interleaved rounds", nnc=a.nnc), flush=True)
     rounds = Rounds()
     threads = [int(x) for x in a.threads.split(",")]
     rounds.interleave(a.rounds, threads, lambda t: nnc(a.nnc, t, a.epochs, data, dict(os.environ)),
