@@ -1,4 +1,5 @@
 import Foundation
+import NNCKernels
 
 /// Why training stopped before its last epoch. The command line maps each kind to an exit status.
 public enum TrainingFailure: Error, CustomStringConvertible {
@@ -320,7 +321,8 @@ public final class Trainer {
                  optimizer: model.optimizer.method.rawValue, learningRate: model.optimizer.learningRate,
                  momentum: model.optimizer.momentum, weightDecay: model.optimizer.weightDecay,
                  schedule: model.training.schedule.description, batch: session.globalBatch, epochs: model.training.epochs,
-                 seed: model.training.seed, threads: options.threads, stepsPerEpoch: batcher.batchesPerEpoch,
+                 seed: model.training.seed, threads: options.threads, cpu: CPUModel.name,
+                 kernels: "GEMM \(GEMMParameters.current)", stepsPerEpoch: batcher.batchesPerEpoch,
                  layers: model.allLayers.map(\.name), label: options.label,
                  trainSamples: data.trainIndices.count, validationSamples: data.validation?.indices.count ?? 0,
                  testSamples: data.test?.count ?? 0, resumedEpoch: state.epoch, resumedStep: state.step)

@@ -37,6 +37,10 @@ public struct RunStart {
     public var epochs: Int
     public var seed: UInt64
     public var threads: Int
+    /// The CPU's model name and the kernel parameters the run used (`nnc tune`): a run tuned
+    /// differently may differ from this one in the last bits.
+    public var cpu: String
+    public var kernels: String
     public var stepsPerEpoch: Int
     /// Layer names, first to last.
     public var layers: [String]

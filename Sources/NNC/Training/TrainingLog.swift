@@ -22,6 +22,8 @@ public enum TrainingLog {
             o.add("epochs", s.epochs)
             o.add("seed", raw: String(s.seed))
             o.add("threads", s.threads)
+            o.add("cpu", string: s.cpu)
+            o.add("kernels", string: s.kernels)
             o.add("steps_per_epoch", s.stepsPerEpoch)
             o.add("layers", raw: "[" + s.layers.map(JSON.quote).joined(separator: ",") + "]")
             o.add("label", string: s.label)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NNCKernels
 @testable import NNC
 
 /// Runs the built `nnc train`, `eval` and `fetch` as a user would and checks exit codes,
@@ -48,6 +49,12 @@ import Testing
         // The log is what `nnc report` reads.
         let parsed = try RunLog.read(path: log.path)
         #expect(parsed.epochs.count == 6)
+        // The run record names the CPU and the kernel parameters (the built-in set: CLI.run
+        // points NNC_WISDOM nowhere), beside every figure the log holds.
+        let first = try String(contentsOf: log, encoding: .utf8).prefix { $0 != "\n" }
+        let run = try #require(try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])
+        #expect(run["cpu"] as? String == CPUModel.name)
+        #expect(run["kernels"] as? String == "GEMM \(GEMMParameters.builtIn)")
 
         let eval = try CLI.run(["eval", Self.spirals, "--weights", checkpoint.path])
         #expect(eval.status == 0, "\(eval.stderr)")
