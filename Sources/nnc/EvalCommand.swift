@@ -18,6 +18,10 @@ enum EvalCommand: Command {
             .value("--batch", "N", "samples per forward pass (default: the file's batch, at least 256)"),
             .flag("--normalize", "print the confusion matrix as percentages of each true class"),
             .value("--predictions", "FILE", "write each test sample's true and predicted class as CSV"),
+            .flag("--logits", """
+                add each sample's logits (the network's outputs before the loss, as
+                Float32 written to round-trip) to the --predictions rows
+                """),
             .data, .threads, .color,
         ],
         exitStatus: """
@@ -58,6 +62,10 @@ enum EvalCommand: Command {
         session.initialize(seed: model.training.seed)
         try Checkpoint.load(checkpoint, into: session, optimizerState: false)
         let predictionsPath = arguments.value("--predictions")
+        let withLogits = arguments.flag("--logits")
+        if withLogits && predictionsPath == nil {
+            throw CommandLineError.invalid("--logits adds columns to the --predictions file: give --predictions FILE too")
+        }
         // Opened before the work, so a bad path costs nothing.
         let predictionsFile = try predictionsPath.map { path -> FileHandle in
             guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -67,16 +75,23 @@ enum EvalCommand: Command {
         }
         defer { try? predictionsFile?.close() }
         let result = try Evaluation.run(session, dataset: test, preprocessor: preprocessor, confusion: true,
-                                        predictions: predictionsFile != nil)
+                                        predictions: predictionsFile != nil, logits: withLogits)
         print("\(model.name) on \(counted(result.count, "test sample")): loss \(String(format: "%.4f", result.loss)), error \(String(format: "%.2f", result.error * 100))% (\(Int((Double(result.count) * result.error).rounded())) wrong)")
         if let matrix = result.confusion {
             print(confusionTable(matrix, names: test.classNames, normalized: arguments.flag("--normalize")), terminator: "")
             print(metricsTable(ClassMetrics.perClass(matrix), names: test.classNames), terminator: "")
         }
         if let predictionsFile, let predictionsPath, let predicted = result.predictions {
-            var csv = "index,label,predicted,correct\n"
+            let classes = model.outputShape.count
+            var csv = "index,label,predicted,correct"
+            if withLogits { csv += (0..<classes).map { ",logit_\($0)" }.joined() }
+            csv += "\n"
             for (i, p) in predicted.enumerated() {
-                csv += "\(i),\(className(Int(test.labels[i]), test.classNames)),\(className(Int(p), test.classNames)),\(test.labels[i] == p ? 1 : 0)\n"
+                csv += "\(i),\(className(Int(test.labels[i]), test.classNames)),\(className(Int(p), test.classNames)),\(test.labels[i] == p ? 1 : 0)"
+                if let logits = result.logits {
+                    for v in logits[(i * classes)..<((i + 1) * classes)] { csv += ",\(v)" }
+                }
+                csv += "\n"
             }
             do {
                 try predictionsFile.write(contentsOf: Data(csv.utf8))

@@ -9,11 +9,15 @@ public struct Evaluation: Equatable {
     public var confusion: [[Int]]?
     /// Each sample's predicted class, in the order evaluated, when asked for.
     public var predictions: [Int32]?
+    /// Each sample's logits (what the network computed before the loss), `count × classes`
+    /// row after row, when asked for.
+    public var logits: [Float]?
 
     /// Runs the eval plan over the samples at `indices` (all when nil) in file order,
     /// `session.evalPlan.batch` at a time, each batch converted straight into the eval arena.
     public static func run(_ session: Session, dataset: Dataset, indices: [Int]? = nil, preprocessor: Preprocessor,
-                           confusion: Bool = false, predictions keep: Bool = false) throws -> Evaluation {
+                           confusion: Bool = false, predictions keep: Bool = false,
+                           logits keepLogits: Bool = false) throws -> Evaluation {
         var batcher = Batcher(dataset: dataset, indices: indices, batchSize: session.evalPlan.batch,
                               preprocessor: preprocessor, shuffle: false)
         var lossSum = 0.0
@@ -22,6 +26,7 @@ public struct Evaluation: Equatable {
         let classes = session.model.outputShape.count
         var matrix = confusion ? [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes) : nil
         var predicted: [Int32]? = keep ? [] : nil
+        var logits: [Float]? = keepLogits ? [] : nil
         while true {
             let rows = try session.loadEvalBatch(from: &batcher)
             if rows == 0 { break }
@@ -30,6 +35,7 @@ public struct Evaluation: Equatable {
             correct += result.correct
             count += rows
             predicted?.append(contentsOf: result.predictions.prefix(rows))
+            if keepLogits { logits!.append(contentsOf: session.evalLogits(rows: rows)) }
             if matrix != nil {
                 for (truth, predicted) in zip(result.labels, result.predictions) {
                     let t = Int(truth), p = Int(predicted)
@@ -37,9 +43,11 @@ public struct Evaluation: Equatable {
                 }
             }
         }
-        guard count > 0 else { return Evaluation(loss: 0, error: 0, count: 0, confusion: matrix, predictions: predicted) }
+        guard count > 0 else {
+            return Evaluation(loss: 0, error: 0, count: 0, confusion: matrix, predictions: predicted, logits: logits)
+        }
         return Evaluation(loss: lossSum / Double(count), error: Double(count - correct) / Double(count),
-                          count: count, confusion: matrix, predictions: predicted)
+                          count: count, confusion: matrix, predictions: predicted, logits: logits)
     }
 }
 

@@ -30,5 +30,29 @@ import Testing
         }
         let bad = try CLI.run(["eval", Self.spirals, "--weights", checkpoint.path, "--predictions", "/nonexistent-nnc/p.csv"])
         #expect(bad.status == 74)
+
+        // With --logits each row carries the logits: their argmax is the predicted class, and
+        // the mean softmax cross-entropy over them is the loss eval prints.
+        let withLogits = try CLI.run(["eval", Self.spirals, "--weights", checkpoint.path, "--predictions", csv.path, "--logits"])
+        #expect(withLogits.status == 0, "\(withLogits.stderr)")
+        let table = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        #expect(table.first == "index,label,predicted,correct,logit_0,logit_1,logit_2")
+        #expect(table.count == 601)
+        var lossSum = 0.0
+        for line in table.dropFirst() {
+            let cells = line.split(separator: ",")
+            let label = try #require(Int(cells[1])), predicted = try #require(Int(cells[2]))
+            let logits = cells.dropFirst(4).compactMap { Double($0) }
+            #expect(logits.count == 3, "\(line)")
+            #expect(logits.indices.max { logits[$0] < logits[$1] } == predicted, "\(line)")
+            let top = logits.max()!
+            lossSum += top + log(logits.map { exp($0 - top) }.reduce(0, +)) - logits[label]
+        }
+        let printed = try #require(withLogits.stdout.range(of: #"loss (\d+\.\d+)"#, options: .regularExpression)
+            .flatMap { Double(withLogits.stdout[$0].dropFirst(5)) })
+        #expect(abs(lossSum / 600 - printed) < 2e-4, "loss from the logits \(lossSum / 600), printed \(printed)")
+
+        let alone = try CLI.run(["eval", Self.spirals, "--weights", checkpoint.path, "--logits"])
+        #expect(alone.status == 64 && alone.stderr.contains("--predictions"))
     }
 }
