@@ -98,7 +98,7 @@ def main():
     a = p.parse_args()
     cores = os.cpu_count()
     configs = [(1, 1), (1, cores), (cores, 1)]
-    print(bench_common.header(f"data parallelism: 1 process × T threads against N ranks × 1 thread ({a.rounds} rounds)"))
+    print(bench_common.header(f"data parallelism: 1 process × T threads against N ranks × 1 thread ({a.rounds} rounds)", nnc=NNC))
     rounds = bench_common.Rounds()
     for _ in range(a.rounds):
         for name, model, limit in MODELS:

@@ -133,6 +133,9 @@ def main():
     except ImportError:
         sys.exit("needs torch: /work/.venv-peers/bin/python (see ../shared/peers/README.md)")
     torch.set_num_threads(args.threads)
+    sys.path.insert(0, os.path.join(ROOT, "Benchmarks"))
+    from bench_common import header
+    print(header(f"SGD2 against SGD, MNIST MLP, {args.threads} thread(s)", nnc=common.nnc_binary()), flush=True)
     xn, yn = load_mnist()
     x, y = torch.from_numpy(xn), torch.from_numpy(yn)
     runs = {
