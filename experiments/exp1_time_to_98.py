@@ -60,7 +60,7 @@ def main():
     for name, block in METHODS:
         if name not in args.methods or name in left_out:
             continue
-        reached, rates = [], []
+        reached, rates, best = [], [], []
         for seed in args.seeds:
             tag = f"exp1t98{suffix}_{name}_s{seed}"
             net = common.variant(example, tag, optimizer=block,
@@ -76,15 +76,18 @@ def main():
                     hit = (e["epoch"], total)
                     break
             reached.append(hit)
+            errors = [common.num(e.get("test_error")) for e in r["epochs"]]
+            best.append(min(errors) if errors else None)
             rates.append(r["searches"][0]["chosen"] if r["searches"] else None)
         hits = [h for h in reached if h]
         cell = " / ".join(f"{h[0]}" if h else f"> {args.epochs}" for h in reached)
         secs = " / ".join(f"{h[1]:.2f}" if h else "—" for h in reached)
         median = f"{statistics.median(h[1] for h in hits):.2f} s" if len(hits) == len(reached) else "—"
-        rows.append([name, cell, secs, median, ", ".join(str(x) for x in rates)])
+        lowest = " / ".join(f"{100 * b:.2f} %" if b is not None else "—" for b in best)
+        rows.append([name, cell, secs, median, lowest, ", ".join(str(x) for x in rates)])
     load_after = os.getloadavg()[0]
     text = common.table(["method", f"epoch reaching ≤ 2 % (seeds {args.seeds})", "training seconds to it",
-                         "median", "searched lr"], rows)
+                         "median", f"lowest test error in {args.epochs} epochs", "searched lr"], rows)
     notes = (f"\n{example}, batch {batch}. CPU: {cpu_model()}; threads {os.environ.get('NNC_THREADS', '1')}; "
              f"load {load_before:.2f} before, {load_after:.2f} after.")
     print(notes)
