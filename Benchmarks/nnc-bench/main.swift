@@ -12,6 +12,7 @@ let usage = """
 
     kernels   GEMM GFLOP/s of nnc and of numpy's OpenBLAS, same shapes, same run: squares
               128…2048 and the MNIST MLP's eight per-step products (784-128-128-10, batch 500),
+              four of them again with the epilogue the step fuses in (OpenBLAS: the bare product),
               on 1 thread and on all cores; prints the ratio nnc/OpenBLAS per shape. Every
               product is verified (sampled entries against Double dot products, threaded
               bits == single-threaded bits) before it is timed.

@@ -11,7 +11,7 @@ import Testing
         "check": [spirals], "plan": [spirals], "train": [spirals], "time": [spirals],
         "eval": [spirals, "--weights", "w.safetensors"], "export": [spirals, "--weights", "w.safetensors", "-o", "m.onnx"],
         "fetch": ["mnist"], "report": ["run.jsonl", "-o", "r.html"],
-        "fmt": [spirals], "lsp": [],
+        "tune": ["--dry-run"], "fmt": [spirals], "lsp": [],
     ]
 
     static func expectUsageError(_ r: ProcessOutput, _ command: String, _ message: String,
@@ -31,8 +31,8 @@ import Testing
         Self.expectUsageError(r, command, "unknown option '--bogus'")
     }
 
-    /// `nnc lsp` takes no argument: without one it serves standard input.
-    @Test(arguments: HelpTextTests.commands.filter { $0 != "lsp" })
+    /// `nnc lsp` takes no argument: without one it serves standard input; `nnc tune` none at all.
+    @Test(arguments: HelpTextTests.commands.filter { $0 != "lsp" && $0 != "tune" })
     func missingArgumentIsAUsageError(_ command: String) throws {
         let missing = ["check": "the .net file to check", "plan": "the .net file to plan", "train": "the .net file to train (or --resume FILE)",
                        "time": "the .net file to time", "eval": "the .net file to evaluate", "export": "the .net file to export", "fetch": "a dataset to fetch",
