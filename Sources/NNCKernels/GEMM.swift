@@ -74,7 +74,8 @@ public struct GEMMEpilogue {
         return e
     }
 
-    /// The steps on 16 lanes of row `i`, columns `j ..< j + w`.
+    /// The steps on 16 lanes of row `i`, columns `j ..< j + w`, all of them on one vector:
+    /// the definition `applyEpilogue` (step by step over a block) is tested to match bit for bit.
     @inline(__always)
     func apply16(_ v: F16, row i: Int, col j: Int, lanes w: Int) -> F16 {
         var v = v
@@ -214,16 +215,61 @@ private func scaleAndFinish(m: Int, n: Int, beta: Float, c: UnsafeMutablePointer
 
 /// Applies `epilogue` to the block `rows × cols` of `C`, 16 columns at a time through the
 /// same vector code for full and partial chunks.
+///
+/// Step by step over groups of rows of at most 4 096 elements (a micro-tile is one group, and
+/// stays in L1 between steps): which step, and which activation, is decided once per group, and
+/// the loop inside is straight vector code. Deciding it for every 16 lanes cost a quarter of a
+/// 500×128·128×128 product's time, and three quarters of one with k = 10 (BENCHMARKS.md). Every
+/// element still goes through the steps in order with the same operations: the bits are
+/// those of `GEMMEpilogue.apply16` on each vector.
 @inline(never)
 func applyEpilogue(_ e: GEMMEpilogue, c: UnsafeMutablePointer<Float>, ldc: Int,
                    rows: Range<Int>, cols: Range<Int>) {
-    for i in rows {
-        let row = c + i * ldc
-        var j = cols.lowerBound
-        while j < cols.upperBound {
-            let w = min(16, cols.upperBound - j)
-            store16(e.apply16(load16(row + j, w), row: i, col: j, lanes: w), row + j, w)
-            j += w
+    if rows.isEmpty || cols.isEmpty { return }
+    let group = max(1, 4096 / cols.count)
+    var first = rows.lowerBound
+    while first < rows.upperBound {
+        let block = first..<min(rows.upperBound, first + group)
+        for s in 0..<e.count {
+            applyStep(e.ops[s], c: c, ldc: ldc, rows: block, cols: cols)
+        }
+        first = block.upperBound
+    }
+}
+
+/// One epilogue step on a block of C, as `GEMMEpilogue.apply16` does it on each vector.
+@inline(__always)
+private func applyStep(_ op: EpilogueOp, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Range<Int>, cols: Range<Int>) {
+    @inline(__always)
+    func each(_ body: (F16, Int, Int, Int) -> F16) {
+        for i in rows {
+            let row = c + i * ldc
+            var j = cols.lowerBound
+            while j < cols.upperBound {
+                let w = min(16, cols.upperBound - j)
+                store16(body(load16(row + j, w), i, j, w), row + j, w)
+                j += w
+            }
+        }
+    }
+    switch op {
+    case .columnBias(let b):
+        each { v, _, j, w in v + load16(b + j, w) }
+    case .rowBias(let b):
+        each { v, i, _, _ in v + b[i] }
+    case .activation(let f):
+        switch f {
+        case .none: break
+        case .relu: each { v, _, _, _ in KernelActivation.relu.apply16(v) }
+        default: each { v, _, _, _ in f.apply16(v) }
+        }
+    case .add(let p, let ld):
+        each { v, i, j, w in v + load16(p + i * ld + j, w) }
+    case .derivative(let f, let p, let ld, let o):
+        if case .relu = f {
+            each { v, i, j, w in KernelActivation.relu.backward16(v, saved: load16(p + i * ld + j, w), savedIsOutput: o) }
+        } else {
+            each { v, i, j, w in f.backward16(v, saved: load16(p + i * ld + j, w), savedIsOutput: o) }
         }
     }
 }

@@ -157,6 +157,40 @@ struct GEMMCase {
         }
     }
 
+    /// `applyEpilogue` runs step by step over blocks of rows; every element must still get the
+    /// bits of all steps applied to its vector at once (`apply16`), for every kind of step, on
+    /// blocks narrower and wider than 16 columns and taller than one row group.
+    @Test func theEpilogueStepByStepIsItsStepsOnOneVector() {
+        var g = SplitMix(21)
+        let activations: [KernelActivation] = [.relu, .leakyRelu(slope: 0.1), .tanh, .sigmoid, .abs, .none]
+        for (m, n) in [(6, 32), (5, 7), (3, 40), (70, 100)] {
+            let ld = n + 3
+            let c0 = g.floats(m * ld, scale: 3), rb = g.floats(m), cb = g.floats(n), r = g.floats(m * ld), saved = g.floats(m * ld)
+            for (k, f) in activations.enumerated() {
+                let back = activations[(k + 1) % activations.count]
+                // modulus' derivative needs its input; the others are tested from their output.
+                let fromOutput = back != .abs
+                var fast = c0, slow = c0
+                rb.withPtr { rbp in cb.withPtr { cbp in r.withPtr { rp in saved.withPtr { sp in
+                    let e = GEMMEpilogue([.rowBias(rbp), .columnBias(cbp), .activation(f), .add(rp, ld: ld),
+                                          .derivative(back, saved: sp, ld: ld, savedIsOutput: fromOutput)])
+                    fast.withMutPtr { applyEpilogue(e, c: $0, ldc: ld, rows: 0..<m, cols: 0..<n) }
+                    slow.withMutPtr { cp in
+                        for i in 0..<m {
+                            var j = 0
+                            while j < n {
+                                let w = min(16, n - j)
+                                store16(e.apply16(load16(cp + i * ld + j, w), row: i, col: j, lanes: w), cp + i * ld + j, w)
+                                j += w
+                            }
+                        }
+                    }
+                } } } }
+                #expect(fast.map(\.bitPattern) == slow.map(\.bitPattern), "\(m)×\(n), \(f) then \(back)'")
+            }
+        }
+    }
+
     @Test func derivativeMaskSteps() {
         // The backward-data GEMM with the previous layer's activation mask fused, from the
         // saved input: dX = (dY·W) ⊙ f'(x), and after a residual contribution.
