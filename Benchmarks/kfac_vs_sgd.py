@@ -22,6 +22,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "experiments"))
 import common  # noqa: E402
+from bench_common import kernel_parameters  # noqa: E402
 
 MODELS = [
     ("MNIST MLP", "examples/mnist_mlp.net", "train { batch: 500, epochs: 2, seed: 1 }", []),
@@ -54,8 +55,7 @@ def main():
     args = ap.parse_args()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     print(f"CPU: {cpu}; load before: {os.getloadavg()[0]:.2f}")
-    shown = subprocess.run([common.nnc_binary(), "tune", "--show"], capture_output=True, text=True).stdout
-    print("nnc kernels: " + next((l[len("in use: "):] for l in shown.splitlines() if l.startswith("in use: ")), "unknown"))
+    print("nnc kernels: " + kernel_parameters(common.nnc_binary()))
     rows = []
     for label, example, train, extra in MODELS:
         for threads in args.threads:

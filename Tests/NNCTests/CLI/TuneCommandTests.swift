@@ -18,12 +18,18 @@ import Testing
         train { batch: 16 }
         """
 
+    /// This process's environment with the wisdom file at `path`.
+    static func environment(wisdom path: String) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["NNC_WISDOM"] = path
+        return environment
+    }
+
     @Test func tuningWritesWisdomThatTheNextCommandUses() throws {
         let folder = try CLI.temporaryFolder("nnc-tune")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("deeper/wisdom.json")
-        var environment = ProcessInfo.processInfo.environment
-        environment["NNC_WISDOM"] = file.path
+        let environment = Self.environment(wisdom: file.path)
 
         let tune = try CLI.run(["tune", "--rounds", "1"], environment: environment)
         #expect(tune.status == 0, "\(tune.stderr)")
@@ -51,8 +57,7 @@ import Testing
         let folder = try CLI.temporaryFolder("nnc-tune")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("wisdom.json")
-        var environment = ProcessInfo.processInfo.environment
-        environment["NNC_WISDOM"] = file.path
+        let environment = Self.environment(wisdom: file.path)
         let net = try CLI.temporaryNet(Self.net)
         defer { try? FileManager.default.removeItem(at: net) }
 
@@ -81,8 +86,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let blocker = folder.appendingPathComponent("a-file")
         try Data().write(to: blocker)
-        var environment = ProcessInfo.processInfo.environment
-        environment["NNC_WISDOM"] = blocker.appendingPathComponent("wisdom.json").path
+        let environment = Self.environment(wisdom: blocker.appendingPathComponent("wisdom.json").path)
         let unwritable = try CLI.run(["tune"], environment: environment)
         #expect(unwritable.status == 74)
         #expect(unwritable.stderr.contains("cannot make the folder for the wisdom"))
