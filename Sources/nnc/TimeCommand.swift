@@ -94,7 +94,8 @@ enum TimeCommand: Command {
             rows.append([r.kernel.phase.rawValue, "\(r.kernel.index)", r.kernel.name, op, ms(r.seconds),
                          r.kernel.flops > 0 ? String(format: "%.2f", r.gflops) : "–", share(r.seconds)])
         }
-        rows.append(["–", "", "outside kernels", "batch load, loss read", ms(t.outsideSeconds), "–", share(t.outsideSeconds)])
+        rows.append(["–", "", "batch load", "convert into the arena", ms(t.loadSeconds), "–", share(t.loadSeconds)])
+        rows.append(["–", "", "outside kernels", "labels, loss read", ms(t.outsideSeconds), "–", share(t.outsideSeconds)])
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         let rightAligned: Set<Int> = [1, 4, 5, 6]
         func line(_ row: [String]) -> String {

@@ -16,7 +16,10 @@ public struct KernelTimes: Sendable {
     }
 
     public var rows: [Row]
-    /// Mean seconds per instrumented step spent outside the kernels.
+    /// Mean seconds per instrumented step spent converting the batch into the arena.
+    public var loadSeconds: Double
+    /// Mean seconds per instrumented step spent outside the kernels and the batch load
+    /// (placing the labels, reading the loss back, the executor's hand-offs).
     public var outsideSeconds: Double
     /// Mean seconds of an un-instrumented training step.
     public var plainStepSeconds: Double
@@ -28,8 +31,8 @@ public struct KernelTimes: Sendable {
     /// steps leaves out.
     public var periodic: [PeriodicCost] = []
 
-    /// The sum of the rows and the time outside kernels: one instrumented step.
-    public var total: Double { rows.reduce(0) { $0 + $1.seconds } + outsideSeconds }
+    /// The sum of the rows, the batch load and the time outside kernels: one instrumented step.
+    public var total: Double { rows.reduce(0) { $0 + $1.seconds } + loadSeconds + outsideSeconds }
 
     public func subtotal(_ phase: Phase) -> Double {
         rows.filter { $0.kernel.phase == phase }.reduce(0) { $0 + $1.seconds }
@@ -52,19 +55,24 @@ public enum KernelTimer {
         let clock = KernelClock(kernels: session.trainPlan.kernels.count)
         var batcher = batcher
         var step = 0
+        var loaded: UInt64 = 0
         func trainStep() throws -> Double {
             step += 1
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try session.loadTrainBatchCycling(from: &batcher)
+            loaded = DispatchTime.now().uptimeNanoseconds
             _ = try session.trainStep(lr: learningRate, step: step)
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let end = DispatchTime.now().uptimeNanoseconds
+            loaded -= start
+            return Double(end - start) / 1e9
         }
         for _ in 0..<warmup { _ = try trainStep() }
-        var plain: [Double] = [], instrumented: [(step: Double, kernels: [Double])] = []
+        var plain: [Double] = [], instrumented: [(step: Double, load: Double, kernels: [Double])] = []
         for _ in 0..<iterations {
             plain.append(try trainStep())
             clock.reset()
-            instrumented.append((try session.observed(by: clock, trainStep), clock.seconds))
+            let seconds = try session.observed(by: clock, trainStep)
+            instrumented.append((seconds, Double(loaded) / 1e9, clock.seconds))
         }
         let kept = max(iterations / 2, 1), n = Double(kept)
         let fastPlain = plain.sorted().prefix(kept)
@@ -74,10 +82,11 @@ public enum KernelTimer {
         }
         let steps = fast.reduce(0) { $0 + $1.step } / n
         let inKernels = rows.reduce(0) { $0 + $1.seconds }
+        let load = fast.reduce(0) { $0 + $1.load } / n
         // A fresh batch: the last step's input and labels may be gone from the arena.
         _ = try session.loadTrainBatchCycling(from: &batcher)
         let periodic = try session.timePeriodicWork(learningRate: learningRate, step: step + 1)
-        return KernelTimes(rows: rows, outsideSeconds: max(steps - inKernels, 0),
+        return KernelTimes(rows: rows, loadSeconds: load, outsideSeconds: max(steps - inKernels - load, 0),
                            plainStepSeconds: fastPlain.reduce(0, +) / n, iterations: iterations, warmup: warmup,
                            kept: kept, periodic: periodic)
     }
