@@ -176,35 +176,33 @@ extension Dataset {
         var squares = [Double](repeating: 0, count: groups)
         switch storage {
         case .bytes(let pixels):
-            // A histogram per group gives exact moments with integer adds only. Four of them per
-            // group, filled in turn, so a run of one value (an image's black border) does not
-            // wait on a single counter; spans keep the bounds checks out of the inner loop.
-            var histogram = [Int](repeating: 0, count: groups * 1024)
-            var counts = histogram.mutableSpan
+            // Integer sums of values and of squares per position of a sample: exact, like the
+            // per-group histogram they replace, and a vectorised add of one row at a time into
+            // accumulators that stay in L1 (the histogram, 8 KB per group, missed the caches
+            // for MNIST's 784 one-pixel groups: a fifth of a one-epoch run). Positions are
+            // added into their groups at the end. 2⁶³ / 255² bounds the samples, far past any
+            // dataset held in memory.
+            var positionSums = [Int](repeating: 0, count: sampleSize)
+            var positionSquares = positionSums
+            var sums = positionSums.mutableSpan, sq = positionSquares.mutableSpan
             let input = pixels.span
+            let size = sampleSize
             for index in indices {
-                let start = index * sampleSize
-                for g in 0..<groups {
-                    let values = input.extracting((start + g * groupSize)..<(start + (g + 1) * groupSize))
-                    let h = g * 1024
-                    var i = 0
-                    while i + 4 <= values.count {
-                        counts[h + Int(values[i])] += 1
-                        counts[h + 256 + Int(values[i + 1])] += 1
-                        counts[h + 512 + Int(values[i + 2])] += 1
-                        counts[h + 768 + Int(values[i + 3])] += 1
-                        i += 4
-                    }
-                    while i < values.count { counts[h + Int(values[i])] += 1; i += 1 }
+                let values = input.extracting((index * size)..<(index * size + size))
+                for i in 0..<size {
+                    let x = Int(values[i])
+                    sums[i] &+= x
+                    sq[i] &+= x * x
                 }
             }
             for g in 0..<groups {
-                for v in 0..<256 {
-                    let h = g * 1024 + v
-                    let count = Double(counts[h] + counts[h + 256] + counts[h + 512] + counts[h + 768])
-                    sum[g] += count * Double(v)
-                    squares[g] += count * Double(v * v)
+                var total = 0, totalSquares = 0
+                for i in (g * groupSize)..<((g + 1) * groupSize) {
+                    total += sums[i]
+                    totalSquares += sq[i]
                 }
+                sum[g] = Double(total)
+                squares[g] = Double(totalSquares)
             }
         case .floats(let features):
             for index in indices {
