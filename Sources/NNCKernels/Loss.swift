@@ -15,6 +15,13 @@ public func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePoin
     // afterwards, so threads (taking whole rows) give the 1-thread bits.
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(batch, 1)) { terms in
         parallelChunks(batch, threads: threads, grain: max(1, (1 << 13) / max(classes, 1)), align: 1) { rows in
+            if classes <= 16 {
+                for b in rows {
+                    terms[b] = softmaxCrossEntropyRow(logits, labels, b, batch: batch, classes: classes, ld: ld,
+                                                      invB: invB, dlogits: dlogits, probabilities: probabilities)
+                }
+                return
+            }
             for b in rows {
                 let row = logits + b * ld
                 let label = Int(labels[b])
@@ -51,6 +58,40 @@ public func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePoin
         for b in 0..<batch { total += terms[b] }
         return batch == 0 ? 0 : Float(total / Double(batch))
     }
+}
+
+/// One row of `softmaxCrossEntropy` when it fits one vector (classes ≤ 16): the same bits as
+/// the general loop, with each exponential computed once and the row read with one full load
+/// wherever 16 values from its start stay inside the logits (lanes past it made −∞), since
+/// building a 10-lane vector value by value cost more than the arithmetic on it.
+@inline(__always)
+private func softmaxCrossEntropyRow(_ logits: UnsafePointer<Float>, _ labels: UnsafePointer<Int32>, _ b: Int,
+                                    batch: Int, classes: Int, ld: Int, invB: Float,
+                                    dlogits: UnsafeMutablePointer<Float>?,
+                                    probabilities: UnsafeMutablePointer<Float>?) -> Double {
+    let row = logits + b * ld
+    let label = Int(labels[b])
+    precondition(label >= 0 && label < classes, "softmaxCrossEntropy: label \(label) outside 0..<\(classes)")
+    let v: F16
+    if b * ld + 16 <= (batch - 1) * ld + classes {
+        v = load16(row).replacing(with: -.infinity, where: lanes16 .>= SIMD16<Int32>(repeating: Int32(classes)))
+    } else {
+        v = load16(row, classes, fill: -.infinity)
+    }
+    let m = any(v .!= v) ? Float.nan : reduceMax(v)
+    let e = exp16(v - F16(repeating: m))
+    let s = e.sum()
+    let logSum = Float(_log(Double(s)))
+    if dlogits != nil || probabilities != nil {
+        let scale = 1 / s
+        let p = e * scale
+        if let pr = probabilities { store16(p, pr + b * classes, classes) }
+        if let d = dlogits {
+            store16(p * invB, d + b * ld, classes)
+            d[b * ld + label] = (e[label] * scale - 1) * invB
+        }
+    }
+    return Double(logSum) - Double(row[label] - m)
 }
 
 /// Row-wise softmax, for predictions.

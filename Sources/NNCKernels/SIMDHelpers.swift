@@ -33,6 +33,18 @@ func max16(_ a: F16, _ b: F16) -> F16 {
     a.replacing(with: b, where: (a .< b) .| (b .!= b))
 }
 
+/// The lane indices 0…15.
+let lanes16 = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
+/// Largest element of a vector without NaN, by halving (vector maxima, not a scalar loop).
+@inline(__always)
+func reduceMax(_ v: F16) -> Float {
+    let a = pointwiseMax(v.lowHalf, v.highHalf)
+    let b = pointwiseMax(a.lowHalf, a.highHalf)
+    let c = pointwiseMax(b.lowHalf, b.highHalf)
+    return max(c[0], c[1])
+}
+
 /// Largest element of a vector, NaN if any lane is NaN.
 @inline(__always)
 func horizontalMax(_ v: F16) -> Float {

@@ -39,17 +39,21 @@ import NNCKernels
         #expect(loss == 1000)
     }
 
+    /// Rows 0 and 7 poisoned: the first is read with one full vector load, the last (no 16
+    /// values after its start) lane by lane.
     @Test func nanAndInfLogitsPoisonTheirSample() {
         for bad in [Float.nan, .infinity] {
-            let logits: [Float] = [0, 1, bad, 0.5, 0.2, 0.1]
-            let labels: [Int32] = [0, 1]
-            var d = [Float](repeating: 0, count: 6)
+            var logits: [Float] = (0..<24).map { Float($0) / 10 }
+            logits[2] = bad
+            logits[22] = bad
+            let labels: [Int32] = [0, 1, 2, 0, 1, 2, 0, 1]
+            var d = [Float](repeating: 0, count: 24)
             let loss = logits.withPtr { lp in labels.withUnsafeBufferPointer { yp in d.withMutPtr {
-                softmaxCrossEntropy(logits: lp, labels: yp.baseAddress!, batch: 2, classes: 3, dlogits: $0)
+                softmaxCrossEntropy(logits: lp, labels: yp.baseAddress!, batch: 8, classes: 3, dlogits: $0)
             } } }
             #expect(loss.isNaN)
-            #expect(d[0..<3].allSatisfy { $0.isNaN })
-            #expect(d[3..<6].allSatisfy { $0.isFinite })
+            #expect(d[0..<3].allSatisfy { $0.isNaN } && d[21..<24].allSatisfy { $0.isNaN })
+            #expect(d[3..<21].allSatisfy { $0.isFinite })
         }
     }
 
