@@ -35,7 +35,9 @@ let package = Package(
         .target(name: "NNCSystem",
                 dependencies: ["CZlib", .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
                 path: "Sources/NNCSystem"),
-        .target(name: "NNCKernels", path: "Sources/NNCKernels", swiftSettings: kernelFlags),
+        // Intrinsics Swift does not spell (a prefetch), as inline C: a header, nothing linked.
+        .systemLibrary(name: "CIntrinsics", path: "Sources/CIntrinsics"),
+        .target(name: "NNCKernels", dependencies: ["CIntrinsics"], path: "Sources/NNCKernels", swiftSettings: kernelFlags),
         .target(name: "NNC", dependencies: ["NNCKernels", "NNCSystem"], path: "Sources/NNC",
                 swiftSettings: [.unsafeFlags(["-target-cpu", "native"])] + memorySafe),
         .executableTarget(name: "nnc", dependencies: ["NNC", "NNCSystem"], path: "Sources/nnc",

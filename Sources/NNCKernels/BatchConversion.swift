@@ -1,3 +1,5 @@
+import CIntrinsics
+
 // A stored sample to network input, value by value: `output = Float(source) · multiplier + offset`
 // (a multiply, then an add: the same bits as the plain loop, no fused multiply-add). The batch
 // load runs this on every row it gathers; 16 lanes at a time it is memory-bound, where the
@@ -56,5 +58,22 @@ public func affineConvert(_ source: Span<Float>, multiplier: Span<Float>, offset
                 }
             }
         }
+    }
+}
+
+/// Asks for every cache line of `values` ahead of their use. The batch load gathers its rows
+/// from random places in the dataset, where the hardware cannot guess the next one; asking for
+/// a row a few rows ahead overlaps its misses with the conversion of the rows before it.
+public func prefetch<T>(_ values: Span<T>) {
+    let bytes = values.count * MemoryLayout<T>.stride
+    guard bytes > 0 else { return }
+    values.withUnsafeBufferPointer { v in
+        let start = UnsafeRawPointer(v.baseAddress!)
+        var offset = 0
+        while offset < bytes {
+            nnc_prefetch(start + offset)
+            offset += 64
+        }
+        nnc_prefetch(start + (bytes - 1))  // the last line, when the row does not start on one
     }
 }

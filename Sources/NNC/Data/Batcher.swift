@@ -86,6 +86,9 @@ public struct Batcher {
         batchIndex = min(max(batch, 0), batchesPerEpoch)
     }
 
+    /// How many rows ahead of the one converted the gather asks for a row's cache lines.
+    static let prefetchDistance = 4
+
     /// Writes the next batch into `features` (row-major, `sampleSize` per row) and `labels`
     /// and returns how many rows it filled; 0 when the epoch is over. Rows past the returned
     /// count are left as they were.
@@ -114,6 +117,10 @@ public struct Batcher {
         case .bytes(let pixels):
             let input = pixels.span
             for row in 0..<rows {
+                if row + Self.prefetchDistance < rows {
+                    let ahead = Int(order[first + row + Self.prefetchDistance])
+                    prefetch(input.extracting((ahead * size)..<(ahead * size + size)))
+                }
                 let sample = Int(order[first + row])
                 let source = input.extracting((sample * size)..<(sample * size + size))
                 affineConvert(source, multiplier: multiplier, offset: offset, into: &output, at: row * size)
@@ -122,6 +129,10 @@ public struct Batcher {
         case .floats(let values):
             let input = values.span
             for row in 0..<rows {
+                if row + Self.prefetchDistance < rows {
+                    let ahead = Int(order[first + row + Self.prefetchDistance])
+                    prefetch(input.extracting((ahead * size)..<(ahead * size + size)))
+                }
                 let sample = Int(order[first + row])
                 let source = input.extracting((sample * size)..<(sample * size + size))
                 affineConvert(source, multiplier: multiplier, offset: offset, into: &output, at: row * size)
