@@ -7,6 +7,7 @@ import NNCKernels
 let usage = """
     usage: swift run -c release nnc-bench kernels [options]
            swift run -c release nnc-bench conv [options]
+           swift run -c release nnc-bench pool [options]
            swift run -c release nnc-bench peak
            mpirun -np N .build-mpi/release/nnc-bench allreduce   (an MPI build)
 
@@ -20,6 +21,11 @@ let usage = """
               examples/cifar_conv.net (batch 100) and vgg_bn.net (batch 128), im2col included,
               beside OpenBLAS timing the one GEMM each pass amounts to over the whole batch
               (same FLOP, no im2col); threaded bits checked against 1 thread first.
+    pool      max and average pooling GB/s (forward, backward) of the pools of cifar_conv.net,
+              vgg_bn.net and mnist_conv_bn.net at their batches, beside one thread copying
+              256 MiB (memory's bandwidth) and as many bytes as the pass moves, in the same
+              run; each pass checked against the plain definition and threaded bits against
+              1 thread first.
     peak      the measured FMA peak (12 independent SIMD16 FMA chains per core).
     allreduce MPI_Allreduce (float32 sum in place, as a data-parallel step does) over sizes
               4 B…64 MiB beside a memory copy of the same bytes, and the α–β model fitted to
@@ -65,7 +71,7 @@ func parse(_ args: [String]) -> Options? {
     while i < args.count {
         switch args[i] {
         case "-h", "--help", "help": return nil
-        case "kernels", "conv", "peak", "allreduce": o.command = args[i]
+        case "kernels", "conv", "pool", "peak", "allreduce": o.command = args[i]
         case "--threads":
             guard let v = value() else { return nil }
             o.threads = v.split(separator: ",").compactMap { Int($0) }
@@ -304,5 +310,6 @@ switch options.command {
 case "peak": runPeak()
 case "allreduce": allreduceBenchmark(options)
 case "conv": runConv(options)
+case "pool": runPool(options)
 default: options.sweep ? sweep(options) : runKernels(options)
 }

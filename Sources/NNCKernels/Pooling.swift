@@ -41,15 +41,15 @@ public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
                              indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
     let plane = s.height * s.width, outPlane = s.outHeight * s.outWidth
     // Rows of fewer than 12 outputs leave too many of the 16 lanes idle to pay for the copy.
-    let vectorRows = s.strideW <= 2 && s.outWidth >= 12
-    let rowStride = s.padW + s.strideW * ((s.outWidth + 15) / 16 * 16) + s.kernelW + 32
+    let vectorRows = PaddedRows.covers(s) && s.outWidth >= 12
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: vectorRows ? s.height * rowStride : 0) { buffer in
-            if vectorRows { buffer.initialize(repeating: -.infinity) }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: vectorRows ? PaddedRows.capacity(s) : 0) { buffer in
+            let rows = vectorRows ? PaddedRows(buffer.baseAddress!, shape: s) : nil
+            rows?.reset(-.infinity)
             for p in planes {
                 let xp = x + p * plane, yp = y + p * outPlane, ip = indices + p * outPlane
-                if vectorRows {
-                    maxPoolPlaneVector(xp, yp, ip, s, rows: buffer.baseAddress!, rowStride: rowStride)
+                if let rows {
+                    maxPoolPlaneVector(xp, yp, ip, s, rows)
                 } else {
                     maxPoolPlane(xp, yp, ip, s)
                 }
@@ -62,44 +62,43 @@ public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
 }
 
 /// The first maximum of each window for horizontal strides 1 and 2, 16 outputs of a row at
-/// a time: the plane's rows are copied between borders of −∞ into `rows` (padding then never
-/// wins a strict `>`), so a window column for 16 outputs is one 16-float load (stride 1) or
-/// the even lanes of a 32-float load (stride 2). Each lane starts at −∞ with the index of its
-/// window's first position in the image, so a window of −∞ answers that position, as the
-/// scalar scan does.
+/// a time, from the plane's rows between borders of −∞ (padding then never wins a strict
+/// `>`). Each lane starts at −∞ with the index of its window's first position in the image,
+/// so a window of −∞ answers that position, as the scalar scan does.
 private func maxPoolPlaneVector(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>,
-                                _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape,
-                                rows: UnsafeMutablePointer<Float>, rowStride: Int) {
+                                _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape, _ rows: PaddedRows) {
     let (oh, ow, w) = (s.outHeight, s.outWidth, s.width)
-    for r in 0..<s.height { (rows + r * rowStride + s.padW).update(from: xp + r * w, count: w) }
-    let lane = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    rows.load(xp, fill: -.infinity)
     let stride = Int32(s.strideW)
     for i in 0..<oh {
         let r = i * s.strideH - s.padH
         let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
         var j0 = 0
         while j0 < ow {
-            // Column of each lane's window start (may be in the left padding).
-            let c = (lane &+ Int32(j0)) &* stride &- Int32(s.padW)
-            var best = SIMD16<Int32>(repeating: Int32(r0 * w)) &+ c.replacing(with: 0, where: c .< 0)
+            // Column of each lane's window start (may be in the left padding, which only the
+            // first lanes of a row reach: clamped there alone, as a lane-wise select compiled
+            // to a loop over the lanes).
+            let c = (lanes16 &+ Int32(j0)) &* stride &- Int32(s.padW)
+            var first = c
+            if j0 * s.strideW < s.padW { for l in 0..<16 where first[l] < 0 { first[l] = 0 } }
+            var best = SIMD16<Int32>(repeating: Int32(r0 * w)) &+ first
             var m = F16(repeating: -.infinity)
             for rr in r0..<r1 {
-                // rows[rr][k] holds image column k − padW; lane l's window starts at column
-                // (j0 + l)·strideW − padW, i.e. at k = (j0 + l)·strideW.
-                let base = rows + rr * rowStride + j0 * s.strideW
                 let rowIndex = SIMD16<Int32>(repeating: Int32(rr * w)) &+ c
                 for dc in 0..<s.kernelW {
-                    let v: F16 = s.strideW == 1
-                        ? load16(UnsafePointer(base + dc))
-                        : UnsafeRawPointer(base + dc).loadUnaligned(as: SIMD32<Float>.self).evenHalf
+                    let v = load16(rows.column(rr, j0, dc))
                     let wins = v .> m
                     m = m.replacing(with: v, where: wins)
                     best = best.replacing(with: rowIndex &+ Int32(dc), where: wins)
                 }
             }
-            let n = min(16, ow - j0)
-            store16(m, yp + i * ow + j0, n)
-            for l in 0..<n { ip[i * ow + j0 + l] = best[l] }
+            let n = min(16, ow - j0), o = i * ow + j0
+            store16(m, yp + o, n)
+            if n == 16 {
+                UnsafeMutableRawPointer(ip + o).storeBytes(of: best, as: SIMD16<Int32>.self)
+            } else {
+                for l in 0..<n { ip[o + l] = best[l] }
+            }
             j0 += 16
         }
     }
@@ -182,10 +181,49 @@ public func maxPool2dBackward(dy: UnsafePointer<Float>, indices: UnsafePointer<I
 }
 
 /// Average pooling: the sum of each window's positions inside the image over the full window
-/// size (padded positions count as zeros). Planes are split over threads.
+/// size (padded positions count as zeros). Planes are split over threads. Horizontal strides 1
+/// and 2 with rows of at least 8 outputs take 16 outputs of a row at a time from rows between borders of zeros; adding a
+/// border's +0 leaves a sum as it is (the sum starts at +0, so it is never −0), so the bits are
+/// `avgPool2dForwardScalar`'s, which takes the other strides.
 // x (N, C, H, W) -> y (N, C, OH, OW)
 public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
                              threads: Int = 1) {
+    // Rows of fewer than 8 outputs: the scalar loop is faster (`nnc-bench pool`).
+    guard PaddedRows.covers(s) && s.outWidth >= 8 else {
+        avgPool2dForwardScalar(x: x, y: y, shape: s, threads: threads)
+        return
+    }
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
+    parallelChunks(s.planes, threads: threads, grain: planeGrain(s.height * s.width), align: 1) { planes in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: PaddedRows.capacity(s)) { buffer in
+            let rows = PaddedRows(buffer.baseAddress!, shape: s)
+            rows.reset(0)
+            for plane in planes {
+                rows.load(x + plane * s.height * s.width, fill: 0)
+                let yp = y + plane * oh * ow
+                for i in 0..<oh {
+                    let r = i * s.strideH - s.padH
+                    let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
+                    var j0 = 0
+                    while j0 < ow {
+                        var acc = F16()
+                        for rr in r0..<r1 {
+                            for dc in 0..<s.kernelW { acc += load16(rows.column(rr, j0, dc)) }
+                        }
+                        store16(acc * scale, yp + i * ow + j0, min(16, ow - j0))
+                        j0 += 16
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `avgPool2dForward` one output at a time, its window clipped to the image: any stride, and
+/// the definition the vector path's bits are tested against.
+public func avgPool2dForwardScalar(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
+                                   threads: Int = 1) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let scale = 1 / Float(s.kernelH * s.kernelW)
     parallelChunks(s.planes, threads: threads, grain: planeGrain(s.height * s.width), align: 1) { planes in
@@ -205,10 +243,55 @@ public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
 }
 
 /// Average pooling backward: each output's gradient over the full window size, to each of its
-/// window's positions inside the image. Planes are split over threads.
+/// window's positions inside the image. Planes are split over threads. Horizontal strides 1
+/// and 2 with rows of at least 8 outputs add 16 outputs' gradients at a time into rows with borders; each position receives
+/// its terms in the scalar scatter's order (outputs in row-major order: window columns taken
+/// from the last, so that within a row the output index rises), so the bits are
+/// `avgPool2dBackwardScalar`'s, which takes the other strides.
 // dy (N, C, OH, OW) -> dx (N, C, H, W)
 public func avgPool2dBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
                               accumulate: Bool = false, threads: Int = 1) {
+    guard PaddedRows.covers(s) && s.outWidth >= 8 else {
+        avgPool2dBackwardScalar(dy: dy, dx: dx, shape: s, accumulate: accumulate, threads: threads)
+        return
+    }
+    let (oh, ow) = (s.outHeight, s.outWidth)
+    let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
+    let plane = s.height * s.width
+    parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: PaddedRows.capacity(s)) { buffer in
+            let rows = PaddedRows(buffer.baseAddress!, shape: s)
+            for p in planes {
+                rows.reset(0)
+                if accumulate { rows.load(dx + p * plane, fill: 0) }
+                let gp = dy + p * oh * ow
+                for i in 0..<oh {
+                    let r = i * s.strideH - s.padH
+                    let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
+                    var j0 = 0
+                    while j0 < ow {
+                        // Lanes past the last output add −0, which leaves every value as it
+                        // is (an accumulated −0 too), so whole vectors are added.
+                        let g = load16(gp + i * ow + j0, min(16, ow - j0), fill: -0.0) * scale
+                        for rr in r0..<r1 {
+                            for dc in stride(from: s.kernelW - 1, through: 0, by: -1) {
+                                let at = rows.column(rr, j0, dc)
+                                store16(load16(UnsafePointer(at)) + g, at)
+                            }
+                        }
+                        j0 += 16
+                    }
+                }
+                rows.store(dx + p * plane)
+            }
+        }
+    }
+}
+
+/// `avgPool2dBackward` one output at a time, scattered to its window clipped to the image: any
+/// stride, and the definition the vector path's bits are tested against.
+public func avgPool2dBackwardScalar(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
+                                    accumulate: Bool = false, threads: Int = 1) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let scale = 1 / Float(s.kernelH * s.kernelW)
     let plane = s.height * s.width

@@ -33,8 +33,10 @@ func max16(_ a: F16, _ b: F16) -> F16 {
     a.replacing(with: b, where: (a .< b) .| (b .!= b))
 }
 
-/// The lane indices 0…15.
-let lanes16 = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+/// The lane indices 0…15 (computed, not a global `let`, whose lazy initialisation check cost
+/// a call on every use).
+@inline(__always)
+var lanes16: SIMD16<Int32> { SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
 
 /// Largest element of a vector without NaN, by halving (vector maxima, not a scalar loop).
 @inline(__always)

@@ -160,6 +160,43 @@ import NNCKernels
         #expect(zip(added, zip(probe, dxa)).allSatisfy { Swift.abs($0 - ($1.0 + $1.1)) <= 1e-6 * (1 + Swift.abs($0)) })
     }
 
+    /// The vector average pooling (strides 1 and 2, rows of ≥ 8 outputs) against the scalar
+    /// loop, bit for bit: forward, backward, and backward accumulating onto values that include
+    /// −0 and positions no window covers. Widths around the vector and split sizes, every
+    /// padding, on 1 and 2 threads.
+    @Test(arguments: [
+        Pool2dShape(batch: 2, channels: 3, height: 16, width: 16, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1),
+        Pool2dShape(batch: 1, channels: 2, height: 9, width: 33, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2),
+        Pool2dShape(batch: 1, channels: 2, height: 7, width: 40, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2),
+        Pool2dShape(batch: 1, channels: 3, height: 6, width: 31, kernelH: 3, kernelW: 4, strideH: 1, strideW: 2, padH: 2, padW: 3),
+        Pool2dShape(batch: 2, channels: 2, height: 5, width: 17, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1),
+        Pool2dShape(batch: 1, channels: 4, height: 8, width: 70, kernelH: 2, kernelW: 5, strideH: 3, strideW: 1, padW: 2),
+    ])
+    func averageVectorPathIsTheScalarLoop(_ s: Pool2dShape) {
+        var g = SplitMix(UInt64(s.width * 7 + s.kernelW))
+        let inCount = s.batch * s.channels * s.height * s.width
+        let outCount = s.batch * s.channels * s.outHeight * s.outWidth
+        let x = g.floats(inCount, scale: 3), dy = g.floats(outCount)
+        var start = g.floats(inCount)
+        for i in stride(from: 0, to: inCount, by: 5) { start[i] = -0.0 }
+        for threads in [1, 2] {
+            var y = [Float](repeating: 0, count: outCount), yr = y
+            x.withPtr { xp in
+                y.withMutPtr { avgPool2dForward(x: xp, y: $0, shape: s, threads: threads) }
+                yr.withMutPtr { avgPool2dForwardScalar(x: xp, y: $0, shape: s) }
+            }
+            #expect(y.map(\.bitPattern) == yr.map(\.bitPattern), "forward \(s) threads \(threads)")
+            for accumulate in [false, true] {
+                var dx = start, dxr = start
+                dy.withPtr { dp in
+                    dx.withMutPtr { avgPool2dBackward(dy: dp, dx: $0, shape: s, accumulate: accumulate, threads: threads) }
+                    dxr.withMutPtr { avgPool2dBackwardScalar(dy: dp, dx: $0, shape: s, accumulate: accumulate) }
+                }
+                #expect(dx.map(\.bitPattern) == dxr.map(\.bitPattern), "backward \(s) accumulate \(accumulate) threads \(threads)")
+            }
+        }
+    }
+
     @Test func maxPoolTakesTheFirstMaximumAndTheFirstNaN() {
         // One 2×4 plane, 2×2 windows with stride 2: ties go to the first position in row order,
         // and of two NaNs the first wins and stays, whatever larger values follow.
