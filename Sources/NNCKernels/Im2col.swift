@@ -79,8 +79,7 @@ public func col2im(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, s
 private func im2colStride1(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ld: Int) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let hp = s.height + 2 * s.padH, wp = s.width + 2 * s.padW
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp) { buffer in
-        let plane = buffer.baseAddress!
+    withCacheLineAlignedFloats(hp * wp) { plane in
         plane.update(repeating: 0, count: hp * wp)
         for c in 0..<s.inChannels {
             for r in 0..<s.height {
@@ -99,8 +98,7 @@ private func im2colStride1(x: UnsafePointer<Float>, col: UnsafeMutablePointer<Fl
 private func col2imStride1(col: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Conv2dShape, ld: Int) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     let hp = s.height + 2 * s.padH, wp = s.width + 2 * s.padW
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: hp * wp) { buffer in
-        let plane = buffer.baseAddress!
+    withCacheLineAlignedFloats(hp * wp) { plane in
         for c in 0..<s.inChannels {
             plane.update(repeating: 0, count: hp * wp)
             for ki in 0..<s.kernelH {
