@@ -53,20 +53,11 @@ final class ConvOperands {
     init(_ l: ConvLayer) {
         layer = l
         let s = l.shape
-        func filled(_ n: Int, _ seed: UInt64) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
-            var state = seed
-            for i in 0..<n {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                p[i] = Float(state >> 40) / Float(1 << 23) - 1
-            }
-            return p
-        }
         let inCount = s.batch * s.inChannels * s.height * s.width
         let outCount = s.batch * s.outChannels * s.outPositions
-        x = filled(inCount, 1); w = filled(s.outChannels * s.patchSize, 2)
-        y = filled(outCount, 3); dy = filled(outCount, 4); dx = filled(inCount, 5)
-        dw = filled(s.outChannels * s.patchSize, 6); col = filled(s.workspaceCount, 7)
+        x = uniformFloats(inCount, 1); w = uniformFloats(s.outChannels * s.patchSize, 2)
+        y = uniformFloats(outCount, 3); dy = uniformFloats(outCount, 4); dx = uniformFloats(inCount, 5)
+        dw = uniformFloats(s.outChannels * s.patchSize, 6); col = uniformFloats(s.workspaceCount, 7)
     }
 
     deinit {

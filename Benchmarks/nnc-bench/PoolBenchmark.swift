@@ -51,20 +51,11 @@ final class PoolOperands {
 
     init(_ l: PoolLayer) {
         layer = l
-        func filled(_ n: Int, _ seed: UInt64) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
-            var state = seed
-            for i in 0..<n {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
-                p[i] = Float(state >> 40) / Float(1 << 23) - 1
-            }
-            return p
-        }
-        x = filled(l.inCount, 1); dx = filled(l.inCount, 2)
-        y = filled(l.outCount, 3); dy = filled(l.outCount, 4)
+        x = uniformFloats(l.inCount, 1); dx = uniformFloats(l.inCount, 2)
+        y = uniformFloats(l.outCount, 3); dy = uniformFloats(l.outCount, 4)
         indices = .allocate(capacity: max(l.outCount, 1))
         let half = Int(max(l.bytes(.forward), l.bytes(.backward)) / 8)
-        copySource = filled(half, 5); copyTarget = filled(half, 6)
+        copySource = uniformFloats(half, 5); copyTarget = uniformFloats(half, 6)
         maxPool2dForward(x: x, y: y, indices: indices, shape: l.shape)
     }
 

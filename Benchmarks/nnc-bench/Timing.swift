@@ -40,3 +40,15 @@ func measure(work: Double, minTime: Double, trials: Int, clock: BenchClock = .wa
     rates.sort()
     return (rates.last!, rates[rates.count / 2])
 }
+
+/// `n` floats uniform in [-1, 1) from a linear congruential generator seeded by `seed`, in a
+/// buffer the caller deallocates: operands for the layer benchmarks.
+func uniformFloats(_ n: Int, _ seed: UInt64) -> UnsafeMutablePointer<Float> {
+    let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+    var state = seed
+    for i in 0..<n {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        p[i] = Float(state >> 40) / Float(1 << 23) - 1
+    }
+    return p
+}

@@ -8,35 +8,22 @@ import CIntrinsics
 /// Converts bytes `source` (one sample) into `output[at ..< at + source.count]`.
 public func affineConvert(_ source: Span<UInt8>, multiplier: Span<Float>, offset: Span<Float>,
                           into output: inout MutableSpan<Float>, at start: Int) {
-    let n = source.count
-    precondition(multiplier.count >= n && offset.count >= n && start >= 0 && start + n <= output.count,
-                 "affineConvert: \(n) values into [\(start), \(start + n)) of \(output.count)")
-    guard n > 0 else { return }
-    source.withUnsafeBufferPointer { s in
-        multiplier.withUnsafeBufferPointer { m in
-            offset.withUnsafeBufferPointer { o in
-                output.withUnsafeMutableBufferPointer { out in
-                    let (s, m, o, y) = (s.baseAddress!, m.baseAddress!, o.baseAddress!, out.baseAddress! + start)
-                    var i = 0
-                    while i + 16 <= n {
-                        let bytes = UnsafeRawPointer(s + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                        let x = F16(SIMD16<Int32>(truncatingIfNeeded: bytes))
-                        store16(x * load16(m + i) + load16(o + i), y + i)
-                        i += 16
-                    }
-                    while i < n {
-                        y[i] = Float(s[i]) * m[i] + o[i]
-                        i += 1
-                    }
-                }
-            }
-        }
-    }
+    affineConvert(source, multiplier, offset, &output, start,
+                  vector: { F16(SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer($0).loadUnaligned(as: SIMD16<UInt8>.self))) },
+                  scalar: { Float($0) })
 }
 
 /// Converts floats `source` (one sample) into `output[at ..< at + source.count]`.
 public func affineConvert(_ source: Span<Float>, multiplier: Span<Float>, offset: Span<Float>,
                           into output: inout MutableSpan<Float>, at start: Int) {
+    affineConvert(source, multiplier, offset, &output, start, vector: { load16($0) }, scalar: { $0 })
+}
+
+/// Both conversions: `vector` reads 16 stored values as floats, `scalar` one.
+@inline(__always)
+private func affineConvert<T>(_ source: Span<T>, _ multiplier: Span<Float>, _ offset: Span<Float>,
+                              _ output: inout MutableSpan<Float>, _ start: Int,
+                              vector: (UnsafePointer<T>) -> F16, scalar: (T) -> Float) {
     let n = source.count
     precondition(multiplier.count >= n && offset.count >= n && start >= 0 && start + n <= output.count,
                  "affineConvert: \(n) values into [\(start), \(start + n)) of \(output.count)")
@@ -48,11 +35,11 @@ public func affineConvert(_ source: Span<Float>, multiplier: Span<Float>, offset
                     let (s, m, o, y) = (s.baseAddress!, m.baseAddress!, o.baseAddress!, out.baseAddress! + start)
                     var i = 0
                     while i + 16 <= n {
-                        store16(load16(s + i) * load16(m + i) + load16(o + i), y + i)
+                        store16(vector(s + i) * load16(m + i) + load16(o + i), y + i)
                         i += 16
                     }
                     while i < n {
-                        y[i] = s[i] * m[i] + o[i]
+                        y[i] = scalar(s[i]) * m[i] + o[i]
                         i += 1
                     }
                 }
