@@ -1,38 +1,55 @@
 import Testing
 import NNCKernels
 
-/// The batch load's conversion against its definition, bit for bit: a multiply and then an
-/// add per value, for lengths around the vector width and a start inside the output.
+/// The batch load's gather against its definition, bit for bit: row r is sample `samples[r]`,
+/// each value a multiply and then an add, for row lengths around the vector width, on 1 and 2
+/// threads, leaving the output past the rows alone.
 @Suite struct BatchConversionTests {
-    static let sizes = [0, 1, 15, 16, 17, 33, 784]
+    static let sizes = [1, 15, 16, 17, 33, 784]
+
+    /// 40 draws from 50 stored samples (repeats allowed, as a shard of a shuffled epoch never
+    /// has them but nothing in the kernel needs that).
+    func samples(_ g: inout SplitMix) -> [Int32] { (0..<40).map { _ in Int32(g.int(50)) } }
 
     @Test(arguments: sizes)
-    func bytesConvertAsTheirDefinition(_ n: Int) {
+    func bytesGatherAsTheirDefinition(_ n: Int) {
         var g = SplitMix(UInt64(n) + 1)
-        let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: Int(g.floats(1, scale: 1000)[0])) }
+        let stored = (0..<(50 * n)).map { _ in UInt8(truncatingIfNeeded: g.int(256)) }
         let (m, o) = (g.floats(n), g.floats(n))
-        let start = 5
-        var out = [Float](repeating: -1, count: n + 9)
-        var span = out.mutableSpan
-        affineConvert(bytes.span, multiplier: m.span, offset: o.span, into: &span, at: start)
-        for i in 0..<n {
-            let expected = Float(bytes[i]) * m[i] + o[i]
-            #expect(out[start + i].bitPattern == expected.bitPattern, "n=\(n) i=\(i)")
+        let order = samples(&g)
+        for threads in [1, 2] {
+            var out = [Float](repeating: -1, count: 40 * n + 9)
+            var span = out.mutableSpan
+            gatherConverted(stored.span, size: n, samples: order.span, multiplier: m.span, offset: o.span,
+                            into: &span, threads: threads)
+            for r in 0..<40 {
+                for i in 0..<n {
+                    let expected = Float(stored[Int(order[r]) * n + i]) * m[i] + o[i]
+                    #expect(out[r * n + i].bitPattern == expected.bitPattern, "n=\(n) row \(r) value \(i) threads \(threads)")
+                }
+            }
+            #expect(out[(40 * n)...].allSatisfy { $0 == -1 }, "n=\(n): wrote past the rows")
         }
-        #expect(out[..<start].allSatisfy { $0 == -1 } && out[(start + n)...].allSatisfy { $0 == -1 }, "n=\(n): wrote outside")
     }
 
     @Test(arguments: sizes)
-    func floatsConvertAsTheirDefinition(_ n: Int) {
+    func floatsGatherAsTheirDefinition(_ n: Int) {
         var g = SplitMix(UInt64(n) + 100)
-        let (x, m, o) = (g.floats(n, scale: 255), g.floats(n), g.floats(n))
-        var out = [Float](repeating: -1, count: n + 3)
-        var span = out.mutableSpan
-        affineConvert(x.span, multiplier: m.span, offset: o.span, into: &span, at: 3)
-        for i in 0..<n {
-            let expected = x[i] * m[i] + o[i]
-            #expect(out[3 + i].bitPattern == expected.bitPattern, "n=\(n) i=\(i)")
+        let stored = g.floats(50 * n, scale: 255)
+        let (m, o) = (g.floats(n), g.floats(n))
+        let order = samples(&g)
+        for threads in [1, 2] {
+            var out = [Float](repeating: -1, count: 40 * n + 3)
+            var span = out.mutableSpan
+            gatherConverted(stored.span, size: n, samples: order.span, multiplier: m.span, offset: o.span,
+                            into: &span, threads: threads)
+            for r in 0..<40 {
+                for i in 0..<n {
+                    let expected = stored[Int(order[r]) * n + i] * m[i] + o[i]
+                    #expect(out[r * n + i].bitPattern == expected.bitPattern, "n=\(n) row \(r) value \(i) threads \(threads)")
+                }
+            }
+            #expect(out[(40 * n)...].allSatisfy { $0 == -1 }, "n=\(n): wrote past the rows")
         }
-        #expect(out[..<3].allSatisfy { $0 == -1 }, "n=\(n): wrote outside")
     }
 }

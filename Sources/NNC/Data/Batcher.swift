@@ -86,9 +86,6 @@ public struct Batcher {
         batchIndex = min(max(batch, 0), batchesPerEpoch)
     }
 
-    /// How many rows ahead of the one converted the gather asks for a row's cache lines.
-    static let prefetchDistance = 4
-
     /// Writes the next batch into `features` (row-major, `sampleSize` per row) and `labels`
     /// and returns how many rows it filled; 0 when the epoch is over. Rows past the returned
     /// count are left as they were.
@@ -100,45 +97,32 @@ public struct Batcher {
 
     /// `next(features:labels:)` into spans, such as a session's own input buffer (no copy
     /// through an array on the way to the network).
-    public mutating func next(into output: inout MutableSpan<Float>, labels labelOutput: inout MutableSpan<Int32>) -> Int {
+    /// `threads` split the rows' conversion (the bits do not depend on them).
+    public mutating func next(into output: inout MutableSpan<Float>, labels labelOutput: inout MutableSpan<Int32>,
+                              threads: Int = 1) -> Int {
         precondition(output.count >= rowsPerShard * sampleSize && labelOutput.count >= rowsPerShard,
                      "batch buffers must hold rowsPerShard × sampleSize features and rowsPerShard labels")
         guard batchIndex < batchesPerEpoch else { return 0 }
         let first = batchIndex * batchSize + shard.index * rowsPerShard
         let rows = max(0, min(rowsPerShard, order.count - first))
         let size = sampleSize
-        // One kernel call per row (the bounds checked once). The map is expanded to one
+        // One kernel call gathers and converts the rows. The map is expanded to one
         // (multiplier, offset) per value, so a per-pixel mean costs what a per-channel one does
         // (one group at a time was 8× slower on MNIST's 784 one-value groups).
         let (values, shifts) = (valueMultiplier, valueOffset)
         let (multiplier, offset) = (values.span, shifts.span)
         precondition(multiplier.count == size && offset.count == size)
+        let order = self.order  // a reference, so the span below borrows it and not self
+        let samples = order.span.extracting(first..<(first + rows))
         switch dataset.storage {
         case .bytes(let pixels):
-            let input = pixels.span
-            for row in 0..<rows {
-                if row + Self.prefetchDistance < rows {
-                    let ahead = Int(order[first + row + Self.prefetchDistance])
-                    prefetch(input.extracting((ahead * size)..<(ahead * size + size)))
-                }
-                let sample = Int(order[first + row])
-                let source = input.extracting((sample * size)..<(sample * size + size))
-                affineConvert(source, multiplier: multiplier, offset: offset, into: &output, at: row * size)
-                labelOutput[row] = dataset.labels[sample]
-            }
-        case .floats(let values):
-            let input = values.span
-            for row in 0..<rows {
-                if row + Self.prefetchDistance < rows {
-                    let ahead = Int(order[first + row + Self.prefetchDistance])
-                    prefetch(input.extracting((ahead * size)..<(ahead * size + size)))
-                }
-                let sample = Int(order[first + row])
-                let source = input.extracting((sample * size)..<(sample * size + size))
-                affineConvert(source, multiplier: multiplier, offset: offset, into: &output, at: row * size)
-                labelOutput[row] = dataset.labels[sample]
-            }
+            gatherConverted(pixels.span, size: size, samples: samples, multiplier: multiplier, offset: offset,
+                            into: &output, threads: threads)
+        case .floats(let features):
+            gatherConverted(features.span, size: size, samples: samples, multiplier: multiplier, offset: offset,
+                            into: &output, threads: threads)
         }
+        for row in 0..<rows { labelOutput[row] = dataset.labels[Int(order[first + row])] }
         batchIndex += 1
         return rows
     }

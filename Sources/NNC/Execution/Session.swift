@@ -300,7 +300,7 @@ public final class Session {
         let rows = exec.arena.withPlanView(exec.table) { v -> Int in
             v.withMutableSpan(plan.input) { input in
                 var out = labels.mutableSpan
-                let rows = batcher.next(into: &input, labels: &out)
+                let rows = batcher.next(into: &input, labels: &out, threads: threads)
                 for i in (rows * features)..<input.count { input[i] = 0 }
                 return rows
             }
