@@ -43,19 +43,21 @@ public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
     // Rows of fewer than 12 outputs leave too many of the 16 lanes idle to pay for the copy.
     let vectorRows = PaddedRows.covers(s) && s.outWidth >= 12
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: vectorRows ? PaddedRows.capacity(s) : 0) { buffer in
-            let rows = vectorRows ? PaddedRows(buffer.baseAddress!, shape: s) : nil
+        withCacheLineAlignedFloats(vectorRows ? PaddedRows.capacity(s) : 0) { buffer in
+            let rows = vectorRows ? PaddedRows(buffer, shape: s) : nil
             rows?.reset(-.infinity)
             for p in planes {
                 let xp = x + p * plane, yp = y + p * outPlane, ip = indices + p * outPlane
+                let hasNaN: Bool
                 if let rows {
-                    maxPoolPlaneVector(xp, yp, ip, s, rows)
+                    hasNaN = maxPoolPlaneVector(xp, yp, ip, s, rows)
                 } else {
                     maxPoolPlane(xp, yp, ip, s)
+                    hasNaN = containsNaN(xp, plane)
                 }
                 // The fast scans' `>` never lets a NaN win after the first position, so a
                 // plane holding one (the rare case) is redone by the exact scan.
-                if containsNaN(xp, plane) { maxPoolPlaneWithNaN(xp, yp, ip, s) }
+                if hasNaN { maxPoolPlaneWithNaN(xp, yp, ip, s) }
             }
         }
     }
@@ -64,44 +66,40 @@ public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
 /// The first maximum of each window for horizontal strides 1 and 2, 16 outputs of a row at
 /// a time, from the plane's rows between borders of −∞ (padding then never wins a strict
 /// `>`). Each lane starts at −∞ with the index of its window's first position in the image,
-/// so a window of −∞ answers that position, as the scalar scan does.
+/// so a window of −∞ answers that position, as the scalar scan does. Returns whether the plane
+/// holds a NaN (seen as its rows are copied in).
 private func maxPoolPlaneVector(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>,
-                                _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape, _ rows: PaddedRows) {
-    let (oh, ow, w) = (s.outHeight, s.outWidth, s.width)
-    rows.load(xp, fill: -.infinity)
+                                _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape, _ rows: PaddedRows) -> Bool {
+    let (ow, w) = (s.outWidth, s.width)
+    let hasNaN = rows.load(xp, fill: -.infinity)
     let stride = Int32(s.strideW)
-    for i in 0..<oh {
-        let r = i * s.strideH - s.padH
-        let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
-        var j0 = 0
-        while j0 < ow {
-            // Column of each lane's window start (may be in the left padding, which only the
-            // first lanes of a row reach: clamped there alone, as a lane-wise select compiled
-            // to a loop over the lanes).
-            let c = (lanes16 &+ Int32(j0)) &* stride &- Int32(s.padW)
-            var first = c
-            if j0 * s.strideW < s.padW { for l in 0..<16 where first[l] < 0 { first[l] = 0 } }
-            var best = SIMD16<Int32>(repeating: Int32(r0 * w)) &+ first
-            var m = F16(repeating: -.infinity)
-            for rr in r0..<r1 {
-                let rowIndex = SIMD16<Int32>(repeating: Int32(rr * w)) &+ c
-                for dc in 0..<s.kernelW {
-                    let v = load16(rows.column(rr, j0, dc))
-                    let wins = v .> m
-                    m = m.replacing(with: v, where: wins)
-                    best = best.replacing(with: rowIndex &+ Int32(dc), where: wins)
-                }
+    forEachOutputRun(s) { i, r0, r1, j0 in
+        // Column of each lane's window start (may be in the left padding, which only the
+        // first lanes of a row reach: clamped there alone, as a lane-wise select compiled
+        // to a loop over the lanes).
+        let c = (lanes16 &+ Int32(j0)) &* stride &- Int32(s.padW)
+        var first = c
+        if j0 * s.strideW < s.padW { for l in 0..<16 where first[l] < 0 { first[l] = 0 } }
+        var best = SIMD16<Int32>(repeating: Int32(r0 * w)) &+ first
+        var m = F16(repeating: -.infinity)
+        for rr in r0..<r1 {
+            let rowIndex = SIMD16<Int32>(repeating: Int32(rr * w)) &+ c
+            for dc in 0..<s.kernelW {
+                let v = load16(rows.column(rr, j0, dc))
+                let wins = v .> m
+                m = m.replacing(with: v, where: wins)
+                best = best.replacing(with: rowIndex &+ Int32(dc), where: wins)
             }
-            let n = min(16, ow - j0), o = i * ow + j0
-            store16(m, yp + o, n)
-            if n == 16 {
-                UnsafeMutableRawPointer(ip + o).storeBytes(of: best, as: SIMD16<Int32>.self)
-            } else {
-                for l in 0..<n { ip[o + l] = best[l] }
-            }
-            j0 += 16
+        }
+        let n = min(16, ow - j0), o = i * ow + j0
+        store16(m, yp + o, n)
+        if n == 16 {
+            UnsafeMutableRawPointer(ip + o).storeBytes(of: best, as: SIMD16<Int32>.self)
+        } else {
+            for l in 0..<n { ip[o + l] = best[l] }
         }
     }
+    return hasNaN
 }
 
 /// The first maximum of each window in row-major order, compared with `>` only.
@@ -196,24 +194,18 @@ public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Fl
     let (oh, ow) = (s.outHeight, s.outWidth)
     let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
     parallelChunks(s.planes, threads: threads, grain: planeGrain(s.height * s.width), align: 1) { planes in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: PaddedRows.capacity(s)) { buffer in
-            let rows = PaddedRows(buffer.baseAddress!, shape: s)
+        withCacheLineAlignedFloats(PaddedRows.capacity(s)) { buffer in
+            let rows = PaddedRows(buffer, shape: s)
             rows.reset(0)
             for plane in planes {
-                rows.load(x + plane * s.height * s.width, fill: 0)
+                _ = rows.load(x + plane * s.height * s.width, fill: 0)
                 let yp = y + plane * oh * ow
-                for i in 0..<oh {
-                    let r = i * s.strideH - s.padH
-                    let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
-                    var j0 = 0
-                    while j0 < ow {
-                        var acc = F16()
-                        for rr in r0..<r1 {
-                            for dc in 0..<s.kernelW { acc += load16(rows.column(rr, j0, dc)) }
-                        }
-                        store16(acc * scale, yp + i * ow + j0, min(16, ow - j0))
-                        j0 += 16
+                forEachOutputRun(s) { i, r0, r1, j0 in
+                    var acc = F16()
+                    for rr in r0..<r1 {
+                        for dc in 0..<s.kernelW { acc += load16(rows.column(rr, j0, dc)) }
                     }
+                    store16(acc * scale, yp + i * ow + j0, min(16, ow - j0))
                 }
             }
         }
@@ -259,27 +251,21 @@ public func avgPool2dBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer
     let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
     let plane = s.height * s.width
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 1) { planes in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: PaddedRows.capacity(s)) { buffer in
-            let rows = PaddedRows(buffer.baseAddress!, shape: s)
+        withCacheLineAlignedFloats(PaddedRows.capacity(s)) { buffer in
+            let rows = PaddedRows(buffer, shape: s)
             for p in planes {
                 rows.reset(0)
-                if accumulate { rows.load(dx + p * plane, fill: 0) }
+                if accumulate { _ = rows.load(dx + p * plane, fill: 0) }
                 let gp = dy + p * oh * ow
-                for i in 0..<oh {
-                    let r = i * s.strideH - s.padH
-                    let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
-                    var j0 = 0
-                    while j0 < ow {
-                        // Lanes past the last output add −0, which leaves every value as it
-                        // is (an accumulated −0 too), so whole vectors are added.
-                        let g = load16(gp + i * ow + j0, min(16, ow - j0), fill: -0.0) * scale
-                        for rr in r0..<r1 {
-                            for dc in stride(from: s.kernelW - 1, through: 0, by: -1) {
-                                let at = rows.column(rr, j0, dc)
-                                store16(load16(UnsafePointer(at)) + g, at)
-                            }
+                forEachOutputRun(s) { i, r0, r1, j0 in
+                    // Lanes past the last output add −0, which leaves every value as it is (an
+                    // accumulated −0 too), so whole vectors are added.
+                    let g = load16(gp + i * ow + j0, min(16, ow - j0), fill: -0.0) * scale
+                    for rr in r0..<r1 {
+                        for dc in stride(from: s.kernelW - 1, through: 0, by: -1) {
+                            let at = rows.column(rr, j0, dc)
+                            store16(load16(UnsafePointer(at)) + g, at)
                         }
-                        j0 += 16
                     }
                 }
                 rows.store(dx + p * plane)

@@ -25,7 +25,8 @@ struct PaddedRows {
         return (n + 31) / 32 * 32
     }
 
-    /// Floats the buffer needs: every image row.
+    /// Floats the buffer needs: every image row (on a cache line, `withCacheLineAlignedFloats`,
+    /// so that the halves' stores are whole lines).
     static func capacity(_ s: Pool2dShape) -> Int { s.height * rowStride(s) }
 
     init(_ buffer: UnsafeMutablePointer<Float>, shape s: Pool2dShape) {
@@ -54,9 +55,11 @@ struct PaddedRows {
     }
 
     /// Copies the plane at `xp` in, whole vectors at a time: lanes past a row's end are `fill`,
-    /// the value `reset` gave the borders they land on.
-    func load(_ xp: UnsafePointer<Float>, fill: Float) {
+    /// the value `reset` gave the borders they land on. Returns whether the plane holds a NaN
+    /// (max pooling must then rescan it; every value passes through here anyway).
+    func load(_ xp: UnsafePointer<Float>, fill: Float) -> Bool {
         let w = shape.width
+        var seen = SIMDMask<SIMD16<Int32>>(repeating: false)
         for r in 0..<shape.height {
             let row = base + r * rowStride, x = xp + r * w
             // A row's last partial vector: one load and a blend where the plane's next row
@@ -70,16 +73,22 @@ struct PaddedRows {
                 return load16(x + i, n, fill: fill)
             }
             if shape.strideW == 1 {
-                for i in stride(from: 0, to: w, by: 16) { store16(part(i), row + shape.padW + i) }
+                for i in stride(from: 0, to: w, by: 16) {
+                    let v = part(i)
+                    seen .|= v .!= v
+                    store16(v, row + shape.padW + i)
+                }
                 continue
             }
             let (even, odd) = halves(row)
             for i in stride(from: 0, to: w, by: 32) {
                 let (a, b) = (part(i), part(i + 16))
+                seen .|= (a .!= a) .| (b .!= b)
                 store16(nnc_even_lanes(a, b), even + i / 2)
                 store16(nnc_odd_lanes(a, b), odd + i / 2)
             }
         }
+        return any(seen)
     }
 
     /// Copies the image part of every row out to the plane at `xp` (the backward pass).
@@ -98,5 +107,16 @@ struct PaddedRows {
                 if i + 16 < w { store16(nnc_interleave_high(e, o), x + i + 16, min(16, w - i - 16)) }
             }
         }
+    }
+}
+
+/// Runs `body(i, r0, r1, j0)` for every run of 16 outputs of a plane: output row `i` from
+/// `j0`, its windows covering image rows `r0 ..< r1` (clipped to the image).
+@inline(__always)
+func forEachOutputRun(_ s: Pool2dShape, _ body: (Int, Int, Int, Int) -> Void) {
+    for i in 0..<s.outHeight {
+        let r = i * s.strideH - s.padH
+        let r0 = max(r, 0), r1 = min(r + s.kernelH, s.height)
+        for j0 in stride(from: 0, to: s.outWidth, by: 16) { body(i, r0, r1, j0) }
     }
 }

@@ -194,10 +194,10 @@ func transpose16x16(_ src: UnsafePointer<Float>, _ ss: Int, _ dst: UnsafeMutable
     store16(e15, dst + 15 * ds)
 }
 
-/// A temporary buffer of `count` floats starting on a cache line. A heap temporary starts
-/// wherever the allocator's last frees leave it; the im2col plane's rows then split lines
-/// differently from one build to the next (conv2 of cifar_conv_mnist.net: ±11 % with an
-/// unrelated change elsewhere).
+/// A temporary buffer of `count` floats starting on a cache line, for the kernels' row buffers
+/// (im2col's plane, pooling's rows). A heap temporary starts wherever the allocator's last
+/// frees leave it, so its rows split lines differently from one build to the next (conv2 of
+/// cifar_conv_mnist.net: ±11 % with an unrelated change elsewhere).
 @inline(__always)
 func withCacheLineAlignedFloats<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: count + 16) { buffer in

@@ -15,20 +15,9 @@ import NNCKernels
     func bytesGatherAsTheirDefinition(_ n: Int) {
         var g = SplitMix(UInt64(n) + 1)
         let stored = (0..<(50 * n)).map { _ in UInt8(truncatingIfNeeded: g.int(256)) }
-        let (m, o) = (g.floats(n), g.floats(n))
-        let order = samples(&g)
-        for threads in [1, 2] {
-            var out = [Float](repeating: -1, count: 40 * n + 9)
-            var span = out.mutableSpan
+        check(stored, n, &g, as: { Float($0) }) { out, order, m, o, threads in
             gatherConverted(stored.span, size: n, samples: order.span, multiplier: m.span, offset: o.span,
-                            into: &span, threads: threads)
-            for r in 0..<40 {
-                for i in 0..<n {
-                    let expected = Float(stored[Int(order[r]) * n + i]) * m[i] + o[i]
-                    #expect(out[r * n + i].bitPattern == expected.bitPattern, "n=\(n) row \(r) value \(i) threads \(threads)")
-                }
-            }
-            #expect(out[(40 * n)...].allSatisfy { $0 == -1 }, "n=\(n): wrote past the rows")
+                            into: &out, threads: threads)
         }
     }
 
@@ -36,16 +25,25 @@ import NNCKernels
     func floatsGatherAsTheirDefinition(_ n: Int) {
         var g = SplitMix(UInt64(n) + 100)
         let stored = g.floats(50 * n, scale: 255)
+        check(stored, n, &g, as: { $0 }) { out, order, m, o, threads in
+            gatherConverted(stored.span, size: n, samples: order.span, multiplier: m.span, offset: o.span,
+                            into: &out, threads: threads)
+        }
+    }
+
+    /// Runs `gather` on 40 rows of `n` values drawn from `stored`, on 1 and 2 threads, against
+    /// `Float(value) · multiplier + offset` for every value, and checks nothing past the rows moved.
+    func check<T>(_ stored: [T], _ n: Int, _ g: inout SplitMix, as float: (T) -> Float,
+                  _ gather: (inout MutableSpan<Float>, [Int32], [Float], [Float], Int) -> Void) {
         let (m, o) = (g.floats(n), g.floats(n))
         let order = samples(&g)
         for threads in [1, 2] {
-            var out = [Float](repeating: -1, count: 40 * n + 3)
+            var out = [Float](repeating: -1, count: 40 * n + 9)
             var span = out.mutableSpan
-            gatherConverted(stored.span, size: n, samples: order.span, multiplier: m.span, offset: o.span,
-                            into: &span, threads: threads)
+            gather(&span, order, m, o, threads)
             for r in 0..<40 {
                 for i in 0..<n {
-                    let expected = stored[Int(order[r]) * n + i] * m[i] + o[i]
+                    let expected = float(stored[Int(order[r]) * n + i]) * m[i] + o[i]
                     #expect(out[r * n + i].bitPattern == expected.bitPattern, "n=\(n) row \(r) value \(i) threads \(threads)")
                 }
             }

@@ -55,15 +55,15 @@ public enum KernelTimer {
         let clock = KernelClock(kernels: session.trainPlan.kernels.count)
         var batcher = batcher
         var step = 0
-        var loaded: UInt64 = 0
+        var lastLoad = 0.0  // the last step's batch load, in seconds
         func trainStep() throws -> Double {
             step += 1
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try session.loadTrainBatchCycling(from: &batcher)
-            loaded = DispatchTime.now().uptimeNanoseconds
+            let loaded = DispatchTime.now().uptimeNanoseconds
             _ = try session.trainStep(lr: learningRate, step: step)
             let end = DispatchTime.now().uptimeNanoseconds
-            loaded -= start
+            lastLoad = Double(loaded - start) / 1e9
             return Double(end - start) / 1e9
         }
         for _ in 0..<warmup { _ = try trainStep() }
@@ -72,7 +72,7 @@ public enum KernelTimer {
             plain.append(try trainStep())
             clock.reset()
             let seconds = try session.observed(by: clock, trainStep)
-            instrumented.append((seconds, Double(loaded) / 1e9, clock.seconds))
+            instrumented.append((seconds, lastLoad, clock.seconds))
         }
         let kept = max(iterations / 2, 1), n = Double(kept)
         let fastPlain = plain.sorted().prefix(kept)
