@@ -8,6 +8,7 @@ let usage = """
     usage: swift run -c release nnc-bench kernels [options]
            swift run -c release nnc-bench conv [options]
            swift run -c release nnc-bench pool [options]
+           swift run -c release nnc-bench roots [options]
            swift run -c release nnc-bench peak
            mpirun -np N .build-mpi/release/nnc-bench allreduce   (an MPI build)
 
@@ -26,6 +27,10 @@ let usage = """
               256 MiB (memory's bandwidth) and as many bytes as the pass moves, in the same
               run; each pass checked against the plain definition and threaded bits against
               1 thread first.
+    roots     ms per inverse fourth root of a symmetric n × n statistic (Shampoo's roots, K-FAC's
+              eigen-form inverse; n = 10…785), nnc's Double eigendecomposition beside numpy's
+              float64 eigh (LAPACK) and reconstruction in the same run, 1 thread; each root
+              checked (R⁴·(S + εI) ≈ I) first. --only N times one size.
     peak      the measured FMA peak (12 independent SIMD16 FMA chains per core).
     allreduce MPI_Allreduce (float32 sum in place, as a data-parallel step does) over sizes
               4 B…64 MiB beside a memory copy of the same bytes, and the α–β model fitted to
@@ -71,7 +76,7 @@ func parse(_ args: [String]) -> Options? {
     while i < args.count {
         switch args[i] {
         case "-h", "--help", "help": return nil
-        case "kernels", "conv", "pool", "peak", "allreduce": o.command = args[i]
+        case "kernels", "conv", "pool", "roots", "peak", "allreduce": o.command = args[i]
         case "--threads":
             guard let v = value() else { return nil }
             o.threads = v.split(separator: ",").compactMap { Int($0) }
@@ -311,5 +316,6 @@ case "peak": runPeak()
 case "allreduce": allreduceBenchmark(options)
 case "conv": runConv(options)
 case "pool": runPool(options)
+case "roots": runRoots(options)
 default: options.sweep ? sweep(options) : runKernels(options)
 }

@@ -114,12 +114,7 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
                     let column = vt + j * n
                     vt[i * n + j] = f
                     g = e[j] + column[j] * f
-                    if j + 1 <= i - 1 {
-                        for k in (j + 1)...(i - 1) {
-                            g += column[k] * d[k]
-                            e[k] += column[k] * f
-                        }
-                    }
+                    g += dotAndAxpy(column + j + 1, d + j + 1, f, e + j + 1, i - 1 - j)
                     e[j] = g
                 }
                 f = 0
@@ -130,10 +125,8 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
                 let hh = f / (h + h)
                 for j in 0..<i { e[j] -= hh * d[j] }
                 for j in 0..<i {
-                    f = d[j]
-                    g = e[j]
                     let column = vt + j * n
-                    for k in j...(i - 1) { column[k] -= f * e[k] + g * d[k] }
+                    subtractRank2(d[j], e + j, e[j], d + j, from: column + j, i - j)
                     d[j] = column[i - 1]
                     column[i] = 0
                 }
@@ -149,9 +142,7 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
                 for k in 0...i { d[k] = next[k] / h }
                 for j in 0...i {
                     let column = vt + j * n
-                    var g = 0.0
-                    for k in 0...i { g += next[k] * column[k] }
-                    for k in 0...i { column[k] -= g * d[k] }
+                    axpy(-dot(next, column, i + 1), d, column, i + 1)
                 }
             }
             for k in 0...i { next[k] = 0 }
@@ -162,10 +153,11 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
         }
         vt[(n - 1) * n + n - 1] = 1
         e[0] = 0
-        // Qᵀ is Vᵀ: each QL rotation below updates two contiguous rows.
-        w.update(from: vt, count: n * n)
-
-        // tql2: the implicit QL iteration on the tridiagonal (d, e).
+        // tql2: the implicit QL iteration on the tridiagonal (d, e). Its rotations do not depend
+        // on the vectors, so they are queued and applied to Qᵀ (starting as Vᵀ) in batches
+        // (`PendingRotations`).
+        var rotations = PendingRotations(vectors: vt, n: n)
+        defer { rotations.deallocate() }
         for i in 1..<max(n, 1) { e[i - 1] = e[i] }
         e[n - 1] = 0
         // Negligible against the whole matrix, not JAMA's running maximum: leading zero rows (dead
@@ -207,7 +199,7 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
                         c = p / r
                         p = c * d[i] - s * g
                         d[i + 1] = h + s * (c * g + s * d[i])
-                        rotateRows(w + (i + 1) * n, w + i * n, n: n, c: c, s: s)
+                        rotations.append(row: i, c: c, s: s)
                     }
                     p = -s * s2 * c3 * el1 * e[l] / dl1
                     e[l] = s * p
@@ -218,26 +210,149 @@ public func symmetricEigenQL(_ a: UnsafeMutablePointer<Double>, n: Int, vectors 
             d[l] += f
             e[l] = 0
         }
+        rotations.finish(into: w)
         return true
     }
 }
 
-/// x ← s·y + c·x and y ← c·y − s·x over n Doubles (one QL rotation of two eigenvector rows).
-private func rotateRows(_ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, n: Int,
-                        c: Double, s: Double) {
-    let cv = SIMD8<Double>(repeating: c), sv = SIMD8<Double>(repeating: s)
+/// QL rotations waiting to be applied to Qᵀ: rotation r turns rows i + 1 and i (x, y) into
+/// c·x + s·y and c·y − s·x. Applied one at a time, each rotation streamed two whole rows through
+/// the cache (at n = 785 the matrix is 4.9 MB); queued, a batch runs over one strip of 32 or 8
+/// columns at a time, a strip that stays in L1 or L2. The strips live in a copy of Qᵀ whose
+/// rows are an odd number of cache lines apart: at a power-of-two n every row of a strip fell
+/// in the same few cache sets, and the strip did not stay in L1.
+private struct PendingRotations {
+    let n: Int, ld: Int, capacity: Int
+    private var count = 0
+    private let q: UnsafeMutablePointer<Double>
+    private let rows: UnsafeMutablePointer<Int>
+    private let cs: UnsafeMutablePointer<Double>
+
+    /// Starts from `vectors` (n × n, row-major).
+    init(vectors: UnsafePointer<Double>, n: Int) {
+        self.n = n
+        let lines = (n + 7) / 8
+        ld = 8 * (lines % 2 == 0 ? lines + 1 : lines)
+        capacity = max(64, 8 * n)
+        q = .allocate(capacity: max(n * ld, 1))
+        for i in 0..<n { (q + i * ld).update(from: vectors + i * n, count: n) }
+        rows = .allocate(capacity: capacity)
+        cs = .allocate(capacity: 2 * capacity)
+    }
+
+    func deallocate() { q.deallocate(); rows.deallocate(); cs.deallocate() }
+
+    mutating func append(row i: Int, c: Double, s: Double) {
+        if count == capacity { apply() }
+        rows[count] = i
+        cs[2 * count] = c
+        cs[2 * count + 1] = s
+        count += 1
+    }
+
+    /// Applies what is queued and copies Qᵀ into `w` (n × n).
+    mutating func finish(into w: UnsafeMutablePointer<Double>) {
+        apply()
+        for i in 0..<n { (w + i * n).update(from: q + i * ld, count: n) }
+    }
+
+    /// Applies and forgets every queued rotation: strips of 32 columns, then of 8, then the
+    /// last few columns. Rotation i − 1 usually follows rotation i (one QL sweep), and then its
+    /// x is the row the last one just wrote: it is taken from registers, not reloaded.
+    private mutating func apply() {
+        var k = 0
+        while k + 32 <= n {
+            applyStrip(q + k, vectors: 4)
+            k += 32
+        }
+        while k + 8 <= n {
+            applyStrip(q + k, vectors: 1)
+            k += 8
+        }
+        if k < n {
+            for r in 0..<count {
+                let x = q + (rows[r] + 1) * ld, y = q + rows[r] * ld
+                let c = cs[2 * r], s = cs[2 * r + 1]
+                for j in k..<n {
+                    let h = x[j], t = y[j]
+                    x[j] = (c * h).addingProduct(s, t)
+                    y[j] = (-s * h).addingProduct(c, t)
+                }
+            }
+        }
+        count = 0
+    }
+
+    /// The queued rotations on a strip of 8·`vectors` columns (1 or 4) starting at `w`.
+    @inline(__always)
+    private func applyStrip(_ w: UnsafeMutablePointer<Double>, vectors: Int) {
+        var carried = (D8(), D8(), D8(), D8()), carriedRow = -1
+        for r in 0..<count {
+            let i = rows[r]
+            let x = UnsafeMutableRawPointer(w + (i + 1) * ld), y = UnsafeMutableRawPointer(w + i * ld)
+            let c = D8(repeating: cs[2 * r]), s = D8(repeating: cs[2 * r + 1])
+            let chained = carriedRow == i + 1
+            @inline(__always) func turn(_ v: Int, _ held: D8) -> D8 {
+                let h = chained ? held : x.loadUnaligned(fromByteOffset: 64 * v, as: D8.self)
+                let t = y.loadUnaligned(fromByteOffset: 64 * v, as: D8.self)
+                x.storeBytes(of: (c * h).addingProduct(s, t), toByteOffset: 64 * v, as: D8.self)
+                let next = (-s * h).addingProduct(c, t)
+                y.storeBytes(of: next, toByteOffset: 64 * v, as: D8.self)
+                return next
+            }
+            carried.0 = turn(0, carried.0)
+            if vectors == 4 {
+                carried.1 = turn(1, carried.1)
+                carried.2 = turn(2, carried.2)
+                carried.3 = turn(3, carried.3)
+            }
+            carriedRow = i
+        }
+    }
+}
+
+/// Σ x[k]·d[k] over `n` Doubles (8 lanes × 2 partial sums), while e[k] += f·x[k]: one pass
+/// over x for Householder's symmetric product.
+@inline(__always)
+private func dotAndAxpy(_ x: UnsafePointer<Double>, _ d: UnsafePointer<Double>, _ f: Double,
+                        _ e: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
+    var s0 = D8(), s1 = D8()
+    let fv = D8(repeating: f)
+    var k = 0
+    while k + 16 <= n {
+        let x0 = UnsafeRawPointer(x + k).loadUnaligned(as: D8.self)
+        let x1 = UnsafeRawPointer(x + k + 8).loadUnaligned(as: D8.self)
+        s0.addProduct(x0, UnsafeRawPointer(d + k).loadUnaligned(as: D8.self))
+        s1.addProduct(x1, UnsafeRawPointer(d + k + 8).loadUnaligned(as: D8.self))
+        UnsafeMutableRawPointer(e + k).storeBytes(of: UnsafeRawPointer(e + k).loadUnaligned(as: D8.self) + fv * x0,
+                                                  as: D8.self)
+        UnsafeMutableRawPointer(e + k + 8).storeBytes(of: UnsafeRawPointer(e + k + 8).loadUnaligned(as: D8.self) + fv * x1,
+                                                      as: D8.self)
+        k += 16
+    }
+    var s = (s0 + s1).sum()
+    while k < n {
+        s += x[k] * d[k]
+        e[k] += f * x[k]
+        k += 1
+    }
+    return s
+}
+
+/// column[k] −= f·e[k] + g·d[k] over `n` Doubles: Householder's rank-2 update of one row of Vᵀ.
+@inline(__always)
+private func subtractRank2(_ f: Double, _ e: UnsafePointer<Double>, _ g: Double, _ d: UnsafePointer<Double>,
+                           from column: UnsafeMutablePointer<Double>, _ n: Int) {
+    let fv = D8(repeating: f), gv = D8(repeating: g)
     var k = 0
     while k + 8 <= n {
-        let h = UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Double>.self)
-        let t = UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Double>.self)
-        UnsafeMutableRawPointer(x + k).storeBytes(of: sv * t + cv * h, as: SIMD8<Double>.self)
-        UnsafeMutableRawPointer(y + k).storeBytes(of: cv * t - sv * h, as: SIMD8<Double>.self)
+        let v = UnsafeRawPointer(column + k).loadUnaligned(as: D8.self)
+            - (fv * UnsafeRawPointer(e + k).loadUnaligned(as: D8.self) + gv * UnsafeRawPointer(d + k).loadUnaligned(as: D8.self))
+        UnsafeMutableRawPointer(column + k).storeBytes(of: v, as: D8.self)
         k += 8
     }
     while k < n {
-        let h = x[k], t = y[k]
-        x[k] = s * t + c * h
-        y[k] = c * t - s * h
+        column[k] -= f * e[k] + g * d[k]
         k += 1
     }
 }
