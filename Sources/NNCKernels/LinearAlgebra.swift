@@ -37,6 +37,52 @@ func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer
     while i < n { y[i] += alpha * x[i]; i += 1 }
 }
 
+/// Σ x[k]·d[k] over `n` Doubles (8 lanes × 2 partial sums), while e[k] += f·x[k]: one pass
+/// over x for Householder's symmetric matrix–vector product.
+@inline(__always)
+func dotAndAxpy(_ x: UnsafePointer<Double>, _ d: UnsafePointer<Double>, _ f: Double,
+                        _ e: UnsafeMutablePointer<Double>, _ n: Int) -> Double {
+    var s0 = D8(), s1 = D8()
+    let fv = D8(repeating: f)
+    var k = 0
+    while k + 16 <= n {
+        let x0 = UnsafeRawPointer(x + k).loadUnaligned(as: D8.self)
+        let x1 = UnsafeRawPointer(x + k + 8).loadUnaligned(as: D8.self)
+        s0.addProduct(x0, UnsafeRawPointer(d + k).loadUnaligned(as: D8.self))
+        s1.addProduct(x1, UnsafeRawPointer(d + k + 8).loadUnaligned(as: D8.self))
+        UnsafeMutableRawPointer(e + k).storeBytes(of: UnsafeRawPointer(e + k).loadUnaligned(as: D8.self) + fv * x0,
+                                                  as: D8.self)
+        UnsafeMutableRawPointer(e + k + 8).storeBytes(of: UnsafeRawPointer(e + k + 8).loadUnaligned(as: D8.self) + fv * x1,
+                                                      as: D8.self)
+        k += 16
+    }
+    var s = (s0 + s1).sum()
+    while k < n {
+        s += x[k] * d[k]
+        e[k] += f * x[k]
+        k += 1
+    }
+    return s
+}
+
+/// column[k] −= f·e[k] + g·d[k] over `n` Doubles: Householder's rank-2 update of one row.
+@inline(__always)
+func subtractRank2(_ f: Double, _ e: UnsafePointer<Double>, _ g: Double, _ d: UnsafePointer<Double>,
+                           from column: UnsafeMutablePointer<Double>, _ n: Int) {
+    let fv = D8(repeating: f), gv = D8(repeating: g)
+    var k = 0
+    while k + 8 <= n {
+        let v = UnsafeRawPointer(column + k).loadUnaligned(as: D8.self)
+            - (fv * UnsafeRawPointer(e + k).loadUnaligned(as: D8.self) + gv * UnsafeRawPointer(d + k).loadUnaligned(as: D8.self))
+        UnsafeMutableRawPointer(column + k).storeBytes(of: v, as: D8.self)
+        k += 8
+    }
+    while k < n {
+        column[k] -= f * e[k] + g * d[k]
+        k += 1
+    }
+}
+
 /// The symmetric rank-k update `A = X Xᵀ / N` in Double from Float input: the input
 /// covariance of a layer. `X` is features × samples, element (f, s) at
 /// `x[f·featureStride + s·sampleStride]` — a dense layer's activations (B, n_in) row-major are

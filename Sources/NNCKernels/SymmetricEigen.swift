@@ -13,7 +13,9 @@
 public func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int,
                                    eigenvalues d: UnsafeMutablePointer<Double>) -> Bool {
     if n == 0 { return true }
-    var e = [Double](repeating: 0, count: n)
+    let e = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    e.initialize(repeating: 0, count: n)
+    defer { e.deallocate() }
     // Householder: row i's part left of the diagonal is reflected away, from the last row up.
     for i in stride(from: n - 1, to: 0, by: -1) {
         let l = i - 1
@@ -39,11 +41,7 @@ public func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, lda:
                 for j in 0...l {
                     let rj = a + j * lda
                     let uj = ri[j]
-                    var s = 0.0
-                    for k in 0..<j {
-                        s += rj[k] * ri[k]
-                        e[k] += rj[k] * uj
-                    }
+                    let s = dotAndAxpy(rj, ri, uj, e, j)
                     e[j] += s + rj[j] * uj
                 }
                 f = 0
@@ -57,7 +55,7 @@ public func symmetricEigenvalues(_ a: UnsafeMutablePointer<Double>, n: Int, lda:
                     g = e[j] - hh * f
                     e[j] = g
                     let rj = a + j * lda
-                    for k in 0...j { rj[k] -= f * e[k] + g * ri[k] }
+                    subtractRank2(f, e, g, ri, from: rj, j + 1)
                 }
             }
         } else {
