@@ -155,6 +155,25 @@ public func shampooBlockDirection(gradient: UnsafeMutablePointer<Float>, rows r:
     return false
 }
 
+/// Runs `body(block, threads, work)` for blocks 0..<count: one after another with `threads` for
+/// each block's products and `work` as scratch, or, when there are several blocks and threads,
+/// the blocks dealt round-robin to min(threads, count) parts, each block's products on one
+/// thread with `scratch` floats of its part's own (none when 0) and `gemm`'s shared workspaces.
+/// A block's result never depends on the split: `gemm` gives the same bits on any thread count.
+func forEachShampooBlock(count: Int, threads: Int, scratch: Int, work: UnsafeMutablePointer<Float>?,
+                         _ body: (Int, Int, UnsafeMutablePointer<Float>?) -> Void) {
+    let parts = min(threads, count)
+    if parts <= 1 {
+        for i in 0..<count { body(i, threads, work) }
+        return
+    }
+    let buffers = scratch > 0 ? ScratchPool.shared.take(count: scratch, parts: parts) : []
+    defer { if !buffers.isEmpty { ScratchPool.shared.give(buffers) } }
+    WorkerPool.shared.run(parts: parts, threads: threads) { part in
+        for i in stride(from: part, to: count, by: parts) { body(i, 1, buffers.isEmpty ? nil : buffers[part]) }
+    }
+}
+
 /// Copies an r × c block between two strided matrices (nothing when they are the same memory).
 // from (r, c) stride ldFrom -> into (r, c) stride ldInto
 public func copyBlock(_ from: UnsafePointer<Float>, ld ldFrom: Int, into: UnsafeMutablePointer<Float>, ld ldInto: Int,

@@ -2,13 +2,19 @@
 
 extension BufferView {
     // gradient (m, n), block b -> left (packed at b.leftOffset), right (packed at b.rightOffset)
-    public func shampooStatistics<K: BufferKey>(gradient: K, cols n: Int, block b: ShampooBlock, decay: Float,
-                                                left: K, right: K, threads: Int, workspace: GEMMWorkspace) {
-        NNCKernels.shampooStatistics(block: input(gradient, (b.row + b.rows) * n) + b.row * n + b.col, rows: b.rows,
-                                     cols: b.cols, ld: n, decay: decay,
-                                     left: out(left, b.leftOffset + b.rows * b.rows) + b.leftOffset,
-                                     right: out(right, b.rightOffset + b.cols * b.cols) + b.rightOffset,
-                                     threads: threads, workspace: workspace)
+    /// Every block's `left ← decay·left + G Gᵀ` and `right ← decay·right + Gᵀ G` of `gradient`
+    /// (m, n), the blocks spread over the threads (`forEachShampooBlock`).
+    public func shampooStatistics<K: BufferKey>(gradient: K, rows m: Int, cols n: Int, blocks: [ShampooBlock],
+                                                decay: Float, left: K, right: K, threads: Int,
+                                                workspace: GEMMWorkspace) {
+        let (l, r) = shampooStatisticCounts(blocks)
+        let g = input(gradient, m * n), lp = out(left, l), rp = out(right, r)
+        forEachShampooBlock(count: blocks.count, threads: threads, scratch: 0, work: nil) { i, t, _ in
+            let b = blocks[i]
+            NNCKernels.shampooStatistics(block: g + b.row * n + b.col, rows: b.rows, cols: b.cols, ld: n, decay: decay,
+                                         left: lp + b.leftOffset, right: rp + b.rightOffset, threads: t,
+                                         workspace: t == threads ? workspace : nil)
+        }
     }
 
     /// Every block's pair of roots from `left` and `right` into `leftRoot` and `rightRoot`,
@@ -28,26 +34,28 @@ extension BufferView {
                                 keep: keep, add: add, correction: correction, epsilon: epsilon, out: out(o, count))
     }
 
-    /// Block b of `gradient` (m, n) becomes its Shampoo direction at the graft's norm; `graft`
-    /// (m, n) nil means the gradient itself (SGD grafting); `work` holds 2·b.rows·b.cols floats.
-    @discardableResult
-    public func shampooBlockDirection<K: BufferKey>(gradient: K, cols n: Int, block b: ShampooBlock, leftRoot: K,
-                                                    rightRoot: K, graft: K?, work: K, threads: Int,
-                                                    workspace: GEMMWorkspace) -> Bool {
-        let g = out(gradient, (b.row + b.rows) * n) + b.row * n + b.col
-        let graftBlock = graft.map { input($0, (b.row + b.rows) * n) + b.row * n + b.col } ?? UnsafePointer(g)
-        return NNCKernels.shampooBlockDirection(
-            gradient: g, rows: b.rows, cols: b.cols, ld: n,
-            leftRoot: input(leftRoot, b.leftOffset + b.rows * b.rows) + b.leftOffset,
-            rightRoot: input(rightRoot, b.rightOffset + b.cols * b.cols) + b.rightOffset,
-            graft: graftBlock, ldGraft: n, work: out(work, 2 * b.rows * b.cols), threads: threads, workspace: workspace)
-    }
-
-    /// Block b of `into` (m, n) ← block b of `from` (m, n).
-    public func copy<K: BufferKey>(_ from: K, into: K, block b: ShampooBlock, cols n: Int) {
-        let need = (b.row + b.rows) * n, start = b.row * n + b.col
-        NNCKernels.copyBlock(input(from, need) + start, ld: n, into: out(into, need) + start, ld: n, rows: b.rows,
-                             cols: b.cols)
+    /// Each block of `gradient` (m, n) becomes its Shampoo direction at the graft's norm when
+    /// `withRoots[i]`, else the graft's direction (left as it is without a graft); `graft` (m, n)
+    /// nil means the gradient itself (SGD grafting); `work` holds 2·r·c floats of the largest
+    /// block. The blocks are spread over the threads (`forEachShampooBlock`).
+    public func shampooDirections<K: BufferKey>(gradient: K, rows m: Int, cols n: Int, blocks: [ShampooBlock],
+                                                withRoots: [Bool], leftRoot: K, rightRoot: K, graft: K?, work: K,
+                                                threads: Int, workspace: GEMMWorkspace) {
+        let (l, r) = shampooStatisticCounts(blocks)
+        let largest = blocks.map { 2 * $0.rows * $0.cols }.max() ?? 0
+        let g = out(gradient, m * n), lp = input(leftRoot, l), rp = input(rightRoot, r)
+        let a = graft.map { input($0, m * n) }, w = out(work, largest)
+        forEachShampooBlock(count: blocks.count, threads: threads, scratch: largest, work: w) { i, t, scratch in
+            let b = blocks[i], start = b.row * n + b.col
+            if withRoots[i] {
+                NNCKernels.shampooBlockDirection(
+                    gradient: g + start, rows: b.rows, cols: b.cols, ld: n, leftRoot: lp + b.leftOffset,
+                    rightRoot: rp + b.rightOffset, graft: a.map { $0 + start } ?? UnsafePointer(g + start), ldGraft: n,
+                    work: scratch!, threads: t, workspace: t == threads ? workspace : nil)
+            } else if let a {
+                NNCKernels.copyBlock(a + start, ld: n, into: g + start, ld: n, rows: b.rows, cols: b.cols)
+            }
+        }
     }
 
     /// True when the first `count` floats of `x` are all finite.

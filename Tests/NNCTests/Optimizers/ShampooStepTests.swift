@@ -10,7 +10,7 @@ import Testing
 struct ShampooStepTests {
     static let inputs = KFACStepTests.inputs, classes = KFACStepTests.classes
 
-    static func session(_ options: String) throws -> Session {
+    static func session(_ options: String, threads: Int = 1) throws -> Session {
         let text = """
             net soft {
               input [\(inputs)]
@@ -19,7 +19,7 @@ struct ShampooStepTests {
             }
             optimizer shampoo { momentum: 0, \(options) }
             """
-        return try RuntimeTests.session(text, batch: KFACStepTests.batch, seed: 9)
+        return try RuntimeTests.session(text, batch: KFACStepTests.batch, threads: threads, seed: 9)
     }
 
     static let tolerance = Tolerance(name: "Shampoo in Float vs Double", relative: 2e-3, absolute: 2e-5)
@@ -126,6 +126,24 @@ struct ShampooStepTests {
             expectClose(left, reference.left.flatMap { $0.flatMap { $0 } }, .float, "L after step \(step)")
         }
         #expect(try RuntimeTests.read(s, "shampoo.state.dense1") == [1, 1, 1, 1, 1, 1])
+    }
+
+    /// On two threads the blocks are split between the threads (each block's products on one):
+    /// the statistics, roots and steps are the one-thread run's bit for bit, for SGD and AdaGrad
+    /// grafting, across a root computation and a step that reuses its roots.
+    @Test func blocksSplitOverThreadsGiveTheSameBits() throws {
+        for graft in ["sgd", "adagrad"] {
+            let options = "lr: 0.5, graft: \(graft), block_size: 2, start_step: 2, precondition_every: 2"
+            let one = try Self.session(options), two = try Self.session(options, threads: 2)
+            for (i, seed) in [21, 22, 23].enumerated() {
+                let b = RuntimeTests.batch(one, seed: UInt64(seed))
+                _ = try one.trainStep(input: b.input, labels: b.labels, lr: 0.5, step: i + 1)
+                _ = try two.trainStep(input: b.input, labels: b.labels, lr: 0.5, step: i + 1)
+                for name in ["dense1.weight", "shampoo.left.dense1", "shampoo.right.dense1"] {
+                    #expect(try RuntimeTests.read(one, name) == RuntimeTests.read(two, name), "\(graft): \(name) after step \(i + 1)")
+                }
+            }
+        }
     }
 
     /// AdaGrad and Adam grafting before start_step: every parameter, the bias too, takes

@@ -12,10 +12,8 @@ enum ShampooStep {
         // A non-finite gradient would poison the statistics for good: they skip it, and the
         // update gets the gradient as it is (the trainer stops on the non-finite loss).
         guard v.isAllFinite(p.weightGrad, count: p.rows * n) else { return }
-        for b in blocks {
-            v.shampooStatistics(gradient: p.weightGrad, cols: n, block: b, decay: Float(p.beta2), left: p.left,
-                                right: p.right, threads: threads, workspace: workspace)
-        }
+        v.shampooStatistics(gradient: p.weightGrad, rows: p.rows, cols: n, blocks: blocks, decay: Float(p.beta2),
+                            left: p.left, right: p.right, threads: threads, workspace: workspace)
         var held = v.withSpan(p.state) { s in blocks.indices.map { s[$0] == 1 } }
         if step >= p.startStep && (step - p.startStep) % max(p.preconditionEvery, 1) == 0 {
             // Both roots or neither: a block whose root fails keeps its previous pair, and the log
@@ -33,15 +31,9 @@ enum ShampooStep {
                            correction: correction, epsilon: Float(ShampooOptions.graftEpsilon), out: direction)
         }
         let useRoots = step >= p.startStep
-        for (i, b) in blocks.enumerated() {
-            if useRoots && held[i] {
-                v.shampooBlockDirection(gradient: p.weightGrad, cols: n, block: b, leftRoot: p.leftRoot,
-                                        rightRoot: p.rightRoot, graft: p.graftDirection, work: p.work,
-                                        threads: threads, workspace: workspace)
-            } else if let direction = p.graftDirection {
-                v.copy(direction, into: p.weightGrad, block: b, cols: n)
-            }
-        }
+        v.shampooDirections(gradient: p.weightGrad, rows: p.rows, cols: n, blocks: blocks,
+                            withRoots: held.map { useRoots && $0 }, leftRoot: p.leftRoot, rightRoot: p.rightRoot,
+                            graft: p.graftDirection, work: p.work, threads: threads, workspace: workspace)
     }
 
     /// Every block's pair of roots from the current statistics; true for the blocks whose pair
