@@ -31,4 +31,10 @@ static inline __attribute__((always_inline)) nnc_float16 nnc_interleave_high(nnc
     return __builtin_shufflevector(e, o, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 }
 
+// The square roots of 16 floats, correctly rounded like the scalar one (one vsqrtps; Swift's
+// SIMD16.squareRoot() compiles to sixteen scalar roots).
+static inline __attribute__((always_inline)) nnc_float16 nnc_sqrt16(nnc_float16 x) {
+    return __builtin_elementwise_sqrt(x);
+}
+
 #endif

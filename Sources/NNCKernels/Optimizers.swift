@@ -85,7 +85,7 @@ public func adagradUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: U
         let gv = load16(g + i, n) + wd * wv
         let sv = load16(UnsafePointer(s + i), n) + gv * gv
         store16(sv, s + i, n)
-        store16(wv - lr * gv / (sv.squareRoot() + epsilon), w + i, n)
+        store16(wv - lr * gv / (sqrt16(sv) + epsilon), w + i, n)
     }
 }
 
@@ -99,7 +99,7 @@ public func rmspropUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: U
         let gv = load16(g + i, n) + wd * wv
         let sv = rho * load16(UnsafePointer(s + i), n) + (1 - rho) * (gv * gv)
         store16(sv, s + i, n)
-        store16(wv - lr * gv / (sv.squareRoot() + epsilon), w + i, n)
+        store16(wv - lr * gv / (sqrt16(sv) + epsilon), w + i, n)
     }
 }
 
@@ -121,7 +121,7 @@ public func adamUpdate(weights w: UnsafeMutablePointer<Float>, gradients g: Unsa
         let vv = beta2 * load16(UnsafePointer(v + i), n) + (1 - beta2) * (gv * gv)
         store16(mv, m + i, n)
         store16(vv, v + i, n)
-        store16(wv - lr * (mv * c1) / ((vv * c2).squareRoot() + epsilon), w + i, n)
+        store16(wv - lr * (mv * c1) / (sqrt16(vv * c2) + epsilon), w + i, n)
     }
 }
 

@@ -1,5 +1,6 @@
 // Loads and stores of 16-lane vectors at any alignment, with partial vectors for tails: a
 // tail element goes through the same vector code as every other element.
+import CIntrinsics
 
 @inline(__always)
 func load16(_ p: UnsafePointer<Float>) -> F16 {
@@ -28,6 +29,11 @@ func store16(_ v: F16, _ p: UnsafeMutablePointer<Float>, _ w: Int) {
 }
 
 /// Lane-wise maximum that propagates NaN from either side.
+/// √v lane by lane, one vector instruction (`SIMD16.squareRoot()` compiles to sixteen scalar
+/// roots); correctly rounded, so each lane equals the scalar root.
+@inline(__always)
+func sqrt16(_ v: F16) -> F16 { nnc_sqrt16(v) }
+
 @inline(__always)
 func max16(_ a: F16, _ b: F16) -> F16 {
     a.replacing(with: b, where: (a .< b) .| (b .!= b))
