@@ -12,7 +12,11 @@ its range; the CPU model and the load head the table, and a run that started whi
 task wanted a core is marked * (--strict refuses the table instead).
 
   python3 Benchmarks/train_vs_peers.py [--epochs 3] [--rounds 3] [--python .venv-peers/bin/python]
-                                       [--no-jax] [--strict]
+                                       [--no-jax] [--strict] [--optimizer adam [--lr 0.001]]
+
+With --optimizer adam every tool trains with Adam instead (β 0.9, 0.999, ε 1e-8, bias-corrected,
+the peers' --optimizer adam): nnc a copy of examples/mnist_mlp_sgd.net whose optimizer block is
+`optimizer adam { lr: LR }`, the peers with --optimizer adam --lr LR.
 
 Needs a release build (swift build -c release) and a Python with torch and jax for the peers
 (see ../shared/peers/README.md); a peer whose Python lacks the package is skipped with a note.
@@ -34,10 +38,16 @@ def timed(cmd, env):
     return p.stdout, (int(rss.group(1)) / 1024 if rss else float("nan"))
 
 
-def nnc(binary, threads, epochs, data, env):
+def nnc(binary, threads, epochs, data, env, optimizer="sgd", lr=None):
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "run.jsonl")
-        cmd = [binary, "train", os.path.join(ROOT, "examples/mnist_mlp_sgd.net"),
+        model = os.path.join(ROOT, "examples/mnist_mlp_sgd.net")
+        if optimizer == "adam":
+            text = re.sub(r"optimizer sgd \{[^}]*\}", f"optimizer adam {{\n  lr: {lr}\n}}", open(model).read())
+            model = os.path.join(tmp, "mnist_mlp_adam.net")
+            with open(model, "w") as f:
+                f.write(text)
+        cmd = [binary, "train", model,
                "--data", data, "--threads", str(threads), "--epochs", str(epochs), "--log", log,
                "--checkpoint", os.path.join(tmp, "w.safetensors")]
         _, rss = timed(cmd, env)
@@ -65,17 +75,22 @@ def main():
     ap.add_argument("--no-jax", action="store_true")
     ap.add_argument("--strict", action="store_true", help="refuse the table when any run started on a busy machine")
     ap.add_argument("--nnc", default=os.path.join(ROOT, ".build/release/nnc"), help="the nnc binary")
+    ap.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    ap.add_argument("--lr", type=float, help="Adam's rate (default 0.001); SGD keeps the example's 0.1")
     a = ap.parse_args()
     data = os.environ.get("NNC_DATA") or os.path.join(SHARED, "data")
     if not os.path.isdir(os.path.join(data, "mnist")):
         sys.exit(f"no mnist/ under {data}: set NNC_DATA (README, 'Data')")
-    peers = [("pytorch", "mlp_torch.py", ())]
+    lr = a.lr if a.lr is not None else 0.001
+    adam = ("--optimizer", "adam", "--lr", str(lr)) if a.optimizer == "adam" else ()
+    peers = [("pytorch", "mlp_torch.py", adam)]
     if not a.no_jax:
-        peers += [("jax (jit/step)", "mlp_jax.py", ()), ("jax (scan)", "mlp_jax.py", ("--scan",))]
-    print(header(f"MNIST MLP, {a.epochs} epochs, {a.rounds} interleaved rounds", nnc=a.nnc), flush=True)
+        peers += [("jax (jit/step)", "mlp_jax.py", adam), ("jax (scan)", "mlp_jax.py", ("--scan",) + adam)]
+    what = f"MNIST MLP ({'Adam, lr ' + str(lr) if adam else 'SGD'})"
+    print(header(f"{what}, {a.epochs} epochs, {a.rounds} interleaved rounds", nnc=a.nnc), flush=True)
     rounds = Rounds()
     threads = [int(x) for x in a.threads.split(",")]
-    rounds.interleave(a.rounds, threads, lambda t: nnc(a.nnc, t, a.epochs, data, dict(os.environ)),
+    rounds.interleave(a.rounds, threads, lambda t: nnc(a.nnc, t, a.epochs, data, dict(os.environ), a.optimizer, lr),
                       [(name, lambda t, s=script, x=extra: peer(s, a.python, t, a.epochs, data, x))
                        for name, script, extra in peers])
     if a.strict and rounds.busy:
