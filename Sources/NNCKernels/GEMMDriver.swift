@@ -39,11 +39,25 @@ struct GEMMBlocking {
 }
 
 enum GEMMKernel {
-    case wide    // 6 × 32
-    case narrow  // 12 × 16, for n <= 16
+    case wide     // 6 × 32
+    case eightRow // 8 × 32, for m <= 64 in multiples of 8
+    case narrow   // 12 × 16, for n <= 16
 
-    var mr: Int { self == .wide ? 6 : 12 }
-    var nr: Int { self == .wide ? 32 : 16 }
+    var mr: Int {
+        switch self {
+        case .wide: 6
+        case .eightRow: 8
+        case .narrow: 12
+        }
+    }
+    var nr: Int { self == .narrow ? 16 : 32 }
+
+    /// The tile for an m × n output: every kernel sums each element's products in the same
+    /// order, so the choice changes the speed, never the bits.
+    static func choose(m: Int, n: Int) -> GEMMKernel {
+        if n <= 16 { return .narrow }
+        return m <= 64 && m % 8 == 0 ? .eightRow : .wide
+    }
 }
 
 struct GEMMProblem {
@@ -72,7 +86,7 @@ struct GEMMProblem {
         self.c = c; self.ldc = ldc
         self.alpha = alpha; self.beta = beta
         self.epilogue = epilogue
-        kernel = n <= 16 ? .narrow : .wide
+        kernel = GEMMKernel.choose(m: m, n: n)
         let blocks = (k + blocking.kc - 1) / blocking.kc
         kcBlock = (k + blocks - 1) / blocks
         packA = n >= blocking.packAMinN
@@ -107,6 +121,9 @@ struct GEMMProblem {
         case .wide:
             blocked(rows: rows, cols: cols, slot: slot, mr: 6, nr: 32,
                     packA ? microKernel6x32PackedA : microKernel6x32)
+        case .eightRow:
+            blocked(rows: rows, cols: cols, slot: slot, mr: 8, nr: 32,
+                    packA ? microKernel8x32PackedA : microKernel8x32)
         case .narrow:
             blocked(rows: rows, cols: cols, slot: slot, mr: 12, nr: 16,
                     packA ? microKernel12x16PackedA : microKernel12x16)

@@ -82,6 +82,79 @@ private func kernel6x32(_ kc: Int,
     update16(c50, cp, alpha, beta); update16(c51, cp + 16, alpha, beta)
 }
 
+/// 8 × 32 tile for products of at most 64 rows in multiples of 8 (a convolution's 16, 32 or 64
+/// output channels, where 6-row tiles computed up to 4 rows in vain): 16 accumulators, 2 B
+/// vectors and 1 broadcast per step, 16 FMAs to 10 loads.
+@inline(never)
+func microKernel8x32(_ kc: Int,
+                     _ a: UnsafePointer<Float>, _ rsA: Int, _ csA: Int, _ mr: Int,
+                     _ b: UnsafePointer<Float>, _ rsB: Int,
+                     _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                     _ alpha: Float, _ beta: Float) {
+    kernel8x32(kc, a, rsA, csA, mr, b, rsB, c, ldc, alpha, beta)
+}
+
+/// The same reading a packed A panel (8 rows interleaved).
+@inline(never)
+func microKernel8x32PackedA(_ kc: Int,
+                            _ a: UnsafePointer<Float>, _ rsA: Int, _ csA: Int, _ mr: Int,
+                            _ b: UnsafePointer<Float>, _ rsB: Int,
+                            _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                            _ alpha: Float, _ beta: Float) {
+    kernel8x32(kc, a, 1, 8, 8, b, rsB, c, ldc, alpha, beta)
+}
+
+@inline(__always)
+private func kernel8x32(_ kc: Int,
+                        _ a: UnsafePointer<Float>, _ rsA: Int, _ csA: Int, _ mr: Int,
+                        _ b: UnsafePointer<Float>, _ rsB: Int,
+                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                        _ alpha: Float, _ beta: Float) {
+    let a0 = a
+    let a1 = a + (mr > 1 ? rsA : 0)
+    let a2 = a + (mr > 2 ? 2 * rsA : 0)
+    let a3 = a + (mr > 3 ? 3 * rsA : 0)
+    let a4 = a + (mr > 4 ? 4 * rsA : 0)
+    let a5 = a + (mr > 5 ? 5 * rsA : 0)
+    let a6 = a + (mr > 6 ? 6 * rsA : 0)
+    let a7 = a + (mr > 7 ? 7 * rsA : 0)
+    var c00 = F16(), c01 = F16(), c10 = F16(), c11 = F16(), c20 = F16(), c21 = F16(), c30 = F16(), c31 = F16()
+    var c40 = F16(), c41 = F16(), c50 = F16(), c51 = F16(), c60 = F16(), c61 = F16(), c70 = F16(), c71 = F16()
+    var ia = 0
+    var bp = b
+    for _ in 0..<kc {
+        let b0 = load16(bp)
+        let b1 = load16(bp + 16)
+        var x = F16(repeating: a0[ia])
+        c00.addProduct(x, b0); c01.addProduct(x, b1)
+        x = F16(repeating: a1[ia])
+        c10.addProduct(x, b0); c11.addProduct(x, b1)
+        x = F16(repeating: a2[ia])
+        c20.addProduct(x, b0); c21.addProduct(x, b1)
+        x = F16(repeating: a3[ia])
+        c30.addProduct(x, b0); c31.addProduct(x, b1)
+        x = F16(repeating: a4[ia])
+        c40.addProduct(x, b0); c41.addProduct(x, b1)
+        x = F16(repeating: a5[ia])
+        c50.addProduct(x, b0); c51.addProduct(x, b1)
+        x = F16(repeating: a6[ia])
+        c60.addProduct(x, b0); c61.addProduct(x, b1)
+        x = F16(repeating: a7[ia])
+        c70.addProduct(x, b0); c71.addProduct(x, b1)
+        ia &+= csA
+        bp += rsB
+    }
+    var cp = c
+    update16(c00, cp, alpha, beta); update16(c01, cp + 16, alpha, beta); cp += ldc
+    update16(c10, cp, alpha, beta); update16(c11, cp + 16, alpha, beta); cp += ldc
+    update16(c20, cp, alpha, beta); update16(c21, cp + 16, alpha, beta); cp += ldc
+    update16(c30, cp, alpha, beta); update16(c31, cp + 16, alpha, beta); cp += ldc
+    update16(c40, cp, alpha, beta); update16(c41, cp + 16, alpha, beta); cp += ldc
+    update16(c50, cp, alpha, beta); update16(c51, cp + 16, alpha, beta); cp += ldc
+    update16(c60, cp, alpha, beta); update16(c61, cp + 16, alpha, beta); cp += ldc
+    update16(c70, cp, alpha, beta); update16(c71, cp + 16, alpha, beta)
+}
+
 /// 12 × 16 tile for outputs at most 16 columns wide (a classifier's 10 logits): 12
 /// accumulators, 1 B vector and 12 broadcasts per step.
 @inline(never)

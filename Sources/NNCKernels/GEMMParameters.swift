@@ -1,7 +1,7 @@
 import Dispatch
 
 /// The GEMM blocking a machine runs with: what `nnc tune` searches, stores as wisdom and hands
-/// back at the next start. The micro-kernels (6 × 32 and 12 × 16) are fixed; these say how much
+/// back at the next start. The micro-kernels (6 × 32, 8 × 32 and 12 × 16) are fixed; these say how much
 /// of A and B each level of the loop nest (GEMMDriver.swift) keeps in which cache.
 ///
 /// Any valid set gives correct products, and the same bits on every thread count; two sets
@@ -9,7 +9,7 @@ import Dispatch
 public struct GEMMParameters: Equatable, Sendable, CustomStringConvertible {
     /// Largest K block (B's micro-panel depth).
     public var kc: Int
-    /// Rows of A per block; a multiple of 12, so that every kernel's MR divides it.
+    /// Rows of A per block; a multiple of 12 (the 8-row kernel runs the largest multiple of 8 below it).
     public var mc: Int
     /// Columns of B per packed block; a multiple of 32, the wide kernel's NR.
     public var nc: Int
