@@ -2,10 +2,12 @@
 // R) are symmetric, so only the bands of rows up to the diagonal are multiplied and the upper
 // triangle is copied from the lower one.
 
-/// Rows of C per band: deep enough that each band's GEMM keeps its speed, narrow enough that the
-/// work above the diagonal stays small (at n = 785, 57 % of the full product's FLOPs). The plan's
-/// cost model (`Op.flops`, K-FAC) counts with the same band.
-let symmetricProductBand = 128
+/// Rows of C per band: deep enough that each band's GEMM keeps its speed (64 rows run the 8 × 32
+/// micro-kernel), narrow enough that the work above the diagonal stays small (54 % of the full
+/// product's FLOPs at n = 785, 75 % at 128; with bands of 128 a 128-wide Shampoo statistic was a
+/// full product, and its statistics and K-FAC's factors took about 8 % longer on AMD EPYC). The
+/// plan's cost model (`Op.flops`) counts with the same band.
+let symmetricProductBand = 64
 
 /// `C ← alpha·op(A)·op(A)ᵀ + beta·C` for a symmetric n × n C (row stride `ldc`), where op(A) is
 /// n × k: A stored `n × k` (row stride `lda`), or `k × n` when `transposed` (then op(A) = Aᵀ and

@@ -192,10 +192,10 @@ extension Op {
     }
 }
 
-/// The flops of NNCKernels' `symmetricProduct` for an n × n result over depth k: bands of 128
+/// The flops of NNCKernels' `symmetricProduct` for an n × n result over depth k: bands of 64
 /// rows (its `symmetricProductBand`), each against every row up to its last.
 private func symmetricProductFlops(n: Int, k: Int) -> Int {
-    let band = 128
+    let band = 64
     return stride(from: 0, to: n, by: band).reduce(0) { total, first in
         let last = min(n, first + band)
         return total + 2 * (last - first) * last * k
