@@ -108,22 +108,13 @@ public func shampooRoots(left: UnsafePointer<Float>, right: UnsafePointer<Float>
 public func shampooGraft(gradient g: UnsafePointer<Float>, accumulator v: UnsafeMutablePointer<Float>, count: Int,
                          keep: Float, add: Float, correction: Float, epsilon: Float, out: UnsafeMutablePointer<Float>) {
     let inverse = 1 / correction
-    // 16 at a time, the scalar loop's operations lane by lane (square root and division are
-    // correctly rounded either way): element i is read before it is written, so `out` may be `g`.
-    var i = 0
-    while i + 16 <= count {
-        let x = load16(g + i)
-        let s = keep * load16(v + i) + add * x * x
-        store16(s, v + i)
-        store16(x / (sqrt16(s * inverse) + epsilon), out + i)
-        i += 16
-    }
-    while i < count {
-        let x = g[i]
-        let s = keep * v[i] + add * x * x
-        v[i] = s
-        out[i] = x / ((s * inverse).squareRoot() + epsilon)
-        i += 1
+    // 16 at a time, the tail through the same vector code: element i is read before it is
+    // written, so `out` may be `g`.
+    forEachChunk(count) { i, n in
+        let x = load16(g + i, n)
+        let s = keep * load16(UnsafePointer(v + i), n) + add * x * x
+        store16(s, v + i, n)
+        store16(x / (sqrt16(s * inverse) + epsilon), out + i, n)
     }
 }
 
