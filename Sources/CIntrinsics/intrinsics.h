@@ -37,4 +37,35 @@ static inline __attribute__((always_inline)) nnc_float16 nnc_sqrt16(nnc_float16 
     return __builtin_elementwise_sqrt(x);
 }
 
+// 16 floats at any 4-byte alignment (clang's vector type alone assumes 64).
+typedef float nnc_float16_unaligned __attribute__((ext_vector_type(16), aligned(4)));
+
+// Transposes a 16 × 16 block of 4-byte values (floats, or Int32 moved as their bits): row k of
+// `src` (16 values at src + k·srcStride) becomes column k of `dst` (value k of each row
+// dst + l·dstStride). Four rounds of 16 two-source permutes, each
+// swapping one bit of the row index with the same bit of the lane index. Swift has no
+// two-source shuffle of constant lanes; built from lane inserts it is 256 scalar moves.
+static inline __attribute__((always_inline)) void nnc_transpose16x16(const void *src, long srcStride,
+                                                                   void *dst, long dstStride) {
+    nnc_float16 a[16], b[16];
+    for (int k = 0; k < 16; k++) a[k] = *(const nnc_float16_unaligned *)((const float *)src + k * srcStride);
+    for (int k = 0; k < 16; k += 2) {
+        b[k] = __builtin_shufflevector(a[k], a[k + 1], 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+        b[k + 1] = __builtin_shufflevector(a[k], a[k + 1], 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+    }
+    for (int k = 0; k < 16; k += 4) for (int q = k; q < k + 2; q++) {
+        a[q] = __builtin_shufflevector(b[q], b[q + 2], 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29);
+        a[q + 2] = __builtin_shufflevector(b[q], b[q + 2], 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31);
+    }
+    for (int k = 0; k < 16; k += 8) for (int q = k; q < k + 4; q++) {
+        b[q] = __builtin_shufflevector(a[q], a[q + 4], 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+        b[q + 4] = __builtin_shufflevector(a[q], a[q + 4], 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+    }
+    for (int q = 0; q < 8; q++) {
+        a[q] = __builtin_shufflevector(b[q], b[q + 8], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        a[q + 8] = __builtin_shufflevector(b[q], b[q + 8], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    }
+    for (int l = 0; l < 16; l++) *(nnc_float16_unaligned *)((float *)dst + l * dstStride) = a[l];
+}
+
 #endif

@@ -36,9 +36,15 @@ public struct Pool2dShape: Equatable, Sendable {
 /// Max pooling; `indices` gets, per output, the position `ih·W + iw` of its maximum within
 /// the input plane (the first on ties; a NaN wins and propagates). Planes are split over
 /// threads; each output depends on its own window only, so the bits never depend on them.
+/// Small planes go sixteen at a time, one per lane (`maxPool2dForwardPlanes`); wider rows 16
+/// outputs at a time; the rest one output at a time.
 // x (N, C, H, W) -> y (N, C, OH, OW), indices (N, C, OH, OW)
 public func maxPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                              indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
+    if poolsAcrossPlanes(s) {
+        maxPool2dForwardPlanes(x: x, y: y, indices: indices, shape: s, threads: threads)
+        return
+    }
     let plane = s.height * s.width, outPlane = s.outHeight * s.outWidth
     // Rows of fewer than 12 outputs leave too many of the 16 lanes idle to pay for the copy.
     let vectorRows = PaddedRows.covers(s) && s.outWidth >= 12
@@ -75,11 +81,9 @@ private func maxPoolPlaneVector(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutableP
     let stride = Int32(s.strideW)
     forEachOutputRun(s) { i, r0, r1, j0 in
         // Column of each lane's window start (may be in the left padding, which only the
-        // first lanes of a row reach: clamped there alone, as a lane-wise select compiled
-        // to a loop over the lanes).
+        // first lanes of a row reach); `first` clamps it to 0 without a branch (c & ~(c >> 31)).
         let c = (lanes16 &+ Int32(j0)) &* stride &- Int32(s.padW)
-        var first = c
-        if j0 * s.strideW < s.padW { for l in 0..<16 where first[l] < 0 { first[l] = 0 } }
+        let first = c & ~(c &>> 31)
         var best = SIMD16<Int32>(repeating: Int32(r0 * w)) &+ first
         var m = F16(repeating: -.infinity)
         for rr in r0..<r1 {
@@ -129,8 +133,8 @@ private func maxPoolPlane(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer
 }
 
 /// The exact scan for a plane holding a NaN: the first NaN of a window wins.
-private func maxPoolPlaneWithNaN(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>,
-                                 _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape) {
+func maxPoolPlaneWithNaN(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutablePointer<Float>,
+                         _ ip: UnsafeMutablePointer<Int32>, _ s: Pool2dShape) {
     let (oh, ow) = (s.outHeight, s.outWidth)
     for i in 0..<oh {
         for j in 0..<ow {
@@ -151,7 +155,7 @@ private func maxPoolPlaneWithNaN(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutable
 }
 
 /// Whether any of `count` floats is a NaN (one vector pass).
-private func containsNaN(_ x: UnsafePointer<Float>, _ count: Int) -> Bool {
+func containsNaN(_ x: UnsafePointer<Float>, _ count: Int) -> Bool {
     var seen = SIMDMask<SIMD16<Int32>>(repeating: false)
     forEachChunk(count) { i, w in
         let v = load16(x + i, w)
@@ -161,7 +165,7 @@ private func containsNaN(_ x: UnsafePointer<Float>, _ count: Int) -> Bool {
 }
 
 /// Planes per thread at least: enough work (~16k elements) to be worth a wake.
-private func planeGrain(_ plane: Int) -> Int { max(1, (1 << 14) / max(plane, 1)) }
+func planeGrain(_ plane: Int) -> Int { max(1, (1 << 14) / max(plane, 1)) }
 
 /// Max pooling backward: each output's gradient goes to the input position in `indices`.
 /// Planes are split over threads (each plane's gradient comes from its own outputs only).
@@ -179,13 +183,18 @@ public func maxPool2dBackward(dy: UnsafePointer<Float>, indices: UnsafePointer<I
 }
 
 /// Average pooling: the sum of each window's positions inside the image over the full window
-/// size (padded positions count as zeros). Planes are split over threads. Horizontal strides 1
-/// and 2 with rows of at least 8 outputs take 16 outputs of a row at a time from rows between borders of zeros; adding a
+/// size (padded positions count as zeros). Planes are split over threads. Small planes go
+/// sixteen at a time, one per lane (`avgPool2dForwardPlanes`); others with horizontal strides 1
+/// and 2 and rows of at least 8 outputs take 16 outputs of a row at a time from rows between borders of zeros; adding a
 /// border's +0 leaves a sum as it is (the sum starts at +0, so it is never −0), so the bits are
 /// `avgPool2dForwardScalar`'s, which takes the other strides.
 // x (N, C, H, W) -> y (N, C, OH, OW)
 public func avgPool2dForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
                              threads: Int = 1) {
+    if poolsAcrossPlanes(s) {
+        avgPool2dForwardPlanes(x: x, y: y, shape: s, threads: threads)
+        return
+    }
     // Rows of fewer than 8 outputs: the scalar loop is faster (`nnc-bench pool`).
     guard PaddedRows.covers(s) && s.outWidth >= 8 else {
         avgPool2dForwardScalar(x: x, y: y, shape: s, threads: threads)
@@ -235,14 +244,19 @@ public func avgPool2dForwardScalar(x: UnsafePointer<Float>, y: UnsafeMutablePoin
 }
 
 /// Average pooling backward: each output's gradient over the full window size, to each of its
-/// window's positions inside the image. Planes are split over threads. Horizontal strides 1
-/// and 2 with rows of at least 8 outputs add 16 outputs' gradients at a time into rows with borders; each position receives
+/// window's positions inside the image. Planes are split over threads. Small planes go
+/// sixteen at a time, one per lane (`avgPool2dBackwardPlanes`); others with horizontal strides
+/// 1 and 2 and rows of at least 8 outputs add 16 outputs' gradients at a time into rows with borders; each position receives
 /// its terms in the scalar scatter's order (outputs in row-major order: window columns taken
 /// from the last, so that within a row the output index rises), so the bits are
 /// `avgPool2dBackwardScalar`'s, which takes the other strides.
 // dy (N, C, OH, OW) -> dx (N, C, H, W)
 public func avgPool2dBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
                               accumulate: Bool = false, threads: Int = 1) {
+    if poolsAcrossPlanes(s) {
+        avgPool2dBackwardPlanes(dy: dy, dx: dx, shape: s, accumulate: accumulate, threads: threads)
+        return
+    }
     guard PaddedRows.covers(s) && s.outWidth >= 8 else {
         avgPool2dBackwardScalar(dy: dy, dx: dx, shape: s, accumulate: accumulate, threads: threads)
         return

@@ -171,6 +171,13 @@ import NNCKernels
         Pool2dShape(batch: 1, channels: 3, height: 6, width: 31, kernelH: 3, kernelW: 4, strideH: 1, strideW: 2, padH: 2, padW: 3),
         Pool2dShape(batch: 2, channels: 2, height: 5, width: 17, kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1),
         Pool2dShape(batch: 1, channels: 4, height: 8, width: 70, kernelH: 2, kernelW: 5, strideH: 3, strideW: 1, padW: 2),
+        // Sixteen planes per vector (`avgPool2dForwardPlanes`): a whole group and a tail of 5
+        // planes; planes of 63 floats (a partial transposed block); stride 3; and enough planes
+        // of 16×16 for two threads, with a tail in the second thread's part.
+        Pool2dShape(batch: 3, channels: 7, height: 8, width: 8, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1),
+        Pool2dShape(batch: 2, channels: 17, height: 7, width: 9, kernelH: 2, kernelW: 3, strideH: 1, strideW: 2, padW: 1),
+        Pool2dShape(batch: 1, channels: 18, height: 11, width: 10, kernelH: 3, kernelW: 3, strideH: 3, strideW: 3, padH: 1, padW: 2),
+        Pool2dShape(batch: 4, channels: 37, height: 16, width: 16, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1),
     ])
     func averageVectorPathIsTheScalarLoop(_ s: Pool2dShape) {
         var g = SplitMix(UInt64(s.width * 7 + s.kernelW))
@@ -217,6 +224,11 @@ import NNCKernels
         // CIFAR-sized: 15-wide output rows, so the 16-output runs cross rows.
         Pool2dShape(batch: 2, channels: 2, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2),
         Pool2dShape(batch: 1, channels: 3, height: 16, width: 16, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1),
+        // Sixteen planes per vector (`maxPool2dForwardPlanes`): MNIST-sized planes, a tail of 3
+        // planes, planes of 63 floats, stride 3 with padding.
+        Pool2dShape(batch: 1, channels: 19, height: 28, width: 28, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2),
+        Pool2dShape(batch: 2, channels: 17, height: 7, width: 9, kernelH: 2, kernelW: 3, strideH: 1, strideW: 2, padW: 1),
+        Pool2dShape(batch: 1, channels: 18, height: 11, width: 10, kernelH: 3, kernelW: 3, strideH: 3, strideW: 3, padH: 1, padW: 2),
     ])
     func wideRowsGiveTheFirstMaximumLikeAPlainLoop(_ s: Pool2dShape) {
         // Values from {−∞, 0, 1, 2}, and NaN in the second round: ties everywhere, on rows wide
@@ -256,14 +268,18 @@ import NNCKernels
         }
     }
 
-    @Test func threadedPoolingIsBitIdentical() {
-        // 64 planes of 32×32, enough for the planes to split; one plane holds a NaN so the
-        // exact rescan runs on one thread's share.
-        let s = Pool2dShape(batch: 8, channels: 8, height: 32, width: 32, kernelH: 3, kernelW: 3,
-                            strideH: 2, strideW: 2, padH: 1, padW: 1)
+    @Test(arguments: [
+        // 64 planes of 32×32 (rows of 16 outputs), and 72 of 28×28 (sixteen planes per vector,
+        // a tail of 8): enough for the planes to split; one plane holds a NaN so the exact
+        // rescan runs on one thread's share.
+        Pool2dShape(batch: 8, channels: 8, height: 32, width: 32, kernelH: 3, kernelW: 3,
+                    strideH: 2, strideW: 2, padH: 1, padW: 1),
+        Pool2dShape(batch: 8, channels: 9, height: 28, width: 28, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2),
+    ])
+    func threadedPoolingIsBitIdentical(_ s: Pool2dShape) {
         var g = SplitMix(77)
         var x = g.floats(s.batch * s.channels * s.height * s.width)
-        x[40 * 1024 + 100] = .nan
+        x[40 * s.height * s.width + 100] = .nan
         let outCount = s.batch * s.channels * s.outHeight * s.outWidth
         let dy = g.floats(outCount)
         func run(_ threads: Int) -> ([Float], [Int32], [Float], [Float], [Float]) {
