@@ -7,9 +7,9 @@
 
 import CIntrinsics
 
-/// Whether `maxPool2dForward` and `avgPool2dForward`/`Backward` take the planes path: output rows too short for the
-/// row kernels' vectors, and planes small enough for sixteen of them to stay in the L1/L2
-/// caches (`nnc-bench pool`).
+/// Whether `maxPool2dForward` and `avgPool2dForward`/`Backward` take the planes path: output
+/// rows too short for the row kernels' vectors (with rows of 16 the row kernel was faster), and
+/// planes small enough for sixteen of them to stay in the L1/L2 caches (`nnc-bench pool`).
 func poolsAcrossPlanes(_ s: Pool2dShape) -> Bool {
     s.outWidth < 16 && s.height * s.width <= 1024 && s.planes >= 16
 }
@@ -18,8 +18,8 @@ func poolsAcrossPlanes(_ s: Pool2dShape) -> Bool {
 /// window's first position, as `maxPoolPlane`. A group holding a NaN has the planes that hold
 /// one rescanned by the exact scan; the last (planes mod 16) go through `maxPool2dForward`.
 // x (N, C, H, W) -> y (N, C, OH, OW), indices (N, C, OH, OW)
-public func maxPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                   indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
+func maxPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                            indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
     let (plane, outPlane) = (s.height * s.width, s.outHeight * s.outWidth)
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 16) { planes in
         withCacheLineAlignedFloats(16 * (plane + 2 * outPlane)) { buffer in
@@ -68,8 +68,8 @@ public func maxPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePoin
 
 /// Average pooling forward, sixteen planes per vector; the last (planes mod 16) one at a time.
 // x (N, C, H, W) -> y (N, C, OH, OW)
-public func avgPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
-                                   threads: Int = 1) {
+func avgPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
+                            threads: Int = 1) {
     let (plane, outPlane) = (s.height * s.width, s.outHeight * s.outWidth)
     let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 16) { planes in
@@ -101,8 +101,8 @@ public func avgPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePoin
 /// Average pooling backward, sixteen planes per vector: each output's gradient added to its
 /// window's positions in the scalar scatter's order; the last (planes mod 16) one at a time.
 // dy (N, C, OH, OW) -> dx (N, C, H, W)
-public func avgPool2dBackwardPlanes(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
-                                    accumulate: Bool = false, threads: Int = 1) {
+func avgPool2dBackwardPlanes(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, shape s: Pool2dShape,
+                             accumulate: Bool = false, threads: Int = 1) {
     let (plane, outPlane) = (s.height * s.width, s.outHeight * s.outWidth)
     let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
     parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 16) { planes in

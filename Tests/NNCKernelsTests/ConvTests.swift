@@ -160,8 +160,8 @@ import NNCKernels
         #expect(zip(added, zip(probe, dxa)).allSatisfy { Swift.abs($0 - ($1.0 + $1.1)) <= 1e-6 * (1 + Swift.abs($0)) })
     }
 
-    /// The vector average pooling (strides 1 and 2, rows of ≥ 8 outputs) against the scalar
-    /// loop, bit for bit: forward, backward, and backward accumulating onto values that include
+    /// The vector average pooling (sixteen small planes per vector; strides 1 and 2 with rows of
+    /// ≥ 8 outputs) against the scalar loop, bit for bit: forward, backward, and backward accumulating onto values that include
     /// −0 and positions no window covers. Widths around the vector and split sizes, every
     /// padding, on 1 and 2 threads.
     @Test(arguments: [
