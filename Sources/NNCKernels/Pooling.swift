@@ -88,11 +88,19 @@ private func maxPoolPlaneVector(_ xp: UnsafePointer<Float>, _ yp: UnsafeMutableP
         var m = F16(repeating: -.infinity)
         for rr in r0..<r1 {
             let rowIndex = SIMD16<Int32>(repeating: Int32(rr * w)) &+ c
-            for dc in 0..<s.kernelW {
-                let v = load16(rows.column(rr, j0, dc))
+            @inline(__always) func visit(_ v: F16, _ dc: Int) {
                 let wins = v .> m
                 m = m.replacing(with: v, where: wins)
                 best = best.replacing(with: rowIndex &+ Int32(dc), where: wins)
+            }
+            // Window columns in pairs, by pointer steps (`PaddedRows.column` per column cost
+            // more scalar work than the vector work it feeds).
+            var at = UnsafePointer(rows.column(rr, j0, 0)), dc = 0
+            while dc < s.kernelW {
+                visit(load16(at), dc)
+                if dc + 1 < s.kernelW { visit(load16(at + rows.oddOffset), dc + 1) }
+                at += rows.pairStep
+                dc += 2
             }
         }
         let n = min(16, ow - j0), o = i * ow + j0

@@ -46,6 +46,10 @@ struct PaddedRows {
         return row + (dc & 1) * (rowStride / 2) + j0 + dc >> 1
     }
 
+    /// Window column dc is `column(r, j0, 0) + (dc & 1)·oddOffset + (dc >> 1)·pairStep`.
+    var oddOffset: Int { shape.strideW == 1 ? 1 : rowStride / 2 }
+    var pairStep: Int { shape.strideW == 1 ? 2 : 1 }
+
     /// Where a stride-2 row keeps the image's even and its odd columns: padded column q is
     /// half q mod 2 at q / 2, and image column c is padded column c + padW.
     @inline(__always)
