@@ -21,48 +21,40 @@ func poolsAcrossPlanes(_ s: Pool2dShape) -> Bool {
 func maxPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                             indices: UnsafeMutablePointer<Int32>, shape s: Pool2dShape, threads: Int = 1) {
     let (plane, outPlane) = (s.height * s.width, s.outHeight * s.outWidth)
-    parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 16) { planes in
-        withCacheLineAlignedFloats(16 * (plane + 2 * outPlane)) { buffer in
-            let (t, o) = (buffer, buffer + 16 * plane)
-            let best = UnsafeMutableRawPointer(o + 16 * outPlane)
-            var p = planes.lowerBound
-            while p + 16 <= planes.upperBound {
-                gatherPlanes(x + p * plane, stride: plane, count: plane, into: t)
-                for i in 0..<s.outHeight {
-                    for j in 0..<s.outWidth {
-                        let w = s.window(i, j)
-                        let first = w.r0 * s.width + w.c0
-                        var m = load16(t + 16 * first)
-                        var at = SIMD16<Int32>(repeating: Int32(first))
-                        for r in w.r0..<w.r1 {
-                            for c in w.c0..<w.c1 {
-                                let k = r * s.width + c
-                                let v = load16(t + 16 * k)
-                                let wins = v .> m
-                                m = m.replacing(with: v, where: wins)
-                                at = at.replacing(with: Int32(k), where: wins)
-                            }
-                        }
-                        let n = i * s.outWidth + j
-                        store16(m, o + 16 * n)
-                        best.storeBytes(of: at, toByteOffset: 64 * n, as: SIMD16<Int32>.self)
+    forEachSixteenPlanes(s, threads: threads, floats: 16 * (plane + 2 * outPlane)) { p, buffer in
+        let (t, o) = (buffer, buffer + 16 * plane)
+        let best = UnsafeMutableRawPointer(o + 16 * outPlane)
+        gatherPlanes(x + p * plane, stride: plane, count: plane, into: t)
+        for i in 0..<s.outHeight {
+            for j in 0..<s.outWidth {
+                let w = s.window(i, j)
+                let first = w.r0 * s.width + w.c0
+                var m = load16(t + 16 * first)
+                var at = SIMD16<Int32>(repeating: Int32(first))
+                for r in w.r0..<w.r1 {
+                    for c in w.c0..<w.c1 {
+                        let k = r * s.width + c
+                        let v = load16(t + 16 * k)
+                        let wins = v .> m
+                        m = m.replacing(with: v, where: wins)
+                        at = at.replacing(with: Int32(k), where: wins)
                     }
                 }
-                scatterPlanes(o, count: outPlane, into: y + p * outPlane, stride: outPlane)
-                scatterPlanes(best, count: outPlane, into: indices + p * outPlane, stride: outPlane)
-                // `>` never lets a NaN win after a window's first position (the rare case).
-                if containsNaN(t, 16 * plane) {
-                    for q in p..<(p + 16) where containsNaN(x + q * plane, plane) {
-                        maxPoolPlaneWithNaN(x + q * plane, y + q * outPlane, indices + q * outPlane, s)
-                    }
-                }
-                p += 16
-            }
-            if p < planes.upperBound {
-                maxPool2dForward(x: x + p * plane, y: y + p * outPlane, indices: indices + p * outPlane,
-                                 shape: s.planes(planes.upperBound - p))
+                let n = i * s.outWidth + j
+                store16(m, o + 16 * n)
+                best.storeBytes(of: at, toByteOffset: 64 * n, as: SIMD16<Int32>.self)
             }
         }
+        scatterPlanes(o, count: outPlane, into: y + p * outPlane, stride: outPlane)
+        scatterPlanes(best, count: outPlane, into: indices + p * outPlane, stride: outPlane)
+        // `>` never lets a NaN win after a window's first position (the rare case).
+        if containsNaN(t, 16 * plane) {
+            for q in p..<(p + 16) where containsNaN(x + q * plane, plane) {
+                maxPoolPlaneWithNaN(x + q * plane, y + q * outPlane, indices + q * outPlane, s)
+            }
+        }
+    } rest: { p, count in
+        maxPool2dForward(x: x + p * plane, y: y + p * outPlane, indices: indices + p * outPlane, shape: s.planes(count))
     }
 }
 
@@ -72,29 +64,22 @@ func avgPool2dForwardPlanes(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Flo
                             threads: Int = 1) {
     let (plane, outPlane) = (s.height * s.width, s.outHeight * s.outWidth)
     let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
-    parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 16) { planes in
-        withCacheLineAlignedFloats(16 * (plane + outPlane)) { buffer in
-            let (t, o) = (buffer, buffer + 16 * plane)
-            var p = planes.lowerBound
-            while p + 16 <= planes.upperBound {
-                gatherPlanes(x + p * plane, stride: plane, count: plane, into: t)
-                for i in 0..<s.outHeight {
-                    for j in 0..<s.outWidth {
-                        let w = s.window(i, j)
-                        var acc = F16()
-                        for r in w.r0..<w.r1 {
-                            for c in w.c0..<w.c1 { acc += load16(t + 16 * (r * s.width + c)) }
-                        }
-                        store16(acc * scale, o + 16 * (i * s.outWidth + j))
-                    }
+    forEachSixteenPlanes(s, threads: threads, floats: 16 * (plane + outPlane)) { p, buffer in
+        let (t, o) = (buffer, buffer + 16 * plane)
+        gatherPlanes(x + p * plane, stride: plane, count: plane, into: t)
+        for i in 0..<s.outHeight {
+            for j in 0..<s.outWidth {
+                let w = s.window(i, j)
+                var acc = F16()
+                for r in w.r0..<w.r1 {
+                    for c in w.c0..<w.c1 { acc += load16(t + 16 * (r * s.width + c)) }
                 }
-                scatterPlanes(o, count: outPlane, into: y + p * outPlane, stride: outPlane)
-                p += 16
-            }
-            if p < planes.upperBound {
-                avgPool2dForwardScalar(x: x + p * plane, y: y + p * outPlane, shape: s.planes(planes.upperBound - p))
+                store16(acc * scale, o + 16 * (i * s.outWidth + j))
             }
         }
+        scatterPlanes(o, count: outPlane, into: y + p * outPlane, stride: outPlane)
+    } rest: { p, count in
+        avgPool2dForwardScalar(x: x + p * plane, y: y + p * outPlane, shape: s.planes(count))
     }
 }
 
@@ -105,36 +90,45 @@ func avgPool2dBackwardPlanes(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<
                              accumulate: Bool = false, threads: Int = 1) {
     let (plane, outPlane) = (s.height * s.width, s.outHeight * s.outWidth)
     let scale = F16(repeating: 1 / Float(s.kernelH * s.kernelW))
-    parallelChunks(s.planes, threads: threads, grain: planeGrain(plane), align: 16) { planes in
-        withCacheLineAlignedFloats(16 * (plane + outPlane)) { buffer in
-            let (t, g) = (buffer, buffer + 16 * plane)
-            var p = planes.lowerBound
-            while p + 16 <= planes.upperBound {
-                if accumulate {
-                    gatherPlanes(UnsafePointer(dx + p * plane), stride: plane, count: plane, into: t)
-                } else {
-                    t.update(repeating: 0, count: 16 * plane)
-                }
-                gatherPlanes(dy + p * outPlane, stride: outPlane, count: outPlane, into: g)
-                for i in 0..<s.outHeight {
-                    for j in 0..<s.outWidth {
-                        let w = s.window(i, j)
-                        let d = load16(g + 16 * (i * s.outWidth + j)) * scale
-                        for r in w.r0..<w.r1 {
-                            for c in w.c0..<w.c1 {
-                                let at = t + 16 * (r * s.width + c)
-                                store16(load16(UnsafePointer(at)) + d, at)
-                            }
-                        }
+    forEachSixteenPlanes(s, threads: threads, floats: 16 * (plane + outPlane)) { p, buffer in
+        let (t, g) = (buffer, buffer + 16 * plane)
+        if accumulate {
+            gatherPlanes(UnsafePointer(dx + p * plane), stride: plane, count: plane, into: t)
+        } else {
+            t.update(repeating: 0, count: 16 * plane)
+        }
+        gatherPlanes(dy + p * outPlane, stride: outPlane, count: outPlane, into: g)
+        for i in 0..<s.outHeight {
+            for j in 0..<s.outWidth {
+                let w = s.window(i, j)
+                let d = load16(g + 16 * (i * s.outWidth + j)) * scale
+                for r in w.r0..<w.r1 {
+                    for c in w.c0..<w.c1 {
+                        let at = t + 16 * (r * s.width + c)
+                        store16(load16(UnsafePointer(at)) + d, at)
                     }
                 }
-                scatterPlanes(t, count: plane, into: dx + p * plane, stride: plane)
+            }
+        }
+        scatterPlanes(t, count: plane, into: dx + p * plane, stride: plane)
+    } rest: { p, count in
+        avgPool2dBackwardScalar(dy: dy + p * outPlane, dx: dx + p * plane, shape: s.planes(count), accumulate: accumulate)
+    }
+}
+
+/// Splits the planes over threads in groups of sixteen: `group(p, buffer)` for each whole
+/// group from plane p, with `floats` floats of scratch on a cache line per thread, and
+/// `rest(p, count)` for the planes after a thread's last whole group.
+private func forEachSixteenPlanes(_ s: Pool2dShape, threads: Int, floats: Int,
+                                  _ group: (Int, UnsafeMutablePointer<Float>) -> Void, rest: (Int, Int) -> Void) {
+    parallelChunks(s.planes, threads: threads, grain: planeGrain(s.height * s.width), align: 16) { planes in
+        withCacheLineAlignedFloats(floats) { buffer in
+            var p = planes.lowerBound
+            while p + 16 <= planes.upperBound {
+                group(p, buffer)
                 p += 16
             }
-            if p < planes.upperBound {
-                avgPool2dBackwardScalar(dy: dy + p * outPlane, dx: dx + p * plane, shape: s.planes(planes.upperBound - p),
-                                        accumulate: accumulate)
-            }
+            if p < planes.upperBound { rest(p, planes.upperBound - p) }
         }
     }
 }
