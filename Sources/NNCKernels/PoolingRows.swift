@@ -41,12 +41,12 @@ struct PaddedRows {
     /// The first of the 16 floats window column `dc` of outputs j0… reads in image row `r`.
     @inline(__always)
     func column(_ r: Int, _ j0: Int, _ dc: Int) -> UnsafeMutablePointer<Float> {
-        let row = base + r * rowStride
-        if shape.strideW == 1 { return row + j0 + dc }
-        return row + (dc & 1) * (rowStride / 2) + j0 + dc >> 1
+        base + r * rowStride + j0 + (dc & 1) * oddOffset + (dc >> 1) * pairStep
     }
 
-    /// Window column dc is `column(r, j0, 0) + (dc & 1)·oddOffset + (dc >> 1)·pairStep`.
+    /// From a window's first column, how far its odd columns sit (the next float at stride 1,
+    /// the odd half at stride 2) and how far each further pair of columns steps, so a kernel can
+    /// walk the columns by pointer steps.
     var oddOffset: Int { shape.strideW == 1 ? 1 : rowStride / 2 }
     var pairStep: Int { shape.strideW == 1 ? 2 : 1 }
 
