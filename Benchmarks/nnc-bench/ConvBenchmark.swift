@@ -76,14 +76,43 @@ final class ConvOperands {
         }
     }
 
-    /// The pass's output on `threads` threads against 1 thread, bit for bit.
-    func verify(_ pass: ConvPass, threads: Int) -> String? {
+    /// Whether the pass takes the Winograd path (else im2col).
+    func usesWinograd(_ pass: ConvPass) -> Bool {
+        switch pass {
+        case .forward: winogradApplies(forward: layer.shape)
+        case .backwardData: winogradApplies(backwardData: layer.shape)
+        case .backwardWeights: false
+        }
+    }
+
+    /// max |Winograd − im2col| / max |im2col| over the pass's output, on 1 thread.
+    func deviationFromIm2col(_ pass: ConvPass) -> Double {
+        let (out, count) = output(pass)
+        run(pass, threads: 1)
+        let fast = Array(UnsafeBufferPointer(start: out, count: count))
+        _ConvTuning.winograd = false
+        run(pass, threads: 1)
+        _ConvTuning.winograd = true
+        var diff = 0.0, size = 0.0
+        for i in 0..<count {
+            diff = max(diff, Double(abs(fast[i] - out[i])))
+            size = max(size, Double(abs(out[i])))
+        }
+        return diff / size
+    }
+
+    private func output(_ pass: ConvPass) -> (UnsafeMutablePointer<Float>, Int) {
         let s = layer.shape
-        let (out, count): (UnsafeMutablePointer<Float>, Int) = switch pass {
+        return switch pass {
         case .forward: (y, s.batch * s.outChannels * s.outPositions)
         case .backwardData: (dx, s.batch * s.inChannels * s.height * s.width)
         case .backwardWeights: (dw, s.outChannels * s.patchSize)
         }
+    }
+
+    /// The pass's output on `threads` threads against 1 thread, bit for bit.
+    func verify(_ pass: ConvPass, threads: Int) -> String? {
+        let (out, count) = output(pass)
         run(pass, threads: 1)
         let one = Array(UnsafeBufferPointer(start: out, count: count))
         run(pass, threads: threads)

@@ -209,11 +209,11 @@ func runConv(_ o: Options) {
     print("timing: best of \(o.rounds) interleaved rounds × \(o.trials) trials of ≥ \(o.minTime) s each, "
           + "GFLOP/s = 2·N·OC·C·kh·kw·OH·OW / time" + (o.cpuTime ? "; 1-thread runs by thread CPU time" : "; wall clock"))
     print("")
-    var header = "| layer | pass | GEMM m×k·k×n |"
-    var rule = "|---|---|---|"
+    var header = "| layer | pass | GEMM m×k·k×n | algorithm |"
+    var rule = "|---|---|---|---|"
     for t in o.threads {
-        header += " nnc \(t)T | OpenBLAS \(t)T | ratio \(t)T |"
-        rule += "---:|---:|---:|"
+        header += " nnc \(t)T | im2col \(t)T | OpenBLAS \(t)T | ratio \(t)T |"
+        rule += "---:|---:|---:|---:|"
     }
     print(header)
     print(rule)
@@ -226,7 +226,11 @@ func runConv(_ o: Options) {
                 print("| \(layer.name) | \(pass.rawValue) | \(dims) | verification FAILED: \(err) |")
                 continue
             }
-            var nnc = [Int: Double](), blas = [Int: Double]()
+            // Winograd's passes are timed beside the im2col path they replace, and its outputs
+            // compared with that path's (largest difference over the largest magnitude).
+            let winograd = ops.usesWinograd(pass)
+            let algorithm = winograd ? "Winograd, Δ \(String(format: "%.1e", ops.deviationFromIm2col(pass)))" : "im2col"
+            var nnc = [Int: Double](), im2col = [Int: Double](), blas = [Int: Double]()
             for _ in 0..<o.rounds {
                 for t in o.threads {
                     let clock: BenchClock = o.cpuTime && t == 1 ? .thread : .wall
@@ -234,6 +238,14 @@ func runConv(_ o: Options) {
                         ops.run(pass, threads: t)
                     }
                     nnc[t] = max(nnc[t] ?? 0, r.best)
+                    if winograd {
+                        _ConvTuning.winograd = false
+                        let i = measure(work: layer.flop / 1e9, minTime: o.minTime, trials: o.trials, clock: clock) {
+                            ops.run(pass, threads: t)
+                        }
+                        _ConvTuning.winograd = true
+                        im2col[t] = max(im2col[t] ?? 0, i.best)
+                    }
                     if let timer = timers[t] {
                         let b = timer.time(m: g.m, k: g.k, n: g.n, transA: g.transA, transB: g.transB,
                                            minTime: o.minTime, trials: o.trials, clock: clock)
@@ -242,10 +254,10 @@ func runConv(_ o: Options) {
                     }
                 }
             }
-            var line = "| \(layer.name) | \(pass.rawValue) | \(dims) |"
+            var line = "| \(layer.name) | \(pass.rawValue) | \(dims) | \(algorithm) |"
             for t in o.threads {
                 let x = nnc[t] ?? .nan, y = blas[t] ?? .nan
-                line += " \(f1(x)) | \(f1(y)) | \(f2(x / y)) |"
+                line += " \(f1(x)) | \(im2col[t].map(f1) ?? "–") | \(f1(y)) | \(f2(x / y)) |"
             }
             print(line)
             fflush(stdout)

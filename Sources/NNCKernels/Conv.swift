@@ -63,6 +63,10 @@ public func conv2dForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
              epilogue: epilogue.transposedForDense(ld: s.outChannels), threads: threads)
         return
     }
+    if let g = WinogradGeometry(forward: s) {
+        winogradForward(x: x, weight: weight, y: y, geometry: g, epilogue: epilogue, threads: threads)
+        return
+    }
     if !s.isPointwise && s.batch > 1 && p < 256 {
         forwardGrouped(x: x, weight: weight, y: y, shape: s, epilogue: epilogue, threads: threads)
         return
@@ -117,6 +121,11 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
         gemm(transA: false, transB: false, m: s.batch, n: k, k: s.outChannels, a: dy, lda: max(s.outChannels, 1),
              b: weight, ldb: max(k, 1), beta: accumulate ? 1 : 0, c: dx, ldc: max(k, 1),
              epilogue: epilogue.transposedForDense(ld: k), threads: threads)
+        return
+    }
+    if let g = WinogradGeometry(backwardData: s) {
+        winogradBackwardData(dy: dy, weight: weight, dx: dx, geometry: g, epilogue: epilogue, threads: threads,
+                             accumulate: accumulate)
         return
     }
     if !s.isPointwise && s.batch > 1 && p < 256 {

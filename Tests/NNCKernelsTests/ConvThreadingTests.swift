@@ -73,6 +73,10 @@ import NNCKernels
     /// The epilogue-carrying outputs against the direct loops plus the same steps by hand.
     @Test(arguments: shapes)
     func matchesDirectLoops(_ s: Conv2dShape) {
+        expectDirectLoops(s, rtol: 1e-5, atol: 1e-5)
+    }
+
+    func expectDirectLoops(_ s: Conv2dShape, rtol: Float, atol: Float) {
         let got = run(s, threads: 2)
         var g = SplitMix(UInt64(s.height * 1000 + s.batch * 10 + s.outChannels))
         let xCount = s.batch * s.inChannels * s.height * s.width
@@ -89,10 +93,10 @@ import NNCKernels
         } } } }
         let yWant = y.indices.map { max(0, y[$0] + residual[$0]) }
         let dxWant = dx.indices.map { mask[$0] > 0 ? dx[$0] : 0 }
-        #expect(close(got.y, yWant, rtol: 1e-5, atol: 1e-5) == nil, "forward \(s)")
-        #expect(close(got.dx, dxWant, rtol: 1e-5, atol: 1e-5) == nil, "data \(s)")
-        #expect(close(got.dxAcc, dx.indices.map { dx[$0] + dxAcc0[$0] }, rtol: 1e-5, atol: 1e-5) == nil, "data, accumulating \(s)")
-        #expect(close(got.dw, dw, rtol: 1e-5, atol: 1e-4) == nil, "weights \(s)")
-        #expect(close(got.dwAcc, dw.indices.map { dw[$0] + dwAcc0[$0] }, rtol: 1e-5, atol: 1e-4) == nil, "weights, accumulating \(s)")
+        #expect(close(got.y, yWant, rtol: rtol, atol: atol) == nil, "forward \(s)")
+        #expect(close(got.dx, dxWant, rtol: rtol, atol: atol) == nil, "data \(s)")
+        #expect(close(got.dxAcc, dx.indices.map { dx[$0] + dxAcc0[$0] }, rtol: rtol, atol: atol) == nil, "data, accumulating \(s)")
+        #expect(close(got.dw, dw, rtol: rtol, atol: 10 * atol) == nil, "weights \(s)")
+        #expect(close(got.dwAcc, dw.indices.map { dw[$0] + dwAcc0[$0] }, rtol: rtol, atol: 10 * atol) == nil, "weights, accumulating \(s)")
     }
 }

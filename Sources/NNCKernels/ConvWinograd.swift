@@ -1,0 +1,400 @@
+// Stride-1 convolutions with a 3×3 or 5×5 kernel by Winograd's minimal filtering F(2×2, r×r)
+// (Lavin & Gray 2016). Each 2×2 block of outputs ("tile") reads an α × α input patch d
+// (α = r + 1) and is
+//
+//     Y = Aᵀ [ Σ_c (G w_c Gᵀ) ⊙ (Bᵀ d_c B) ] A
+//
+// so a channel and tile cost α² multiplies (36 for 5×5, 16 for 3×3) where im2col's product
+// costs 4·r² (100, 36). The sum over channels is, for each of the α² positions ξ, one product
+// V_ξ (tiles × in) · U_ξ (in × out), run on the GEMM's 8 × 32 micro-kernel over blocks of
+// tiles small enough that a block's transformed inputs V and products M stay in L2.
+//
+// Every tile's outputs depend on its own patch and the filters only, in a fixed order: the
+// bits do not depend on the blocking or the thread count. They differ from im2col's in the
+// last bits (the transforms round); the tests hold both paths to the plain reference.
+import CIntrinsics
+
+/// Whether stride-1 3×3 and 5×5 convolutions may take the Winograd path (the default); tests
+/// and `nnc-bench conv` turn it off to hold the two paths against each other.
+public enum _ConvTuning {
+    nonisolated(unsafe) public static var winograd = true
+}
+
+/// F(2, r)'s matrices by Toom–Cook at the points 0, 1, −1 (, 2, −2) and ∞: G evaluates the
+/// filter, Aᵀ the output, Bᵀ is the transposed inverse of the α-point evaluation. Each row of
+/// Bᵀ is scaled to integers and G's row divided by the same factor, so the input transform
+/// rounds nothing. The kernels spell Bᵀ and Aᵀ out (`WinogradKernel`); the tests check them
+/// against these.
+struct WinogradMatrices {
+    let r: Int
+    var alpha: Int { r + 1 }
+    /// α × r, row-major.
+    private(set) var g: [Double]
+    /// α × α, row-major: v = Bᵀ d.
+    private(set) var bt: [Double]
+    /// 2 × α, row-major: y = Aᵀ m.
+    private(set) var at: [Double]
+
+    init(r: Int) {
+        self.r = r
+        let alpha = r + 1
+        let points = Array([0.0, 1, -1, 2, -2].prefix(alpha - 1))
+        // α × n: row k is (1, a_k, a_k², …), the last row (∞) is (0, …, 0, 1).
+        func evaluation(_ n: Int) -> [Double] {
+            var e = [Double](repeating: 0, count: alpha * n)
+            for (k, a) in points.enumerated() {
+                var power = 1.0
+                for j in 0..<n { e[k * n + j] = power; power *= a }
+            }
+            e[(alpha - 1) * n + n - 1] = 1
+            return e
+        }
+        g = evaluation(r)
+        let e2 = evaluation(2)
+        at = (0..<(2 * alpha)).map { e2[($0 % alpha) * 2 + $0 / alpha] }
+        let interpolation = Self.inverse(evaluation(alpha), alpha)
+        bt = (0..<(alpha * alpha)).map { interpolation[($0 % alpha) * alpha + $0 / alpha] }
+        for k in 0..<alpha {
+            let row = (0..<alpha).map { abs(bt[k * alpha + $0]) }
+            let smallest = row.filter { $0 > 1e-9 }.min() ?? 1
+            for l in 0..<alpha { bt[k * alpha + l] = (bt[k * alpha + l] / smallest).rounded() }
+            for j in 0..<r { g[k * r + j] *= smallest }
+        }
+    }
+
+    /// The inverse of an n × n matrix by Gauss–Jordan with partial pivoting (tiny, well posed).
+    private static func inverse(_ m: [Double], _ n: Int) -> [Double] {
+        var a = m, b = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { b[i * n + i] = 1 }
+        for col in 0..<n {
+            let pivot = (col..<n).max { abs(a[$0 * n + col]) < abs(a[$1 * n + col]) }!
+            for j in 0..<n {
+                a.swapAt(col * n + j, pivot * n + j)
+                b.swapAt(col * n + j, pivot * n + j)
+            }
+            let d = a[col * n + col]
+            for j in 0..<n { a[col * n + j] /= d; b[col * n + j] /= d }
+            for row in 0..<n where row != col {
+                let f = a[row * n + col]
+                if f == 0 { continue }
+                for j in 0..<n { a[row * n + j] -= f * a[col * n + j]; b[row * n + j] -= f * b[col * n + j] }
+            }
+        }
+        return b
+    }
+}
+
+/// One F(2, r): its matrices and the two one-dimensional transforms written out, each over α
+/// vectors `d(k)` (input) or `m(k)` (output) with independent lanes.
+protocol WinogradKernel {
+    static var matrices: WinogradMatrices { get }
+    /// Stores `v(i, (Bᵀ d)_i)` for i in 0..<α.
+    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void)
+    /// (Aᵀ m)_0 and (Aᵀ m)_1.
+    static func output(_ m: (Int) -> F16) -> (F16, F16)
+}
+
+/// F(2, 3), α = 4.
+enum WinogradF2x3: WinogradKernel {
+    static let matrices = WinogradMatrices(r: 3)
+
+    @inline(__always)
+    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) {
+        let d0 = d(0), d1 = d(1), d2 = d(2), d3 = d(3)
+        v(0, d0 - d2); v(1, d1 + d2); v(2, d2 - d1); v(3, d3 - d1)
+    }
+
+    @inline(__always)
+    static func output(_ m: (Int) -> F16) -> (F16, F16) {
+        let m1 = m(1), m2 = m(2)
+        return (m(0) + m1 + m2, m1 - m2 + m(3))
+    }
+}
+
+/// F(2, 5), α = 6.
+enum WinogradF2x5: WinogradKernel {
+    static let matrices = WinogradMatrices(r: 5)
+
+    @inline(__always)
+    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) {
+        let d0 = d(0), d1 = d(1), d2 = d(2), d3 = d(3), d4 = d(4), d5 = d(5)
+        let two = F16(repeating: 2), four = F16(repeating: 4), five = F16(repeating: 5)
+        let s12 = d1 + d2, s34 = d3 + d4, t21 = d2 - d1, t34 = d3 - d4, t31 = d3 - d1, t42 = d4 - d2
+        v(0, (d4 - five * d2).addingProduct(four, d0))
+        v(1, (-s34).addingProduct(four, s12))
+        v(2, t34.addingProduct(four, t21))
+        v(3, t42.addingProduct(two, t31))
+        v(4, t42 - two * t31)
+        v(5, (d5 - five * d3).addingProduct(four, d1))
+    }
+
+    @inline(__always)
+    static func output(_ m: (Int) -> F16) -> (F16, F16) {
+        let m1 = m(1), m2 = m(2), m3 = m(3), m4 = m(4)
+        return (m(0) + m1 + m2 + m3 + m4, (m1 - m2 + m(5)).addingProduct(F16(repeating: 2), m3 - m4))
+    }
+}
+
+/// Whether `conv2dForward` takes the Winograd path for `s`.
+public func winogradApplies(forward s: Conv2dShape) -> Bool { WinogradGeometry(forward: s) != nil }
+
+/// Whether `conv2dBackwardData` takes the Winograd path for `s`.
+public func winogradApplies(backwardData s: Conv2dShape) -> Bool { WinogradGeometry(backwardData: s) != nil }
+
+/// A convolution run by Winograd: `channels` input planes of height × width, zero-padded by
+/// padH, padW, into `outChannels` planes of outHeight × outWidth (stride 1). The forward pass
+/// is one; the data gradient is another, over dy with the flipped filters.
+///
+/// A sample is transposed to positions × channels (channels padded to 16) inside its zero
+/// border, so that every transform works on vectors of 16 channels with all lanes in use,
+/// whatever the image's width. Per block of tiles, V_ξ is tiles × channels and
+/// M_ξ = V_ξ · U_ξ tiles × out channels (padded to 32, the micro-kernel's width); the outputs
+/// gather positions × out channels and are transposed back into the sample's planes.
+struct WinogradGeometry {
+    let batch: Int, channels: Int, height: Int, width: Int, padH: Int, padW: Int
+    let outChannels: Int, outHeight: Int, outWidth: Int, r: Int
+
+    var alpha: Int { r + 1 }
+    var tilesH: Int { (outHeight + 1) / 2 }
+    var tilesW: Int { (outWidth + 1) / 2 }
+    var tiles: Int { tilesH * tilesW }
+    /// Input channels padded to whole vectors; output channels to the micro-kernel's 32.
+    var channelStride: Int { (channels + 15) / 16 * 16 }
+    var outStride: Int { (outChannels + 31) / 32 * 32 }
+    /// The zero-bordered input a sample's tiles read: 2·tiles + r − 1 each way.
+    var paddedHeight: Int { 2 * tilesH + r - 1 }
+    var paddedWidth: Int { 2 * tilesW + r - 1 }
+    /// Tiles per block: a multiple of 8 (the micro-kernel's rows) whose V and M take at most
+    /// 512 KiB, half the smallest L2 this runs on.
+    var blockTiles: Int {
+        let fit = (512 << 10) / (4 * alpha * alpha * (channelStride + outStride)) / 8 * 8
+        return min(fit, (tiles + 7) / 8 * 8)
+    }
+
+    private var counts: [Int] {
+        [paddedHeight * paddedWidth * channelStride,           // the padded sample
+         height * width * channelStride,                        // its transpose, unpadded
+         alpha * alpha * blockTiles * channelStride,            // V
+         alpha * alpha * blockTiles * outStride,                // M
+         outHeight * outWidth * outStride,                      // the outputs, positions × channels
+         2 * alpha * alpha * 16 + 256]                          // a tile's transform, a 16 × 16 block
+    }
+    /// Scratch per thread.
+    var scratchCount: Int { counts.reduce(0, +) }
+    /// The transformed filters, U_ξ (channels × out channels) for each ξ.
+    var filterCount: Int { alpha * alpha * channelStride * outStride }
+
+    /// The forward pass of `s`, when Winograd takes it.
+    init?(forward s: Conv2dShape) {
+        self.init(s, channels: s.inChannels, height: s.height, width: s.width, padH: s.padH, padW: s.padW,
+                  outChannels: s.outChannels, outHeight: s.outHeight, outWidth: s.outWidth)
+    }
+
+    /// The data gradient of `s` as a convolution of dy with the flipped filters, padded r − 1 − pad.
+    init?(backwardData s: Conv2dShape) {
+        self.init(s, channels: s.outChannels, height: s.outHeight, width: s.outWidth,
+                  padH: s.kernelH - 1 - s.padH, padW: s.kernelW - 1 - s.padW,
+                  outChannels: s.inChannels, outHeight: s.height, outWidth: s.width)
+    }
+
+    private init?(_ s: Conv2dShape, channels: Int, height: Int, width: Int, padH: Int, padW: Int,
+                  outChannels: Int, outHeight: Int, outWidth: Int) {
+        let r = s.kernelH
+        guard _ConvTuning.winograd, r == 3 || r == 5, s.kernelW == r, s.strideH == 1, s.strideW == 1,
+              s.padH < r, s.padW < r, !s.isDense, s.batch > 0,
+              // Shallow products leave the micro-kernel idle: im2col's deeper ones win there.
+              channels >= 16, outChannels >= 16, outHeight >= 2, outWidth >= 2 else { return nil }
+        self.batch = s.batch; self.channels = channels; self.height = height; self.width = width
+        self.padH = padH; self.padW = padW; self.outChannels = outChannels
+        self.outHeight = outHeight; self.outWidth = outWidth; self.r = r
+        guard blockTiles >= 8 else { return nil }
+    }
+}
+
+/// `conv2dForward` by Winograd: y = conv(x, weight) then the epilogue (per sample).
+func winogradForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                     geometry g: WinogradGeometry, epilogue: GEMMEpilogue, threads: Int) {
+    if g.r == 3 {
+        winogradConvolve(WinogradF2x3.self, x, weight, flipped: false, y, g, epilogue, accumulate: false, threads)
+    } else {
+        winogradConvolve(WinogradF2x5.self, x, weight, flipped: false, y, g, epilogue, accumulate: false, threads)
+    }
+}
+
+/// `conv2dBackwardData` by Winograd: dx (+)= conv(dy, flipped weight) then the epilogue.
+func winogradBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                          geometry g: WinogradGeometry, epilogue: GEMMEpilogue, threads: Int, accumulate: Bool) {
+    if g.r == 3 {
+        winogradConvolve(WinogradF2x3.self, dy, weight, flipped: true, dx, g, epilogue, accumulate: accumulate, threads)
+    } else {
+        winogradConvolve(WinogradF2x5.self, dy, weight, flipped: true, dx, g, epilogue, accumulate: accumulate, threads)
+    }
+}
+
+/// Filters transformed once, then each thread's contiguous samples one at a time.
+private func winogradConvolve<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                                                  flipped: Bool, _ output: UnsafeMutablePointer<Float>,
+                                                  _ g: WinogradGeometry, _ epilogue: GEMMEpilogue,
+                                                  accumulate: Bool, _ threads: Int) {
+    let parts = min(threads, g.batch)
+    let buffers = ScratchPool.shared.take(count: g.scratchCount, parts: parts)
+    let filters = ScratchPool.shared.take(count: g.filterCount, parts: 1)[0]
+    defer { ScratchPool.shared.give(buffers + [filters]) }
+    transformFilters(K.matrices, weight, flipped: flipped, g, into: filters, threads: threads)
+    let run = { (part: Int) in
+        let scratch = buffers[part]
+        // Zero once: the borders and padded channels are never written after.
+        scratch.update(repeating: 0, count: g.scratchCount)
+        for n in g.batch * part / parts ..< g.batch * (part + 1) / parts {
+            winogradSample(K.self, input + n * g.channels * g.height * g.width, UnsafePointer(filters),
+                           output + n * g.outChannels * g.outHeight * g.outWidth, g, scratch: scratch,
+                           accumulate: accumulate)
+            if !epilogue.isIdentity {
+                let plane = g.outHeight * g.outWidth
+                applyEpilogue(epilogue.advanced(by: n * g.outChannels * plane), c: output + n * g.outChannels * plane,
+                              ldc: plane, rows: 0..<g.outChannels, cols: 0..<plane)
+            }
+        }
+    }
+    if parts <= 1 { run(0) } else { WorkerPool.shared.run(parts: parts) { run($0) } }
+}
+
+/// U_ξ = (G w Gᵀ)_ξ for every (in, out) pair, in Double: filters[(ξ·channelStride + in)·outStride + out],
+/// zero for padded channels. `flipped` reads the data gradient's filter: in and out swapped,
+/// the kernel turned 180°.
+private func transformFilters(_ mats: WinogradMatrices, _ weight: UnsafePointer<Float>, flipped: Bool,
+                              _ g: WinogradGeometry, into filters: UnsafeMutablePointer<Float>, threads: Int) {
+    let r = g.r, alpha = g.alpha, cin = g.channels, cout = g.outChannels, cs = g.channelStride, os = g.outStride
+    filters.update(repeating: 0, count: g.filterCount)
+    mats.g.withUnsafeBufferPointer { gp in
+        parallelChunks(cout, threads: threads, grain: 8, align: 8) { outs in
+            var w = [Double](repeating: 0, count: r * r), t = [Double](repeating: 0, count: alpha * r)
+            for o in outs {
+                for i in 0..<cin {
+                    for kh in 0..<r {
+                        for kw in 0..<r {
+                            w[kh * r + kw] = Double(flipped ? weight[((i * cout + o) * r + r - 1 - kh) * r + r - 1 - kw]
+                                                            : weight[((o * cin + i) * r + kh) * r + kw])
+                        }
+                    }
+                    // t = G w (α × r), then U = t Gᵀ (α × α).
+                    for a in 0..<alpha {
+                        for kw in 0..<r {
+                            var s = 0.0
+                            for kh in 0..<r { s += gp[a * r + kh] * w[kh * r + kw] }
+                            t[a * r + kw] = s
+                        }
+                    }
+                    for a in 0..<alpha {
+                        for b in 0..<alpha {
+                            var s = 0.0
+                            for kw in 0..<r { s += t[a * r + kw] * gp[b * r + kw] }
+                            filters[((a * alpha + b) * cs + i) * os + o] = Float(s)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One sample: transposed into its zero border, then its tiles block by block (input
+/// transform into V, the α² products into M, output transform into positions × channels),
+/// then transposed into `output` (added to it when accumulating).
+@inline(__always)
+private func winogradSample<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer<Float>, _ filters: UnsafePointer<Float>,
+                                               _ output: UnsafeMutablePointer<Float>, _ g: WinogradGeometry,
+                                               scratch: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.blockTiles
+    let pw = g.paddedWidth, ow = g.outWidth, oh = g.outHeight
+    let padded = scratch
+    let plain = padded + g.paddedHeight * pw * cs
+    let v = plain + g.height * g.width * cs
+    let m = v + xi * bt * cs
+    let gathered = m + xi * bt * os
+    let tmp = gathered + oh * ow * os
+    let block16 = tmp + 2 * xi * 16
+
+    // The sample as positions × channels, rows copied inside the zero border.
+    transposeInto(input, g.height * g.width, rows: g.channels, cols: g.height * g.width, plain, cs, accumulate: false, block16)
+    for y in 0..<g.height {
+        (padded + ((y + g.padH) * pw + g.padW) * cs).update(from: plain + y * g.width * cs, count: g.width * cs)
+    }
+
+    var t0 = 0
+    while t0 < g.tiles {
+        let count = min(bt, g.tiles - t0)
+        // V_ξ[tile][channel] = (Bᵀ d B)_ξ: down each column of the patch, then along each row.
+        for tile in 0..<count {
+            let ty = (t0 + tile) / g.tilesW, tx = (t0 + tile) % g.tilesW
+            let patch = padded + (2 * ty * pw + 2 * tx) * cs
+            for c0 in stride(from: 0, to: cs, by: 16) {
+                for l in 0..<alpha {
+                    K.input({ load16(patch + ($0 * pw + l) * cs + c0) }, { store16($1, tmp + ($0 * alpha + l) * 16) })
+                }
+                for i in 0..<alpha {
+                    K.input({ load16(tmp + (i * alpha + $0) * 16) },
+                            { store16($1, v + ((i * alpha + $0) * bt + tile) * cs + c0) })
+                }
+            }
+        }
+        // M_ξ = V_ξ · U_ξ, 8 tiles × 32 out channels at a time.
+        for x in 0..<xi {
+            for r0 in stride(from: 0, to: count, by: 8) {
+                for o0 in stride(from: 0, to: os, by: 32) {
+                    microKernel8x32(cs, v + (x * bt + r0) * cs, cs, 1, min(8, count - r0), filters + x * cs * os + o0, os,
+                                    m + (x * bt + r0) * os + o0, os, 1, 0)
+                }
+            }
+        }
+        // Y = Aᵀ M A per tile and 16 out channels, into positions × channels.
+        for tile in 0..<count {
+            let ty = (t0 + tile) / g.tilesW, tx = (t0 + tile) % g.tilesW
+            for o0 in stride(from: 0, to: g.outChannels, by: 16) {
+                for i in 0..<alpha {
+                    let (a, b) = K.output { load16(m + ((i * alpha + $0) * bt + tile) * os + o0) }
+                    store16(a, tmp + i * 16)
+                    store16(b, tmp + (alpha + i) * 16)
+                }
+                let (y00, y10) = K.output { load16(tmp + $0 * 16) }
+                let (y01, y11) = K.output { load16(tmp + (alpha + $0) * 16) }
+                let y0 = 2 * ty, x0 = 2 * tx
+                store16(y00, gathered + (y0 * ow + x0) * os + o0)
+                if x0 + 1 < ow { store16(y01, gathered + (y0 * ow + x0 + 1) * os + o0) }
+                if y0 + 1 < oh {
+                    store16(y10, gathered + ((y0 + 1) * ow + x0) * os + o0)
+                    if x0 + 1 < ow { store16(y11, gathered + ((y0 + 1) * ow + x0 + 1) * os + o0) }
+                }
+            }
+        }
+        t0 += count
+    }
+    transposeInto(gathered, os, rows: oh * ow, cols: g.outChannels, output, oh * ow, accumulate: accumulate, block16)
+}
+
+/// dst[j·ds + i] = (or +=) src[i·ss + j] for i < rows, j < cols: 16 × 16 blocks through the
+/// permute network (`block` holds one when adding), the edges element by element.
+@inline(__always)
+private func transposeInto(_ src: UnsafePointer<Float>, _ ss: Int, rows: Int, cols: Int,
+                           _ dst: UnsafeMutablePointer<Float>, _ ds: Int, accumulate: Bool,
+                           _ block: UnsafeMutablePointer<Float>) {
+    for i0 in stride(from: 0, to: rows, by: 16) {
+        let h = min(16, rows - i0)
+        for j0 in stride(from: 0, to: cols, by: 16) {
+            let w = min(16, cols - j0)
+            let s = src + i0 * ss + j0, d = dst + j0 * ds + i0
+            if h == 16 && w == 16 {
+                if accumulate {
+                    nnc_transpose16x16(s, ss, block, 16)
+                    for j in 0..<16 { store16(load16(d + j * ds) + load16(block + j * 16), d + j * ds) }
+                } else {
+                    nnc_transpose16x16(s, ss, d, ds)
+                }
+            } else {
+                for j in 0..<w {
+                    for i in 0..<h { d[j * ds + i] = accumulate ? d[j * ds + i] + s[i * ss + j] : s[i * ss + j] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Testing
+@testable import NNCKernels
+
+/// Stride-1 3×3 and 5×5 convolutions with at least 16 channels each side run by Winograd
+/// F(2×2, r×r): the written-out transforms against their matrices, the minimal filtering
+/// identity, and whole convolutions (epilogues, accumulation, threads) against the direct loops.
+@Suite struct ConvWinogradTests {
+    static let shapes: [Conv2dShape] = [
+        // cifar_conv's second layer, small batch: 8 tiles a row, 4 rows a block, 2 blocks a sample
+        Conv2dShape(batch: 3, inChannels: 16, height: 16, width: 16, outChannels: 32, kernelH: 5, kernelW: 5, padH: 2, padW: 2),
+        // odd output sides (a half tile at the right and bottom), blocks across samples, 20 rows of filters
+        Conv2dShape(batch: 5, inChannels: 17, height: 7, width: 9, outChannels: 20, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
+        // 20 tiles a row (two vectors of tiles, one row a block), unequal padding
+        Conv2dShape(batch: 2, inChannels: 16, height: 40, width: 38, outChannels: 16, kernelH: 3, kernelW: 3, padH: 0, padW: 2),
+        // padding past r/2 (the data gradient's then 0 and 1), a rectangular output
+        Conv2dShape(batch: 4, inChannels: 24, height: 8, width: 8, outChannels: 16, kernelH: 5, kernelW: 5, padH: 4, padW: 3),
+        // the smallest output (2×2 from 6×6), 17 output channels
+        Conv2dShape(batch: 3, inChannels: 16, height: 6, width: 6, outChannels: 17, kernelH: 5, kernelW: 5),
+    ]
+
+    @Test(arguments: shapes)
+    func takesTheWinogradPath(_ s: Conv2dShape) {
+        #expect(WinogradGeometry(forward: s) != nil)
+        #expect(WinogradGeometry(backwardData: s) != nil)
+    }
+
+    @Test func narrowOrStridedConvolutionsDoNot() {
+        let cifarFirst = Conv2dShape(batch: 2, inChannels: 3, height: 32, width: 32, outChannels: 32, kernelH: 5, kernelW: 5, padH: 2, padW: 2)
+        #expect(WinogradGeometry(forward: cifarFirst) == nil)
+        let strided = Conv2dShape(batch: 2, inChannels: 32, height: 16, width: 16, outChannels: 32, kernelH: 3, kernelW: 3,
+                                  strideH: 2, strideW: 2, padH: 1, padW: 1)
+        #expect(WinogradGeometry(forward: strided) == nil)
+        let fourByFour = Conv2dShape(batch: 2, inChannels: 32, height: 8, width: 8, outChannels: 32, kernelH: 4, kernelW: 4)
+        #expect(WinogradGeometry(forward: fourByFour) == nil)
+    }
+
+    /// The transforms as the kernels write them equal Bᵀ d and Aᵀ m with the matrices.
+    @Test(arguments: [3, 5])
+    func writtenTransformsAreTheMatrices(_ r: Int) {
+        let mats = WinogradMatrices(r: r), alpha = r + 1
+        var g = SplitMix(UInt64(r))
+        let d = (0..<alpha).map { _ in F16(g.floats(16)) }
+        var v = [F16](repeating: F16(), count: alpha)
+        let (y0, y1): (F16, F16)
+        if r == 3 {
+            WinogradF2x3.input({ d[$0] }, { v[$0] = $1 })
+            (y0, y1) = WinogradF2x3.output { d[$0] }
+        } else {
+            WinogradF2x5.input({ d[$0] }, { v[$0] = $1 })
+            (y0, y1) = WinogradF2x5.output { d[$0] }
+        }
+        for lane in 0..<16 {
+            for i in 0..<alpha {
+                let want = (0..<alpha).reduce(0.0) { $0 + mats.bt[i * alpha + $1] * Double(d[$1][lane]) }
+                #expect(abs(Double(v[i][lane]) - want) <= 1e-5 * (1 + abs(want)), "Bᵀ row \(i)")
+            }
+            for (q, y) in [y0, y1].enumerated() {
+                let want = (0..<alpha).reduce(0.0) { $0 + mats.at[q * alpha + $1] * Double(d[$1][lane]) }
+                #expect(abs(Double(y[lane]) - want) <= 1e-5 * (1 + abs(want)), "Aᵀ row \(q)")
+            }
+        }
+    }
+
+    /// Aᵀ [(G w) ⊙ (Bᵀ d)] is the correlation of d with w, in Double.
+    @Test(arguments: [3, 5])
+    func minimalFilteringIsCorrelation(_ r: Int) {
+        let mats = WinogradMatrices(r: r), alpha = r + 1
+        var g = SplitMix(UInt64(10 + r))
+        let d = g.floats(alpha).map(Double.init), w = g.floats(r).map(Double.init)
+        let gw = (0..<alpha).map { k in (0..<r).reduce(0.0) { $0 + mats.g[k * r + $1] * w[$1] } }
+        let bd = (0..<alpha).map { k in (0..<alpha).reduce(0.0) { $0 + mats.bt[k * alpha + $1] * d[$1] } }
+        for q in 0..<2 {
+            let got = (0..<alpha).reduce(0.0) { $0 + mats.at[q * alpha + $1] * gw[$1] * bd[$1] }
+            let want = (0..<r).reduce(0.0) { $0 + d[q + $1] * w[$1] }
+            #expect(abs(got - want) <= 1e-12)
+        }
+        // Bᵀ's rows are integers, so the input transform rounds nothing beyond its additions.
+        #expect(mats.bt.allSatisfy { $0 == $0.rounded() })
+    }
+
+    // The transforms round where the direct sums do not: the 3×3 shapes here pass at im2col's
+    // 1e-5, while 5×5 outputs differ from im2col's by up to 3.8e-6 of the largest output
+    // (`nnc-bench conv`, cifar's shapes), so the bound is 1e-4.
+    @Test(arguments: shapes)
+    func threadsGiveTheOneThreadBits(_ s: Conv2dShape) {
+        let harness = ConvThreadingTests()
+        let one = harness.run(s, threads: 1)
+        for t in [2, 3] {
+            let many = harness.run(s, threads: t)
+            #expect(bitIdentical(one.y, many.y), "forward \(s) threads \(t)")
+            #expect(bitIdentical(one.dx, many.dx), "data \(s) threads \(t)")
+            #expect(bitIdentical(one.dxAcc, many.dxAcc), "data, accumulating \(s) threads \(t)")
+        }
+    }
+
+    @Test(arguments: shapes)
+    func matchesDirectLoops(_ s: Conv2dShape) {
+        ConvThreadingTests().expectDirectLoops(s, rtol: 1e-4, atol: 1e-4)
+    }
+}
