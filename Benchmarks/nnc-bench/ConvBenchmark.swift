@@ -81,7 +81,7 @@ final class ConvOperands {
         switch pass {
         case .forward: winogradApplies(forward: layer.shape)
         case .backwardData: winogradApplies(backwardData: layer.shape)
-        case .backwardWeights: false
+        case .backwardWeights: winogradApplies(forward: layer.shape)
         }
     }
 

@@ -176,6 +176,10 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
         if !accumulate { dweight.update(repeating: 0, count: oc * k) }
         return
     }
+    if let g = WinogradGeometry(forward: s) {
+        winogradBackwardWeights(x: x, dy: dy, dweight: dweight, geometry: g, threads: threads, accumulate: accumulate)
+        return
+    }
     let size = oc * k, chunks = weightGradientChunks(s)
     let group = p < 256 ? sampleGroup(s) : 1
     // Per chunk: the partial dweightᵀ, then `col` (K, group·P), then `dyg` (OC, group·P) when grouped.

@@ -92,6 +92,8 @@ protocol WinogradKernel {
     static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void)
     /// (Aᵀ m)_0 and (Aᵀ m)_1.
     static func output(_ m: (Int) -> F16) -> (F16, F16)
+    /// Stores `z(k, (A y)_k)` for k in 0..<α: an output gradient's pair expanded (the weight gradient).
+    static func expand(_ y0: F16, _ y1: F16, _ z: (Int, F16) -> Void)
 }
 
 /// F(2, 3), α = 4.
@@ -108,6 +110,11 @@ enum WinogradF2x3: WinogradKernel {
     static func output(_ m: (Int) -> F16) -> (F16, F16) {
         let m1 = m(1), m2 = m(2)
         return (m(0) + m1 + m2, m1 - m2 + m(3))
+    }
+
+    @inline(__always)
+    static func expand(_ y0: F16, _ y1: F16, _ z: (Int, F16) -> Void) {
+        z(0, y0); z(1, y0 + y1); z(2, y0 - y1); z(3, y1)
     }
 }
 
@@ -132,6 +139,12 @@ enum WinogradF2x5: WinogradKernel {
     static func output(_ m: (Int) -> F16) -> (F16, F16) {
         let m1 = m(1), m2 = m(2), m3 = m(3), m4 = m(4)
         return (m(0) + m1 + m2 + m3 + m4, (m1 - m2 + m(5)).addingProduct(F16(repeating: 2), m3 - m4))
+    }
+
+    @inline(__always)
+    static func expand(_ y0: F16, _ y1: F16, _ z: (Int, F16) -> Void) {
+        let two = F16(repeating: 2)
+        z(0, y0); z(1, y0 + y1); z(2, y0 - y1); z(3, y0.addingProduct(two, y1)); z(4, y0 - two * y1); z(5, y1)
     }
 }
 
@@ -306,38 +319,19 @@ private func winogradSample<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer
                                                _ output: UnsafeMutablePointer<Float>, _ g: WinogradGeometry,
                                                scratch: UnsafeMutablePointer<Float>, accumulate: Bool) {
     let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.blockTiles
-    let pw = g.paddedWidth, ow = g.outWidth, oh = g.outHeight
+    let ow = g.outWidth, oh = g.outHeight
     let padded = scratch
-    let plain = padded + g.paddedHeight * pw * cs
+    let plain = padded + g.paddedHeight * g.paddedWidth * cs
     let v = plain + g.height * g.width * cs
     let m = v + xi * bt * cs
     let gathered = m + xi * bt * os
     let tmp = gathered + oh * ow * os
-    let block16 = tmp + 2 * xi * 16
 
-    // The sample as positions × channels, rows copied inside the zero border.
-    transposeInto(input, g.height * g.width, rows: g.channels, cols: g.height * g.width, plain, cs, accumulate: false, block16)
-    for y in 0..<g.height {
-        (padded + ((y + g.padH) * pw + g.padW) * cs).update(from: plain + y * g.width * cs, count: g.width * cs)
-    }
-
+    padSample(input, g, plain: plain, padded: padded, tmp: tmp)
     var t0 = 0
     while t0 < g.tiles {
         let count = min(bt, g.tiles - t0)
-        // V_ξ[tile][channel] = (Bᵀ d B)_ξ: down each column of the patch, then along each row.
-        for tile in 0..<count {
-            let ty = (t0 + tile) / g.tilesW, tx = (t0 + tile) % g.tilesW
-            let patch = padded + (2 * ty * pw + 2 * tx) * cs
-            for c0 in stride(from: 0, to: cs, by: 16) {
-                for l in 0..<alpha {
-                    K.input({ load16(patch + ($0 * pw + l) * cs + c0) }, { store16($1, tmp + ($0 * alpha + l) * 16) })
-                }
-                for i in 0..<alpha {
-                    K.input({ load16(tmp + (i * alpha + $0) * 16) },
-                            { store16($1, v + ((i * alpha + $0) * bt + tile) * cs + c0) })
-                }
-            }
-        }
+        transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, tmp: tmp)
         // M_ξ = V_ξ · U_ξ, 8 tiles × 32 out channels at a time.
         for x in 0..<xi {
             for r0 in stride(from: 0, to: count, by: 8) {
@@ -369,7 +363,150 @@ private func winogradSample<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer
         }
         t0 += count
     }
-    transposeInto(gathered, os, rows: oh * ow, cols: g.outChannels, output, oh * ow, accumulate: accumulate, block16)
+    transposeInto(gathered, os, rows: oh * ow, cols: g.outChannels, output, oh * ow, accumulate: accumulate, tmp)
+}
+
+/// The sample's planes (channels × height·width) as positions × channels in `plain`, then its
+/// rows copied inside `padded`'s zero border (which nothing else writes).
+@inline(__always)
+private func padSample(_ input: UnsafePointer<Float>, _ g: WinogradGeometry, plain: UnsafeMutablePointer<Float>,
+                       padded: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>) {
+    let cs = g.channelStride, pw = g.paddedWidth
+    transposeInto(input, g.height * g.width, rows: g.channels, cols: g.height * g.width, plain, cs, accumulate: false, tmp)
+    for y in 0..<g.height {
+        (padded + ((y + g.padH) * pw + g.padW) * cs).update(from: plain + y * g.width * cs, count: g.width * cs)
+    }
+}
+
+/// V_ξ[tile][channel] = (Bᵀ d B)_ξ for the sample's `tiles` (row tile − lowerBound of a
+/// block of `blockTiles`): down each column of the patch, then along each row, 16 channels at
+/// a time.
+@inline(__always)
+private func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePointer<Float>, _ g: WinogradGeometry,
+                                                tiles: Range<Int>, into v: UnsafeMutablePointer<Float>,
+                                                tmp: UnsafeMutablePointer<Float>) {
+    let alpha = g.alpha, cs = g.channelStride, bt = g.blockTiles, pw = g.paddedWidth
+    for t in tiles {
+        let tile = t - tiles.lowerBound, ty = t / g.tilesW, tx = t % g.tilesW
+        let patch = padded + (2 * ty * pw + 2 * tx) * cs
+        for c0 in stride(from: 0, to: cs, by: 16) {
+            for l in 0..<alpha {
+                K.input({ load16(patch + ($0 * pw + l) * cs + c0) }, { store16($1, tmp + ($0 * alpha + l) * 16) })
+            }
+            for i in 0..<alpha {
+                K.input({ load16(tmp + (i * alpha + $0) * 16) },
+                        { store16($1, v + ((i * alpha + $0) * bt + tile) * cs + c0) })
+            }
+        }
+    }
+}
+
+/// `conv2dBackwardWeights` by Winograd, by the transpose of the forward pass: with
+/// Z = A dY Aᵀ per tile of the output gradient (expanded 2 × 2 → α × α),
+///     dU_ξ (channels × out) = Σ_tiles V_ξᵀ · Z_ξ,   dw = Gᵀ dU G.
+/// Samples go in a fixed number of chunks (set by the shape, never the threads), each summed
+/// into a dU of its own; the chunks are added in order, then transformed in Double.
+func winogradBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
+                             geometry g: WinogradGeometry, threads: Int, accumulate: Bool) {
+    if g.r == 3 {
+        winogradWeights(WinogradF2x3.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
+    } else {
+        winogradWeights(WinogradF2x5.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
+    }
+}
+
+private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                                _ dweight: UnsafeMutablePointer<Float>, _ g: WinogradGeometry,
+                                                threads: Int, accumulate: Bool) {
+    let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.blockTiles
+    let gridW = 2 * g.tilesW, oh = g.outHeight, ow = g.outWidth
+    let uCount = xi * cs * os
+    let chunks = min(g.batch, 8)
+    // Per chunk: dU, the padded sample, the sample and dy transposed, V, Z, dy inside a zero
+    // border to whole tiles, tmp.
+    let counts = [uCount, g.paddedHeight * g.paddedWidth * cs, g.height * g.width * cs, oh * ow * os,
+                  xi * bt * cs, xi * bt * os, 2 * g.tilesH * gridW * os, 2 * xi * 16 + 256]
+    let buffers = ScratchPool.shared.take(count: counts.reduce(0, +), parts: chunks)
+    defer { ScratchPool.shared.give(buffers) }
+    WorkerPool.shared.run(parts: chunks, threads: threads) { chunk in
+        let du = buffers[chunk], padded = du + counts[0], plain = padded + counts[1], plainDY = plain + counts[2]
+        let v = plainDY + counts[3], z = v + counts[4], grid = z + counts[5], tmp = grid + counts[6]
+        (du + counts[0]).update(repeating: 0, count: counts[1...].reduce(0, +))
+        var first = true
+        for n in g.batch * chunk / chunks ..< g.batch * (chunk + 1) / chunks {
+            padSample(x + n * g.channels * g.height * g.width, g, plain: plain, padded: padded, tmp: tmp)
+            transposeInto(dy + n * g.outChannels * oh * ow, oh * ow, rows: g.outChannels, cols: oh * ow, plainDY, os,
+                          accumulate: false, tmp)
+            for y in 0..<oh { (grid + y * gridW * os).update(from: plainDY + y * ow * os, count: ow * os) }
+            var t0 = 0
+            while t0 < g.tiles {
+                let count = min(bt, g.tiles - t0)
+                transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, tmp: tmp)
+                // Z_ξ[tile][out] = (A dY Aᵀ)_ξ: each row of the 2 × 2 tile expanded, then the columns.
+                for tile in 0..<count {
+                    let ty = (t0 + tile) / g.tilesW, tx = (t0 + tile) % g.tilesW
+                    let top = grid + (2 * ty * gridW + 2 * tx) * os
+                    for o0 in stride(from: 0, to: g.outChannels, by: 16) {
+                        K.expand(load16(top + o0), load16(top + os + o0)) { store16($1, tmp + $0 * 16) }
+                        K.expand(load16(top + gridW * os + o0), load16(top + (gridW + 1) * os + o0)) {
+                            store16($1, tmp + (alpha + $0) * 16)
+                        }
+                        for l in 0..<alpha {
+                            K.expand(load16(tmp + l * 16), load16(tmp + (alpha + l) * 16)) {
+                                store16($1, z + (($0 * alpha + l) * bt + tile) * os + o0)
+                            }
+                        }
+                    }
+                }
+                // dU_ξ (+)= V_ξᵀ · Z_ξ, 8 channels × 32 out channels at a time, depth `count` tiles.
+                for xx in 0..<xi {
+                    for i0 in stride(from: 0, to: cs, by: 8) {
+                        for o0 in stride(from: 0, to: os, by: 32) {
+                            microKernel8x32(count, v + xx * bt * cs + i0, 1, cs, 8, z + xx * bt * os + o0, os,
+                                            du + (xx * cs + i0) * os + o0, os, 1, first ? 0 : 1)
+                        }
+                    }
+                }
+                first = false
+                t0 += count
+            }
+        }
+    }
+    // The chunks in order into the first, then dw[o][i] = Gᵀ dU_(i, o) G in Double.
+    let sum = buffers[0]
+    if chunks > 1 {
+        forEachChunk(uCount, threads: threads) { i, w in
+            var t = load16(UnsafePointer(sum + i), w)
+            for c in 1..<chunks { t += load16(UnsafePointer(buffers[c] + i), w) }
+            store16(t, sum + i, w)
+        }
+    }
+    let r = g.r, cin = g.channels, cout = g.outChannels
+    K.matrices.g.withUnsafeBufferPointer { gp in
+        parallelChunks(cout, threads: threads, grain: 8, align: 1) { outs in
+            var t = [Double](repeating: 0, count: alpha * r)
+            for o in outs {
+                for i in 0..<cin {
+                    // t = dU Gᵀ… as (α × r): t[a][kw] = Σ_b dU[a][b] G[b][kw]; dw = Gᵀ t.
+                    for a in 0..<alpha {
+                        for kw in 0..<r {
+                            var s = 0.0
+                            for b in 0..<alpha { s += Double(sum[((a * alpha + b) * cs + i) * os + o]) * gp[b * r + kw] }
+                            t[a * r + kw] = s
+                        }
+                    }
+                    let out = dweight + (o * cin + i) * r * r
+                    for kh in 0..<r {
+                        for kw in 0..<r {
+                            var s = 0.0
+                            for a in 0..<alpha { s += gp[a * r + kh] * t[a * r + kw] }
+                            out[kh * r + kw] = accumulate ? out[kh * r + kw] + Float(s) : Float(s)
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// dst[j·ds + i] = (or +=) src[i·ss + j] for i < rows, j < cols: 16 × 16 blocks through the

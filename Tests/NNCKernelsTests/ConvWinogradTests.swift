@@ -1,9 +1,9 @@
 import Testing
 @testable import NNCKernels
 
-/// Stride-1 3×3 and 5×5 convolutions with at least 16 channels each side run by Winograd
-/// F(2×2, r×r): the written-out transforms against their matrices, the minimal filtering
-/// identity, and whole convolutions (epilogues, accumulation, threads) against the direct loops.
+/// Stride-1 3×3 and 5×5 convolutions with at least 16 channels each side run all three passes
+/// by Winograd F(2×2, r×r): the written-out transforms against their matrices, the minimal
+/// filtering identity, and whole passes (epilogues, accumulation, threads) against the direct loops.
 @Suite struct ConvWinogradTests {
     static let shapes: [Conv2dShape] = [
         // cifar_conv's second layer, small batch: 8 tiles a row, 4 rows a block, 2 blocks a sample
@@ -34,20 +34,22 @@ import Testing
         #expect(WinogradGeometry(forward: fourByFour) == nil)
     }
 
-    /// The transforms as the kernels write them equal Bᵀ d and Aᵀ m with the matrices.
+    /// The transforms as the kernels write them equal Bᵀ d, Aᵀ m and A y with the matrices.
     @Test(arguments: [3, 5])
     func writtenTransformsAreTheMatrices(_ r: Int) {
         let mats = WinogradMatrices(r: r), alpha = r + 1
         var g = SplitMix(UInt64(r))
         let d = (0..<alpha).map { _ in F16(g.floats(16)) }
-        var v = [F16](repeating: F16(), count: alpha)
+        var v = [F16](repeating: F16(), count: alpha), z = v
         let (y0, y1): (F16, F16)
         if r == 3 {
             WinogradF2x3.input({ d[$0] }, { v[$0] = $1 })
             (y0, y1) = WinogradF2x3.output { d[$0] }
+            WinogradF2x3.expand(d[0], d[1]) { z[$0] = $1 }
         } else {
             WinogradF2x5.input({ d[$0] }, { v[$0] = $1 })
             (y0, y1) = WinogradF2x5.output { d[$0] }
+            WinogradF2x5.expand(d[0], d[1]) { z[$0] = $1 }
         }
         for lane in 0..<16 {
             for i in 0..<alpha {
@@ -57,6 +59,10 @@ import Testing
             for (q, y) in [y0, y1].enumerated() {
                 let want = (0..<alpha).reduce(0.0) { $0 + mats.at[q * alpha + $1] * Double(d[$1][lane]) }
                 #expect(abs(Double(y[lane]) - want) <= 1e-5 * (1 + abs(want)), "Aᵀ row \(q)")
+            }
+            for k in 0..<alpha {
+                let want = mats.at[k] * Double(d[0][lane]) + mats.at[alpha + k] * Double(d[1][lane])
+                #expect(abs(Double(z[k][lane]) - want) <= 1e-5 * (1 + abs(want)), "A row \(k)")
             }
         }
     }
@@ -79,8 +85,8 @@ import Testing
     }
 
     // The transforms round where the direct sums do not: the 3×3 shapes here pass at im2col's
-    // 1e-5, while 5×5 outputs differ from im2col's by up to 3.8e-6 of the largest output
-    // (`nnc-bench conv`, cifar's shapes), so the bound is 1e-4.
+    // 1e-5, while on cifar's 5×5 shapes the outputs differ from im2col's by up to 3.8e-6 of the
+    // largest (5.4e-6 for the weight gradient; `nnc-bench conv`), so the bound is 1e-4.
     @Test(arguments: shapes)
     func threadsGiveTheOneThreadBits(_ s: Conv2dShape) {
         let harness = ConvThreadingTests()
@@ -90,6 +96,8 @@ import Testing
             #expect(bitIdentical(one.y, many.y), "forward \(s) threads \(t)")
             #expect(bitIdentical(one.dx, many.dx), "data \(s) threads \(t)")
             #expect(bitIdentical(one.dxAcc, many.dxAcc), "data, accumulating \(s) threads \(t)")
+            #expect(bitIdentical(one.dw, many.dw), "weights \(s) threads \(t)")
+            #expect(bitIdentical(one.dwAcc, many.dwAcc), "weights, accumulating \(s) threads \(t)")
         }
     }
 
