@@ -90,7 +90,8 @@ enum TimeCommand: Command {
         func share(_ seconds: Double) -> String { t.total > 0 ? String(format: "%.1f%%", seconds / t.total * 100) : "–" }
         var rows: [[String]] = [["phase", "#", "kernel", "op", "ms", "GFLOP/s", "share"]]
         for r in t.rows {
-            let op = ([r.kernel.op.kind] + r.kernel.op.epilogue.map(\.label)).joined(separator: " ")
+            let op = ([r.kernel.op.kind] + [r.kernel.op.kernelAlgorithm].compactMap { $0 }
+                      + r.kernel.op.epilogue.map(\.label)).joined(separator: " ")
             rows.append([r.kernel.phase.rawValue, "\(r.kernel.index)", r.kernel.name, op, ms(r.seconds),
                          r.kernel.flops > 0 ? String(format: "%.2f", r.gflops) : "–", share(r.seconds)])
         }
@@ -106,6 +107,9 @@ enum TimeCommand: Command {
         }
         var out = line(rows[0])
         for row in rows.dropFirst() { out += line(row) }
+        if t.rows.contains(where: { $0.kernel.op.kernelAlgorithm == "winograd" }) {
+            out += "(winograd: the GFLOP/s count the direct convolution's FLOPs; Winograd does fewer)\n"
+        }
         out += "\n"
         for phase in Phase.allCases {
             let s = t.subtotal(phase)

@@ -12,6 +12,20 @@ extension ConvGeometry {
     }
 }
 
+extension Op {
+    /// How the kernels run the op when it is not the plan's plain method: "winograd" for a
+    /// convolution pass they take by Winograd's minimal filtering (its FLOPs stay the direct
+    /// convolution's, so its GFLOP/s are effective rates). A choice of the kernels, not the plan.
+    public var kernelAlgorithm: String? {
+        switch self {
+        case .conv2d(let p): winogradApplies(forward: p.geometry.kernelShape) ? "winograd" : nil
+        case .conv2dBackwardData(let p): winogradApplies(backwardData: p.geometry.kernelShape) ? "winograd" : nil
+        case .conv2dBackwardWeights(let p): winogradApplies(forward: p.geometry.kernelShape) ? "winograd" : nil
+        default: nil
+        }
+    }
+}
+
 extension PoolGeometry {
     /// The kernels' description of the same pooling.
     var kernelShape: Pool2dShape {
