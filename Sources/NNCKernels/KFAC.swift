@@ -27,12 +27,16 @@ public func kfacDenseInputFactor(x: UnsafePointer<Float>, batch: Int, features f
 
 /// A convolution's input factor (Grosse & Martens' KFC): the patches' second moment summed
 /// over output positions and averaged over the batch, `A ← keep·A + add·Σ_t ā_t ā_tᵀ/B` with
-/// ā_t a patch (C·kh·kw values) and its constant 1. `columns` holds `kfacColumnCount(s)` floats:
-/// samples are laid side by side so that each product is at least ~512 deep.
+/// ā_t a patch (C·kh·kw values) and its constant 1. Stride-1 convolutions with 16 channels or
+/// more go by displacement (KFACConvFactor.swift); the rest as im2col's product, where `columns`
+/// holds `kfacColumnCount(s)` floats: samples side by side so that each product is ≥ ~512 deep.
 // x (B, C, H, W) -> a (n, n), n = C·kh·kw + (bias ? 1 : 0)
 public func kfacConvInputFactor(x: UnsafePointer<Float>, shape s: Conv2dShape, bias: Bool,
                                 a: UnsafeMutablePointer<Float>, keep: Float, add: Float,
                                 columns: UnsafeMutablePointer<Float>, threads: Int, workspace: GEMMWorkspace?) {
+    if kfacConvInputFactorByDisplacement(x: x, shape: s, bias: bias, a: a, keep: keep, add: add, threads: threads) {
+        return
+    }
     let k = s.patchSize, p = s.outPositions, n = k + (bias ? 1 : 0)
     let group = kfacSampleGroup(s), scale = add / Float(max(s.batch, 1))
     withUnsafeTemporaryAllocation(of: Float.self, capacity: max(k, 1)) { sums in
@@ -91,7 +95,7 @@ public func kfacOutputFactor(r: UnsafePointer<Float>, batch: Int, units u: Int, 
 }
 
 /// The bias row and column of a factor: `keep·F + add·sums`, and `keep·F + corner` at (n−1, n−1).
-private func updateBiasBorder(_ a: UnsafeMutablePointer<Float>, n: Int, sums: UnsafePointer<Float>,
+func updateBiasBorder(_ a: UnsafeMutablePointer<Float>, n: Int, sums: UnsafePointer<Float>,
                               keep: Float, add: Float, corner: Float) {
     let last = n - 1
     for j in 0..<last {

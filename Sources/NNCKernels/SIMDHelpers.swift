@@ -211,3 +211,30 @@ func withCacheLineAlignedFloats<R>(_ count: Int, _ body: (UnsafeMutablePointer<F
         return body(buffer.baseAddress! + ((64 - address & 63) & 63) / 4)
     }
 }
+
+/// dst[j·ds + i] = (or +=) src[i·ss + j] for i < rows, j < cols: 16 × 16 blocks through the
+/// permute network (`block` holds one when adding), the edges element by element.
+@inline(__always)
+func transposeInto(_ src: UnsafePointer<Float>, _ ss: Int, rows: Int, cols: Int,
+                           _ dst: UnsafeMutablePointer<Float>, _ ds: Int, accumulate: Bool,
+                           _ block: UnsafeMutablePointer<Float>) {
+    for i0 in stride(from: 0, to: rows, by: 16) {
+        let h = min(16, rows - i0)
+        for j0 in stride(from: 0, to: cols, by: 16) {
+            let w = min(16, cols - j0)
+            let s = src + i0 * ss + j0, d = dst + j0 * ds + i0
+            if h == 16 && w == 16 {
+                if accumulate {
+                    nnc_transpose16x16(s, ss, block, 16)
+                    for j in 0..<16 { store16(load16(d + j * ds) + load16(block + j * 16), d + j * ds) }
+                } else {
+                    nnc_transpose16x16(s, ss, d, ds)
+                }
+            } else {
+                for j in 0..<w {
+                    for i in 0..<h { d[j * ds + i] = accumulate ? d[j * ds + i] + s[i * ss + j] : s[i * ss + j] }
+                }
+            }
+        }
+    }
+}

@@ -1,5 +1,5 @@
 import Testing
-import NNCKernels
+@testable import NNCKernels
 
 /// K-FAC's kernels against plain Double loops: the factors' moving averages (dense, and a
 /// convolution's patches with padding and stride, summed over positions), the damped inverse,
@@ -49,7 +49,14 @@ import NNCKernels
                                   padH: 1, padW: 1),
                       Conv2dShape(batch: 2, inChannels: 3, height: 7, width: 6, outChannels: 4, kernelH: 3, kernelW: 2,
                                   strideH: 2, strideW: 2),
-                      Conv2dShape(batch: 40, inChannels: 1, height: 4, width: 4, outChannels: 2, kernelH: 2, kernelW: 2)]
+                      Conv2dShape(batch: 40, inChannels: 1, height: 4, width: 4, outChannels: 2, kernelH: 2, kernelW: 2),
+                      // by displacement: 17 channels (tiles partly filled), a 3 × 2 kernel
+                      Conv2dShape(batch: 3, inChannels: 17, height: 6, width: 5, outChannels: 2, kernelH: 3, kernelW: 2,
+                                  padH: 1, padW: 1),
+                      // by displacement, padded past the kernel's half: offsets whose window misses the image
+                      Conv2dShape(batch: 2, inChannels: 16, height: 4, width: 5, outChannels: 2, kernelH: 5, kernelW: 5,
+                                  padH: 4, padW: 2)]
+        #expect(shapes.map(kfacInputFactorByDisplacement) == [false, false, false, true, true])
         for s in shapes {
             var g = SplitMix(UInt64(s.patchSize * 31 + s.batch))
             let x = g.floats(s.batch * s.inChannels * s.height * s.width)
