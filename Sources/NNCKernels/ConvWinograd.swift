@@ -1,11 +1,11 @@
-// Stride-1 convolutions with a 3×3 or 5×5 kernel by Winograd's minimal filtering F(2×2, r×r)
-// (Lavin & Gray 2016). Each 2×2 block of outputs ("tile") reads an α × α input patch d
-// (α = r + 1) and is
+// Stride-1 convolutions with a 3×3 or 5×5 kernel by Winograd's minimal filtering F(m×m, r×r)
+// (Lavin & Gray 2016). Each m × m block of outputs ("tile") reads an α × α input patch d
+// (α = m + r − 1) and is
 //
 //     Y = Aᵀ [ Σ_c (G w_c Gᵀ) ⊙ (Bᵀ d_c B) ] A
 //
-// so a channel and tile cost α² multiplies (36 for 5×5, 16 for 3×3) where im2col's product
-// costs 4·r² (100, 36). The sum over channels is, for each of the α² positions ξ, one product
+// so a channel and tile cost α² multiplies where im2col's product costs m²·r²: F(2×2, 5×5)
+// 36 against 100, F(4×4, 3×3) 36 against 144 (F(2×2, 3×3), 16 against 36, for small outputs). The sum over channels is, for each of the α² positions ξ, one product
 // V_ξ (tiles × in) · U_ξ (in × out), run on the GEMM's 8 × 32 micro-kernel over blocks of
 // tiles small enough that a block's transformed inputs V and products M stay in L2.
 //
@@ -20,24 +20,25 @@ public enum _ConvTuning {
     nonisolated(unsafe) public static var winograd = true
 }
 
-/// F(2, r)'s matrices by Toom–Cook at the points 0, 1, −1 (, 2, −2) and ∞: G evaluates the
-/// filter, Aᵀ the output, Bᵀ is the transposed inverse of the α-point evaluation. Each row of
+/// F(m, r)'s matrices by Toom–Cook at the points 0, 1, −1 (, 2, −2) and ∞: G evaluates the
+/// filter, Aᵀ the output, Bᵀ is the transposed inverse of the α-point evaluation (so it
+/// depends on α alone: F(2, 5) and F(4, 3) share it). Each row of
 /// Bᵀ is scaled to integers and G's row divided by the same factor, so the input transform
 /// rounds nothing. The kernels spell Bᵀ and Aᵀ out (`WinogradKernel`); the tests check them
 /// against these.
 struct WinogradMatrices {
-    let r: Int
-    var alpha: Int { r + 1 }
+    let m: Int, r: Int
+    var alpha: Int { m + r - 1 }
     /// α × r, row-major.
     private(set) var g: [Double]
     /// α × α, row-major: v = Bᵀ d.
     private(set) var bt: [Double]
-    /// 2 × α, row-major: y = Aᵀ m.
+    /// m × α, row-major: y = Aᵀ m.
     private(set) var at: [Double]
 
-    init(r: Int) {
-        self.r = r
-        let alpha = r + 1
+    init(m: Int, r: Int) {
+        self.m = m; self.r = r
+        let alpha = m + r - 1
         let points = Array([0.0, 1, -1, 2, -2].prefix(alpha - 1))
         // α × n: row k is (1, a_k, a_k², …), the last row (∞) is (0, …, 0, 1).
         func evaluation(_ n: Int) -> [Double] {
@@ -50,8 +51,8 @@ struct WinogradMatrices {
             return e
         }
         g = evaluation(r)
-        let e2 = evaluation(2)
-        at = (0..<(2 * alpha)).map { e2[($0 % alpha) * 2 + $0 / alpha] }
+        let em = evaluation(m)
+        at = (0..<(m * alpha)).map { em[($0 % alpha) * m + $0 / alpha] }
         let interpolation = Self.inverse(evaluation(alpha), alpha)
         bt = (0..<(alpha * alpha)).map { interpolation[($0 % alpha) * alpha + $0 / alpha] }
         for k in 0..<alpha {
@@ -84,21 +85,21 @@ struct WinogradMatrices {
     }
 }
 
-/// One F(2, r): its matrices and the two one-dimensional transforms written out, each over α
-/// vectors `d(k)` (input) or `m(k)` (output) with independent lanes.
+/// One F(m, r): its matrices and its one-dimensional transforms written out, each over vectors
+/// with independent lanes.
 protocol WinogradKernel {
     static var matrices: WinogradMatrices { get }
     /// Stores `v(i, (Bᵀ d)_i)` for i in 0..<α.
     static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void)
-    /// (Aᵀ m)_0 and (Aᵀ m)_1.
-    static func output(_ m: (Int) -> F16) -> (F16, F16)
-    /// Stores `z(k, (A y)_k)` for k in 0..<α: an output gradient's pair expanded (the weight gradient).
-    static func expand(_ y0: F16, _ y1: F16, _ z: (Int, F16) -> Void)
+    /// Stores `y(q, (Aᵀ m)_q)` for q in 0..<m.
+    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void)
+    /// Stores `z(k, (A y)_k)` for k in 0..<α: m outputs' gradients expanded (the weight gradient).
+    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void)
 }
 
 /// F(2, 3), α = 4.
 enum WinogradF2x3: WinogradKernel {
-    static let matrices = WinogradMatrices(r: 3)
+    static let matrices = WinogradMatrices(m: 2, r: 3)
 
     @inline(__always)
     static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) {
@@ -107,20 +108,21 @@ enum WinogradF2x3: WinogradKernel {
     }
 
     @inline(__always)
-    static func output(_ m: (Int) -> F16) -> (F16, F16) {
+    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void) {
         let m1 = m(1), m2 = m(2)
-        return (m(0) + m1 + m2, m1 - m2 + m(3))
+        y(0, m(0) + m1 + m2); y(1, m1 - m2 + m(3))
     }
 
     @inline(__always)
-    static func expand(_ y0: F16, _ y1: F16, _ z: (Int, F16) -> Void) {
+    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void) {
+        let y0 = y(0), y1 = y(1)
         z(0, y0); z(1, y0 + y1); z(2, y0 - y1); z(3, y1)
     }
 }
 
 /// F(2, 5), α = 6.
 enum WinogradF2x5: WinogradKernel {
-    static let matrices = WinogradMatrices(r: 5)
+    static let matrices = WinogradMatrices(m: 2, r: 5)
 
     @inline(__always)
     static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) {
@@ -136,15 +138,42 @@ enum WinogradF2x5: WinogradKernel {
     }
 
     @inline(__always)
-    static func output(_ m: (Int) -> F16) -> (F16, F16) {
+    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void) {
         let m1 = m(1), m2 = m(2), m3 = m(3), m4 = m(4)
-        return (m(0) + m1 + m2 + m3 + m4, (m1 - m2 + m(5)).addingProduct(F16(repeating: 2), m3 - m4))
+        y(0, m(0) + m1 + m2 + m3 + m4)
+        y(1, (m1 - m2 + m(5)).addingProduct(F16(repeating: 2), m3 - m4))
     }
 
     @inline(__always)
-    static func expand(_ y0: F16, _ y1: F16, _ z: (Int, F16) -> Void) {
-        let two = F16(repeating: 2)
+    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void) {
+        let y0 = y(0), y1 = y(1), two = F16(repeating: 2)
         z(0, y0); z(1, y0 + y1); z(2, y0 - y1); z(3, y0.addingProduct(two, y1)); z(4, y0 - two * y1); z(5, y1)
+    }
+}
+
+/// F(4, 3), α = 6: F(2, 5)'s points, so its input transform.
+enum WinogradF4x3: WinogradKernel {
+    static let matrices = WinogradMatrices(m: 4, r: 3)
+
+    @inline(__always)
+    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) { WinogradF2x5.input(d, v) }
+
+    @inline(__always)
+    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void) {
+        let m1 = m(1), m2 = m(2), m3 = m(3), m4 = m(4)
+        let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
+        y(0, m(0) + s12 + s34)
+        y(1, d12.addingProduct(F16(repeating: 2), d34))
+        y(2, s12.addingProduct(F16(repeating: 4), s34))
+        y(3, (d12 + m(5)).addingProduct(F16(repeating: 8), d34))
+    }
+
+    @inline(__always)
+    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void) {
+        let y0 = y(0), y1 = y(1), y2 = y(2), y3 = y(3)
+        let even = y0 + y2, odd = y1 + y3
+        let evenTwo = y0.addingProduct(F16(repeating: 4), y2), oddTwo = (y1 + y1).addingProduct(F16(repeating: 8), y3)
+        z(0, y0); z(1, even + odd); z(2, even - odd); z(3, evenTwo + oddTwo); z(4, evenTwo - oddTwo); z(5, y3)
     }
 }
 
@@ -166,17 +195,19 @@ public func winogradApplies(backwardData s: Conv2dShape) -> Bool { WinogradGeome
 struct WinogradGeometry {
     let batch: Int, channels: Int, height: Int, width: Int, padH: Int, padW: Int
     let outChannels: Int, outHeight: Int, outWidth: Int, r: Int
+    /// Outputs per tile side: 4 for 3×3 kernels (2 when the output has fewer than 8 such tiles), 2 for 5×5.
+    let m: Int
 
-    var alpha: Int { r + 1 }
-    var tilesH: Int { (outHeight + 1) / 2 }
-    var tilesW: Int { (outWidth + 1) / 2 }
+    var alpha: Int { m + r - 1 }
+    var tilesH: Int { (outHeight + m - 1) / m }
+    var tilesW: Int { (outWidth + m - 1) / m }
     var tiles: Int { tilesH * tilesW }
     /// Input channels padded to whole vectors; output channels to the micro-kernel's 32.
     var channelStride: Int { (channels + 15) / 16 * 16 }
     var outStride: Int { (outChannels + 31) / 32 * 32 }
-    /// The zero-bordered input a sample's tiles read: 2·tiles + r − 1 each way.
-    var paddedHeight: Int { 2 * tilesH + r - 1 }
-    var paddedWidth: Int { 2 * tilesW + r - 1 }
+    /// The zero-bordered input a sample's tiles read: m·tiles + r − 1 each way.
+    var paddedHeight: Int { m * tilesH + r - 1 }
+    var paddedWidth: Int { m * tilesW + r - 1 }
     /// Tiles per block: a multiple of 8 (the micro-kernel's rows) whose V and M take at most
     /// 512 KiB, half the smallest L2 this runs on.
     var blockTiles: Int {
@@ -190,7 +221,7 @@ struct WinogradGeometry {
          alpha * alpha * blockTiles * channelStride,            // V
          alpha * alpha * blockTiles * outStride,                // M
          outHeight * outWidth * outStride,                      // the outputs, positions × channels
-         2 * alpha * alpha * 16 + 256]                          // a tile's transform, a 16 × 16 block
+         alpha * alpha * 16 + 256]                              // a tile's transform, a 16 × 16 block
     }
     /// Scratch per thread.
     var scratchCount: Int { counts.reduce(0, +) }
@@ -220,6 +251,9 @@ struct WinogradGeometry {
         self.batch = s.batch; self.channels = channels; self.height = height; self.width = width
         self.padH = padH; self.padW = padW; self.outChannels = outChannels
         self.outHeight = outHeight; self.outWidth = outWidth; self.r = r
+        // 4 × 4 tiles only when a sample has at least 8 of them: a sample's tiles fill the
+        // micro-kernel's 8 rows (on 8 × 8 outputs F(2×2) ran 1.2× F(4×4), nnc-bench conv).
+        m = r == 3 && (outHeight + 3) / 4 * ((outWidth + 3) / 4) >= 8 ? 4 : 2
         guard blockTiles >= 8 else { return nil }
     }
 }
@@ -227,20 +261,20 @@ struct WinogradGeometry {
 /// `conv2dForward` by Winograd: y = conv(x, weight) then the epilogue (per sample).
 func winogradForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                      geometry g: WinogradGeometry, epilogue: GEMMEpilogue, threads: Int) {
-    if g.r == 3 {
-        winogradConvolve(WinogradF2x3.self, x, weight, flipped: false, y, g, epilogue, accumulate: false, threads)
-    } else {
-        winogradConvolve(WinogradF2x5.self, x, weight, flipped: false, y, g, epilogue, accumulate: false, threads)
+    switch (g.m, g.r) {
+    case (4, _): winogradConvolve(WinogradF4x3.self, x, weight, flipped: false, y, g, epilogue, accumulate: false, threads)
+    case (_, 3): winogradConvolve(WinogradF2x3.self, x, weight, flipped: false, y, g, epilogue, accumulate: false, threads)
+    default: winogradConvolve(WinogradF2x5.self, x, weight, flipped: false, y, g, epilogue, accumulate: false, threads)
     }
 }
 
 /// `conv2dBackwardData` by Winograd: dx (+)= conv(dy, flipped weight) then the epilogue.
 func winogradBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                           geometry g: WinogradGeometry, epilogue: GEMMEpilogue, threads: Int, accumulate: Bool) {
-    if g.r == 3 {
-        winogradConvolve(WinogradF2x3.self, dy, weight, flipped: true, dx, g, epilogue, accumulate: accumulate, threads)
-    } else {
-        winogradConvolve(WinogradF2x5.self, dy, weight, flipped: true, dx, g, epilogue, accumulate: accumulate, threads)
+    switch (g.m, g.r) {
+    case (4, _): winogradConvolve(WinogradF4x3.self, dy, weight, flipped: true, dx, g, epilogue, accumulate: accumulate, threads)
+    case (_, 3): winogradConvolve(WinogradF2x3.self, dy, weight, flipped: true, dx, g, epilogue, accumulate: accumulate, threads)
+    default: winogradConvolve(WinogradF2x5.self, dy, weight, flipped: true, dx, g, epilogue, accumulate: accumulate, threads)
     }
 }
 
@@ -341,23 +375,18 @@ private func winogradSample<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer
                 }
             }
         }
-        // Y = Aᵀ M A per tile and 16 out channels, into positions × channels.
+        // Y = Aᵀ M A per tile and 16 out channels (along each row of M, then down), into
+        // positions × channels; the part of an edge tile past the output is dropped.
         for tile in 0..<count {
-            let ty = (t0 + tile) / g.tilesW, tx = (t0 + tile) % g.tilesW
+            let y0 = (t0 + tile) / g.tilesW * g.m, x0 = (t0 + tile) % g.tilesW * g.m
             for o0 in stride(from: 0, to: g.outChannels, by: 16) {
                 for i in 0..<alpha {
-                    let (a, b) = K.output { load16(m + ((i * alpha + $0) * bt + tile) * os + o0) }
-                    store16(a, tmp + i * 16)
-                    store16(b, tmp + (alpha + i) * 16)
+                    K.output({ load16(m + ((i * alpha + $0) * bt + tile) * os + o0) }, { store16($1, tmp + ($0 * alpha + i) * 16) })
                 }
-                let (y00, y10) = K.output { load16(tmp + $0 * 16) }
-                let (y01, y11) = K.output { load16(tmp + (alpha + $0) * 16) }
-                let y0 = 2 * ty, x0 = 2 * tx
-                store16(y00, gathered + (y0 * ow + x0) * os + o0)
-                if x0 + 1 < ow { store16(y01, gathered + (y0 * ow + x0 + 1) * os + o0) }
-                if y0 + 1 < oh {
-                    store16(y10, gathered + ((y0 + 1) * ow + x0) * os + o0)
-                    if x0 + 1 < ow { store16(y11, gathered + ((y0 + 1) * ow + x0 + 1) * os + o0) }
+                for p in 0..<min(g.m, ow - x0) {
+                    K.output({ load16(tmp + (p * alpha + $0) * 16) }) { q, v in
+                        if y0 + q < oh { store16(v, gathered + ((y0 + q) * ow + x0 + p) * os + o0) }
+                    }
                 }
             }
         }
@@ -388,7 +417,7 @@ private func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePoint
     let alpha = g.alpha, cs = g.channelStride, bt = g.blockTiles, pw = g.paddedWidth
     for t in tiles {
         let tile = t - tiles.lowerBound, ty = t / g.tilesW, tx = t % g.tilesW
-        let patch = padded + (2 * ty * pw + 2 * tx) * cs
+        let patch = padded + (ty * pw + tx) * g.m * cs
         for c0 in stride(from: 0, to: cs, by: 16) {
             for l in 0..<alpha {
                 K.input({ load16(patch + ($0 * pw + l) * cs + c0) }, { store16($1, tmp + ($0 * alpha + l) * 16) })
@@ -408,10 +437,10 @@ private func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePoint
 /// into a dU of its own; the chunks are added in order, then transformed in Double.
 func winogradBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                              geometry g: WinogradGeometry, threads: Int, accumulate: Bool) {
-    if g.r == 3 {
-        winogradWeights(WinogradF2x3.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
-    } else {
-        winogradWeights(WinogradF2x5.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
+    switch (g.m, g.r) {
+    case (4, _): winogradWeights(WinogradF4x3.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
+    case (_, 3): winogradWeights(WinogradF2x3.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
+    default: winogradWeights(WinogradF2x5.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
     }
 }
 
@@ -419,13 +448,13 @@ private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Fl
                                                 _ dweight: UnsafeMutablePointer<Float>, _ g: WinogradGeometry,
                                                 threads: Int, accumulate: Bool) {
     let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.blockTiles
-    let gridW = 2 * g.tilesW, oh = g.outHeight, ow = g.outWidth
+    let gridW = g.m * g.tilesW, oh = g.outHeight, ow = g.outWidth
     let uCount = xi * cs * os
     let chunks = min(g.batch, 8)
     // Per chunk: dU, the padded sample, the sample and dy transposed, V, Z, dy inside a zero
     // border to whole tiles, tmp.
     let counts = [uCount, g.paddedHeight * g.paddedWidth * cs, g.height * g.width * cs, oh * ow * os,
-                  xi * bt * cs, xi * bt * os, 2 * g.tilesH * gridW * os, 2 * xi * 16 + 256]
+                  xi * bt * cs, xi * bt * os, g.m * g.tilesH * gridW * os, xi * 16 + 256]
     let buffers = ScratchPool.shared.take(count: counts.reduce(0, +), parts: chunks)
     defer { ScratchPool.shared.give(buffers) }
     WorkerPool.shared.run(parts: chunks, threads: threads) { chunk in
@@ -442,19 +471,16 @@ private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Fl
             while t0 < g.tiles {
                 let count = min(bt, g.tiles - t0)
                 transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, tmp: tmp)
-                // Z_ξ[tile][out] = (A dY Aᵀ)_ξ: each row of the 2 × 2 tile expanded, then the columns.
+                // Z_ξ[tile][out] = (A dY Aᵀ)_ξ: each row of the m × m tile expanded, then the columns.
                 for tile in 0..<count {
                     let ty = (t0 + tile) / g.tilesW, tx = (t0 + tile) % g.tilesW
-                    let top = grid + (2 * ty * gridW + 2 * tx) * os
+                    let top = grid + (ty * gridW + tx) * g.m * os
                     for o0 in stride(from: 0, to: g.outChannels, by: 16) {
-                        K.expand(load16(top + o0), load16(top + os + o0)) { store16($1, tmp + $0 * 16) }
-                        K.expand(load16(top + gridW * os + o0), load16(top + (gridW + 1) * os + o0)) {
-                            store16($1, tmp + (alpha + $0) * 16)
+                        for q in 0..<g.m {
+                            K.expand({ load16(top + (q * gridW + $0) * os + o0) }, { store16($1, tmp + (q * alpha + $0) * 16) })
                         }
                         for l in 0..<alpha {
-                            K.expand(load16(tmp + l * 16), load16(tmp + (alpha + l) * 16)) {
-                                store16($1, z + (($0 * alpha + l) * bt + tile) * os + o0)
-                            }
+                            K.expand({ load16(tmp + ($0 * alpha + l) * 16) }, { store16($1, z + (($0 * alpha + l) * bt + tile) * os + o0) })
                         }
                     }
                 }

@@ -7,7 +7,8 @@
 // W_k the output grid shifted by k (inside the image; the padding is zeros). There are only
 // (2·kh − 1)(2·kw − 1) displacements, half of them up to symmetry, against (kh·kw)² offset
 // pairs: for cifar_conv's 5×5 layers a fifth of im2col's product (C·kh·kw)² · positions, as
-// one C × C product over the batch per displacement and position, then window sums.
+// one C × C product over the batch per displacement and position, each added to the sums of
+// the offset pairs whose window holds the position (no Q kept for the whole image).
 
 /// Whether `kfacConvInputFactor` goes by displacement: stride 1, a kernel larger than 1 × 1, and
 /// at least 16 input channels (fewer leave the products' 8 × 32 tiles mostly empty).
@@ -33,52 +34,52 @@ func kfacConvInputFactorByDisplacement(x: UnsafePointer<Float>, shape s: Conv2dS
     var shifts: [(dy: Int, dx: Int)] = []
     for dy in 0..<kh { for dx in (1 - kw)..<kw where dy > 0 || dx >= 0 { shifts.append((dy, dx)) } }
     let parts = max(1, min(threads, shifts.count))
-    let perPart = hw * rows * cols + rows * cols
+    // Per part: Q(u) for one position, and one sum per offset pair of the displacement.
+    let tile = rows * cols, perPart = (kk + 1) * tile
     let buffers = ScratchPool.shared.take(count: perPart, parts: parts)
     defer { ScratchPool.shared.give(buffers) }
     WorkerPool.shared.run(parts: parts) { part in
-        let q = buffers[part], window = q + hw * rows * cols
+        let q = buffers[part], sums = q + tile
         for shift in stride(from: part, to: shifts.count, by: parts).map({ shifts[$0] }) {
-            // Q_δ(u), rows × cols per position; zero where u + δ leaves the image.
+            // The offset pairs (k, k + δ) inside the kernel.
+            var pairs: [(ky: Int, kx: Int)] = []
+            for ky in max(0, -shift.dy)..<min(kh, kh - shift.dy) {
+                for kx in max(0, -shift.dx)..<min(kw, kw - shift.dx) { pairs.append((ky, kx)) }
+            }
+            sums.update(repeating: 0, count: pairs.count * tile)
+            // Q_δ(u) for each position u whose u + δ is in the image, added to the sum of every
+            // pair whose window (the positions its offset k reads) holds u, positions in order.
             for uy in 0..<s.height {
                 for ux in 0..<s.width {
-                    let qu = q + (uy * s.width + ux) * rows * cols
                     let vy = uy + shift.dy, vx = ux + shift.dx
-                    guard vy < s.height, vx >= 0, vx < s.width else {
-                        qu.update(repeating: 0, count: rows * cols)
-                        continue
-                    }
+                    guard vy < s.height, vx >= 0, vx < s.width else { continue }
                     let left = xt + (uy * s.width + ux) * b * cols, right = xt + (vy * s.width + vx) * b * cols
                     for c0 in stride(from: 0, to: c, by: 8) {
                         for c1 in stride(from: 0, to: cols, by: 32) {
                             microKernel8x32(b, left + c0, 1, cols, min(8, c - c0), right + c1, cols,
-                                            qu + c0 * cols + c1, cols, 1, 0)
+                                            q + c0 * cols + c1, cols, 1, 0)
                         }
+                    }
+                    for (index, pair) in pairs.enumerated()
+                    where reach(pair.ky, s.padH, s.outHeight, s.height).contains(uy)
+                        && reach(pair.kx, s.padW, s.outWidth, s.width).contains(ux) {
+                        let sum = sums + index * tile
+                        for i in stride(from: 0, to: tile, by: 16) { store16(load16(sum + i) + load16(q + i), sum + i) }
                     }
                 }
             }
-            // Each offset pair (k, k + δ): Q summed over W_k, into A and its mirror.
-            for ky in max(0, -shift.dy)..<min(kh, kh - shift.dy) {
-                for kx in max(0, -shift.dx)..<min(kw, kw - shift.dx) {
-                    window.update(repeating: 0, count: rows * cols)
-                    for uy in reach(ky, s.padH, s.outHeight, s.height) {
-                        for ux in reach(kx, s.padW, s.outWidth, s.width) {
-                            let qu = q + (uy * s.width + ux) * rows * cols
-                            for i in stride(from: 0, to: rows * cols, by: 16) {
-                                store16(load16(window + i) + load16(qu + i), window + i)
-                            }
-                        }
-                    }
-                    let k = ky * kw + kx, k2 = (ky + shift.dy) * kw + kx + shift.dx
-                    for i in 0..<c {
-                        // δ = 0 pairs (c, c') and (c', c) alike: once each, with i ≤ j.
-                        for j in (shift.dy == 0 && shift.dx == 0 ? i : 0)..<c {
-                            let value = scale * window[i * cols + j]
-                            let row = i * kk + k, col = j * kk + k2
-                            let updated = keep == 0 ? value : keep * a[row * n + col] + value
-                            a[row * n + col] = updated
-                            a[col * n + row] = updated
-                        }
+            // Into A and its mirror.
+            for (index, pair) in pairs.enumerated() {
+                let sum = sums + index * tile
+                let k = pair.ky * kw + pair.kx, k2 = (pair.ky + shift.dy) * kw + pair.kx + shift.dx
+                for i in 0..<c {
+                    // δ = 0 pairs (c, c') and (c', c) alike: once each, with i ≤ j.
+                    for j in (shift.dy == 0 && shift.dx == 0 ? i : 0)..<c {
+                        let value = scale * sum[i * cols + j]
+                        let row = i * kk + k, col = j * kk + k2
+                        let updated = keep == 0 ? value : keep * a[row * n + col] + value
+                        a[row * n + col] = updated
+                        a[col * n + row] = updated
                     }
                 }
             }

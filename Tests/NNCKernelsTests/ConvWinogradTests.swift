@@ -2,13 +2,13 @@ import Testing
 @testable import NNCKernels
 
 /// Stride-1 3×3 and 5×5 convolutions with at least 16 channels each side run all three passes
-/// by Winograd F(2×2, r×r): the written-out transforms against their matrices, the minimal
+/// by Winograd F(m×m, r×r): the written-out transforms against their matrices, the minimal
 /// filtering identity, and whole passes (epilogues, accumulation, threads) against the direct loops.
 @Suite struct ConvWinogradTests {
     static let shapes: [Conv2dShape] = [
         // cifar_conv's second layer, small batch: 8 tiles a row, 4 rows a block, 2 blocks a sample
         Conv2dShape(batch: 3, inChannels: 16, height: 16, width: 16, outChannels: 32, kernelH: 5, kernelW: 5, padH: 2, padW: 2),
-        // odd output sides (a half tile at the right and bottom), blocks across samples, 20 rows of filters
+        // odd output sides (a half tile at the right and bottom), 6 tiles of 4 × 4 so 2 × 2 ones, 20 filters
         Conv2dShape(batch: 5, inChannels: 17, height: 7, width: 9, outChannels: 20, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
         // 20 tiles a row (two vectors of tiles, one row a block), unequal padding
         Conv2dShape(batch: 2, inChannels: 16, height: 40, width: 38, outChannels: 16, kernelH: 3, kernelW: 3, padH: 0, padW: 2),
@@ -16,12 +16,15 @@ import Testing
         Conv2dShape(batch: 4, inChannels: 24, height: 8, width: 8, outChannels: 16, kernelH: 5, kernelW: 5, padH: 4, padW: 3),
         // the smallest output (2×2 from 6×6), 17 output channels
         Conv2dShape(batch: 3, inChannels: 16, height: 6, width: 6, outChannels: 17, kernelH: 5, kernelW: 5),
+        // 3×3 with an output 3 high (two 4 × 4 tiles a sample): F(2×2, 3×3) instead of F(4×4, 3×3)
+        Conv2dShape(batch: 3, inChannels: 16, height: 3, width: 6, outChannels: 16, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
+        // F(4×4, 3×3) with part of the last tile row and column past the output, 20 and 24 channels
+        Conv2dShape(batch: 2, inChannels: 20, height: 13, width: 11, outChannels: 24, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
     ]
 
-    @Test(arguments: shapes)
-    func takesTheWinogradPath(_ s: Conv2dShape) {
-        #expect(WinogradGeometry(forward: s) != nil)
-        #expect(WinogradGeometry(backwardData: s) != nil)
+    @Test func takesTheWinogradPathWithTheTileFittingTheOutput() {
+        #expect(Self.shapes.map { WinogradGeometry(forward: $0)?.m } == [2, 2, 4, 2, 2, 2, 4])
+        #expect(Self.shapes.map { WinogradGeometry(backwardData: $0)?.m } == [2, 2, 4, 2, 2, 2, 4])
     }
 
     @Test func narrowOrStridedConvolutionsDoNot() {
@@ -35,47 +38,48 @@ import Testing
     }
 
     /// The transforms as the kernels write them equal Bᵀ d, Aᵀ m and A y with the matrices.
-    @Test(arguments: [3, 5])
-    func writtenTransformsAreTheMatrices(_ r: Int) {
-        let mats = WinogradMatrices(r: r), alpha = r + 1
-        var g = SplitMix(UInt64(r))
-        let d = (0..<alpha).map { _ in F16(g.floats(16)) }
-        var v = [F16](repeating: F16(), count: alpha), z = v
-        let (y0, y1): (F16, F16)
-        if r == 3 {
-            WinogradF2x3.input({ d[$0] }, { v[$0] = $1 })
-            (y0, y1) = WinogradF2x3.output { d[$0] }
-            WinogradF2x3.expand(d[0], d[1]) { z[$0] = $1 }
-        } else {
-            WinogradF2x5.input({ d[$0] }, { v[$0] = $1 })
-            (y0, y1) = WinogradF2x5.output { d[$0] }
-            WinogradF2x5.expand(d[0], d[1]) { z[$0] = $1 }
+    @Test(arguments: [2, 5, 4])
+    func writtenTransformsAreTheMatrices(_ which: Int) {
+        switch which {
+        case 2: expectWritten(WinogradF2x3.self)
+        case 5: expectWritten(WinogradF2x5.self)
+        default: expectWritten(WinogradF4x3.self)
         }
+    }
+
+    func expectWritten<K: WinogradKernel>(_: K.Type) {
+        let mats = K.matrices, alpha = mats.alpha, m = mats.m
+        var g = SplitMix(UInt64(alpha * 10 + m))
+        let d = (0..<alpha).map { _ in F16(g.floats(16)) }
+        var v = [F16](repeating: F16(), count: alpha), z = v, y = [F16](repeating: F16(), count: m)
+        K.input({ d[$0] }, { v[$0] = $1 })
+        K.output({ d[$0] }, { y[$0] = $1 })
+        K.expand({ d[$0] }, { z[$0] = $1 })
         for lane in 0..<16 {
             for i in 0..<alpha {
                 let want = (0..<alpha).reduce(0.0) { $0 + mats.bt[i * alpha + $1] * Double(d[$1][lane]) }
-                #expect(abs(Double(v[i][lane]) - want) <= 1e-5 * (1 + abs(want)), "Bᵀ row \(i)")
+                #expect(abs(Double(v[i][lane]) - want) <= 1e-5 * (1 + abs(want)), "Bᵀ row \(i), F(\(m), \(mats.r))")
             }
-            for (q, y) in [y0, y1].enumerated() {
+            for q in 0..<m {
                 let want = (0..<alpha).reduce(0.0) { $0 + mats.at[q * alpha + $1] * Double(d[$1][lane]) }
-                #expect(abs(Double(y[lane]) - want) <= 1e-5 * (1 + abs(want)), "Aᵀ row \(q)")
+                #expect(abs(Double(y[q][lane]) - want) <= 1e-5 * (1 + abs(want)), "Aᵀ row \(q), F(\(m), \(mats.r))")
             }
             for k in 0..<alpha {
-                let want = mats.at[k] * Double(d[0][lane]) + mats.at[alpha + k] * Double(d[1][lane])
-                #expect(abs(Double(z[k][lane]) - want) <= 1e-5 * (1 + abs(want)), "A row \(k)")
+                let want = (0..<m).reduce(0.0) { $0 + mats.at[$1 * alpha + k] * Double(d[$1][lane]) }
+                #expect(abs(Double(z[k][lane]) - want) <= 1e-5 * (1 + abs(want)), "A row \(k), F(\(m), \(mats.r))")
             }
         }
     }
 
     /// Aᵀ [(G w) ⊙ (Bᵀ d)] is the correlation of d with w, in Double.
-    @Test(arguments: [3, 5])
-    func minimalFilteringIsCorrelation(_ r: Int) {
-        let mats = WinogradMatrices(r: r), alpha = r + 1
-        var g = SplitMix(UInt64(10 + r))
+    @Test(arguments: [(2, 3), (2, 5), (4, 3)])
+    func minimalFilteringIsCorrelation(_ m: Int, _ r: Int) {
+        let mats = WinogradMatrices(m: m, r: r), alpha = mats.alpha
+        var g = SplitMix(UInt64(10 * m + r))
         let d = g.floats(alpha).map(Double.init), w = g.floats(r).map(Double.init)
         let gw = (0..<alpha).map { k in (0..<r).reduce(0.0) { $0 + mats.g[k * r + $1] * w[$1] } }
         let bd = (0..<alpha).map { k in (0..<alpha).reduce(0.0) { $0 + mats.bt[k * alpha + $1] * d[$1] } }
-        for q in 0..<2 {
+        for q in 0..<m {
             let got = (0..<alpha).reduce(0.0) { $0 + mats.at[q * alpha + $1] * gw[$1] * bd[$1] }
             let want = (0..<r).reduce(0.0) { $0 + d[q + $1] * w[$1] }
             #expect(abs(got - want) <= 1e-12)
