@@ -219,14 +219,7 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
         }
     }
     // The partials summed in chunk order into the first, then transposed into dweight.
-    let sum = buffers[0]
-    if chunks > 1 {
-        forEachChunk(size, threads: threads) { i, w in
-            var t = load16(UnsafePointer(sum + i), w)
-            for c in 1..<chunks { t += load16(UnsafePointer(buffers[c] + i), w) }
-            store16(t, sum + i, w)
-        }
-    }
+    let sum = sumInOrder(buffers, count: size, threads: threads)
     parallelChunks(oc, threads: threads, grain: max(1, (1 << 14) / max(k, 1)), align: 1) { rows in
         for o in rows {
             let out = dweight + o * k
@@ -237,6 +230,20 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
             }
         }
     }
+}
+
+/// `partials[0] += partials[1] + … ` element by element in that order (the same bits on any
+/// thread count); returns `partials[0]`.
+func sumInOrder(_ partials: [UnsafeMutablePointer<Float>], count: Int, threads: Int) -> UnsafeMutablePointer<Float> {
+    let sum = partials[0]
+    if partials.count > 1 {
+        forEachChunk(count, threads: threads) { i, w in
+            var t = load16(UnsafePointer(sum + i), w)
+            for c in 1..<partials.count { t += load16(UnsafePointer(partials[c] + i), w) }
+            store16(t, sum + i, w)
+        }
+    }
+    return sum
 }
 
 /// Chunks of samples for the weight gradient: up to 8, fewer when the partial gradients

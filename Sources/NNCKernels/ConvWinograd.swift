@@ -499,14 +499,7 @@ private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Fl
         }
     }
     // The chunks in order into the first, then dw[o][i] = Gᵀ dU_(i, o) G in Double.
-    let sum = buffers[0]
-    if chunks > 1 {
-        forEachChunk(uCount, threads: threads) { i, w in
-            var t = load16(UnsafePointer(sum + i), w)
-            for c in 1..<chunks { t += load16(UnsafePointer(buffers[c] + i), w) }
-            store16(t, sum + i, w)
-        }
-    }
+    let sum = sumInOrder(buffers, count: uCount, threads: threads)
     let r = g.r, cin = g.channels, cout = g.outChannels
     K.matrices.g.withUnsafeBufferPointer { gp in
         parallelChunks(cout, threads: threads, grain: 8, align: 1) { outs in

@@ -59,8 +59,12 @@ import NNCKernels
 
     @Test(arguments: shapes)
     func threadsGiveTheOneThreadBits(_ s: Conv2dShape) {
+        expectOneThreadBits(s, threads: [2, 3, 8])
+    }
+
+    func expectOneThreadBits(_ s: Conv2dShape, threads: [Int]) {
         let one = run(s, threads: 1)
-        for t in [2, 3, 8] {
+        for t in threads {
             let many = run(s, threads: t)
             #expect(bitIdentical(one.y, many.y), "forward \(s) threads \(t)")
             #expect(bitIdentical(one.dx, many.dx), "data \(s) threads \(t)")

@@ -93,16 +93,7 @@ import Testing
     // largest (5.4e-6 for the weight gradient; `nnc-bench conv`), so the bound is 1e-4.
     @Test(arguments: shapes)
     func threadsGiveTheOneThreadBits(_ s: Conv2dShape) {
-        let harness = ConvThreadingTests()
-        let one = harness.run(s, threads: 1)
-        for t in [2, 3] {
-            let many = harness.run(s, threads: t)
-            #expect(bitIdentical(one.y, many.y), "forward \(s) threads \(t)")
-            #expect(bitIdentical(one.dx, many.dx), "data \(s) threads \(t)")
-            #expect(bitIdentical(one.dxAcc, many.dxAcc), "data, accumulating \(s) threads \(t)")
-            #expect(bitIdentical(one.dw, many.dw), "weights \(s) threads \(t)")
-            #expect(bitIdentical(one.dwAcc, many.dwAcc), "weights, accumulating \(s) threads \(t)")
-        }
+        ConvThreadingTests().expectOneThreadBits(s, threads: [2, 3])
     }
 
     @Test(arguments: shapes)
