@@ -208,19 +208,28 @@ struct WinogradGeometry {
     /// The zero-bordered input a sample's tiles read: m·tiles + r − 1 each way.
     var paddedHeight: Int { m * tilesH + r - 1 }
     var paddedWidth: Int { m * tilesW + r - 1 }
+    /// Samples taken together: enough for 32 tiles, so that small maps still fill blocks.
+    var group: Int { tiles >= 32 ? 1 : min(batch, (32 + tiles - 1) / tiles) }
     /// Tiles per block: a multiple of 8 (the micro-kernel's rows) whose V and M take at most
     /// 512 KiB, half the smallest L2 this runs on.
     var blockTiles: Int {
         let fit = (512 << 10) / (4 * alpha * alpha * (channelStride + outStride)) / 8 * 8
-        return min(fit, (tiles + 7) / 8 * 8)
+        return min(fit, (group * tiles + 7) / 8 * 8)
     }
+    /// The weight gradient's blocks: its products are summed over the tiles, so a block is their
+    /// depth, at least 32 (at 8 the micro-kernel spent its time loading and storing its tile);
+    /// V and Z may then leave L2, which these products (≥ 32 FLOP a byte) afford.
+    var weightBlockTiles: Int { min(max(blockTiles, 32), (group * tiles + 7) / 8 * 8) }
+    /// A padded sample, and a sample's outputs as positions × channels.
+    var paddedCount: Int { paddedHeight * paddedWidth * channelStride }
+    var gatheredCount: Int { outHeight * outWidth * outStride }
 
     private var counts: [Int] {
-        [paddedHeight * paddedWidth * channelStride,           // the padded sample
-         height * width * channelStride,                        // its transpose, unpadded
+        [group * paddedCount,                                   // the group's padded samples
+         height * width * channelStride,                        // one sample transposed, unpadded
          alpha * alpha * blockTiles * channelStride,            // V
          alpha * alpha * blockTiles * outStride,                // M
-         outHeight * outWidth * outStride,                      // the outputs, positions × channels
+         group * gatheredCount,                                 // the group's outputs
          alpha * alpha * 16 + 256]                              // a tile's transform, a 16 × 16 block
     }
     /// Scratch per thread.
@@ -251,9 +260,7 @@ struct WinogradGeometry {
         self.batch = s.batch; self.channels = channels; self.height = height; self.width = width
         self.padH = padH; self.padW = padW; self.outChannels = outChannels
         self.outHeight = outHeight; self.outWidth = outWidth; self.r = r
-        // 4 × 4 tiles only when a sample has at least 8 of them: a sample's tiles fill the
-        // micro-kernel's 8 rows (on 8 × 8 outputs F(2×2) ran 1.2× F(4×4), nnc-bench conv).
-        m = r == 3 && (outHeight + 3) / 4 * ((outWidth + 3) / 4) >= 8 ? 4 : 2
+        m = r == 3 && outHeight >= 4 && outWidth >= 4 ? 4 : 2
         guard blockTiles >= 8 else { return nil }
     }
 }
@@ -278,7 +285,7 @@ func winogradBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<Float>
     }
 }
 
-/// Filters transformed once, then each thread's contiguous samples one at a time.
+/// Filters transformed once, then each thread's contiguous samples a group at a time.
 private func winogradConvolve<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                                   flipped: Bool, _ output: UnsafeMutablePointer<Float>,
                                                   _ g: WinogradGeometry, _ epilogue: GEMMEpilogue,
@@ -292,14 +299,18 @@ private func winogradConvolve<K: WinogradKernel>(_: K.Type, _ input: UnsafePoint
         let scratch = buffers[part]
         // Zero once: the borders and padded channels are never written after.
         scratch.update(repeating: 0, count: g.scratchCount)
-        for n in g.batch * part / parts ..< g.batch * (part + 1) / parts {
-            winogradSample(K.self, input + n * g.channels * g.height * g.width, UnsafePointer(filters),
-                           output + n * g.outChannels * g.outHeight * g.outWidth, g, scratch: scratch,
-                           accumulate: accumulate)
+        let samples = g.batch * part / parts ..< g.batch * (part + 1) / parts
+        for n0 in stride(from: samples.lowerBound, to: samples.upperBound, by: g.group) {
+            let count = min(g.group, samples.upperBound - n0)
+            winogradGroup(K.self, input + n0 * g.channels * g.height * g.width, count: count, UnsafePointer(filters),
+                          output + n0 * g.outChannels * g.outHeight * g.outWidth, g, scratch: scratch,
+                          accumulate: accumulate)
             if !epilogue.isIdentity {
                 let plane = g.outHeight * g.outWidth
-                applyEpilogue(epilogue.advanced(by: n * g.outChannels * plane), c: output + n * g.outChannels * plane,
-                              ldc: plane, rows: 0..<g.outChannels, cols: 0..<plane)
+                for n in n0..<(n0 + count) {
+                    applyEpilogue(epilogue.advanced(by: n * g.outChannels * plane), c: output + n * g.outChannels * plane,
+                                  ldc: plane, rows: 0..<g.outChannels, cols: 0..<plane)
+                }
             }
         }
     }
@@ -345,27 +356,29 @@ private func transformFilters(_ mats: WinogradMatrices, _ weight: UnsafePointer<
     }
 }
 
-/// One sample: transposed into its zero border, then its tiles block by block (input
-/// transform into V, the α² products into M, output transform into positions × channels),
-/// then transposed into `output` (added to it when accumulating).
+/// `count` consecutive samples: each transposed into its zero border, then their tiles block by
+/// block (input transform into V, the α² products into M, output transform into positions ×
+/// channels), then each transposed into `output` (added to it when accumulating).
 @inline(__always)
-private func winogradSample<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer<Float>, _ filters: UnsafePointer<Float>,
-                                               _ output: UnsafeMutablePointer<Float>, _ g: WinogradGeometry,
-                                               scratch: UnsafeMutablePointer<Float>, accumulate: Bool) {
+private func winogradGroup<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer<Float>, count samples: Int,
+                                              _ filters: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                                              _ g: WinogradGeometry, scratch: UnsafeMutablePointer<Float>, accumulate: Bool) {
     let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.blockTiles
     let ow = g.outWidth, oh = g.outHeight
     let padded = scratch
-    let plain = padded + g.paddedHeight * g.paddedWidth * cs
+    let plain = padded + g.group * g.paddedCount
     let v = plain + g.height * g.width * cs
     let m = v + xi * bt * cs
     let gathered = m + xi * bt * os
-    let tmp = gathered + oh * ow * os
+    let tmp = gathered + g.group * g.gatheredCount
 
-    padSample(input, g, plain: plain, padded: padded, tmp: tmp)
+    for j in 0..<samples {
+        padSample(input + j * g.channels * g.height * g.width, g, plain: plain, padded: padded + j * g.paddedCount, tmp: tmp)
+    }
     var t0 = 0
-    while t0 < g.tiles {
-        let count = min(bt, g.tiles - t0)
-        transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, tmp: tmp)
+    while t0 < samples * g.tiles {
+        let count = min(bt, samples * g.tiles - t0)
+        transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, blockTiles: bt, tmp: tmp)
         // M_ξ = V_ξ · U_ξ, 8 tiles × 32 out channels at a time.
         for x in 0..<xi {
             for r0 in stride(from: 0, to: count, by: 8) {
@@ -378,21 +391,25 @@ private func winogradSample<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer
         // Y = Aᵀ M A per tile and 16 out channels (along each row of M, then down), into
         // positions × channels; the part of an edge tile past the output is dropped.
         for tile in 0..<count {
-            let y0 = (t0 + tile) / g.tilesW * g.m, x0 = (t0 + tile) % g.tilesW * g.m
+            let j = (t0 + tile) / g.tiles, t = (t0 + tile) % g.tiles
+            let y0 = t / g.tilesW * g.m, x0 = t % g.tilesW * g.m, out = gathered + j * g.gatheredCount
             for o0 in stride(from: 0, to: g.outChannels, by: 16) {
                 for i in 0..<alpha {
                     K.output({ load16(m + ((i * alpha + $0) * bt + tile) * os + o0) }, { store16($1, tmp + ($0 * alpha + i) * 16) })
                 }
                 for p in 0..<min(g.m, ow - x0) {
                     K.output({ load16(tmp + (p * alpha + $0) * 16) }) { q, v in
-                        if y0 + q < oh { store16(v, gathered + ((y0 + q) * ow + x0 + p) * os + o0) }
+                        if y0 + q < oh { store16(v, out + ((y0 + q) * ow + x0 + p) * os + o0) }
                     }
                 }
             }
         }
         t0 += count
     }
-    transposeInto(gathered, os, rows: oh * ow, cols: g.outChannels, output, oh * ow, accumulate: accumulate, tmp)
+    for j in 0..<samples {
+        transposeInto(gathered + j * g.gatheredCount, os, rows: oh * ow, cols: g.outChannels,
+                      output + j * g.outChannels * oh * ow, oh * ow, accumulate: accumulate, tmp)
+    }
 }
 
 /// The sample's planes (channels × height·width) as positions × channels in `plain`, then its
@@ -407,17 +424,17 @@ private func padSample(_ input: UnsafePointer<Float>, _ g: WinogradGeometry, pla
     }
 }
 
-/// V_ξ[tile][channel] = (Bᵀ d B)_ξ for the sample's `tiles` (row tile − lowerBound of a
-/// block of `blockTiles`): down each column of the patch, then along each row, 16 channels at
-/// a time.
+/// V_ξ[tile][channel] = (Bᵀ d B)_ξ for a group's `tiles` (tile t is sample t / tiles of the
+/// group's padded samples; row t − lowerBound of a block of `bt`): down each column of
+/// the patch, then along each row, 16 channels at a time.
 @inline(__always)
 private func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePointer<Float>, _ g: WinogradGeometry,
-                                                tiles: Range<Int>, into v: UnsafeMutablePointer<Float>,
+                                                tiles: Range<Int>, into v: UnsafeMutablePointer<Float>, blockTiles bt: Int,
                                                 tmp: UnsafeMutablePointer<Float>) {
-    let alpha = g.alpha, cs = g.channelStride, bt = g.blockTiles, pw = g.paddedWidth
+    let alpha = g.alpha, cs = g.channelStride, pw = g.paddedWidth
     for t in tiles {
-        let tile = t - tiles.lowerBound, ty = t / g.tilesW, tx = t % g.tilesW
-        let patch = padded + (ty * pw + tx) * g.m * cs
+        let tile = t - tiles.lowerBound, ty = t % g.tiles / g.tilesW, tx = t % g.tilesW
+        let patch = padded + t / g.tiles * g.paddedCount + (ty * pw + tx) * g.m * cs
         for c0 in stride(from: 0, to: cs, by: 16) {
             for l in 0..<alpha {
                 K.input({ load16(patch + ($0 * pw + l) * cs + c0) }, { store16($1, tmp + ($0 * alpha + l) * 16) })
@@ -447,14 +464,15 @@ func winogradBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, 
 private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
                                                 _ dweight: UnsafeMutablePointer<Float>, _ g: WinogradGeometry,
                                                 threads: Int, accumulate: Bool) {
-    let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.blockTiles
+    let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.weightBlockTiles
     let gridW = g.m * g.tilesW, oh = g.outHeight, ow = g.outWidth
     let uCount = xi * cs * os
     let chunks = min(g.batch, 8)
-    // Per chunk: dU, the padded sample, the sample and dy transposed, V, Z, dy inside a zero
-    // border to whole tiles, tmp.
-    let counts = [uCount, g.paddedHeight * g.paddedWidth * cs, g.height * g.width * cs, oh * ow * os,
-                  xi * bt * cs, xi * bt * os, g.m * g.tilesH * gridW * os, xi * 16 + 256]
+    // Per chunk: dU, the group's padded samples, a sample and its dy transposed, V, Z, the
+    // group's dy inside a zero border to whole tiles, tmp.
+    let gridCount = g.m * g.tilesH * gridW * os
+    let counts = [uCount, g.group * g.paddedCount, g.height * g.width * cs, oh * ow * os,
+                  xi * bt * cs, xi * bt * os, g.group * gridCount, xi * 16 + 256]
     let buffers = ScratchPool.shared.take(count: counts.reduce(0, +), parts: chunks)
     defer { ScratchPool.shared.give(buffers) }
     WorkerPool.shared.run(parts: chunks, threads: threads) { chunk in
@@ -462,19 +480,24 @@ private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Fl
         let v = plainDY + counts[3], z = v + counts[4], grid = z + counts[5], tmp = grid + counts[6]
         (du + counts[0]).update(repeating: 0, count: counts[1...].reduce(0, +))
         var first = true
-        for n in g.batch * chunk / chunks ..< g.batch * (chunk + 1) / chunks {
-            padSample(x + n * g.channels * g.height * g.width, g, plain: plain, padded: padded, tmp: tmp)
-            transposeInto(dy + n * g.outChannels * oh * ow, oh * ow, rows: g.outChannels, cols: oh * ow, plainDY, os,
-                          accumulate: false, tmp)
-            for y in 0..<oh { (grid + y * gridW * os).update(from: plainDY + y * ow * os, count: ow * os) }
+        let samples = g.batch * chunk / chunks ..< g.batch * (chunk + 1) / chunks
+        for n0 in stride(from: samples.lowerBound, to: samples.upperBound, by: g.group) {
+            let group = min(g.group, samples.upperBound - n0)
+            for j in 0..<group {
+                let n = n0 + j, sampleGrid = grid + j * gridCount
+                padSample(x + n * g.channels * g.height * g.width, g, plain: plain, padded: padded + j * g.paddedCount, tmp: tmp)
+                transposeInto(dy + n * g.outChannels * oh * ow, oh * ow, rows: g.outChannels, cols: oh * ow, plainDY, os,
+                              accumulate: false, tmp)
+                for y in 0..<oh { (sampleGrid + y * gridW * os).update(from: plainDY + y * ow * os, count: ow * os) }
+            }
             var t0 = 0
-            while t0 < g.tiles {
-                let count = min(bt, g.tiles - t0)
-                transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, tmp: tmp)
+            while t0 < group * g.tiles {
+                let count = min(bt, group * g.tiles - t0)
+                transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, blockTiles: bt, tmp: tmp)
                 // Z_ξ[tile][out] = (A dY Aᵀ)_ξ: each row of the m × m tile expanded, then the columns.
                 for tile in 0..<count {
-                    let ty = (t0 + tile) / g.tilesW, tx = (t0 + tile) % g.tilesW
-                    let top = grid + (ty * gridW + tx) * g.m * os
+                    let t = (t0 + tile) % g.tiles, ty = t / g.tilesW, tx = t % g.tilesW
+                    let top = grid + (t0 + tile) / g.tiles * gridCount + (ty * gridW + tx) * g.m * os
                     for o0 in stride(from: 0, to: g.outChannels, by: 16) {
                         for q in 0..<g.m {
                             K.expand({ load16(top + (q * gridW + $0) * os + o0) }, { store16($1, tmp + (q * alpha + $0) * 16) })

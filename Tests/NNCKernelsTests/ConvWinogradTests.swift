@@ -6,25 +6,26 @@ import Testing
 /// filtering identity, and whole passes (epilogues, accumulation, threads) against the direct loops.
 @Suite struct ConvWinogradTests {
     static let shapes: [Conv2dShape] = [
-        // cifar_conv's second layer, small batch: 8 tiles a row, 4 rows a block, 2 blocks a sample
+        // cifar_conv's second layer at a small batch: 64 tiles a sample, one sample a group
         Conv2dShape(batch: 3, inChannels: 16, height: 16, width: 16, outChannels: 32, kernelH: 5, kernelW: 5, padH: 2, padW: 2),
-        // odd output sides (a half tile at the right and bottom), 6 tiles of 4 × 4 so 2 × 2 ones, 20 filters
+        // odd output sides (part of a tile past the right and bottom), 6 tiles a sample so the 5
+        // samples in one group (on 3 threads, groups cut short), 20 filters
         Conv2dShape(batch: 5, inChannels: 17, height: 7, width: 9, outChannels: 20, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
-        // 20 tiles a row (two vectors of tiles, one row a block), unequal padding
+        // a 38 × 40 output: 100 tiles of 4 × 4 a sample in two blocks, unequal padding
         Conv2dShape(batch: 2, inChannels: 16, height: 40, width: 38, outChannels: 16, kernelH: 3, kernelW: 3, padH: 0, padW: 2),
         // padding past r/2 (the data gradient's then 0 and 1), a rectangular output
         Conv2dShape(batch: 4, inChannels: 24, height: 8, width: 8, outChannels: 16, kernelH: 5, kernelW: 5, padH: 4, padW: 3),
         // the smallest output (2×2 from 6×6), 17 output channels
         Conv2dShape(batch: 3, inChannels: 16, height: 6, width: 6, outChannels: 17, kernelH: 5, kernelW: 5),
-        // 3×3 with an output 3 high (two 4 × 4 tiles a sample): F(2×2, 3×3) instead of F(4×4, 3×3)
+        // 3×3 with an output 3 high: F(2×2, 3×3) instead of F(4×4, 3×3)
         Conv2dShape(batch: 3, inChannels: 16, height: 3, width: 6, outChannels: 16, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
         // F(4×4, 3×3) with part of the last tile row and column past the output, 20 and 24 channels
         Conv2dShape(batch: 2, inChannels: 20, height: 13, width: 11, outChannels: 24, kernelH: 3, kernelW: 3, padH: 1, padW: 1),
     ]
 
     @Test func takesTheWinogradPathWithTheTileFittingTheOutput() {
-        #expect(Self.shapes.map { WinogradGeometry(forward: $0)?.m } == [2, 2, 4, 2, 2, 2, 4])
-        #expect(Self.shapes.map { WinogradGeometry(backwardData: $0)?.m } == [2, 2, 4, 2, 2, 2, 4])
+        #expect(Self.shapes.map { WinogradGeometry(forward: $0)?.m } == [2, 4, 4, 2, 2, 2, 4])
+        #expect(Self.shapes.map { WinogradGeometry(backwardData: $0)?.m } == [2, 4, 4, 2, 2, 2, 4])
     }
 
     @Test func narrowOrStridedConvolutionsDoNot() {
