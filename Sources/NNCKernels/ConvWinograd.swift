@@ -5,17 +5,19 @@
 //     Y = Aᵀ [ Σ_c (G w_c Gᵀ) ⊙ (Bᵀ d_c B) ] A
 //
 // so a channel and tile cost α² multiplies where im2col's product costs m²·r²: F(2×2, 5×5)
-// 36 against 100, F(4×4, 3×3) 36 against 144 (F(2×2, 3×3), 16 against 36, for small outputs). The sum over channels is, for each of the α² positions ξ, one product
-// V_ξ (tiles × in) · U_ξ (in × out), run on the GEMM's 8 × 32 micro-kernel over blocks of
-// tiles small enough that a block's transformed inputs V and products M stay in L2.
+// 36 against 100, F(4×4, 3×3) 36 against 144 (F(2×2, 3×3), 16 against 36, for outputs under 4).
+// The sum over channels is, for each of the α² positions ξ, one product V_ξ (tiles × in) ·
+// U_ξ (in × out), run on the GEMM's 8 × 32 micro-kernel over blocks of tiles small enough that
+// a block's transformed inputs V and products M stay in L2.
 //
 // Every tile's outputs depend on its own patch and the filters only, in a fixed order: the
 // bits do not depend on the blocking or the thread count. They differ from im2col's in the
 // last bits (the transforms round); the tests hold both paths to the plain reference.
 import CIntrinsics
 
-/// Whether stride-1 3×3 and 5×5 convolutions may take the Winograd path (the default); tests
-/// and `nnc-bench conv` turn it off to hold the two paths against each other.
+/// Whether stride-1 3×3 and 5×5 convolutions may take the Winograd path (the default);
+/// `nnc-bench conv` turns it off to time the im2col path beside it. (Tests never do: they run
+/// in parallel, and other tests' thread checks would see both paths.)
 public enum _ConvTuning {
     nonisolated(unsafe) public static var winograd = true
 }
@@ -448,7 +450,7 @@ private func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePoint
 }
 
 /// `conv2dBackwardWeights` by Winograd, by the transpose of the forward pass: with
-/// Z = A dY Aᵀ per tile of the output gradient (expanded 2 × 2 → α × α),
+/// Z = A dY Aᵀ per tile of the output gradient (expanded m × m → α × α),
 ///     dU_ξ (channels × out) = Σ_tiles V_ξᵀ · Z_ξ,   dw = Gᵀ dU G.
 /// Samples go in a fixed number of chunks (set by the shape, never the threads), each summed
 /// into a dU of its own; the chunks are added in order, then transformed in Double.
