@@ -10,8 +10,9 @@
 // U_ξ (in × out), run on the GEMM's 8 × 32 micro-kernel over blocks of tiles small enough that
 // a block's transformed inputs V and products M stay in L2.
 //
-// Every tile's outputs depend on its own patch and the filters only, in a fixed order: the
-// bits do not depend on the blocking or the thread count. They differ from im2col's in the
+// The transforms are in ConvWinogradTransforms.swift, the weight gradient in
+// ConvWinogradWeights.swift. Every tile's outputs depend on its own patch and the filters
+// only, in a fixed order: the bits do not depend on the blocking or the thread count. They differ from im2col's in the
 // last bits (the transforms round); the tests hold both paths to the plain reference.
 import CIntrinsics
 
@@ -20,163 +21,6 @@ import CIntrinsics
 /// in parallel, and other tests' thread checks would see both paths.)
 public enum _ConvTuning {
     nonisolated(unsafe) public static var winograd = true
-}
-
-/// F(m, r)'s matrices by Toom–Cook at the points 0, 1, −1 (, 2, −2) and ∞: G evaluates the
-/// filter, Aᵀ the output, Bᵀ is the transposed inverse of the α-point evaluation (so it
-/// depends on α alone: F(2, 5) and F(4, 3) share it). Each row of
-/// Bᵀ is scaled to integers and G's row divided by the same factor, so the input transform
-/// rounds nothing. The kernels spell Bᵀ and Aᵀ out (`WinogradKernel`); the tests check them
-/// against these.
-struct WinogradMatrices {
-    let m: Int, r: Int
-    var alpha: Int { m + r - 1 }
-    /// α × r, row-major.
-    private(set) var g: [Double]
-    /// α × α, row-major: v = Bᵀ d.
-    private(set) var bt: [Double]
-    /// m × α, row-major: y = Aᵀ m.
-    private(set) var at: [Double]
-
-    init(m: Int, r: Int) {
-        self.m = m; self.r = r
-        let alpha = m + r - 1
-        let points = Array([0.0, 1, -1, 2, -2].prefix(alpha - 1))
-        // α × n: row k is (1, a_k, a_k², …), the last row (∞) is (0, …, 0, 1).
-        func evaluation(_ n: Int) -> [Double] {
-            var e = [Double](repeating: 0, count: alpha * n)
-            for (k, a) in points.enumerated() {
-                var power = 1.0
-                for j in 0..<n { e[k * n + j] = power; power *= a }
-            }
-            e[(alpha - 1) * n + n - 1] = 1
-            return e
-        }
-        g = evaluation(r)
-        let em = evaluation(m)
-        at = (0..<(m * alpha)).map { em[($0 % alpha) * m + $0 / alpha] }
-        let interpolation = Self.inverse(evaluation(alpha), alpha)
-        bt = (0..<(alpha * alpha)).map { interpolation[($0 % alpha) * alpha + $0 / alpha] }
-        for k in 0..<alpha {
-            let row = (0..<alpha).map { abs(bt[k * alpha + $0]) }
-            let smallest = row.filter { $0 > 1e-9 }.min() ?? 1
-            for l in 0..<alpha { bt[k * alpha + l] = (bt[k * alpha + l] / smallest).rounded() }
-            for j in 0..<r { g[k * r + j] *= smallest }
-        }
-    }
-
-    /// The inverse of an n × n matrix by Gauss–Jordan with partial pivoting (tiny, well posed).
-    private static func inverse(_ m: [Double], _ n: Int) -> [Double] {
-        var a = m, b = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { b[i * n + i] = 1 }
-        for col in 0..<n {
-            let pivot = (col..<n).max { abs(a[$0 * n + col]) < abs(a[$1 * n + col]) }!
-            for j in 0..<n {
-                a.swapAt(col * n + j, pivot * n + j)
-                b.swapAt(col * n + j, pivot * n + j)
-            }
-            let d = a[col * n + col]
-            for j in 0..<n { a[col * n + j] /= d; b[col * n + j] /= d }
-            for row in 0..<n where row != col {
-                let f = a[row * n + col]
-                if f == 0 { continue }
-                for j in 0..<n { a[row * n + j] -= f * a[col * n + j]; b[row * n + j] -= f * b[col * n + j] }
-            }
-        }
-        return b
-    }
-}
-
-/// One F(m, r): its matrices and its one-dimensional transforms written out, each over vectors
-/// with independent lanes.
-protocol WinogradKernel {
-    static var matrices: WinogradMatrices { get }
-    /// Stores `v(i, (Bᵀ d)_i)` for i in 0..<α.
-    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void)
-    /// Stores `y(q, (Aᵀ m)_q)` for q in 0..<m.
-    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void)
-    /// Stores `z(k, (A y)_k)` for k in 0..<α: m outputs' gradients expanded (the weight gradient).
-    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void)
-}
-
-/// F(2, 3), α = 4.
-enum WinogradF2x3: WinogradKernel {
-    static let matrices = WinogradMatrices(m: 2, r: 3)
-
-    @inline(__always)
-    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) {
-        let d0 = d(0), d1 = d(1), d2 = d(2), d3 = d(3)
-        v(0, d0 - d2); v(1, d1 + d2); v(2, d2 - d1); v(3, d3 - d1)
-    }
-
-    @inline(__always)
-    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void) {
-        let m1 = m(1), m2 = m(2)
-        y(0, m(0) + m1 + m2); y(1, m1 - m2 + m(3))
-    }
-
-    @inline(__always)
-    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void) {
-        let y0 = y(0), y1 = y(1)
-        z(0, y0); z(1, y0 + y1); z(2, y0 - y1); z(3, y1)
-    }
-}
-
-/// F(2, 5), α = 6.
-enum WinogradF2x5: WinogradKernel {
-    static let matrices = WinogradMatrices(m: 2, r: 5)
-
-    @inline(__always)
-    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) {
-        let d0 = d(0), d1 = d(1), d2 = d(2), d3 = d(3), d4 = d(4), d5 = d(5)
-        let two = F16(repeating: 2), four = F16(repeating: 4), five = F16(repeating: 5)
-        let s12 = d1 + d2, s34 = d3 + d4, t21 = d2 - d1, t34 = d3 - d4, t31 = d3 - d1, t42 = d4 - d2
-        v(0, (d4 - five * d2).addingProduct(four, d0))
-        v(1, (-s34).addingProduct(four, s12))
-        v(2, t34.addingProduct(four, t21))
-        v(3, t42.addingProduct(two, t31))
-        v(4, t42 - two * t31)
-        v(5, (d5 - five * d3).addingProduct(four, d1))
-    }
-
-    @inline(__always)
-    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void) {
-        let m1 = m(1), m2 = m(2), m3 = m(3), m4 = m(4)
-        y(0, m(0) + m1 + m2 + m3 + m4)
-        y(1, (m1 - m2 + m(5)).addingProduct(F16(repeating: 2), m3 - m4))
-    }
-
-    @inline(__always)
-    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void) {
-        let y0 = y(0), y1 = y(1), two = F16(repeating: 2)
-        z(0, y0); z(1, y0 + y1); z(2, y0 - y1); z(3, y0.addingProduct(two, y1)); z(4, y0 - two * y1); z(5, y1)
-    }
-}
-
-/// F(4, 3), α = 6: F(2, 5)'s points, so its input transform.
-enum WinogradF4x3: WinogradKernel {
-    static let matrices = WinogradMatrices(m: 4, r: 3)
-
-    @inline(__always)
-    static func input(_ d: (Int) -> F16, _ v: (Int, F16) -> Void) { WinogradF2x5.input(d, v) }
-
-    @inline(__always)
-    static func output(_ m: (Int) -> F16, _ y: (Int, F16) -> Void) {
-        let m1 = m(1), m2 = m(2), m3 = m(3), m4 = m(4)
-        let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
-        y(0, m(0) + s12 + s34)
-        y(1, d12.addingProduct(F16(repeating: 2), d34))
-        y(2, s12.addingProduct(F16(repeating: 4), s34))
-        y(3, (d12 + m(5)).addingProduct(F16(repeating: 8), d34))
-    }
-
-    @inline(__always)
-    static func expand(_ y: (Int) -> F16, _ z: (Int, F16) -> Void) {
-        let y0 = y(0), y1 = y(1), y2 = y(2), y3 = y(3)
-        let even = y0 + y2, odd = y1 + y3
-        let evenTwo = y0.addingProduct(F16(repeating: 4), y2), oddTwo = (y1 + y1).addingProduct(F16(repeating: 8), y3)
-        z(0, y0); z(1, even + odd); z(2, even - odd); z(3, evenTwo + oddTwo); z(4, evenTwo - oddTwo); z(5, y3)
-    }
 }
 
 /// Whether `conv2dForward` takes the Winograd path for `s`.
@@ -417,7 +261,7 @@ private func winogradGroup<K: WinogradKernel>(_: K.Type, _ input: UnsafePointer<
 /// The sample's planes (channels × height·width) as positions × channels in `plain`, then its
 /// rows copied inside `padded`'s zero border (which nothing else writes).
 @inline(__always)
-private func padSample(_ input: UnsafePointer<Float>, _ g: WinogradGeometry, plain: UnsafeMutablePointer<Float>,
+func padSample(_ input: UnsafePointer<Float>, _ g: WinogradGeometry, plain: UnsafeMutablePointer<Float>,
                        padded: UnsafeMutablePointer<Float>, tmp: UnsafeMutablePointer<Float>) {
     let cs = g.channelStride, pw = g.paddedWidth
     transposeInto(input, g.height * g.width, rows: g.channels, cols: g.height * g.width, plain, cs, accumulate: false, tmp)
@@ -430,7 +274,7 @@ private func padSample(_ input: UnsafePointer<Float>, _ g: WinogradGeometry, pla
 /// group's padded samples; row t − lowerBound of a block of `bt`): down each column of
 /// the patch, then along each row, 16 channels at a time.
 @inline(__always)
-private func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePointer<Float>, _ g: WinogradGeometry,
+func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePointer<Float>, _ g: WinogradGeometry,
                                                 tiles: Range<Int>, into v: UnsafeMutablePointer<Float>, blockTiles bt: Int,
                                                 tmp: UnsafeMutablePointer<Float>) {
     let alpha = g.alpha, cs = g.channelStride, pw = g.paddedWidth
@@ -444,110 +288,6 @@ private func transformInputs<K: WinogradKernel>(_: K.Type, _ padded: UnsafePoint
             for i in 0..<alpha {
                 K.input({ load16(tmp + (i * alpha + $0) * 16) },
                         { store16($1, v + ((i * alpha + $0) * bt + tile) * cs + c0) })
-            }
-        }
-    }
-}
-
-/// `conv2dBackwardWeights` by Winograd, by the transpose of the forward pass: with
-/// Z = A dY Aᵀ per tile of the output gradient (expanded m × m → α × α),
-///     dU_ξ (channels × out) = Σ_tiles V_ξᵀ · Z_ξ,   dw = Gᵀ dU G.
-/// Samples go in a fixed number of chunks (set by the shape, never the threads), each summed
-/// into a dU of its own; the chunks are added in order, then transformed in Double.
-func winogradBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
-                             geometry g: WinogradGeometry, threads: Int, accumulate: Bool) {
-    switch (g.m, g.r) {
-    case (4, _): winogradWeights(WinogradF4x3.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
-    case (_, 3): winogradWeights(WinogradF2x3.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
-    default: winogradWeights(WinogradF2x5.self, x, dy, dweight, g, threads: threads, accumulate: accumulate)
-    }
-}
-
-private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
-                                                _ dweight: UnsafeMutablePointer<Float>, _ g: WinogradGeometry,
-                                                threads: Int, accumulate: Bool) {
-    let alpha = g.alpha, xi = alpha * alpha, cs = g.channelStride, os = g.outStride, bt = g.weightBlockTiles
-    let gridW = g.m * g.tilesW, oh = g.outHeight, ow = g.outWidth
-    let uCount = xi * cs * os
-    let chunks = min(g.batch, 8)
-    // Per chunk: dU, the group's padded samples, a sample and its dy transposed, V, Z, the
-    // group's dy inside a zero border to whole tiles, tmp.
-    let gridCount = g.m * g.tilesH * gridW * os
-    let counts = [uCount, g.group * g.paddedCount, g.height * g.width * cs, oh * ow * os,
-                  xi * bt * cs, xi * bt * os, g.group * gridCount, xi * 16 + 256]
-    let buffers = ScratchPool.shared.take(count: counts.reduce(0, +), parts: chunks)
-    defer { ScratchPool.shared.give(buffers) }
-    WorkerPool.shared.run(parts: chunks, threads: threads) { chunk in
-        let du = buffers[chunk], padded = du + counts[0], plain = padded + counts[1], plainDY = plain + counts[2]
-        let v = plainDY + counts[3], z = v + counts[4], grid = z + counts[5], tmp = grid + counts[6]
-        (du + counts[0]).update(repeating: 0, count: counts[1...].reduce(0, +))
-        var first = true
-        let samples = g.batch * chunk / chunks ..< g.batch * (chunk + 1) / chunks
-        for n0 in stride(from: samples.lowerBound, to: samples.upperBound, by: g.group) {
-            let group = min(g.group, samples.upperBound - n0)
-            for j in 0..<group {
-                let n = n0 + j, sampleGrid = grid + j * gridCount
-                padSample(x + n * g.channels * g.height * g.width, g, plain: plain, padded: padded + j * g.paddedCount, tmp: tmp)
-                transposeInto(dy + n * g.outChannels * oh * ow, oh * ow, rows: g.outChannels, cols: oh * ow, plainDY, os,
-                              accumulate: false, tmp)
-                for y in 0..<oh { (sampleGrid + y * gridW * os).update(from: plainDY + y * ow * os, count: ow * os) }
-            }
-            var t0 = 0
-            while t0 < group * g.tiles {
-                let count = min(bt, group * g.tiles - t0)
-                transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, blockTiles: bt, tmp: tmp)
-                // Z_ξ[tile][out] = (A dY Aᵀ)_ξ: each row of the m × m tile expanded, then the columns.
-                for tile in 0..<count {
-                    let t = (t0 + tile) % g.tiles, ty = t / g.tilesW, tx = t % g.tilesW
-                    let top = grid + (t0 + tile) / g.tiles * gridCount + (ty * gridW + tx) * g.m * os
-                    for o0 in stride(from: 0, to: g.outChannels, by: 16) {
-                        for q in 0..<g.m {
-                            K.expand({ load16(top + (q * gridW + $0) * os + o0) }, { store16($1, tmp + (q * alpha + $0) * 16) })
-                        }
-                        for l in 0..<alpha {
-                            K.expand({ load16(tmp + ($0 * alpha + l) * 16) }, { store16($1, z + (($0 * alpha + l) * bt + tile) * os + o0) })
-                        }
-                    }
-                }
-                // dU_ξ (+)= V_ξᵀ · Z_ξ, 8 channels × 32 out channels at a time, depth `count` tiles.
-                for xx in 0..<xi {
-                    for i0 in stride(from: 0, to: cs, by: 8) {
-                        for o0 in stride(from: 0, to: os, by: 32) {
-                            microKernel8x32(count, v + xx * bt * cs + i0, 1, cs, 8, z + xx * bt * os + o0, os,
-                                            du + (xx * cs + i0) * os + o0, os, 1, first ? 0 : 1)
-                        }
-                    }
-                }
-                first = false
-                t0 += count
-            }
-        }
-    }
-    // The chunks in order into the first, then dw[o][i] = Gᵀ dU_(i, o) G in Double.
-    let sum = sumInOrder(buffers, count: uCount, threads: threads)
-    let r = g.r, cin = g.channels, cout = g.outChannels
-    K.matrices.g.withUnsafeBufferPointer { gp in
-        parallelChunks(cout, threads: threads, grain: 8, align: 1) { outs in
-            var t = [Double](repeating: 0, count: alpha * r)
-            for o in outs {
-                for i in 0..<cin {
-                    // t = dU Gᵀ… as (α × r): t[a][kw] = Σ_b dU[a][b] G[b][kw]; dw = Gᵀ t.
-                    for a in 0..<alpha {
-                        for kw in 0..<r {
-                            var s = 0.0
-                            for b in 0..<alpha { s += Double(sum[((a * alpha + b) * cs + i) * os + o]) * gp[b * r + kw] }
-                            t[a * r + kw] = s
-                        }
-                    }
-                    let out = dweight + (o * cin + i) * r * r
-                    for kh in 0..<r {
-                        for kw in 0..<r {
-                            var s = 0.0
-                            for a in 0..<alpha { s += gp[a * r + kh] * t[a * r + kw] }
-                            out[kh * r + kw] = accumulate ? out[kh * r + kw] + Float(s) : Float(s)
-                        }
-                    }
-                }
             }
         }
     }

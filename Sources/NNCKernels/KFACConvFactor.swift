@@ -41,10 +41,12 @@ func kfacConvInputFactorByDisplacement(x: UnsafePointer<Float>, shape s: Conv2dS
     WorkerPool.shared.run(parts: parts) { part in
         let q = buffers[part], sums = q + tile
         for shift in stride(from: part, to: shifts.count, by: parts).map({ shifts[$0] }) {
-            // The offset pairs (k, k + δ) inside the kernel.
-            var pairs: [(ky: Int, kx: Int)] = []
+            // The offset pairs (k, k + δ) inside the kernel, with the positions offset k reads.
+            var pairs: [(ky: Int, kx: Int, rows: Range<Int>, columns: Range<Int>)] = []
             for ky in max(0, -shift.dy)..<min(kh, kh - shift.dy) {
-                for kx in max(0, -shift.dx)..<min(kw, kw - shift.dx) { pairs.append((ky, kx)) }
+                for kx in max(0, -shift.dx)..<min(kw, kw - shift.dx) {
+                    pairs.append((ky, kx, reach(ky, s.padH, s.outHeight, s.height), reach(kx, s.padW, s.outWidth, s.width)))
+                }
             }
             sums.update(repeating: 0, count: pairs.count * tile)
             // Q_δ(u) for each position u whose u + δ is in the image, added to the sum of every
@@ -60,9 +62,7 @@ func kfacConvInputFactorByDisplacement(x: UnsafePointer<Float>, shape s: Conv2dS
                                             q + c0 * cols + c1, cols, 1, 0)
                         }
                     }
-                    for (index, pair) in pairs.enumerated()
-                    where reach(pair.ky, s.padH, s.outHeight, s.height).contains(uy)
-                        && reach(pair.kx, s.padW, s.outWidth, s.width).contains(ux) {
+                    for (index, pair) in pairs.enumerated() where pair.rows.contains(uy) && pair.columns.contains(ux) {
                         let sum = sums + index * tile
                         for i in stride(from: 0, to: tile, by: 16) { store16(load16(sum + i) + load16(q + i), sum + i) }
                     }
