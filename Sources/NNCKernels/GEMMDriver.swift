@@ -6,6 +6,7 @@
 //         for ir in mc by MR:           A micro-panel (MR × kc) stays in L1
 //           for jr in nc by NR:         B micro-panel streamed from L2
 //             micro-kernel → C tile
+//           epilogue on the MR × nc row panel, still in L1
 //
 // Nothing here depends on the thread split: a thread runs the same nest over its own band of
 // whole micro-tiles, so each element sees the same operations in the same order.
@@ -194,12 +195,13 @@ struct GEMMProblem {
                                 mergeTile(slot.tile, NR, into: cTile, ldc, rows: mValid, cols: nValid,
                                           alpha: alpha, beta: betaHere)
                             }
-                            if last && !epilogue.isIdentity {
-                                applyEpilogue(epilogue, c: c, ldc: ldc,
-                                              rows: (ic + ir)..<(ic + ir + mValid),
-                                              cols: (jc + jr)..<(jc + jr + nValid))
-                            }
                             jr += NR
+                        }
+                        // The epilogue once per row panel, not per tile: its rows are still
+                        // in L1, and with a short K a call per tile cost as much as the tile.
+                        if last && !epilogue.isIdentity {
+                            applyEpilogue(epilogue, c: c, ldc: ldc,
+                                          rows: (ic + ir)..<(ic + ir + mValid), cols: jc..<(jc + nc))
                         }
                         ir += MR
                     }
