@@ -46,7 +46,7 @@ let package = Package(
                           path: "Benchmarks/nnc-bench", swiftSettings: kernelFlags),
         // nnc too, for the paths of the command line that no command line reaches (lowering's
         // refusals) and its error-to-status mapping; the rest is tested through the process.
-        .testTarget(name: "NNCTests", dependencies: ["NNC", "nnc"], path: "Tests/NNCTests",
+        .testTarget(name: "NNCTests", dependencies: ["NNC", "NNCKernels", "nnc"], path: "Tests/NNCTests",
                     exclude: ["Fixtures"]),  // read from #filePath, not bundled
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"],
                     path: "Tests/NNCKernelsTests", swiftSettings: kernelFlags),

@@ -11,8 +11,8 @@
 // buffer of its own and 1-thread products; grouped samples are filled (im2col, col2im,
 // copies) in parallel and each group's product is split like any gemm. The weight gradient
 // sums fixed chunks of samples into partials, added in chunk order. The bits never depend
-// on the thread count. Scratch
-// beyond the plan's one-sample `workspace` comes from `ScratchPool`.
+// on the thread count. Scratch beyond the plan's one-sample `workspace` comes from
+// `ScratchPool`, one slab a call, as much as `conv2dScratchFloats` says.
 
 /// The geometry of a convolution; the weight is (OC, C, kh, kw), i.e. (OC, patchSize).
 public struct Conv2dShape: Equatable, Sendable {
@@ -45,6 +45,42 @@ public struct Conv2dShape: Equatable, Sendable {
     var isDense: Bool { kernelH == height && kernelW == width && padH == 0 && padW == 0 }
     /// Floats of scratch the convolution kernels need (0 for a pointwise convolution).
     public var workspaceCount: Int { isPointwise ? 0 : patchSize * outPositions }
+    /// Few output positions per sample: the forward and data-gradient products take groups of
+    /// samples side by side.
+    var groupsSamples: Bool { !isPointwise && batch > 1 && outPositions < 256 }
+}
+
+/// One of a convolution's three passes.
+public enum Conv2dPass: Sendable, CaseIterable {
+    case forward, backwardData, backwardWeights
+}
+
+/// Floats one call of `pass` on `threads` threads takes from the kernels' scratch pool, beyond
+/// the plan's `workspace` (the memory estimate counts the largest call's).
+public func conv2dScratchFloats(_ s: Conv2dShape, pass: Conv2dPass, threads: Int) -> Int {
+    ScratchPool.slabFloats(conv2dScratch(s, pass: pass, threads: threads))
+}
+
+/// The buffers one call of `pass` takes, in the order it takes them: the same choice of path
+/// as the pass makes.
+func conv2dScratch(_ s: Conv2dShape, pass: Conv2dPass, threads: Int) -> [Int] {
+    if s.isDense || s.batch == 0 { return [] }
+    switch pass {
+    case .forward, .backwardData:
+        if let g = pass == .forward ? WinogradGeometry(forward: s) : WinogradGeometry(backwardData: s) {
+            return g.convolveScratch(threads: threads)
+        }
+        if s.groupsSamples { return [(s.patchSize + s.outChannels) * sampleGroup(s) * s.outPositions] }
+        let parts = min(threads, s.batch)
+        return parts > 1 ? [Int](repeating: s.workspaceCount, count: parts) : []
+    case .backwardWeights:
+        if let g = WinogradGeometry(forward: s) { return g.weightScratch(threads: threads) }
+        let p = s.outPositions, group = p < 256 ? sampleGroup(s) : 1
+        // Per chunk: the partial dweightᵀ, then `col` (K, group·P), then `dyg` (OC, group·P) when grouped.
+        let colCount = s.isPointwise && group == 1 ? 0 : s.patchSize * group * p
+        let dyCount = group > 1 ? s.outChannels * group * p : 0
+        return [Int](repeating: s.outChannels * s.patchSize + colCount + dyCount, count: weightGradientChunks(s))
+    }
 }
 
 /// Convolution forward with the epilogue fused into each sample's GEMM: a per-channel bias is
@@ -67,11 +103,11 @@ public func conv2dForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         winogradForward(x: x, weight: weight, y: y, geometry: g, epilogue: epilogue, threads: threads)
         return
     }
-    if !s.isPointwise && s.batch > 1 && p < 256 {
+    if s.groupsSamples {
         forwardGrouped(x: x, weight: weight, y: y, shape: s, epilogue: epilogue, threads: threads)
         return
     }
-    forEachSampleRange(s, threads: threads, workspace: workspace) { samples, col, gemmThreads in
+    forEachSampleRange(s, pass: .forward, threads: threads, workspace: workspace) { samples, col, gemmThreads in
         for n in samples {
             let xn = x + n * s.inPlane
             let b: UnsafePointer<Float>
@@ -92,7 +128,7 @@ public func conv2dForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
 /// `threads` for the products when the batch is smaller than 2 or threads == 1, else split in
 /// contiguous sample ranges over the pool, each with an im2col buffer of its own and 1-thread
 /// products.
-private func forEachSampleRange(_ s: Conv2dShape, threads: Int, workspace: UnsafeMutablePointer<Float>?,
+private func forEachSampleRange(_ s: Conv2dShape, pass: Conv2dPass, threads: Int, workspace: UnsafeMutablePointer<Float>?,
                                 _ body: (Range<Int>, UnsafeMutablePointer<Float>?, Int) -> Void) {
     let parts = min(threads, s.batch)
     if parts <= 1 {
@@ -100,7 +136,7 @@ private func forEachSampleRange(_ s: Conv2dShape, threads: Int, workspace: Unsaf
         return
     }
     let need = s.workspaceCount
-    let buffers = ScratchPool.shared.take(count: need, parts: parts)
+    let buffers = ScratchPool.shared.take(conv2dScratch(s, pass: pass, threads: threads))
     defer { ScratchPool.shared.give(buffers) }
     WorkerPool.shared.run(parts: parts) { part in
         body(s.batch * part / parts ..< s.batch * (part + 1) / parts, need == 0 ? nil : buffers[part], 1)
@@ -128,11 +164,11 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
                              accumulate: accumulate)
         return
     }
-    if !s.isPointwise && s.batch > 1 && p < 256 {
+    if s.groupsSamples {
         backwardDataGrouped(dy: dy, weight: weight, dx: dx, shape: s, epilogue: epilogue, threads: threads, accumulate: accumulate)
         return
     }
-    forEachSampleRange(s, threads: threads, workspace: workspace) { samples, col, gemmThreads in
+    forEachSampleRange(s, pass: .backwardData, threads: threads, workspace: workspace) { samples, col, gemmThreads in
         for n in samples {
             let dxn = dx + n * s.inPlane
             let e = epilogue.advanced(by: n * s.inPlane)
@@ -182,10 +218,9 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
     }
     let size = oc * k, chunks = weightGradientChunks(s)
     let group = p < 256 ? sampleGroup(s) : 1
-    // Per chunk: the partial dweightᵀ, then `col` (K, group·P), then `dyg` (OC, group·P) when grouped.
+    // Per chunk (conv2dScratch): the partial dweightᵀ, then `col` (K, group·P), then `dyg` (OC, group·P).
     let colCount = s.isPointwise && group == 1 ? 0 : k * group * p
-    let dyCount = group > 1 ? oc * group * p : 0
-    let buffers = ScratchPool.shared.take(count: size + colCount + dyCount, parts: chunks)
+    let buffers = ScratchPool.shared.take(conv2dScratch(s, pass: .backwardWeights, threads: threads))
     defer { ScratchPool.shared.give(buffers) }
     // One chunk on more threads than one splits its products instead.
     let gemmThreads = chunks == 1 ? threads : 1
@@ -235,15 +270,21 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
 /// `partials[0] += partials[1] + … ` element by element in that order (the same bits on any
 /// thread count); returns `partials[0]`.
 func sumInOrder(_ partials: [UnsafeMutablePointer<Float>], count: Int, threads: Int) -> UnsafeMutablePointer<Float> {
-    let sum = partials[0]
-    if partials.count > 1 {
-        forEachChunk(count, threads: threads) { i, w in
-            var t = load16(UnsafePointer(sum + i), w)
-            for c in 1..<partials.count { t += load16(UnsafePointer(partials[c] + i), w) }
-            store16(t, sum + i, w)
-        }
+    addInOrder(partials[1...], into: partials[0], fresh: false, count: count, threads: threads)
+    return partials[0]
+}
+
+/// `sum = (sum +) partials[0] + partials[1] + …` element by element in that order, from `sum`'s
+/// own values unless `fresh`; the same bits on any thread count, and the same as adding all the
+/// partials at once when they come a few at a time.
+func addInOrder(_ partials: ArraySlice<UnsafeMutablePointer<Float>>, into sum: UnsafeMutablePointer<Float>, fresh: Bool,
+                count: Int, threads: Int) {
+    guard let head = partials.first else { return }
+    forEachChunk(count, threads: threads) { i, w in
+        var t = fresh ? load16(UnsafePointer(head + i), w) : load16(UnsafePointer(sum + i), w)
+        for p in partials.dropFirst(fresh ? 1 : 0) { t += load16(UnsafePointer(p + i), w) }
+        store16(t, sum + i, w)
     }
-    return sum
 }
 
 /// Chunks of samples for the weight gradient: up to 8, fewer when the partial gradients
@@ -267,7 +308,7 @@ private func sampleGroup(_ s: Conv2dShape) -> Int {
 private func forwardGrouped(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                             shape s: Conv2dShape, epilogue: GEMMEpilogue, threads: Int) {
     let p = s.outPositions, k = s.patchSize, oc = s.outChannels, group = sampleGroup(s)
-    let buffers = ScratchPool.shared.take(count: (k + oc) * group * p, parts: 1)
+    let buffers = ScratchPool.shared.take(conv2dScratch(s, pass: .forward, threads: threads))
     defer { ScratchPool.shared.give(buffers) }
     let col = buffers[0], out = buffers[0] + k * group * p
     var first = 0
@@ -297,7 +338,7 @@ private func forwardGrouped(x: UnsafePointer<Float>, weight: UnsafePointer<Float
 private func backwardDataGrouped(dy: UnsafePointer<Float>, weight: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                                  shape s: Conv2dShape, epilogue: GEMMEpilogue, threads: Int, accumulate: Bool) {
     let p = s.outPositions, k = s.patchSize, oc = s.outChannels, group = sampleGroup(s)
-    let buffers = ScratchPool.shared.take(count: (k + oc) * group * p, parts: 1)
+    let buffers = ScratchPool.shared.take(conv2dScratch(s, pass: .backwardData, threads: threads))
     defer { ScratchPool.shared.give(buffers) }
     let col = buffers[0], dyg = buffers[0] + k * group * p
     var first = 0

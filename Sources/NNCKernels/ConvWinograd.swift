@@ -82,6 +82,10 @@ struct WinogradGeometry {
     var scratchCount: Int { counts.reduce(0, +) }
     /// The transformed filters, U_ξ (channels × out channels) for each ξ.
     var filterCount: Int { alpha * alpha * channelStride * outStride }
+    /// What a forward or data-gradient call takes: a scratch per thread, then the filters.
+    func convolveScratch(threads: Int) -> [Int] {
+        [Int](repeating: scratchCount, count: max(1, min(threads, batch))) + [filterCount]
+    }
 
     /// The forward pass of `s`, when Winograd takes it.
     init?(forward s: Conv2dShape) {
@@ -136,10 +140,9 @@ private func winogradConvolve<K: WinogradKernel>(_: K.Type, _ input: UnsafePoint
                                                   flipped: Bool, _ output: UnsafeMutablePointer<Float>,
                                                   _ g: WinogradGeometry, _ epilogue: GEMMEpilogue,
                                                   accumulate: Bool, _ threads: Int) {
-    let parts = min(threads, g.batch)
-    let buffers = ScratchPool.shared.take(count: g.scratchCount, parts: parts)
-    let filters = ScratchPool.shared.take(count: g.filterCount, parts: 1)[0]
-    defer { ScratchPool.shared.give(buffers + [filters]) }
+    let taken = ScratchPool.shared.take(g.convolveScratch(threads: threads))
+    defer { ScratchPool.shared.give(taken) }
+    let parts = taken.count - 1, buffers = taken[..<parts], filters = taken[parts]
     transformFilters(K.matrices, weight, flipped: flipped, g, into: filters, threads: threads)
     let run = { (part: Int) in
         let scratch = buffers[part]

@@ -16,6 +16,27 @@ func kfacInputFactorByDisplacement(_ s: Conv2dShape) -> Bool {
     s.strideH == 1 && s.strideW == 1 && s.inChannels >= 16 && s.kernelH * s.kernelW > 1 && s.batch > 0
 }
 
+/// Floats `kfacConvInputFactor` takes from the kernels' scratch pool on `threads` threads.
+public func kfacConvInputFactorScratchFloats(_ s: Conv2dShape, threads: Int) -> Int {
+    kfacInputFactorByDisplacement(s) ? ScratchPool.slabFloats(kfacDisplacementScratch(s, threads: threads)) : 0
+}
+
+/// The displacements (dy, dx) with dy > 0, or dy == 0 and dx ≥ 0: the others are their mirrors.
+private func displacements(_ s: Conv2dShape) -> [(dy: Int, dx: Int)] {
+    var shifts: [(dy: Int, dx: Int)] = []
+    for dy in 0..<s.kernelH { for dx in (1 - s.kernelW)..<s.kernelW where dy > 0 || dx >= 0 { shifts.append((dy, dx)) } }
+    return shifts
+}
+
+/// What the factor by displacement takes: the batch transposed and a 16 × 16 block, then per part
+/// Q(u) of one position and a sum per offset pair.
+private func kfacDisplacementScratch(_ s: Conv2dShape, threads: Int) -> [Int] {
+    let rows = (s.inChannels + 7) / 8 * 8, cols = (s.inChannels + 31) / 32 * 32
+    let parts = max(1, min(threads, displacements(s).count))
+    return [s.height * s.width * s.batch * cols + 256]
+        + [Int](repeating: (s.kernelH * s.kernelW + 1) * rows * cols, count: parts)
+}
+
 /// `kfacConvInputFactor` by displacement when `kfacInputFactorByDisplacement(s)`; false otherwise.
 func kfacConvInputFactorByDisplacement(x: UnsafePointer<Float>, shape s: Conv2dShape, bias: Bool,
                                        a: UnsafeMutablePointer<Float>, keep: Float, add: Float, threads: Int) -> Bool {
@@ -23,21 +44,17 @@ func kfacConvInputFactorByDisplacement(x: UnsafePointer<Float>, shape s: Conv2dS
     let c = s.inChannels, hw = s.height * s.width, b = s.batch, kh = s.kernelH, kw = s.kernelW, kk = kh * kw
     let rows = (c + 7) / 8 * 8, cols = (c + 31) / 32 * 32   // Q's tiles: rows of 8, columns of 32
     let n = s.patchSize + (bias ? 1 : 0), scale = add / Float(b)
-    // The batch as positions × samples × channels (channels zero-padded to `cols`).
-    let shared = ScratchPool.shared.take(count: hw * b * cols + 256, parts: 1)[0]
-    let xt = shared, block = shared + hw * b * cols
-    defer { ScratchPool.shared.give([shared]) }
+    let taken = ScratchPool.shared.take(kfacDisplacementScratch(s, threads: threads))
+    defer { ScratchPool.shared.give(taken) }
+    // The batch as positions × samples × channels (channels zero-padded to `cols`), a 16 × 16 block.
+    let xt = taken[0], block = taken[0] + hw * b * cols
     xt.update(repeating: 0, count: hw * b * cols)
     for i in 0..<b { transposeInto(x + i * c * hw, hw, rows: c, cols: hw, xt + i * cols, b * cols, accumulate: false, block) }
 
     // Displacements with dy > 0, or dy == 0 and dx ≥ 0; each writes its entries and their mirrors.
-    var shifts: [(dy: Int, dx: Int)] = []
-    for dy in 0..<kh { for dx in (1 - kw)..<kw where dy > 0 || dx >= 0 { shifts.append((dy, dx)) } }
-    let parts = max(1, min(threads, shifts.count))
+    let shifts = displacements(s)
     // Per part: Q(u) for one position, and one sum per offset pair of the displacement.
-    let tile = rows * cols, perPart = (kk + 1) * tile
-    let buffers = ScratchPool.shared.take(count: perPart, parts: parts)
-    defer { ScratchPool.shared.give(buffers) }
+    let tile = rows * cols, buffers = Array(taken[1...]), parts = buffers.count
     WorkerPool.shared.run(parts: parts) { part in
         let q = buffers[part], sums = q + tile
         for shift in stride(from: part, to: shifts.count, by: parts).map({ shifts[$0] }) {

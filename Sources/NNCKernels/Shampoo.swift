@@ -157,6 +157,12 @@ public func shampooBlockDirection(gradient: UnsafeMutablePointer<Float>, rows r:
     return false
 }
 
+/// What `forEachShampooBlock` takes: `scratch` floats per part when the blocks are split.
+func shampooBlockScratch(count: Int, threads: Int, scratch: Int) -> [Int] {
+    let parts = min(threads, count)
+    return parts > 1 && scratch > 0 ? [Int](repeating: scratch, count: parts) : []
+}
+
 /// Runs `body(block, threads, work)` for blocks 0..<count: one after another with `threads` for
 /// each block's products and `work` as scratch, or, when there are several blocks and threads,
 /// the blocks dealt round-robin to min(threads, count) parts, each block's products on one
@@ -169,8 +175,8 @@ func forEachShampooBlock(count: Int, threads: Int, scratch: Int, work: UnsafeMut
         for i in 0..<count { body(i, threads, work) }
         return
     }
-    let buffers = scratch > 0 ? ScratchPool.shared.take(count: scratch, parts: parts) : []
-    defer { if !buffers.isEmpty { ScratchPool.shared.give(buffers) } }
+    let buffers = ScratchPool.shared.take(shampooBlockScratch(count: count, threads: threads, scratch: scratch))
+    defer { ScratchPool.shared.give(buffers) }
     WorkerPool.shared.run(parts: parts, threads: threads) { part in
         for i in stride(from: part, to: count, by: parts) { body(i, 1, buffers.isEmpty ? nil : buffers[part]) }
     }

@@ -42,7 +42,7 @@ extension BufferView {
                                                 withRoots: [Bool], leftRoot: K, rightRoot: K, graft: K?, work: K,
                                                 threads: Int, workspace: GEMMWorkspace) {
         let (l, r) = shampooStatisticCounts(blocks)
-        let largest = blocks.map { 2 * $0.rows * $0.cols }.max() ?? 0
+        let largest = shampooDirectionWork(blocks)
         let g = out(gradient, m * n), lp = input(leftRoot, l), rp = input(rightRoot, r)
         let a = graft.map { input($0, m * n) }, w = out(work, largest)
         forEachShampooBlock(count: blocks.count, threads: threads, scratch: largest, work: w) { i, t, scratch in
@@ -62,4 +62,15 @@ extension BufferView {
     public func isAllFinite<K: BufferKey>(_ x: K, count: Int) -> Bool {
         NNCKernels.isAllFinite(input(x, count), count: count)
     }
+}
+
+/// Floats of work one block's direction needs: 2·r·c of the largest block.
+public func shampooDirectionWork(_ blocks: [ShampooBlock]) -> Int {
+    blocks.map { 2 * $0.rows * $0.cols }.max() ?? 0
+}
+
+/// Floats `shampooDirections` takes from the kernels' scratch pool on `threads` threads (a work
+/// space per thread when the blocks are split over them).
+public func shampooDirectionsScratchFloats(blocks: [ShampooBlock], threads: Int) -> Int {
+    ScratchPool.slabFloats(shampooBlockScratch(count: blocks.count, threads: threads, scratch: shampooDirectionWork(blocks)))
 }

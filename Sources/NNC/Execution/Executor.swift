@@ -57,8 +57,9 @@ final class Executor {
         arena = Arena(count: plan.arenaSlots)
     }
 
-    /// What an executor of `plan` allocates besides its arena: the scratch, SGD2's correctors
-    /// and the packing buffers of GEMM on every thread (`GEMMWorkspace`).
+    /// What an executor of `plan` allocates besides its arena: the scratch, SGD2's correctors,
+    /// the packing buffers of GEMM on every thread (`GEMMWorkspace`) and the largest slab the
+    /// kernels take from their scratch pool.
     static func workspaceBytes(_ plan: Plan, threads: Int) -> Int {
         let ops = plan.kernels.map(\.op)
         let scratch = ops.map(scratchNeed).reduce((floats: 0, indices: 0)) { (max($0.floats, $1.floats), max($0.indices, $1.indices)) }
@@ -66,7 +67,8 @@ final class Executor {
             guard case .sgd2Precondition(let p) = op else { return sum }
             return sum + SGD2Corrector.workspaceBytes(p)
         }
-        return 4 * (scratch.floats + scratch.indices) + correctors + GEMMWorkspace.bytesPerThread * max(1, threads)
+        let pool = ops.map { poolScratchFloats($0, threads: max(1, threads)) }.max() ?? 0
+        return 4 * (scratch.floats + scratch.indices + pool) + correctors + GEMMWorkspace.bytesPerThread * max(1, threads)
     }
 
     /// Runs the kernels of `range` in order.

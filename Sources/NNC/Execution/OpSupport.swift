@@ -70,6 +70,21 @@ extension Executor {
         }
     }
 
+    /// Floats one run of `op` on `threads` threads takes from the kernels' scratch pool (a
+    /// convolution's buffers per thread, Winograd's transforms, K-FAC's transposed batch,
+    /// Shampoo's work per thread). Run after run, the pool keeps the largest run's.
+    static func poolScratchFloats(_ op: Op, threads: Int) -> Int {
+        switch op {
+        case .conv2d(let p): conv2dScratchFloats(p.geometry.kernelShape, pass: .forward, threads: threads)
+        case .conv2dBackwardData(let p): conv2dScratchFloats(p.geometry.kernelShape, pass: .backwardData, threads: threads)
+        case .conv2dBackwardWeights(let p): conv2dScratchFloats(p.geometry.kernelShape, pass: .backwardWeights, threads: threads)
+        case .kfacPrecondition(let p): p.convolution.map { kfacConvInputFactorScratchFloats($0.kernelShape, threads: threads) } ?? 0
+        case .shampooPrecondition(let p):
+            shampooDirectionsScratchFloats(blocks: shampooBlocks(rows: p.rows, cols: p.cols, size: p.blockSize), threads: threads)
+        default: 0
+        }
+    }
+
     /// Float and Int32 scratch an op needs for outputs the plan does not hold (an eval plan's
     /// RMS-norm factors and max-pooling indices).
     static func scratchNeed(_ op: Op) -> (floats: Int, indices: Int) {

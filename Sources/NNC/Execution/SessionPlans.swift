@@ -36,7 +36,8 @@ public struct MemoryEstimate: Equatable {
     public var trainArena: Int
     /// The eval plan's arena.
     public var evalArena: Int
-    /// Outside the arenas: SGD2's scratch, the kernels' scratch and GEMM's packing buffers.
+    /// Outside the arenas: SGD2's scratch, the kernels' scratch (with the largest slab of their
+    /// pool) and GEMM's packing buffers.
     public var workspace: Int
 
     public var total: Int { trainArena + evalArena + workspace }

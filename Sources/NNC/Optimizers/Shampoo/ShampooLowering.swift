@@ -23,7 +23,6 @@ enum ShampooLowering {
             let rows = shape[0], cols = shape.dropFirst().reduce(1, *)
             let blocks = shampooBlocks(rows: rows, cols: cols, size: options.blockSize)
             let (left, right) = shampooStatisticCounts(blocks)
-            let largest = blocks.map { $0.rows * $0.cols }.max() ?? 1
             let adaptive = options.graft != .sgd
             let p = ShampooPreconditioning(
                 layer: l.name, rows: rows, cols: cols, blockSize: options.blockSize, beta2: options.beta2,
@@ -36,7 +35,7 @@ enum ShampooLowering {
                 state: g.tensor("shampoo.state.\(l.name)", .optimizerState, [blocks.count]),
                 graftSum: adaptive ? g.tensor("shampoo.graft.\(paramName)", .optimizerState, shape) : nil,
                 graftDirection: adaptive ? g.tensor("shampoo.graft_direction.\(l.name)", .workspace, [rows * cols]) : nil,
-                work: g.tensor("shampoo.work.\(l.name)", .workspace, [2 * largest]),
+                work: g.tensor("shampoo.work.\(l.name)", .workspace, [max(2, shampooDirectionWork(blocks))]),
                 freshRoots: g.tensor("shampoo.fresh_roots.\(l.name)", .workspace, [left + right]))
             g.emit("\(l.name).shampoo_precondition", layer: l.name, .update, .shampooPrecondition(p))
         }
