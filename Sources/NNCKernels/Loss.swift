@@ -14,7 +14,8 @@ public func softmaxCrossEntropy(logits: UnsafePointer<Float>, labels: UnsafePoin
     // Rows are independent; each row's loss term is kept and the terms are added in row order
     // afterwards, so threads (taking whole rows) give the 1-thread bits.
     return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(batch, 1)) { terms in
-        parallelChunks(batch, threads: threads, grain: max(1, (1 << 13) / max(classes, 1)), align: 1) { rows in
+        // 2048 logits a part at least: a 500 × 10 batch's two halves each cost more than the hand-off.
+        parallelChunks(batch, threads: threads, grain: max(1, (1 << 11) / max(classes, 1)), align: 1) { rows in
             if classes <= 16 {
                 for b in rows {
                     terms[b] = softmaxCrossEntropyRow(logits, labels, b, batch: batch, classes: classes, ld: ld,

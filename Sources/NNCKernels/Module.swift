@@ -31,7 +31,7 @@
 //
 //   WorkerPool.swift            the spinning worker threads that kernels split work over
 //   ParallelChunks.swift        splitting a range (elements, rows, channels) over the pool
-//   ScratchPool.swift           reusable per-thread scratch (the convolutions' im2col buffers)
+//   ScratchPool.swift           kernels' scratch beyond the arena, one reused slab a call (counted by the memory estimate)
 //
 // Threading: kernels that take `threads` split their work over WorkerPool — gemm over bands
 // of output tiles, the convolutions over samples (or gemm's split for the weight gradient),

@@ -118,7 +118,7 @@ import NNCKernels
         }
     }
 
-    @Test(arguments: [(3000, 10), (257, 1000), (1, 3)])
+    @Test(arguments: [(3000, 10), (500, 10), (257, 1000), (1, 3)])
     func softmaxCrossEntropyRows(_ batch: Int, _ classes: Int) {
         var g = SplitMix(UInt64(batch + classes))
         // Finite logits: the loss is the row terms' sum, whose order the threads must keep.
