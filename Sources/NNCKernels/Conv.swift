@@ -10,9 +10,9 @@
 // shape only. Threads: large samples are split over the pool, each thread with an im2col
 // buffer of its own and 1-thread products; grouped samples are filled (im2col, col2im,
 // copies) in parallel and each group's product is split like any gemm. The weight gradient
-// sums fixed chunks of samples into partials, added in chunk order. The bits never depend
-// on the thread count. Scratch beyond the plan's one-sample `workspace` comes from
-// `ScratchPool`, one slab a call, as much as `conv2dScratchFloats` says.
+// sums fixed chunks of samples into partials, added in chunk order, as many chunks at a time
+// as threads. The bits never depend on the thread count. Scratch beyond the plan's one-sample
+// `workspace` comes from `ScratchPool`, one slab a call, as much as `conv2dScratchFloats` says.
 
 /// The geometry of a convolution; the weight is (OC, C, kh, kw), i.e. (OC, patchSize).
 public struct Conv2dShape: Equatable, Sendable {
@@ -76,10 +76,12 @@ func conv2dScratch(_ s: Conv2dShape, pass: Conv2dPass, threads: Int) -> [Int] {
     case .backwardWeights:
         if let g = WinogradGeometry(forward: s) { return g.weightScratch(threads: threads) }
         let p = s.outPositions, group = p < 256 ? sampleGroup(s) : 1
-        // Per chunk: the partial dweightᵀ, then `col` (K, group·P), then `dyg` (OC, group·P) when grouped.
+        // The running sum, then per chunk in flight: the partial dweightᵀ, `col` (K, group·P) and,
+        // when grouped, `dyg` (OC, group·P).
+        let size = s.outChannels * s.patchSize
         let colCount = s.isPointwise && group == 1 ? 0 : s.patchSize * group * p
         let dyCount = group > 1 ? s.outChannels * group * p : 0
-        return [Int](repeating: s.outChannels * s.patchSize + colCount + dyCount, count: weightGradientChunks(s))
+        return [size] + [Int](repeating: size + colCount + dyCount, count: min(max(threads, 1), weightGradientChunks(s)))
     }
 }
 
@@ -195,9 +197,10 @@ public func conv2dBackwardData(dy: UnsafePointer<Float>, weight: UnsafePointer<F
 /// (transposing `col` for the right operand cost more than the product on CIFAR-sized maps),
 /// and the tall K × OC output fills the micro-kernel's tiles (OC is often 32 or 64). Samples
 /// go in a fixed number of chunks (set by the shape, never the threads), each summed into a
-/// partial gradient of its own by whichever thread claims it; the partials are added in
-/// chunk order as they are transposed into `dweight`. When a sample has fewer than 256 output
-/// positions, a chunk's samples go side by side into products of depth ≥ 512.
+/// partial gradient of its own, as many chunks at a time as threads; the partials are added in
+/// chunk order (`sumChunksInWaves`) and the sum transposed into `dweight`. When a sample has
+/// fewer than 256 output positions, a chunk's samples go side by side into products of depth
+/// ≥ 512.
 // x (N, C, H, W), dy (N, OC, OH, OW) -> dweight (OC, C, kh, kw)
 public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                                   shape s: Conv2dShape, threads: Int = 1, accumulate: Bool = false) {
@@ -218,14 +221,16 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
     }
     let size = oc * k, chunks = weightGradientChunks(s)
     let group = p < 256 ? sampleGroup(s) : 1
-    // Per chunk (conv2dScratch): the partial dweightᵀ, then `col` (K, group·P), then `dyg` (OC, group·P).
+    // The running sum, then per chunk in flight (conv2dScratch): the partial dweightᵀ, `col`
+    // (K, group·P) and, when grouped, `dyg` (OC, group·P).
     let colCount = s.isPointwise && group == 1 ? 0 : k * group * p
-    let buffers = ScratchPool.shared.take(conv2dScratch(s, pass: .backwardWeights, threads: threads))
-    defer { ScratchPool.shared.give(buffers) }
+    let taken = ScratchPool.shared.take(conv2dScratch(s, pass: .backwardWeights, threads: threads))
+    defer { ScratchPool.shared.give(taken) }
+    let sum = taken[0]
     // One chunk on more threads than one splits its products instead.
     let gemmThreads = chunks == 1 ? threads : 1
-    WorkerPool.shared.run(parts: chunks, threads: threads) { c in
-        let partial = buffers[c], col = buffers[c] + size, dyg = col + colCount
+    sumChunksInWaves(chunks, buffers: Array(taken[1...]), into: sum, count: size, threads: threads) { c, partial in
+        let col = partial + size, dyg = col + colCount
         let samples = s.batch * c / chunks ..< s.batch * (c + 1) / chunks
         var first = samples.lowerBound
         while first < samples.upperBound {
@@ -253,8 +258,7 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
             first += count
         }
     }
-    // The partials summed in chunk order into the first, then transposed into dweight.
-    let sum = sumInOrder(buffers, count: size, threads: threads)
+    // The sum transposed into dweight.
     parallelChunks(oc, threads: threads, grain: max(1, (1 << 14) / max(k, 1)), align: 1) { rows in
         for o in rows {
             let out = dweight + o * k
@@ -267,18 +271,24 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
     }
 }
 
-/// `partials[0] += partials[1] + … ` element by element in that order (the same bits on any
-/// thread count); returns `partials[0]`.
-func sumInOrder(_ partials: [UnsafeMutablePointer<Float>], count: Int, threads: Int) -> UnsafeMutablePointer<Float> {
-    addInOrder(partials[1...], into: partials[0], fresh: false, count: count, threads: threads)
-    return partials[0]
+/// The weight gradients' fixed chunks of samples, whose partial sums (the first `count` floats of
+/// a buffer) are added in chunk order: `body(chunk, buffer)` runs in waves of `buffers.count`
+/// chunks, one buffer each, and after each wave its partials are added to `sum`. The same Float
+/// additions in the same order as keeping every chunk's partial to the end, so the same bits on
+/// any thread count, with as many partials in memory as threads rather than chunks.
+func sumChunksInWaves(_ chunks: Int, buffers: [UnsafeMutablePointer<Float>], into sum: UnsafeMutablePointer<Float>,
+                      count: Int, threads: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    for wave in stride(from: 0, to: chunks, by: buffers.count) {
+        let inWave = min(buffers.count, chunks - wave)
+        WorkerPool.shared.run(parts: inWave, threads: threads) { w in body(wave + w, buffers[w]) }
+        addInOrder(buffers[..<inWave], into: sum, fresh: wave == 0, count: count, threads: threads)
+    }
 }
 
 /// `sum = (sum +) partials[0] + partials[1] + …` element by element in that order, from `sum`'s
-/// own values unless `fresh`; the same bits on any thread count, and the same as adding all the
-/// partials at once when they come a few at a time.
-func addInOrder(_ partials: ArraySlice<UnsafeMutablePointer<Float>>, into sum: UnsafeMutablePointer<Float>, fresh: Bool,
-                count: Int, threads: Int) {
+/// own values unless `fresh`; the same bits on any thread count.
+private func addInOrder(_ partials: ArraySlice<UnsafeMutablePointer<Float>>, into sum: UnsafeMutablePointer<Float>,
+                        fresh: Bool, count: Int, threads: Int) {
     guard let head = partials.first else { return }
     forEachChunk(count, threads: threads) { i, w in
         var t = fresh ? load16(UnsafePointer(head + i), w) : load16(UnsafePointer(sum + i), w)

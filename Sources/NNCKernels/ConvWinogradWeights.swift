@@ -4,9 +4,8 @@
 /// Z = A dY Aᵀ per tile of the output gradient (expanded m × m → α × α),
 ///     dU_ξ (channels × out) = Σ_tiles V_ξᵀ · Z_ξ,   dw = Gᵀ dU G.
 /// Samples go in a fixed number of chunks (set by the shape, never the threads), each summed
-/// into a dU of its own, a wave of as many chunks as threads at a time; each wave's dU are added
-/// to the running sum in chunk order (the same bits on any thread count, with a dU per thread
-/// rather than per chunk), and the sum is transformed in Double.
+/// into a dU of its own and added in chunk order (`sumChunksInWaves`: as many chunks at a time
+/// as threads), and the sum is transformed in Double.
 func winogradBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dweight: UnsafeMutablePointer<Float>,
                              geometry g: WinogradGeometry, threads: Int, accumulate: Bool) {
     switch (g.m, g.r) {
@@ -24,57 +23,52 @@ private func winogradWeights<K: WinogradKernel>(_: K.Type, _ x: UnsafePointer<Fl
     let counts = g.weightChunkCounts, chunks = g.weightChunks
     let taken = ScratchPool.shared.take(g.weightScratch(threads: threads))
     defer { ScratchPool.shared.give(taken) }
-    let sum = taken[0], buffers = Array(taken[1...]), gridCount = g.gridCount
-    for wave in stride(from: 0, to: chunks, by: buffers.count) {
-        let inWave = min(buffers.count, chunks - wave)
-        WorkerPool.shared.run(parts: inWave, threads: threads) { w in
-            let chunk = wave + w
-            let du = buffers[w], padded = du + counts[0], plain = padded + counts[1], plainDY = plain + counts[2]
-            let v = plainDY + counts[3], z = v + counts[4], grid = z + counts[5], tmp = grid + counts[6]
-            (du + counts[0]).update(repeating: 0, count: counts[1...].reduce(0, +))
-            var first = true
-            let samples = g.batch * chunk / chunks ..< g.batch * (chunk + 1) / chunks
-            for n0 in stride(from: samples.lowerBound, to: samples.upperBound, by: g.group) {
-                let group = min(g.group, samples.upperBound - n0)
-                for j in 0..<group {
-                    let n = n0 + j, sampleGrid = grid + j * gridCount
-                    padSample(x + n * g.channels * g.height * g.width, g, plain: plain, padded: padded + j * g.paddedCount, tmp: tmp)
-                    transposeInto(dy + n * g.outChannels * oh * ow, oh * ow, rows: g.outChannels, cols: oh * ow, plainDY, os,
-                                  accumulate: false, tmp)
-                    for y in 0..<oh { (sampleGrid + y * gridW * os).update(from: plainDY + y * ow * os, count: ow * os) }
-                }
-                var t0 = 0
-                while t0 < group * g.tiles {
-                    let count = min(bt, group * g.tiles - t0)
-                    transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, blockTiles: bt, tmp: tmp)
-                    // Z_ξ[tile][out] = (A dY Aᵀ)_ξ: each row of the m × m tile expanded, then the columns.
-                    for tile in 0..<count {
-                        let t = (t0 + tile) % g.tiles, ty = t / g.tilesW, tx = t % g.tilesW
-                        let top = grid + (t0 + tile) / g.tiles * gridCount + (ty * gridW + tx) * g.m * os
-                        for o0 in stride(from: 0, to: g.outChannels, by: 16) {
-                            for q in 0..<g.m {
-                                K.expand({ load16(top + (q * gridW + $0) * os + o0) }, { store16($1, tmp + (q * alpha + $0) * 16) })
-                            }
-                            for l in 0..<alpha {
-                                K.expand({ load16(tmp + ($0 * alpha + l) * 16) }, { store16($1, z + (($0 * alpha + l) * bt + tile) * os + o0) })
-                            }
+    let sum = taken[0], gridCount = g.gridCount
+    sumChunksInWaves(chunks, buffers: Array(taken[1...]), into: sum, count: counts[0], threads: threads) { chunk, du in
+        let padded = du + counts[0], plain = padded + counts[1], plainDY = plain + counts[2]
+        let v = plainDY + counts[3], z = v + counts[4], grid = z + counts[5], tmp = grid + counts[6]
+        (du + counts[0]).update(repeating: 0, count: counts[1...].reduce(0, +))
+        var first = true
+        let samples = g.batch * chunk / chunks ..< g.batch * (chunk + 1) / chunks
+        for n0 in stride(from: samples.lowerBound, to: samples.upperBound, by: g.group) {
+            let group = min(g.group, samples.upperBound - n0)
+            for j in 0..<group {
+                let n = n0 + j, sampleGrid = grid + j * gridCount
+                padSample(x + n * g.channels * g.height * g.width, g, plain: plain, padded: padded + j * g.paddedCount, tmp: tmp)
+                transposeInto(dy + n * g.outChannels * oh * ow, oh * ow, rows: g.outChannels, cols: oh * ow, plainDY, os,
+                              accumulate: false, tmp)
+                for y in 0..<oh { (sampleGrid + y * gridW * os).update(from: plainDY + y * ow * os, count: ow * os) }
+            }
+            var t0 = 0
+            while t0 < group * g.tiles {
+                let count = min(bt, group * g.tiles - t0)
+                transformInputs(K.self, padded, g, tiles: t0..<(t0 + count), into: v, blockTiles: bt, tmp: tmp)
+                // Z_ξ[tile][out] = (A dY Aᵀ)_ξ: each row of the m × m tile expanded, then the columns.
+                for tile in 0..<count {
+                    let t = (t0 + tile) % g.tiles, ty = t / g.tilesW, tx = t % g.tilesW
+                    let top = grid + (t0 + tile) / g.tiles * gridCount + (ty * gridW + tx) * g.m * os
+                    for o0 in stride(from: 0, to: g.outChannels, by: 16) {
+                        for q in 0..<g.m {
+                            K.expand({ load16(top + (q * gridW + $0) * os + o0) }, { store16($1, tmp + (q * alpha + $0) * 16) })
+                        }
+                        for l in 0..<alpha {
+                            K.expand({ load16(tmp + ($0 * alpha + l) * 16) }, { store16($1, z + (($0 * alpha + l) * bt + tile) * os + o0) })
                         }
                     }
-                    // dU_ξ (+)= V_ξᵀ · Z_ξ, 8 channels × 32 out channels at a time, depth `count` tiles.
-                    for xx in 0..<xi {
-                        for i0 in stride(from: 0, to: cs, by: 8) {
-                            for o0 in stride(from: 0, to: os, by: 32) {
-                                microKernel8x32(count, v + xx * bt * cs + i0, 1, cs, 8, z + xx * bt * os + o0, os,
-                                                du + (xx * cs + i0) * os + o0, os, 1, first ? 0 : 1)
-                            }
+                }
+                // dU_ξ (+)= V_ξᵀ · Z_ξ, 8 channels × 32 out channels at a time, depth `count` tiles.
+                for xx in 0..<xi {
+                    for i0 in stride(from: 0, to: cs, by: 8) {
+                        for o0 in stride(from: 0, to: os, by: 32) {
+                            microKernel8x32(count, v + xx * bt * cs + i0, 1, cs, 8, z + xx * bt * os + o0, os,
+                                            du + (xx * cs + i0) * os + o0, os, 1, first ? 0 : 1)
                         }
                     }
-                    first = false
-                    t0 += count
                 }
+                first = false
+                t0 += count
             }
         }
-        addInOrder(buffers[..<inWave], into: sum, fresh: wave == 0, count: counts[0], threads: threads)
     }
     // dw[o][i] = Gᵀ dU_(i, o) G in Double.
     let r = g.r, cin = g.channels, cout = g.outChannels
