@@ -75,13 +75,9 @@ func conv2dScratch(_ s: Conv2dShape, pass: Conv2dPass, threads: Int) -> [Int] {
         return parts > 1 ? [Int](repeating: s.workspaceCount, count: parts) : []
     case .backwardWeights:
         if let g = WinogradGeometry(forward: s) { return g.weightScratch(threads: threads) }
-        let p = s.outPositions, group = p < 256 ? sampleGroup(s) : 1
-        // The running sum, then per chunk in flight: the partial dweightᵀ, `col` (K, group·P) and,
-        // when grouped, `dyg` (OC, group·P).
-        let size = s.outChannels * s.patchSize
-        let colCount = s.isPointwise && group == 1 ? 0 : s.patchSize * group * p
-        let dyCount = group > 1 ? s.outChannels * group * p : 0
-        return [size] + [Int](repeating: size + colCount + dyCount, count: min(max(threads, 1), weightGradientChunks(s)))
+        // The running sum, then the buffers of each chunk in flight.
+        let l = weightChunkLayout(s)
+        return [l.partial] + [Int](repeating: l.partial + l.col + l.dy, count: min(max(threads, 1), weightGradientChunks(s)))
     }
 }
 
@@ -219,11 +215,8 @@ public func conv2dBackwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Flo
         winogradBackwardWeights(x: x, dy: dy, dweight: dweight, geometry: g, threads: threads, accumulate: accumulate)
         return
     }
-    let size = oc * k, chunks = weightGradientChunks(s)
-    let group = p < 256 ? sampleGroup(s) : 1
-    // The running sum, then per chunk in flight (conv2dScratch): the partial dweightᵀ, `col`
-    // (K, group·P) and, when grouped, `dyg` (OC, group·P).
-    let colCount = s.isPointwise && group == 1 ? 0 : k * group * p
+    let chunks = weightGradientChunks(s), layout = weightChunkLayout(s)
+    let size = layout.partial, group = layout.group, colCount = layout.col
     let taken = ScratchPool.shared.take(conv2dScratch(s, pass: .backwardWeights, threads: threads))
     defer { ScratchPool.shared.give(taken) }
     let sum = taken[0]
@@ -297,12 +290,19 @@ private func addInOrder(_ partials: ArraySlice<UnsafeMutablePointer<Float>>, int
     }
 }
 
+/// A chunk's buffers in the weight gradient: the partial dweightᵀ, `col` (K, group·P) and, when
+/// samples are grouped, `dyg` (OC, group·P); and the samples per product.
+private func weightChunkLayout(_ s: Conv2dShape) -> (partial: Int, col: Int, dy: Int, group: Int) {
+    let p = s.outPositions, group = p < 256 ? sampleGroup(s) : 1
+    return (s.outChannels * s.patchSize, s.isPointwise && group == 1 ? 0 : s.patchSize * group * p,
+            group > 1 ? s.outChannels * group * p : 0, group)
+}
+
 /// Chunks of samples for the weight gradient: up to 8, fewer when the partial gradients
 /// would pass 32 MiB in all or a chunk would hold less than one product's worth of samples.
 private func weightGradientChunks(_ s: Conv2dShape) -> Int {
-    let size = max(s.outChannels * s.patchSize, 1)
-    let perProduct = s.outPositions < 256 ? sampleGroup(s) : 1
-    return max(1, min(s.batch / perProduct, 8, (8 << 20) / size))
+    let l = weightChunkLayout(s)
+    return max(1, min(s.batch / l.group, 8, (8 << 20) / max(l.partial, 1)))
 }
 
 /// Samples per grouped product when a sample has few output positions: depth or width ≥ 512.
